@@ -1,0 +1,452 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Hds.Storage.Diagnostics;
+using Hds.Storage.Models;
+using Hds.Storage.Retention;
+using Microsoft.Extensions.Logging;
+
+namespace Hds.Storage.Backends.S3;
+
+/// <summary>
+/// S3 backend over AWSSDK.S3, configured for StorageGRID and Ceph RGW (see ../shared/S3-BACKENDS.md): no aws-chunked uploads,
+/// checksums computed here and sent as plain headers (Content-MD5, x-amz-checksum-sha256) so a corrupted upload is refused by
+/// the server. Bodies are buffered one part at a time in pooled buffers: memory does not grow with the object size.
+/// </summary>
+internal sealed class S3Backend : StorageBackend
+{
+    private const string MetadataPrefix = "x-amz-meta-";
+    private readonly AmazonS3Client _s3;
+    private readonly S3StorageOptions _options;
+    private readonly ILogger _logger;
+
+    public S3Backend(S3StorageOptions options, ILogger logger)
+    {
+        _options = options;
+        _logger = logger;
+        _s3 = CreateClient(options);
+    }
+
+    public override string Location => _options.Bucket;
+
+    /// <summary>The AWS SDK settings that work against StorageGRID and RGW (measured, see S3-BACKENDS.md).</summary>
+    internal static AmazonS3Client CreateClient(S3StorageOptions options)
+    {
+        var config = new AmazonS3Config
+        {
+            ServiceURL = options.ServiceUrl!.ToString(),
+            ForcePathStyle = options.ForcePathStyle,
+            AuthenticationRegion = options.Region,
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+            Timeout = options.RequestTimeout,
+            MaxErrorRetry = 2,
+        };
+        return options.AccessKey is { } ak
+            ? new AmazonS3Client(new BasicAWSCredentials(ak, options.SecretKey), config)
+            : new AmazonS3Client(config);
+    }
+
+    public override async Task<BucketCompliance> CheckBucketAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var versioning = await _s3.GetBucketVersioningAsync(new GetBucketVersioningRequest { BucketName = _options.Bucket }, cancellationToken)
+                .ConfigureAwait(false);
+            var versioningEnabled = versioning.VersioningConfig?.Status == VersionStatus.Enabled;
+            bool lockEnabled;
+            try
+            {
+                var lockConfig = await _s3.GetObjectLockConfigurationAsync(
+                    new GetObjectLockConfigurationRequest { BucketName = _options.Bucket }, cancellationToken).ConfigureAwait(false);
+                lockEnabled = lockConfig.ObjectLockConfiguration?.ObjectLockEnabled == ObjectLockEnabled.Enabled;
+            }
+            catch (AmazonS3Exception ex) when (ex.ErrorCode == "ObjectLockConfigurationNotFoundError" || ex.StatusCode == System.Net.HttpStatusCode.NotFound && ex.ErrorCode != "NoSuchBucket")
+            {
+                lockEnabled = false;
+            }
+
+            return new BucketCompliance(_options.Bucket, versioningEnabled, lockEnabled);
+        }
+        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
+        {
+            throw mapped;
+        }
+    }
+
+    public override async Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, CancellationToken cancellationToken)
+    {
+        var partSize = _options.PartSize;
+        var buffer = ArrayPool<byte>.Shared.Rent(partSize);
+        try
+        {
+            // Read up to the threshold + 1 byte: if the body ends first, one PutObject carries it with its lock headers.
+            var first = await body.ReadAtLeastAsync(buffer.AsMemory(0, _options.MultipartThreshold + 1 > partSize ? partSize : _options.MultipartThreshold + 1),
+                _options.MultipartThreshold + 1 > partSize ? partSize : _options.MultipartThreshold + 1, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            if (first <= _options.MultipartThreshold)
+            {
+                return await PutSingleAsync(request, buffer.AsMemory(0, first), cancellationToken).ConfigureAwait(false);
+            }
+
+            return await PutMultipartAsync(request, body, buffer, first, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
+        {
+            throw mapped;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task<BackendWriteResult> PutSingleAsync(BackendWriteRequest request, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        using var stream = AsStream(data);
+        var put = new PutObjectRequest
+        {
+            BucketName = _options.Bucket,
+            Key = request.Key,
+            InputStream = stream,
+            AutoCloseStream = false,
+            ContentType = request.ContentType,
+            MD5Digest = ContentMd5(data.Span),
+            ChecksumSHA256 = Convert.ToBase64String(SHA256.HashData(data.Span)),
+        };
+        AddMetadata(put.Metadata, request.Metadata);
+        ApplyLock(put, request.Retention);
+        var response = await _s3.PutObjectAsync(put, cancellationToken).ConfigureAwait(false);
+        return new BackendWriteResult(RequireVersionId(response.VersionId), data.Length, response.ETag);
+    }
+
+    private async Task<BackendWriteResult> PutMultipartAsync(
+        BackendWriteRequest request, Stream body, byte[] buffer, int filled, CancellationToken cancellationToken)
+    {
+        var initiate = new InitiateMultipartUploadRequest
+        {
+            BucketName = _options.Bucket,
+            Key = request.Key,
+            ContentType = request.ContentType,
+        };
+        AddMetadata(initiate.Metadata, request.Metadata);
+
+        // Sent for backends that honour them (AWS, StorageGRID); Ceph RGW ignores them, the client verifies and applies after.
+        if (request.Retention.Mode != RetentionMode.None)
+        {
+            initiate.ObjectLockMode = ToLockMode(request.Retention.Mode);
+            initiate.ObjectLockRetainUntilDate = request.Retention.RetainUntil!.Value.UtcDateTime;
+        }
+
+        if (request.Retention.LegalHold)
+        {
+            initiate.ObjectLockLegalHoldStatus = ObjectLockLegalHoldStatus.On;
+        }
+
+        var upload = await _s3.InitiateMultipartUploadAsync(initiate, cancellationToken).ConfigureAwait(false);
+        var parts = new List<PartETag>();
+        long total = 0;
+        try
+        {
+            var partNumber = 1;
+            var partSize = _options.PartSize;
+            while (true)
+            {
+                // Fill the part to its size (the first read may have stopped at the threshold).
+                filled += await body.ReadAtLeastAsync(buffer.AsMemory(filled, partSize - filled), partSize - filled, throwOnEndOfStream: false, cancellationToken)
+                    .ConfigureAwait(false);
+                if (filled == 0 && partNumber > 1)
+                {
+                    break;
+                }
+
+                var data = buffer.AsMemory(0, filled);
+                using (var stream = AsStream(data))
+                {
+                    var part = await _s3.UploadPartAsync(
+                        new UploadPartRequest
+                        {
+                            BucketName = _options.Bucket,
+                            Key = request.Key,
+                            UploadId = upload.UploadId,
+                            PartNumber = partNumber,
+                            InputStream = stream,
+                            PartSize = filled,
+                            MD5Digest = ContentMd5(data.Span),
+                            ChecksumSHA256 = Convert.ToBase64String(SHA256.HashData(data.Span)),
+                        },
+                        cancellationToken).ConfigureAwait(false);
+                    parts.Add(new PartETag(partNumber, part.ETag));
+                }
+
+                total += filled;
+                partNumber++;
+                var last = filled < partSize;
+                filled = 0;
+                if (last)
+                {
+                    break;
+                }
+            }
+
+            var complete = await _s3.CompleteMultipartUploadAsync(
+                new CompleteMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId, PartETags = parts },
+                cancellationToken).ConfigureAwait(false);
+            return new BackendWriteResult(RequireVersionId(complete.VersionId), total, complete.ETag);
+        }
+        catch (Exception ex)
+        {
+            // Never leave an orphaned upload: parts of an aborted upload are not billed, listed or readable.
+            Log.MultipartAborted(_logger, ex);
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                await _s3.AbortMultipartUploadAsync(
+                    new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId }, cts.Token).ConfigureAwait(false);
+            }
+            catch (Exception abortEx) when (abortEx is AmazonServiceException or HttpRequestException or OperationCanceledException or IOException)
+            {
+                Log.MultipartAborted(_logger, abortEx);
+            }
+
+            throw;
+        }
+    }
+
+    public override async Task<BackendReadResult> GetAsync(string key, string? versionId, ByteRange? range, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var request = new GetObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId };
+            if (range is { } r)
+            {
+                if (r.Offset < 0 || r.Length <= 0)
+                {
+                    throw new HdsInvalidRequestException("The requested range is empty or negative.");
+                }
+
+                request.ByteRange = new Amazon.S3.Model.ByteRange(r.Offset, r.Offset + r.Length - 1);
+            }
+
+            var response = await _s3.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
+            var head = ToHead(key, response.VersionId, range is null ? response.ContentLength : ParseTotalLength(response.ContentRange, response.ContentLength),
+                response.LastModified, response.Headers.ContentType, response.Metadata, response.ObjectLockMode, response.ObjectLockRetainUntilDate,
+                response.ObjectLockLegalHoldStatus, response.ETag);
+            return new BackendReadResult(new S3ResponseStream(response), head);
+        }
+        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
+        {
+            throw mapped;
+        }
+    }
+
+    public override async Task<BackendObjectHead> HeadAsync(string key, string? versionId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var r = await _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, cancellationToken)
+                .ConfigureAwait(false);
+            return ToHead(key, r.VersionId, r.ContentLength, r.LastModified, r.Headers.ContentType, r.Metadata, r.ObjectLockMode,
+                r.ObjectLockRetainUntilDate, r.ObjectLockLegalHoldStatus, r.ETag);
+        }
+        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
+        {
+            throw mapped;
+        }
+    }
+
+    public override async Task<BackendListPage> ListAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var r = await _s3.ListObjectsV2Async(
+                new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = prefix, ContinuationToken = continuationToken, MaxKeys = pageSize },
+                cancellationToken).ConfigureAwait(false);
+            var items = (r.S3Objects ?? []).Select(o => new ObjectItem(o.Key, o.Size ?? 0, ToOffset(o.LastModified))).ToList();
+            return new BackendListPage(items, r.IsTruncated == true ? r.NextContinuationToken : null);
+        }
+        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
+        {
+            throw mapped;
+        }
+    }
+
+    public override async Task<IReadOnlyList<BackendVersion>> ListVersionsAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = new List<BackendVersion>();
+            var request = new ListVersionsRequest { BucketName = _options.Bucket, Prefix = key };
+            while (true)
+            {
+                var r = await _s3.ListVersionsAsync(request, cancellationToken).ConfigureAwait(false);
+                result.AddRange((r.Versions ?? [])
+                    .Where(v => string.Equals(v.Key, key, StringComparison.Ordinal))
+                    .Select(v => new BackendVersion(v.Key, v.VersionId, v.IsLatest == true, v.IsDeleteMarker == true, v.Size ?? 0, ToOffset(v.LastModified))));
+                if (r.IsTruncated != true)
+                {
+                    break;
+                }
+
+                request.KeyMarker = r.NextKeyMarker;
+                request.VersionIdMarker = r.NextVersionIdMarker;
+            }
+
+            return result.OrderByDescending(v => v.LastModified).ThenByDescending(v => v.IsLatest).ToList();
+        }
+        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
+        {
+            throw mapped;
+        }
+    }
+
+    public override async Task<string> DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var r = await _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+            return RequireVersionId(r.VersionId);
+        }
+        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
+        {
+            throw mapped;
+        }
+    }
+
+    public override async Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
+        {
+            throw mapped;
+        }
+    }
+
+    public override async Task SetLegalHoldAsync(string key, string versionId, bool enabled, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _s3.PutObjectLegalHoldAsync(
+                new PutObjectLegalHoldRequest
+                {
+                    BucketName = _options.Bucket,
+                    Key = key,
+                    VersionId = versionId,
+                    LegalHold = new ObjectLockLegalHold { Status = enabled ? ObjectLockLegalHoldStatus.On : ObjectLockLegalHoldStatus.Off },
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
+        {
+            throw mapped;
+        }
+    }
+
+    public override async Task SetRetentionAsync(string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _s3.PutObjectRetentionAsync(
+                new PutObjectRetentionRequest
+                {
+                    BucketName = _options.Bucket,
+                    Key = key,
+                    VersionId = versionId,
+                    Retention = new ObjectLockRetention
+                    {
+                        Mode = mode == RetentionMode.Governance ? ObjectLockRetentionMode.Governance : ObjectLockRetentionMode.Compliance,
+                        RetainUntilDate = retainUntil.UtcDateTime,
+                    },
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.Forbidden)
+        {
+            // Shortening or weakening a lock: refused by the server.
+            throw new HdsObjectLockedException("The storage refused to shorten or weaken the version's retention.", ex);
+        }
+        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
+        {
+            throw mapped;
+        }
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        _s3.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    // StorageGRID requires Content-MD5 with object-lock headers; RGW and AWS validate it. Transit integrity, not security.
+#pragma warning disable CA5351
+    private static string ContentMd5(ReadOnlySpan<byte> data) => Convert.ToBase64String(MD5.HashData(data));
+#pragma warning restore CA5351
+
+    private static MemoryStream AsStream(ReadOnlyMemory<byte> data) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(data.ToArray(), writable: false);
+
+    private static string RequireVersionId(string? versionId) =>
+        string.IsNullOrEmpty(versionId) || versionId == "null"
+            ? throw new HdsConfigurationException("The storage returned no version id: versioning is not enabled on the bucket. Use a bucket created with object lock.")
+            : versionId;
+
+    private static void AddMetadata(MetadataCollection target, IReadOnlyDictionary<string, string> metadata)
+    {
+        foreach (var (name, value) in metadata)
+        {
+            target.Add(name, value);
+        }
+    }
+
+    private static void ApplyLock(PutObjectRequest put, RetentionInfo retention)
+    {
+        if (retention.Mode != RetentionMode.None)
+        {
+            put.ObjectLockMode = ToLockMode(retention.Mode);
+            put.ObjectLockRetainUntilDate = retention.RetainUntil!.Value.UtcDateTime;
+        }
+
+        if (retention.LegalHold)
+        {
+            put.ObjectLockLegalHoldStatus = ObjectLockLegalHoldStatus.On;
+        }
+    }
+
+    private static ObjectLockMode ToLockMode(RetentionMode mode) => mode == RetentionMode.Governance ? ObjectLockMode.Governance : ObjectLockMode.Compliance;
+
+    private static DateTimeOffset ToOffset(DateTime? value) =>
+        value is { } v ? new DateTimeOffset(v.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(v, DateTimeKind.Utc) : v.ToUniversalTime()) : DateTimeOffset.MinValue;
+
+    private static long ParseTotalLength(string? contentRange, long fallback)
+    {
+        // "bytes 0-99/1234": the total is after the slash.
+        var slash = contentRange?.LastIndexOf('/') ?? -1;
+        return slash >= 0 && long.TryParse(contentRange.AsSpan(slash + 1), out var total) ? total : fallback;
+    }
+
+    private static BackendObjectHead ToHead(
+        string key, string? versionId, long length, DateTime? lastModified, string? contentType, MetadataCollection metadata,
+        ObjectLockMode? mode, DateTime? retainUntil, ObjectLockLegalHoldStatus? legalHold, string? etag)
+    {
+        var meta = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in metadata.Keys)
+        {
+            var shortName = name.StartsWith(MetadataPrefix, StringComparison.OrdinalIgnoreCase) ? name[MetadataPrefix.Length..] : name;
+            meta[shortName.ToLowerInvariant()] = metadata[name];
+        }
+
+        var retentionMode = mode is null ? RetentionMode.None
+            : mode == ObjectLockMode.Compliance ? RetentionMode.Compliance
+            : mode == ObjectLockMode.Governance ? RetentionMode.Governance
+            : RetentionMode.None;
+        var retention = new RetentionInfo(retentionMode, retainUntil is null ? null : ToOffset(retainUntil), legalHold == ObjectLockLegalHoldStatus.On);
+        return new BackendObjectHead(key, RequireVersionId(versionId), length, ToOffset(lastModified), contentType, meta, retention, etag);
+    }
+}

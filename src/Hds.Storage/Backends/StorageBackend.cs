@@ -1,0 +1,89 @@
+using Hds.Storage.Models;
+using Hds.Storage.Retention;
+
+namespace Hds.Storage.Backends;
+
+/// <summary>
+/// The seam between the client (access, encoding, verification, retention enforcement) and one storage technology.
+/// Backends store opaque bytes under physical keys and translate their failures into <see cref="HdsStorageException"/> subtypes.
+/// They must keep S3 Object Lock semantics: versions, delete markers, retention that can be extended but not shortened,
+/// legal hold, and refusal to destroy a locked version.
+/// </summary>
+internal abstract class StorageBackend : IAsyncDisposable
+{
+    /// <summary>The bucket or directory, for messages and receipts.</summary>
+    public abstract string Location { get; }
+
+    public abstract Task<BucketCompliance> CheckBucketAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores <paramref name="body"/> (non-seekable, length unknown until its end) as a new version, with the retention and legal
+    /// hold asked for on the request when the backend supports it. The caller verifies the lock afterwards.
+    /// A failure leaves no visible version and no pending multipart upload.
+    /// </summary>
+    public abstract Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, CancellationToken cancellationToken);
+
+    /// <summary>Opens a version (the latest when <paramref name="versionId"/> is null), optionally a byte range of it.</summary>
+    public abstract Task<BackendReadResult> GetAsync(string key, string? versionId, ByteRange? range, CancellationToken cancellationToken);
+
+    public abstract Task<BackendObjectHead> HeadAsync(string key, string? versionId, CancellationToken cancellationToken);
+
+    public abstract Task<BackendListPage> ListAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken);
+
+    /// <summary>Every version and delete marker of exactly <paramref name="key"/>, newest first.</summary>
+    public abstract Task<IReadOnlyList<BackendVersion>> ListVersionsAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Adds a delete marker; returns its version id. Never destroys a version.</summary>
+    public abstract Task<string> DeleteAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Destroys one version; refused (<see cref="HdsObjectLockedException"/>) while it is under retention or legal hold.</summary>
+    public abstract Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken);
+
+    public abstract Task SetLegalHoldAsync(string key, string versionId, bool enabled, CancellationToken cancellationToken);
+
+    /// <summary>Sets the retention of a version; shortening a lock is refused with <see cref="HdsObjectLockedException"/>.</summary>
+    public abstract Task SetRetentionAsync(string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, CancellationToken cancellationToken);
+
+    public abstract ValueTask DisposeAsync();
+}
+
+/// <summary>A byte range of a stored object: <paramref name="Offset"/> and <paramref name="Length"/> in bytes.</summary>
+internal readonly record struct ByteRange(long Offset, long Length);
+
+internal sealed record BackendWriteRequest(
+    string Key,
+    string ContentType,
+    IReadOnlyDictionary<string, string> Metadata,
+    RetentionInfo Retention);
+
+internal sealed record BackendWriteResult(string VersionId, long StoredLength, string? ETag);
+
+internal sealed record BackendObjectHead(
+    string Key,
+    string VersionId,
+    long StoredLength,
+    DateTimeOffset LastModified,
+    string? ContentType,
+    IReadOnlyDictionary<string, string> Metadata,
+    RetentionInfo Retention,
+    string? ETag);
+
+internal sealed record BackendListPage(IReadOnlyList<ObjectItem> Items, string? ContinuationToken);
+
+internal sealed record BackendVersion(string Key, string VersionId, bool IsLatest, bool IsDeleteMarker, long StoredLength, DateTimeOffset LastModified);
+
+/// <summary>An open read: the body stream and what the storage said about the version.</summary>
+internal sealed class BackendReadResult : IAsyncDisposable
+{
+    public BackendReadResult(Stream body, BackendObjectHead head)
+    {
+        Body = body;
+        Head = head;
+    }
+
+    public Stream Body { get; }
+
+    public BackendObjectHead Head { get; }
+
+    public ValueTask DisposeAsync() => Body.DisposeAsync();
+}

@@ -1,0 +1,50 @@
+namespace Hds.Storage.Encryption;
+
+/// <summary>
+/// The seam where content is turned into stored bytes and back, one segment at a time (docs/format.md).
+/// An encoder is a read-only stream: the backend pulls stored bytes from it while it pulls plaintext from the caller, so nothing
+/// is buffered beyond one segment. A decoder is a read-only stream that only ever returns verified plaintext.
+/// </summary>
+internal abstract class ContentCodec
+{
+    /// <summary>Starts encoding <paramref name="plaintext"/> for the object <paramref name="identity"/>.</summary>
+    public abstract ValueTask<ContentEncoder> CreateEncoderAsync(Stream plaintext, ObjectIdentity identity, CancellationToken cancellationToken);
+
+    /// <summary>Starts decoding a whole stored object read from the backend.</summary>
+    /// <param name="stored">The stored bytes.</param>
+    /// <param name="identity">The identity the object must have been written for.</param>
+    /// <param name="metadata">The object's stored metadata (not trusted: only a hint; everything that matters is authenticated).</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public abstract ValueTask<ContentDecoder> CreateDecoderAsync(
+        Stream stored, ObjectIdentity identity, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken);
+}
+
+/// <summary>The identity bound into every object: a ciphertext moved to another tenant or key does not decode.</summary>
+/// <param name="Tenant">The tenant (scheme).</param>
+/// <param name="Key">The logical object key within the tenant.</param>
+internal readonly record struct ObjectIdentity(string Tenant, string Key);
+
+/// <summary>What an encoder sealed into the object, or what a decoder verified, once the stream was read to its end.</summary>
+/// <param name="PlaintextLength">Length of the content.</param>
+/// <param name="PlaintextSha256">SHA-256 of the content.</param>
+/// <param name="StoredLength">Length of the stored bytes.</param>
+/// <param name="KeyId">Identifier of the key-encryption key, when encrypted.</param>
+/// <param name="FormatVersion">The stored format version.</param>
+internal sealed record ContentSeal(long PlaintextLength, byte[] PlaintextSha256, long StoredLength, string? KeyId, int FormatVersion);
+
+/// <summary>A read-only, forward-only stream of stored bytes.</summary>
+internal abstract class ContentEncoder : ReadOnlyForwardStream
+{
+    /// <summary>Metadata to store with the object, known before the first byte is read (format version, key id).</summary>
+    public abstract IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>The seal, available once the stream returned 0 (end); <see langword="null"/> before.</summary>
+    public abstract ContentSeal? Seal { get; }
+}
+
+/// <summary>A read-only, forward-only stream of verified plaintext; throws <see cref="HdsIntegrityException"/> on any mismatch.</summary>
+internal abstract class ContentDecoder : ReadOnlyForwardStream
+{
+    /// <summary>What was verified, available once the stream returned 0 (end); <see langword="null"/> before.</summary>
+    public abstract ContentSeal? Seal { get; }
+}

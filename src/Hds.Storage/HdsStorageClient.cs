@@ -1,0 +1,526 @@
+using System.Security.Cryptography;
+using Hds.Storage.Access;
+using Hds.Storage.Backends;
+using Hds.Storage.Backends.Local;
+using Hds.Storage.Backends.S3;
+using Hds.Storage.Diagnostics;
+using Hds.Storage.Encryption;
+using Hds.Storage.Models;
+using Hds.Storage.Objects;
+using Hds.Storage.Retention;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Hds.Storage;
+
+/// <summary>
+/// The one entry point of Hds.Storage: stores and reads health documents with verified integrity, enforced object lock and an
+/// access context on every call. Thread-safe; create one per bucket and reuse it.
+/// </summary>
+public class HdsStorageClient : IAsyncDisposable, IDisposable
+{
+    // Retain-until is compared with one second of slack: backends keep it to the second or the millisecond.
+    private static readonly TimeSpan RetentionTolerance = TimeSpan.FromSeconds(1);
+
+    private readonly StorageBackend _backend = null!;
+    private readonly ContentCodec _codec = null!;
+    private readonly RetentionPolicy _retention = null!;
+    private readonly TimeProvider _time = TimeProvider.System;
+    private readonly ILogger _logger = NullLogger.Instance;
+    private readonly SemaphoreSlim _bucketCheckLock = new(1, 1);
+    private volatile bool _bucketChecked;
+
+    /// <summary>Creates a client.</summary>
+    /// <param name="options">The settings; validated now.</param>
+    /// <exception cref="HdsConfigurationException">The options are invalid.</exception>
+    public HdsStorageClient(HdsStorageOptions options)
+        : this(options, TimeProvider.System, null)
+    {
+    }
+
+    /// <summary>Creates a client with a clock and logging.</summary>
+    /// <param name="options">The settings; validated now.</param>
+    /// <param name="timeProvider">The clock for retention dates and receipts.</param>
+    /// <param name="loggerFactory">Where logs go; none when null.</param>
+    /// <exception cref="HdsConfigurationException">The options are invalid.</exception>
+    public HdsStorageClient(HdsStorageOptions options, TimeProvider timeProvider, ILoggerFactory? loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        options.Validate();
+        _time = timeProvider;
+        var factory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = factory.CreateLogger("Hds.Storage");
+        _retention = new RetentionPolicy(
+            new Dictionary<string, RetentionClass>(options.RetentionClasses, StringComparer.Ordinal), options.DefaultRetentionClass, timeProvider);
+        _backend = options.S3 is { } s3 ? new S3Backend(s3, factory.CreateLogger("Hds.Storage.S3")) : new LocalBackend(options.Local!, timeProvider);
+        if (options.Local is not null)
+        {
+            Log.LocalStoreNotHdsGrade(_logger, _backend.Location);
+        }
+
+        _codec = new IntegrityOnlyCodec();
+    }
+
+    internal HdsStorageClient(StorageBackend backend, ContentCodec codec, HdsStorageOptions options, TimeProvider timeProvider, ILogger? logger = null)
+    {
+        _backend = backend;
+        _codec = codec;
+        _time = timeProvider;
+        _logger = logger ?? NullLogger.Instance;
+        _retention = new RetentionPolicy(
+            new Dictionary<string, RetentionClass>(options.RetentionClasses, StringComparer.Ordinal), options.DefaultRetentionClass, timeProvider);
+    }
+
+    /// <summary>For mocking in consumers' tests.</summary>
+    protected HdsStorageClient()
+    {
+    }
+
+    /// <summary>Checks that the bucket has versioning and object lock enabled. Every other operation checks it once before its first I/O.</summary>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>What the bucket has; <see cref="BucketCompliance.IsCompliant"/> says whether it can be used.</returns>
+    public virtual Task<BucketCompliance> CheckBucketAsync(CancellationToken cancellationToken = default) =>
+        _backend.CheckBucketAsync(cancellationToken);
+
+    /// <summary>
+    /// Stores <paramref name="content"/> as a new version of <paramref name="key"/>, streamed in bounded memory, locked by its retention
+    /// class. Returns only once the stored version was verified locked; on any failure no version stays visible.
+    /// </summary>
+    /// <param name="key">The object key within the context's tenant; never put names or health data in it.</param>
+    /// <param name="content">The content, read once to its end; need not be seekable.</param>
+    /// <param name="options">The retention class, content type and access context.</param>
+    /// <param name="cancellationToken">Cancels the write; nothing stays visible.</param>
+    /// <returns>The receipt naming the version written, its digest and its verified retention.</returns>
+    public virtual async Task<StorageReceipt> PutAsync(string key, Stream content, PutOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var context = ResolveContext(options);
+        ObjectKeys.Validate(key);
+        var contentType = ValidateContentType(options?.ContentType);
+        var (className, retention) = _retention.Resolve(options?.RetentionClass);
+        await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
+
+        var physical = ObjectKeys.ToPhysical(context.Tenant, key);
+        var encoder = await _codec.CreateEncoderAsync(content, new ObjectIdentity(context.Tenant, key), cancellationToken).ConfigureAwait(false);
+        await using (encoder.ConfigureAwait(false))
+        {
+            var metadata = new Dictionary<string, string>(encoder.Metadata, StringComparer.Ordinal)
+            {
+                [MetadataNames.RetentionClass] = className,
+                [MetadataNames.Writer] = context.ActorId,
+            };
+            var written = await _backend.PutAsync(new BackendWriteRequest(physical, contentType, metadata, retention), encoder, cancellationToken)
+                .ConfigureAwait(false);
+            var seal = encoder.Seal;
+            if (seal is null || seal.StoredLength != written.StoredLength)
+            {
+                await RemoveUnlockedVersionAsync(physical, written.VersionId).ConfigureAwait(false);
+                throw new HdsIntegrityException("The storage acknowledged a different length than was sent; the version was removed. Retry the write.");
+            }
+
+            var locked = await EnforceRetentionAsync(physical, written, retention, cancellationToken).ConfigureAwait(false);
+            Log.Stored(_logger, written.StoredLength, locked.Mode, locked.RetainUntil!.Value);
+            return new StorageReceipt
+            {
+                Key = key,
+                VersionId = written.VersionId,
+                Size = seal.PlaintextLength,
+                StoredSize = seal.StoredLength,
+                Sha256 = Convert.ToHexStringLower(seal.PlaintextSha256),
+                KeyId = seal.KeyId,
+                FormatVersion = seal.FormatVersion,
+                RetentionClass = className,
+                RetentionMode = locked.Mode,
+                RetainUntil = locked.RetainUntil!.Value,
+                LegalHold = locked.LegalHold,
+                CreatedAt = _time.GetUtcNow(),
+                Writer = context.ActorId,
+            };
+        }
+    }
+
+    /// <summary>
+    /// Opens a version for reading. The returned content is verified as it is read and throws <see cref="HdsIntegrityException"/>
+    /// on any mismatch; read it to its end to complete the verification.
+    /// </summary>
+    /// <param name="key">The object key within the context's tenant.</param>
+    /// <param name="options">The version and access context.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The content and the version's properties; dispose it.</returns>
+    public virtual async Task<HdsDownload> GetAsync(string key, GetOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var context = ResolveContext(options);
+        ObjectKeys.Validate(key);
+        ValidateVersionId(options?.VersionId);
+        await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
+        var read = await _backend.GetAsync(ObjectKeys.ToPhysical(context.Tenant, key), options?.VersionId, null, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var decoder = await _codec.CreateDecoderAsync(read.Body, new ObjectIdentity(context.Tenant, key), read.Head.Metadata, cancellationToken)
+                .ConfigureAwait(false);
+            return new HdsDownload(decoder, ToProperties(key, read.Head));
+        }
+        catch
+        {
+            await read.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Reads a version to its end and checks everything, without returning content: the basis of scrubbing.</summary>
+    /// <param name="key">The object key within the context's tenant.</param>
+    /// <param name="options">The version, an optional receipt to match, and the access context.</param>
+    /// <param name="cancellationToken">Cancels the verification.</param>
+    /// <returns>What was verified.</returns>
+    /// <exception cref="HdsIntegrityException">The stored version does not verify or does not match the receipt.</exception>
+    public virtual async Task<VerificationResult> VerifyAsync(string key, VerifyOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var receipt = options?.Receipt;
+        if (receipt is not null && !string.Equals(receipt.Key, key, StringComparison.Ordinal))
+        {
+            throw new HdsInvalidRequestException("The receipt is for another object key.");
+        }
+
+        var versionId = options?.VersionId ?? receipt?.VersionId;
+        var download = await GetAsync(key, new GetOptions { VersionId = versionId, Context = options?.Context }, cancellationToken).ConfigureAwait(false);
+        await using (download.ConfigureAwait(false))
+        {
+            var decoder = (ContentDecoder)download.Content;
+            await decoder.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
+            var seal = decoder.Seal ?? throw new HdsIntegrityException("The stored object ended before its seal.");
+            if (receipt is not null)
+            {
+                var expected = Convert.FromHexString(receipt.Sha256);
+                if (!string.Equals(receipt.VersionId, download.Properties.VersionId, StringComparison.Ordinal)
+                    || receipt.Size != seal.PlaintextLength
+                    || !CryptographicOperations.FixedTimeEquals(expected, seal.PlaintextSha256))
+                {
+                    throw new HdsIntegrityException("The stored version does not match the receipt (version, length or SHA-256 differ).");
+                }
+
+                if (download.Properties.Retention.RetainUntil is not { } until || until + RetentionTolerance < receipt.RetainUntil)
+                {
+                    throw new HdsIntegrityException("The stored version's retention is shorter than the receipt's.");
+                }
+            }
+
+            return new VerificationResult(key, download.Properties.VersionId, seal.PlaintextLength, Convert.ToHexStringLower(seal.PlaintextSha256), download.Properties);
+        }
+    }
+
+    /// <summary>Gets a version's properties (retention and legal hold included) without reading its content.</summary>
+    /// <param name="key">The object key within the context's tenant.</param>
+    /// <param name="versionId">The version; the latest when null.</param>
+    /// <param name="options">The access context.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The properties.</returns>
+    public virtual async Task<ObjectProperties> GetPropertiesAsync(
+        string key, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var context = ResolveContext(options);
+        ObjectKeys.Validate(key);
+        ValidateVersionId(versionId);
+        await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
+        var head = await _backend.HeadAsync(ObjectKeys.ToPhysical(context.Tenant, key), versionId, cancellationToken).ConfigureAwait(false);
+        return ToProperties(key, head);
+    }
+
+    /// <summary>Lists the context tenant's objects whose key starts with <paramref name="prefix"/>, one page at a time, in key order.</summary>
+    /// <param name="prefix">The key prefix; all objects when null or empty.</param>
+    /// <param name="options">The page token, page size and access context.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>One page.</returns>
+    public virtual async Task<ObjectPage> ListAsync(string? prefix = null, ListOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var context = ResolveContext(options);
+        ObjectKeys.ValidatePrefix(prefix);
+        var pageSize = options?.PageSize ?? 1000;
+        if (pageSize is < 1 or > 1000)
+        {
+            throw new HdsInvalidRequestException("The page size must be between 1 and 1000.");
+        }
+
+        await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
+        var tenantPrefix = ObjectKeys.TenantPrefix(context.Tenant);
+        var page = await _backend.ListAsync(tenantPrefix + prefix, options?.ContinuationToken, pageSize, cancellationToken).ConfigureAwait(false);
+        var items = page.Items.Select(i => i with { Key = ObjectKeys.ToLogical(context.Tenant, i.Key) }).ToList();
+        return new ObjectPage(items, page.ContinuationToken);
+    }
+
+    /// <summary>Lists every version and delete marker of <paramref name="key"/>, newest first.</summary>
+    /// <param name="key">The object key within the context's tenant.</param>
+    /// <param name="options">The access context.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The versions.</returns>
+    public virtual async Task<IReadOnlyList<ObjectVersionItem>> GetVersionsAsync(string key, HdsRequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var context = ResolveContext(options);
+        ObjectKeys.Validate(key);
+        await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
+        var versions = await _backend.ListVersionsAsync(ObjectKeys.ToPhysical(context.Tenant, key), cancellationToken).ConfigureAwait(false);
+        return versions.Select(v => new ObjectVersionItem(key, v.VersionId, v.IsLatest, v.IsDeleteMarker, v.StoredLength, v.LastModified)).ToList();
+    }
+
+    /// <summary>
+    /// Deletes <paramref name="key"/> the only way health data may be deleted: a delete marker hides it, every version stays stored
+    /// until its retention expires.
+    /// </summary>
+    /// <param name="key">The object key within the context's tenant.</param>
+    /// <param name="options">The access context.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The delete marker's version id.</returns>
+    public virtual async Task<DeleteResult> DeleteAsync(string key, HdsRequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var context = ResolveContext(options);
+        ObjectKeys.Validate(key);
+        await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
+        var physical = ObjectKeys.ToPhysical(context.Tenant, key);
+
+        // S3 adds a delete marker even for a key that never existed; refuse that so a typo is not recorded as a deletion.
+        await _backend.HeadAsync(physical, null, cancellationToken).ConfigureAwait(false);
+        var marker = await _backend.DeleteAsync(physical, cancellationToken).ConfigureAwait(false);
+        return new DeleteResult(key, marker);
+    }
+
+    /// <summary>Turns the legal hold of a version on or off.</summary>
+    /// <param name="key">The object key within the context's tenant.</param>
+    /// <param name="enabled">Whether the hold is on.</param>
+    /// <param name="versionId">The version; the latest when null.</param>
+    /// <param name="options">The access context.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The version's properties after the change, as read back.</returns>
+    public virtual async Task<ObjectProperties> SetLegalHoldAsync(
+        string key, bool enabled, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var context = ResolveContext(options);
+        ObjectKeys.Validate(key);
+        ValidateVersionId(versionId);
+        await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
+        var physical = ObjectKeys.ToPhysical(context.Tenant, key);
+        var head = await _backend.HeadAsync(physical, versionId, cancellationToken).ConfigureAwait(false);
+        await _backend.SetLegalHoldAsync(physical, head.VersionId, enabled, cancellationToken).ConfigureAwait(false);
+        var after = await _backend.HeadAsync(physical, head.VersionId, cancellationToken).ConfigureAwait(false);
+        if (after.Retention.LegalHold != enabled)
+        {
+            throw new HdsStorageException(HdsErrorCode.Configuration, "The storage did not apply the legal hold change. Check the bucket's object lock configuration.");
+        }
+
+        return ToProperties(key, after);
+    }
+
+    /// <summary>Extends the retention of a version. Shortening is refused: retention only ever grows.</summary>
+    /// <param name="key">The object key within the context's tenant.</param>
+    /// <param name="retainUntil">The new retain-until date; must be later than the current one.</param>
+    /// <param name="versionId">The version; the latest when null.</param>
+    /// <param name="options">The access context.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The version's properties after the change, as read back.</returns>
+    /// <exception cref="HdsObjectLockedException">The new date would shorten the retention.</exception>
+    public virtual async Task<ObjectProperties> ExtendRetentionAsync(
+        string key, DateTimeOffset retainUntil, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var context = ResolveContext(options);
+        ObjectKeys.Validate(key);
+        ValidateVersionId(versionId);
+        if (retainUntil <= _time.GetUtcNow())
+        {
+            throw new HdsInvalidRequestException("The new retain-until date must be in the future.");
+        }
+
+        await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
+        var physical = ObjectKeys.ToPhysical(context.Tenant, key);
+        var head = await _backend.HeadAsync(physical, versionId, cancellationToken).ConfigureAwait(false);
+        if (head.Retention.RetainUntil is { } current && retainUntil < current)
+        {
+            throw new HdsObjectLockedException("Retention can only be extended: the new date is earlier than the current retain-until date.");
+        }
+
+        var mode = head.Retention.Mode == RetentionMode.None ? RetentionMode.Compliance : head.Retention.Mode;
+        var until = new DateTimeOffset(retainUntil.UtcTicks - (retainUntil.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+        await _backend.SetRetentionAsync(physical, head.VersionId, mode, until, cancellationToken).ConfigureAwait(false);
+        var after = await _backend.HeadAsync(physical, head.VersionId, cancellationToken).ConfigureAwait(false);
+        if (after.Retention.RetainUntil is not { } applied || applied + RetentionTolerance < until)
+        {
+            throw new HdsStorageException(HdsErrorCode.Configuration, "The storage did not apply the retention change. Check the bucket's object lock configuration.");
+        }
+
+        return ToProperties(key, after);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await DisposeAsyncCore().ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases the backend.</summary>
+    /// <param name="disposing">Whether called from <see cref="Dispose()"/>.</param>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _backend?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            _bucketCheckLock.Dispose();
+        }
+    }
+
+    /// <summary>Releases the backend asynchronously.</summary>
+    /// <returns>A task that completes when released.</returns>
+    protected virtual async ValueTask DisposeAsyncCore()
+    {
+        if (_backend is not null)
+        {
+            await _backend.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _bucketCheckLock.Dispose();
+    }
+
+    private static HdsAccessContext ResolveContext(HdsRequestOptions? options)
+    {
+        var context = options?.Context ?? HdsAccessScope.Current
+            ?? throw new HdsAccessDeniedException(
+                "No access context: every operation must say who acts, for which tenant and why. Pass options.Context or open an HdsAccessScope.");
+        context.Validate();
+        return context;
+    }
+
+    private static string ValidateContentType(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType))
+        {
+            return "application/octet-stream";
+        }
+
+        if (contentType.Length > 128 || !contentType.All(c => c is > ' ' and < (char)127 || c == ' ') || !contentType.Contains('/', StringComparison.Ordinal))
+        {
+            throw new HdsInvalidRequestException("The content type must be a MIME type of at most 128 printable ASCII characters, for example application/pdf.");
+        }
+
+        return contentType;
+    }
+
+    private static void ValidateVersionId(string? versionId)
+    {
+        if (versionId is not null && (versionId.Length is 0 or > 1024 || !versionId.All(c => c is > ' ' and < (char)127)))
+        {
+            throw new HdsInvalidRequestException("The version id is malformed: 1 to 1024 printable ASCII characters.");
+        }
+    }
+
+    private static bool Satisfies(RetentionInfo actual, RetentionInfo wanted) =>
+        actual.Mode == wanted.Mode
+        && actual.RetainUntil is { } until && until + RetentionTolerance >= wanted.RetainUntil!.Value
+        && (actual.LegalHold || !wanted.LegalHold);
+
+    private static ObjectProperties ToProperties(string key, BackendObjectHead head) => new()
+    {
+        Key = key,
+        VersionId = head.VersionId,
+        StoredSize = head.StoredLength,
+        ContentType = head.ContentType,
+        LastModified = head.LastModified,
+        Retention = head.Retention,
+        RetentionClass = head.Metadata.GetValueOrDefault(MetadataNames.RetentionClass),
+        FormatVersion = int.TryParse(head.Metadata.GetValueOrDefault(MetadataNames.Format), out var f) ? f : null,
+        Writer = head.Metadata.GetValueOrDefault(MetadataNames.Writer),
+        ETag = head.ETag,
+    };
+
+    // The write is only a success once the stored version is verified locked: backends may ignore lock headers (Ceph RGW on
+    // multipart uploads, copies), so read the lock back, apply it when missing, and remove the version if it cannot be locked.
+    private async Task<RetentionInfo> EnforceRetentionAsync(string key, BackendWriteResult written, RetentionInfo wanted, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var head = await _backend.HeadAsync(key, written.VersionId, cancellationToken).ConfigureAwait(false);
+            if (head.StoredLength != written.StoredLength)
+            {
+                throw new HdsIntegrityException("The stored version's length differs from what was sent.");
+            }
+
+            if (Satisfies(head.Retention, wanted))
+            {
+                return head.Retention;
+            }
+
+            Log.RetentionNotApplied(_logger, head.Retention.Mode);
+            await _backend.SetRetentionAsync(key, written.VersionId, wanted.Mode, wanted.RetainUntil!.Value, cancellationToken).ConfigureAwait(false);
+            if (wanted.LegalHold)
+            {
+                await _backend.SetLegalHoldAsync(key, written.VersionId, true, cancellationToken).ConfigureAwait(false);
+            }
+
+            head = await _backend.HeadAsync(key, written.VersionId, cancellationToken).ConfigureAwait(false);
+            if (Satisfies(head.Retention, wanted))
+            {
+                return head.Retention;
+            }
+
+            throw new HdsConfigurationException(
+                "The storage does not keep object lock retention on new versions. Enable object lock on the bucket (see docs/operations.md).");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Log.RetentionEnforcementFailed(_logger, ex);
+            await RemoveUnlockedVersionAsync(key, written.VersionId).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    // Best effort: a version that could not be verified must not stay visible. If it got locked meanwhile, the backend refuses,
+    // which is the safe outcome (the data is kept; the caller got an error and no receipt).
+    private async Task RemoveUnlockedVersionAsync(string key, string versionId)
+    {
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await _backend.DeleteVersionAsync(key, versionId, cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HdsStorageException or OperationCanceledException)
+        {
+            Log.RetentionEnforcementFailed(_logger, ex);
+        }
+    }
+
+    private async Task EnsureBucketAsync(CancellationToken cancellationToken)
+    {
+        if (_bucketChecked)
+        {
+            return;
+        }
+
+        await _bucketCheckLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_bucketChecked)
+            {
+                return;
+            }
+
+            var compliance = await _backend.CheckBucketAsync(cancellationToken).ConfigureAwait(false);
+            if (!compliance.IsCompliant)
+            {
+                Log.BucketNotCompliant(_logger, compliance.Bucket, compliance.VersioningEnabled, compliance.ObjectLockEnabled);
+                throw new HdsConfigurationException(
+                    $"Bucket '{compliance.Bucket}' cannot hold health data: versioning enabled = {compliance.VersioningEnabled}, object lock enabled = {compliance.ObjectLockEnabled}. "
+                    + "Object lock can only be enabled when a bucket is created: create a new bucket with object lock enabled (hds bucket create, or see docs/operations.md) and point the client at it.");
+            }
+
+            _bucketChecked = true;
+        }
+        finally
+        {
+            _bucketCheckLock.Release();
+        }
+    }
+}

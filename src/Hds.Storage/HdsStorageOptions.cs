@@ -1,0 +1,60 @@
+using Hds.Storage.Backends.Local;
+using Hds.Storage.Backends.S3;
+using Hds.Storage.Retention;
+
+namespace Hds.Storage;
+
+/// <summary>Settings of an <see cref="HdsStorageClient"/>. Set exactly one of <see cref="S3"/> and <see cref="Local"/>.</summary>
+public sealed class HdsStorageOptions
+{
+    /// <summary>The name of the retention class used when a write names none.</summary>
+    public const string DefaultRetentionClassName = "default";
+
+    /// <summary>The S3 backend (StorageGRID, Ceph RGW, MinIO, AWS).</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public S3StorageOptions? S3 { get; set; }
+
+    /// <summary>The embedded local store: a directory with the same semantics, for development, samples and tests. Not HDS-grade hosting.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public LocalStorageOptions? Local { get; set; }
+
+    /// <summary>Retention classes by name. Every write uses one; its retention is verified on the stored version.</summary>
+    /// <value>The default value holds one class, "default": 20 years COMPLIANCE.</value>
+    public IDictionary<string, RetentionClass> RetentionClasses { get; } =
+        new Dictionary<string, RetentionClass>(StringComparer.Ordinal) { [DefaultRetentionClassName] = new RetentionClass() };
+
+    /// <summary>The retention class used when a write names none.</summary>
+    /// <value>The default value is "default".</value>
+    public string DefaultRetentionClass { get; set; } = DefaultRetentionClassName;
+
+    /// <summary>Checks every setting at once.</summary>
+    /// <exception cref="HdsConfigurationException">Lists every problem found and how to fix it.</exception>
+    public void Validate()
+    {
+        var errors = new List<string>();
+        if ((S3 is null) == (Local is null))
+        {
+            errors.Add("Set exactly one backend: HdsStorageOptions.S3 (S3 object storage) or HdsStorageOptions.Local (embedded store).");
+        }
+
+        S3?.Validate(errors);
+        Local?.Validate(errors);
+        if (!RetentionClasses.ContainsKey(DefaultRetentionClass))
+        {
+            errors.Add($"DefaultRetentionClass names a class that RetentionClasses does not define.");
+        }
+
+        foreach (var (name, cls) in RetentionClasses)
+        {
+            if (cls is null || cls.Mode == RetentionMode.None || cls.Duration <= TimeSpan.Zero)
+            {
+                errors.Add($"Retention class '{name}' must have a mode (Compliance or Governance) and a positive duration: health data is never written unlocked.");
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new HdsConfigurationException("Invalid Hds.Storage options: " + string.Join(" ", errors));
+        }
+    }
+}

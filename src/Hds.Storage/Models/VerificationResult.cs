@@ -1,0 +1,9 @@
+namespace Hds.Storage.Models;
+
+/// <summary>The outcome of a successful verification: the version was read in full and every check passed.</summary>
+/// <param name="Key">The object key.</param>
+/// <param name="VersionId">The version verified.</param>
+/// <param name="Size">Length of the content.</param>
+/// <param name="Sha256">SHA-256 of the content, lowercase hexadecimal.</param>
+/// <param name="Properties">The version's properties, retention included.</param>
+public sealed record VerificationResult(string Key, string VersionId, long Size, string Sha256, ObjectProperties Properties);

@@ -1,0 +1,13 @@
+namespace Hds.Storage.Objects;
+
+/// <summary>
+/// Names of the user metadata the SDK stores with each object (sent as x-amz-meta-*). Metadata is NOT encrypted: only format
+/// facts and pseudonymous ids go there, never health data. Nothing read from it is trusted for security decisions.
+/// </summary>
+internal static class MetadataNames
+{
+    public const string Format = "hds-format";
+    public const string KeyId = "hds-key-id";
+    public const string RetentionClass = "hds-class";
+    public const string Writer = "hds-writer";
+}

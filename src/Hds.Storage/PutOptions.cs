@@ -1,0 +1,13 @@
+namespace Hds.Storage;
+
+/// <summary>Options of <see cref="HdsStorageClient.PutAsync"/>.</summary>
+public sealed class PutOptions : HdsRequestOptions
+{
+    /// <summary>The retention class; its mode and duration are applied and verified on the stored version.</summary>
+    /// <value>The default value is <see langword="null"/>: <see cref="HdsStorageOptions.DefaultRetentionClass"/>.</value>
+    public string? RetentionClass { get; set; }
+
+    /// <summary>The MIME type of the content (stored in clear: never put health data in it).</summary>
+    /// <value>The default value is "application/octet-stream".</value>
+    public string ContentType { get; set; } = "application/octet-stream";
+}

@@ -1,0 +1,34 @@
+namespace Hds.Storage.Retention;
+
+/// <summary>Computes the retention of a new version from its class and the clock.</summary>
+internal sealed class RetentionPolicy
+{
+    private readonly IReadOnlyDictionary<string, RetentionClass> _classes;
+    private readonly string _defaultClass;
+    private readonly TimeProvider _time;
+
+    public RetentionPolicy(IReadOnlyDictionary<string, RetentionClass> classes, string defaultClass, TimeProvider time)
+    {
+        _classes = classes;
+        _defaultClass = defaultClass;
+        _time = time;
+    }
+
+    public (string Name, RetentionInfo Retention) Resolve(string? className)
+    {
+        var name = string.IsNullOrEmpty(className) ? _defaultClass : className;
+        if (!_classes.TryGetValue(name, out var cls))
+        {
+            throw new HdsInvalidRequestException(
+                $"Unknown retention class '{Sanitize(name)}'. Configure it in HdsStorageOptions.RetentionClasses or use one of: {string.Join(", ", _classes.Keys)}.");
+        }
+
+        // S3 and StorageGRID keep retain-until to the millisecond at best; truncate to whole seconds so what we send is what we read back.
+        var now = _time.GetUtcNow();
+        var until = now.Add(cls.Duration);
+        until = new DateTimeOffset(until.Ticks - (until.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+        return (name, new RetentionInfo(cls.Mode, until, cls.LegalHold));
+    }
+
+    private static string Sanitize(string name) => name.Length <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') ? name : "(invalid)";
+}
