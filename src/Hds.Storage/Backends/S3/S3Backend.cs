@@ -44,6 +44,11 @@ internal sealed class S3Backend : StorageBackend
             Timeout = options.RequestTimeout,
             MaxErrorRetry = 2,
         };
+        if (options.HttpClientFactory is { } factory)
+        {
+            config.HttpClientFactory = factory;
+        }
+
         return options.AccessKey is { } ak
             ? new AmazonS3Client(new BasicAWSCredentials(ak, options.SecretKey), config)
             : new AmazonS3Client(config);

@@ -42,6 +42,9 @@ public sealed class S3StorageOptions
     /// <value>The default value is 100 seconds.</value>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(100);
 
+    /// <summary>Test seam: lets fault tests put a handler between the AWS SDK and the network.</summary>
+    internal Amazon.Runtime.HttpClientFactory? HttpClientFactory { get; set; }
+
     internal void Validate(List<string> errors)
     {
         if (ServiceUrl is null || !ServiceUrl.IsAbsoluteUri || (ServiceUrl.Scheme != Uri.UriSchemeHttps && ServiceUrl.Scheme != Uri.UriSchemeHttp))

@@ -1,0 +1,12 @@
+using Hds.Storage.Retention;
+
+namespace Hds.Storage.IntegrationTests.Contract;
+
+internal static class ContractDefaults
+{
+    /// <summary>A class whose retention expires within seconds, for the tests that need an expired lock.</summary>
+    public const string ShortClass = "short";
+
+    public static void Apply(HdsStorageOptions options) =>
+        options.RetentionClasses[ShortClass] = new RetentionClass { Mode = RetentionMode.Compliance, Duration = TimeSpan.FromSeconds(2) };
+}
