@@ -34,11 +34,21 @@ public sealed class RgwTarget(S3Server server) : StorageTarget
     {
         using var s3 = server.PlainClient();
         var retention = await s3.GetObjectRetentionAsync(new GetObjectRetentionRequest { BucketName = Bucket, Key = physicalKey, VersionId = versionId });
-        var hold = await s3.GetObjectLegalHoldAsync(new GetObjectLegalHoldRequest { BucketName = Bucket, Key = physicalKey, VersionId = versionId });
+        var held = false;
+        try
+        {
+            var hold = await s3.GetObjectLegalHoldAsync(new GetObjectLegalHoldRequest { BucketName = Bucket, Key = physicalKey, VersionId = versionId });
+            held = hold.LegalHold?.Status == ObjectLockLegalHoldStatus.On;
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            // RGW answers 404 when no legal hold was ever set on the version.
+        }
+
         var mode = retention.Retention?.Mode == ObjectLockRetentionMode.Compliance ? RetentionMode.Compliance
             : retention.Retention?.Mode == ObjectLockRetentionMode.Governance ? RetentionMode.Governance : RetentionMode.None;
         DateTimeOffset? until = retention.Retention?.RetainUntilDate is { } d ? new DateTimeOffset(d.ToUniversalTime()) : null;
-        return new RetentionInfo(mode, until, hold.LegalHold?.Status == ObjectLockLegalHoldStatus.On);
+        return new RetentionInfo(mode, until, held);
     }
 
     public override async Task<bool> TryDestroyVersionDirectlyAsync(string physicalKey, string versionId)

@@ -83,19 +83,21 @@ internal sealed class S3Backend : StorageBackend
 
     public override async Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, CancellationToken cancellationToken)
     {
-        var partSize = _options.PartSize;
-        var buffer = ArrayPool<byte>.Shared.Rent(partSize);
+        var threshold = _options.MultipartThreshold;
+        var buffer = ArrayPool<byte>.Shared.Rent(_options.PartSize + 1);
         try
         {
             // Read up to the threshold + 1 byte: if the body ends first, one PutObject carries it with its lock headers.
-            var first = await body.ReadAtLeastAsync(buffer.AsMemory(0, _options.MultipartThreshold + 1 > partSize ? partSize : _options.MultipartThreshold + 1),
-                _options.MultipartThreshold + 1 > partSize ? partSize : _options.MultipartThreshold + 1, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            if (first <= _options.MultipartThreshold)
-            {
-                return await PutSingleAsync(request, buffer.AsMemory(0, first), cancellationToken).ConfigureAwait(false);
-            }
-
-            return await PutMultipartAsync(request, body, buffer, first, cancellationToken).ConfigureAwait(false);
+            var first = await ReadSourceAsync(body, buffer.AsMemory(0, threshold + 1), cancellationToken).ConfigureAwait(false);
+            return first <= threshold
+                ? await PutSingleAsync(request, buffer.AsMemory(0, first), cancellationToken).ConfigureAwait(false)
+                : await PutMultipartAsync(request, body, buffer, first, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SourceReadException ex)
+        {
+            // The caller's own stream failed: give the caller its own exception, not a storage error.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerException!);
+            throw;
         }
         catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
         {
@@ -104,6 +106,18 @@ internal sealed class S3Backend : StorageBackend
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task<int> ReadSourceAsync(Stream body, Memory<byte> target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await body.ReadAtLeastAsync(target, target.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new SourceReadException(ex);
         }
     }
 
@@ -126,6 +140,7 @@ internal sealed class S3Backend : StorageBackend
         return new BackendWriteResult(RequireVersionId(response.VersionId), data.Length, response.ETag);
     }
 
+    // buffer holds PartSize + 1 bytes, the first "filled" of which are already read from the body.
     private async Task<BackendWriteResult> PutMultipartAsync(
         BackendWriteRequest request, Stream body, byte[] buffer, int filled, CancellationToken cancellationToken)
     {
@@ -154,19 +169,21 @@ internal sealed class S3Backend : StorageBackend
         long total = 0;
         try
         {
-            var partNumber = 1;
             var partSize = _options.PartSize;
-            while (true)
+            for (var partNumber = 1; ; partNumber++)
             {
-                // Fill the part to its size (the first read may have stopped at the threshold).
-                filled += await body.ReadAtLeastAsync(buffer.AsMemory(filled, partSize - filled), partSize - filled, throwOnEndOfStream: false, cancellationToken)
-                    .ConfigureAwait(false);
-                if (filled == 0 && partNumber > 1)
+                if (filled < partSize)
                 {
-                    break;
+                    filled += await ReadSourceAsync(body, buffer.AsMemory(filled, partSize - filled), cancellationToken).ConfigureAwait(false);
                 }
 
-                var data = buffer.AsMemory(0, filled);
+                var partLength = Math.Min(filled, partSize);
+                if (partLength == 0)
+                {
+                    break; // the body ended exactly on a part boundary
+                }
+
+                var data = buffer.AsMemory(0, partLength);
                 using (var stream = AsStream(data))
                 {
                     var part = await _s3.UploadPartAsync(
@@ -177,7 +194,7 @@ internal sealed class S3Backend : StorageBackend
                             UploadId = upload.UploadId,
                             PartNumber = partNumber,
                             InputStream = stream,
-                            PartSize = filled,
+                            PartSize = partLength,
                             MD5Digest = ContentMd5(data.Span),
                             ChecksumSHA256 = Convert.ToBase64String(SHA256.HashData(data.Span)),
                         },
@@ -185,13 +202,15 @@ internal sealed class S3Backend : StorageBackend
                     parts.Add(new PartETag(partNumber, part.ETag));
                 }
 
-                total += filled;
-                partNumber++;
-                var last = filled < partSize;
-                filled = 0;
-                if (last)
+                total += partLength;
+
+                // Keep the bytes read beyond the part (at most one, from the threshold probe) for the next part.
+                var carry = filled - partLength;
+                buffer.AsSpan(partLength, carry).CopyTo(buffer);
+                filled = carry;
+                if (partLength < partSize)
                 {
-                    break;
+                    break; // a short part is the last one
                 }
             }
 
@@ -218,6 +237,9 @@ internal sealed class S3Backend : StorageBackend
             throw;
         }
     }
+
+    /// <summary>Marks a failure of the caller's content stream, so it is not mistaken for a storage failure.</summary>
+    private sealed class SourceReadException(Exception inner) : Exception("The content stream failed.", inner);
 
     public override async Task<BackendReadResult> GetAsync(string key, string? versionId, ByteRange? range, CancellationToken cancellationToken)
     {

@@ -1,0 +1,42 @@
+using Hds.Storage.Backends.Local;
+using Hds.Storage.Backends.S3;
+using Hds.Storage.Retention;
+
+namespace Hds.Storage.Tests;
+
+public sealed class HdsStorageOptionsTests
+{
+    [Fact]
+    public void Every_problem_is_reported_at_once()
+    {
+        var options = new HdsStorageOptions
+        {
+            S3 = new S3StorageOptions { Bucket = "x", PartSize = 1024, AccessKey = "only-half" },
+            DefaultRetentionClass = "missing",
+        };
+        options.RetentionClasses["bad"] = new RetentionClass { Mode = RetentionMode.None };
+
+        var ex = Assert.Throws<HdsConfigurationException>(options.Validate);
+
+        foreach (var expected in new[] { "ServiceUrl", "Bucket", "PartSize", "SecretKey", "DefaultRetentionClass", "'bad'" })
+        {
+            Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Exactly_one_backend_is_required()
+    {
+        Assert.Throws<HdsConfigurationException>(new HdsStorageOptions().Validate);
+        var both = new HdsStorageOptions
+        {
+            Local = new LocalStorageOptions { Path = "/tmp/x" },
+            S3 = new S3StorageOptions { ServiceUrl = new Uri("http://127.0.0.1:1"), Bucket = "bucket" },
+        };
+        Assert.Throws<HdsConfigurationException>(both.Validate);
+    }
+
+    [Fact]
+    public void A_client_cannot_be_built_from_invalid_options() =>
+        Assert.Throws<HdsConfigurationException>(() => new HdsStorageClient(new HdsStorageOptions()));
+}
