@@ -36,18 +36,27 @@ internal static class GetCommand
                 var download = await client.GetAsync(parse.GetRequiredValue(key), options, cancellationToken).ConfigureAwait(false);
                 await using (download.ConfigureAwait(false))
                 {
+                    var total = download.Properties.Size ?? download.Properties.StoredSize;
                     if (target == "-")
                     {
                         var stdout = Console.OpenStandardOutput();
                         await using (stdout.ConfigureAwait(false))
                         {
-                            await download.Content.CopyToAsync(stdout, cancellationToken).ConfigureAwait(false);
+                            await TransferProgress.RunAsync("get", total, async track =>
+                            {
+                                await track(download.Content).CopyToAsync(stdout, cancellationToken).ConfigureAwait(false);
+                                return true;
+                            }).ConfigureAwait(false);
                         }
 
                         return ExitCodes.Success;
                     }
 
-                    await WriteAtomicallyAsync(download.Content, target, cancellationToken).ConfigureAwait(false);
+                    await TransferProgress.RunAsync("get", total, async track =>
+                    {
+                        await WriteAtomicallyAsync(track(download.Content), target, cancellationToken).ConfigureAwait(false);
+                        return true;
+                    }).ConfigureAwait(false);
                     await CliContext.WriteJsonAsync(download.Properties, CliJson.Default.ObjectProperties, cancellationToken).ConfigureAwait(false);
                 }
             }

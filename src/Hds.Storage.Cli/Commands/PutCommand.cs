@@ -43,7 +43,9 @@ internal static class PutCommand
                 var input = OpenInput(path);
                 await using (input.ConfigureAwait(false))
                 {
-                    var receipt = await client.PutAsync(parse.GetRequiredValue(key), input, options, cancellationToken).ConfigureAwait(false);
+                    long? length = input is FileStream { CanSeek: true } file ? file.Length : null;
+                    var receipt = await TransferProgress.RunAsync("put", length, track =>
+                        client.PutAsync(parse.GetRequiredValue(key), track(input), options, cancellationToken)).ConfigureAwait(false);
                     await CliContext.WriteJsonAsync(receipt, CliJson.Default.StorageReceipt, cancellationToken).ConfigureAwait(false);
                 }
             }

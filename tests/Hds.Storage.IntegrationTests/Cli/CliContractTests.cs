@@ -126,6 +126,22 @@ public abstract class CliContractTests<TBackend> : IClassFixture<TBackend>
     }
 
     [Fact]
+    public async Task Progress_bars_go_to_stderr_and_never_into_stdout()
+    {
+        var content = RandomBytes(9 * 1024 * 1024);
+        var key = Prefix + "progress.bin";
+        var env = new Dictionary<string, string>(Backend.Environment) { ["HDS_PROGRESS"] = "always" };
+
+        var put = await CliRunner.RunAsync(["put", WriteInput(content), key, .. Backend.BackendArgs, .. Context], environment: env, workingDirectory: WorkDir);
+        var get = await CliRunner.RunAsync(["get", key, "--out", "-", .. Backend.BackendArgs, .. Context], environment: env, workingDirectory: WorkDir);
+
+        AssertExit(0, put);
+        Assert.Equal(content.Length, put.Json().GetProperty("size").GetInt64());
+        AssertExit(0, get);
+        Assert.Equal(content, get.Stdout);
+    }
+
+    [Fact]
     public async Task Global_options_are_accepted_before_or_after_the_command()
     {
         var key = Prefix + "global";
