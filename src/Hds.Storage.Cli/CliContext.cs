@@ -178,6 +178,8 @@ internal sealed class CliContext
         }
 
         var context = new HdsAccessContext(actor!, tenant!, purpose!) { Role = _parse.GetValue(Role), Application = ApplicationName };
+
+        // The constructor validated before the initializer set the role: validate the whole context before any I/O.
         context.Validate();
         return context;
     }

@@ -6,7 +6,7 @@ namespace Hds.Storage.IntegrationTests.Cli;
 /// The <c>hds</c> contract, run as a real child process against every backend: JSON on stdout, one <c>error:</c> line on stderr, stable
 /// exit codes. Each test uses its own key prefix, so tests share one store or bucket per backend.
 /// </summary>
-public abstract class CliContractTests<TBackend> : IClassFixture<TBackend>
+public abstract class CliContractTests<TBackend> : IClassFixture<TBackend>, IDisposable
     where TBackend : class, ICliBackend
 {
     protected const string Tenant = "msa-test";
@@ -27,6 +27,14 @@ public abstract class CliContractTests<TBackend> : IClassFixture<TBackend>
 
     /// <summary>A directory for this test's input and output files.</summary>
     protected string WorkDir { get; }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(WorkDir))
+        {
+            Directory.Delete(WorkDir, recursive: true);
+        }
+    }
 
     /// <summary>Runs hds with the backend options and the access context after the command.</summary>
     protected Task<CliResult> Hds(params string[] args) => Raw([.. args, .. Backend.BackendArgs, .. Context]);
