@@ -1,0 +1,211 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Hds.Storage.Access;
+using Hds.Storage.Backends.Local;
+using Hds.Storage.Backends.S3;
+using Hds.Storage.Retention;
+
+namespace Hds.Storage.Cli;
+
+/// <summary>
+/// The global options (backend and access context) and their binding to the library's options: the only place the command line
+/// becomes <see cref="HdsStorageOptions"/> and <see cref="HdsAccessContext"/>. Global options are accepted before or after the command.
+/// </summary>
+internal sealed class CliContext
+{
+    /// <summary>The name of the short retention class offered for trials and tests.</summary>
+    public const string ShortRetentionClassName = "short";
+
+    /// <summary>The application recorded in every access context built by the CLI.</summary>
+    public const string ApplicationName = "hds-cli";
+
+    public static readonly Option<string?> Local = new("--local")
+    {
+        Description = "Use the embedded local store in this directory (development and tests; not HDS-grade hosting).",
+        HelpName = "dir",
+        Recursive = true,
+    };
+
+    public static readonly Option<string[]> Endpoint = new("--endpoint")
+    {
+        Description = "S3 endpoint URL; repeat for several sites (the first is used for now). Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.",
+        HelpName = "url",
+        Recursive = true,
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static readonly Option<string?> Bucket = new("--bucket")
+    {
+        Description = "S3 bucket (versioning and object lock enabled).",
+        HelpName = "name",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> Actor = new("--actor")
+    {
+        Description = "Access context: pseudonymous id of who acts (required for object commands).",
+        HelpName = "id",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> Tenant = new("--tenant")
+    {
+        Description = "Access context: the scheme (tenant) whose objects are reached (required for object commands).",
+        HelpName = "id",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> Purpose = new("--purpose")
+    {
+        Description = "Access context: purpose of use, for example care, claim-processing, audit (required for object commands).",
+        HelpName = "purpose",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> Role = new("--role")
+    {
+        Description = "Access context: the actor's role, for example operator (optional).",
+        HelpName = "role",
+        Recursive = true,
+    };
+
+    private readonly ParseResult _parse;
+
+    private CliContext(ParseResult parse)
+    {
+        _parse = parse;
+    }
+
+    /// <summary>Where JSON results go.</summary>
+    public static TextWriter Output => Console.Out;
+
+    /// <summary>Where messages for humans go.</summary>
+    public static TextWriter Error => Console.Error;
+
+    /// <summary>The S3 endpoints given, in order; the first is used, the others are kept for site failover.</summary>
+    public IReadOnlyList<Uri> Endpoints => ParseEndpoints(_parse.GetValue(Endpoint));
+
+    /// <summary>The local store directory, when the embedded store is used.</summary>
+    public string? LocalPath => _parse.GetValue(Local);
+
+    public static void AddGlobalOptions(Command root)
+    {
+        foreach (var option in new Option[] { Local, Endpoint, Bucket, Actor, Tenant, Purpose, Role })
+        {
+            root.Add(option);
+        }
+    }
+
+    public static CliContext From(ParseResult parse) => new(parse);
+
+    /// <summary>The retention classes offered by the CLI: "default" (20 years COMPLIANCE, the library's default) and "short" (1 day COMPLIANCE).</summary>
+    public static void AddRetentionClasses(HdsStorageOptions options) =>
+        options.RetentionClasses[ShortRetentionClassName] = new RetentionClass { Mode = RetentionMode.Compliance, Duration = TimeSpan.FromDays(1) };
+
+    /// <summary>Builds the library options from the backend options.</summary>
+    /// <param name="bucket">The bucket to use instead of --bucket (hds bucket create).</param>
+    public HdsStorageOptions CreateStorageOptions(string? bucket = null)
+    {
+        var options = new HdsStorageOptions();
+        AddRetentionClasses(options);
+        var endpoints = Endpoints;
+        var local = LocalPath;
+        if (local is not null && endpoints.Count > 0)
+        {
+            throw new CliUsageException("Choose one backend: --local <dir> or --endpoint <url> --bucket <name>, not both.");
+        }
+
+        if (local is not null)
+        {
+            if (string.IsNullOrWhiteSpace(local))
+            {
+                throw new CliUsageException("--local needs the directory of the embedded store.");
+            }
+
+            options.Local = new LocalStorageOptions { Path = local };
+            return options;
+        }
+
+        if (endpoints.Count == 0)
+        {
+            throw new CliUsageException("No backend: pass --local <dir> (embedded store) or --endpoint <url> --bucket <name> (S3).");
+        }
+
+        bucket ??= _parse.GetValue(Bucket);
+        if (string.IsNullOrWhiteSpace(bucket))
+        {
+            throw new CliUsageException("--endpoint needs --bucket <name>.");
+        }
+
+        // Credentials stay with the AWS SDK's default chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY first): never on the command line.
+        options.S3 = new S3StorageOptions { ServiceUrl = endpoints[0], Bucket = bucket };
+        return options;
+    }
+
+    public HdsStorageClient CreateClient(string? bucket = null) => new(CreateStorageOptions(bucket));
+
+    /// <summary>
+    /// The access context of an object command. A missing actor, tenant or purpose is refused like any anonymous access (exit 3);
+    /// a malformed one is an invalid request (exit 1).
+    /// </summary>
+    public HdsAccessContext RequireAccess()
+    {
+        var actor = _parse.GetValue(Actor);
+        var tenant = _parse.GetValue(Tenant);
+        var purpose = _parse.GetValue(Purpose);
+        var missing = new List<string>();
+        if (string.IsNullOrEmpty(actor))
+        {
+            missing.Add("--actor");
+        }
+
+        if (string.IsNullOrEmpty(tenant))
+        {
+            missing.Add("--tenant");
+        }
+
+        if (string.IsNullOrEmpty(purpose))
+        {
+            missing.Add("--purpose");
+        }
+
+        if (missing.Count > 0)
+        {
+            throw new HdsAccessDeniedException(
+                $"No access context: every object command must say who acts, for which tenant and why. Missing: {string.Join(", ", missing)}.");
+        }
+
+        var context = new HdsAccessContext(actor!, tenant!, purpose!) { Role = _parse.GetValue(Role), Application = ApplicationName };
+
+        // The constructor validated before the initializer set the role: validate the whole context before any I/O.
+        context.Validate();
+        return context;
+    }
+
+    public T RequestOptions<T>()
+        where T : HdsRequestOptions, new() => new() { Context = RequireAccess() };
+
+    public static async Task WriteJsonAsync<T>(T value, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    {
+        await Output.WriteLineAsync(JsonSerializer.Serialize(value, typeInfo).AsMemory(), cancellationToken).ConfigureAwait(false);
+        await Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static List<Uri> ParseEndpoints(string[]? values)
+    {
+        var endpoints = new List<Uri>();
+        foreach (var value in values ?? [])
+        {
+            if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                throw new CliUsageException($"--endpoint must be an absolute http(s) URL, got '{value}'.");
+            }
+
+            endpoints.Add(uri);
+        }
+
+        return endpoints;
+    }
+}

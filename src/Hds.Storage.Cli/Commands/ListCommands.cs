@@ -1,0 +1,63 @@
+using System.CommandLine;
+using Hds.Storage.Models;
+
+namespace Hds.Storage.Cli.Commands;
+
+/// <summary><c>hds ls [prefix]</c> and <c>hds versions &lt;key&gt;</c>.</summary>
+internal static class ListCommands
+{
+    public static Command CreateList()
+    {
+        var prefix = new Argument<string?>("prefix") { Description = "Only keys starting with this prefix.", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("ls", "List the tenant's objects (latest versions), every page, as one JSON array.")
+        {
+            prefix,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var cli = CliContext.From(parse);
+            var context = cli.RequireAccess();
+            var items = new List<ObjectItem>();
+            var client = cli.CreateClient();
+            await using (client.ConfigureAwait(false))
+            {
+                string? token = null;
+                do
+                {
+                    var page = await client.ListAsync(parse.GetValue(prefix), new ListOptions { Context = context, ContinuationToken = token }, cancellationToken)
+                        .ConfigureAwait(false);
+                    items.AddRange(page.Items);
+                    token = page.ContinuationToken;
+                }
+                while (token is not null);
+            }
+
+            await CliContext.WriteJsonAsync(items, CliJson.Default.ListObjectItem, cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    public static Command CreateVersions()
+    {
+        var key = new Argument<string>("key") { Description = "The object key." };
+        var command = new Command("versions", "List every version and delete marker of a key, newest first (JSON array).")
+        {
+            key,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var cli = CliContext.From(parse);
+            var options = cli.RequestOptions<HdsRequestOptions>();
+            var client = cli.CreateClient();
+            await using (client.ConfigureAwait(false))
+            {
+                var versions = await client.GetVersionsAsync(parse.GetRequiredValue(key), options, cancellationToken).ConfigureAwait(false);
+                await CliContext.WriteJsonAsync(versions, CliJson.Default.IReadOnlyListObjectVersionItem, cancellationToken).ConfigureAwait(false);
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,74 @@
+using System.CommandLine;
+
+namespace Hds.Storage.Cli.Commands;
+
+/// <summary><c>hds put &lt;file|-&gt; &lt;key&gt;</c>: stores a new locked version and prints its receipt.</summary>
+internal static class PutCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<string>("file") { Description = "The file to store, or - for standard input." };
+        var key = new Argument<string>("key") { Description = "The object key (no names or health data in keys)." };
+        var retentionClass = new Option<string?>("--class")
+        {
+            Description = $"The retention class: \"{HdsStorageOptions.DefaultRetentionClassName}\" (20 years COMPLIANCE, the default) or \"{CliContext.ShortRetentionClassName}\" (1 day COMPLIANCE, for trials and tests only).",
+            HelpName = "retention-class",
+        };
+        var contentType = new Option<string?>("--content-type")
+        {
+            Description = "The MIME type stored with the object (in clear). Default: application/octet-stream.",
+            HelpName = "type",
+        };
+        var command = new Command("put", "Store a file as a new version, locked by its retention class, and print the receipt (JSON); keep the receipt.")
+        {
+            file,
+            key,
+            retentionClass,
+            contentType,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var cli = CliContext.From(parse);
+            var options = cli.RequestOptions<PutOptions>();
+            options.RetentionClass = parse.GetValue(retentionClass);
+            if (parse.GetValue(contentType) is { } type)
+            {
+                options.ContentType = type;
+            }
+
+            var path = parse.GetRequiredValue(file);
+            var client = cli.CreateClient();
+            await using (client.ConfigureAwait(false))
+            {
+                var input = OpenInput(path);
+                await using (input.ConfigureAwait(false))
+                {
+                    long? length = input is FileStream { CanSeek: true } file ? file.Length : null;
+                    var receipt = await TransferProgress.RunAsync("put", length, track =>
+                        client.PutAsync(parse.GetRequiredValue(key), track(input), options, cancellationToken)).ConfigureAwait(false);
+                    await CliContext.WriteJsonAsync(receipt, CliJson.Default.StorageReceipt, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Stream OpenInput(string path)
+    {
+        if (path == "-")
+        {
+            return Console.OpenStandardInput();
+        }
+
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CliUsageException($"Cannot read the input file: {ex.Message}", ex);
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using Hds.Storage.Cli;
+
+return await HdsCli.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+
+namespace Hds.Storage.IntegrationTests.Cli;
+
+/// <summary>What one run of the real <c>hds</c> process produced.</summary>
+public sealed record CliResult(int ExitCode, byte[] Stdout, string Stderr)
+{
+    public string StdoutText => Encoding.UTF8.GetString(Stdout);
+
+    public JsonElement Json()
+    {
+        try
+        {
+            return JsonDocument.Parse(Stdout).RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidOperationException($"stdout is not JSON: {this}", ex);
+        }
+    }
+
+    public override string ToString() => $"exit {ExitCode}; stdout: {StdoutText}; stderr: {Stderr}";
+}
+
+/// <summary>Runs the built <c>hds.dll</c> as a child process with <c>dotnet hds.dll ...</c>, as an operator would.</summary>
+public static class CliRunner
+{
+    private static readonly Lazy<string> CliPath = new(LocateCli);
+
+    public static async Task<CliResult> RunAsync(
+        IEnumerable<string> args, byte[]? stdin = null, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
+        };
+        start.ArgumentList.Add(CliPath.Value);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        // No instance-metadata probing when a test runs without credentials.
+        start.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet.");
+        var stdout = new MemoryStream();
+        var readOut = process.StandardOutput.BaseStream.CopyToAsync(stdout, timeout.Token);
+        var readErr = process.StandardError.ReadToEndAsync(timeout.Token);
+        try
+        {
+            if (stdin is not null)
+            {
+                await process.StandardInput.BaseStream.WriteAsync(stdin, timeout.Token);
+            }
+
+            process.StandardInput.Close();
+            await process.WaitForExitAsync(timeout.Token);
+            await readOut;
+            return new CliResult(process.ExitCode, stdout.ToArray(), await readErr);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"hds {string.Join(' ', start.ArgumentList.Skip(1))} did not finish in 2 minutes.");
+        }
+    }
+
+    /// <summary>The repository root: the first directory above the tests holding Hds.Storage.sln.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Hds.Storage.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Hds.Storage.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    // The ProjectReference copies hds.dll next to the tests; fall back to the CLI's own output of the same configuration.
+    private static string LocateCli()
+    {
+        var beside = Path.Combine(AppContext.BaseDirectory, "hds.dll");
+        if (File.Exists(beside) && File.Exists(Path.Combine(AppContext.BaseDirectory, "hds.runtimeconfig.json")))
+        {
+            return beside;
+        }
+
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Debug";
+        var built = Path.Combine(RepositoryRoot(), "src", "Hds.Storage.Cli", "bin", configuration, "net10.0", "hds.dll");
+        return File.Exists(built) ? built : throw new FileNotFoundException("hds.dll not found; build src/Hds.Storage.Cli first.", built);
+    }
+}

@@ -1,0 +1,46 @@
+namespace Hds.Storage.IntegrationTests.Cli;
+
+/// <summary>The embedded local store in a fresh temporary directory.</summary>
+public sealed class LocalCliBackend : ICliBackend
+{
+    public string StorePath { get; } = Path.Combine(Path.GetTempPath(), "hds-cli-tests", Guid.NewGuid().ToString("N"));
+
+    public IReadOnlyList<string> BackendArgs => ["--local", StorePath];
+
+    public IReadOnlyDictionary<string, string> Environment { get; } = new Dictionary<string, string>();
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public ValueTask DisposeAsync()
+    {
+        if (Directory.Exists(StorePath))
+        {
+            foreach (var file in Directory.EnumerateFiles(StorePath, "*", SearchOption.AllDirectories))
+            {
+                File.SetAttributes(file, FileAttributes.Normal);
+            }
+
+            Directory.Delete(StorePath, recursive: true);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public Task<string> TamperAsync(string tenant, string key, string versionId)
+    {
+        // Layout: objects/{hash of the physical key}/{versionId}.bin; version ids are unique, so the file name is enough.
+        var data = Directory.EnumerateFiles(Path.Combine(StorePath, "objects"), versionId + ".bin", SearchOption.AllDirectories).Single();
+        File.SetAttributes(data, FileAttributes.Normal);
+        FlipMiddleByte(data);
+        return Task.FromResult(versionId);
+    }
+
+    private static void FlipMiddleByte(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        file.Position = file.Length / 2;
+        var b = file.ReadByte();
+        file.Position = file.Length / 2;
+        file.WriteByte((byte)(b ^ 0x01));
+    }
+}
