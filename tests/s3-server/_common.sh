@@ -16,11 +16,13 @@ MARKER="$DATA/.hds-s3-server"
 RUN="$DATA/run"
 LOG="$DATA/log"
 
+# shellcheck disable=SC2034 # used by start.sh
 MON_PORT="${HDS_S3_MON_PORT:-6789}"
 PORT_A="${HDS_S3_PORT_A:-7480}"
 PORT_B="${HDS_S3_PORT_B:-7481}"
 
 # Fixed test-only credentials (never used outside this throw-away local cluster).
+# shellcheck disable=SC2034 # used by start.sh
 S3_USER="hds-test"
 S3_ACCESS_KEY="HDSTESTACCESSKEY0001"
 S3_SECRET_KEY="hdsTestSecretKey/DoNotUseOutsideTests0001"
@@ -95,7 +97,9 @@ terminate() { # signal timeout pid...
   kill "-$sig" "${live[@]}" 2>/dev/null || true
   if ! wait_dead "$timeout" "${live[@]}"; then
     log "still alive after ${timeout}s, SIGKILL: ${live[*]}"
-    for pid in "${live[@]}"; do pid_is_ours "$pid" && kill -KILL "$pid" 2>/dev/null || true; done
+    for pid in "${live[@]}"; do
+      if pid_is_ours "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+    done
     wait_dead 5 "${live[@]}" || log "WARNING: could not kill ${live[*]}"
   fi
 }
@@ -110,6 +114,12 @@ show_log_tail() { # daemon name
   printf '\n----- %s (last 40 lines) -----\n' "$f" >&2
   if [[ -f "$f" ]]; then tail -n 40 "$f" >&2 || true; else echo "(no log file)" >&2; fi
   printf -- '-----\n' >&2
+}
+
+# True when the daemon's log shows it cannot come up (it may stay alive without serving).
+daemon_log_fatal() { # daemon name
+  local f; f="$(logfile_of "$1")"
+  [[ -f "$f" ]] && grep -qE 'failed initializing frontend|failed to bind address|\*\*\* Caught signal|ERROR: failed to initialize|unable to obtain rotating service keys' "$f"
 }
 
 fail_daemon() { # daemon name, message
@@ -140,7 +150,7 @@ port_of_gw() { case "$1" in a) echo "$PORT_A" ;; b) echo "$PORT_B" ;; *) die "ga
 launch_rgw() { # a|b
   local name="client.rgw.$1"
   rm -f "$(pidfile_of "$name")"
-  radosgw -c "$CONF" -n "$name" >>"$LOG/$name.out" 2>&1 || fail_daemon "$name" "radosgw $name failed to launch"
+  radosgw -c "$CONF" -n "$name" >>"$LOG/$name.out" 2>&1 9<&- || fail_daemon "$name" "radosgw $name failed to launch"
 }
 
 # Wait until gateway answers a signed request; fail loudly with its log after timeout.
@@ -157,8 +167,19 @@ wait_rgw_signed() { # a|b timeout
       # pid file written but process gone: it died
       fail_daemon "$name" "radosgw $name died during start-up"
     fi
+    if daemon_log_fatal "$name"; then fail_daemon "$name" "radosgw $name failed during start-up (see log)"; fi
     sleep 0.1
   done
+}
+
+# Serialise start/stop/gateway operations on one data directory, also across work trees and test
+# projects starting the server in parallel: an flock on "$DATA.lock" beside (not inside: it is wiped) the data dir.
+# Daemons are launched with 9<&- so that they do not inherit, and keep holding, the lock.
+take_lock() {
+  [[ "$DATA" == /* && "$DATA" != "/" ]] || die "HDS_S3_DATA='$DATA' must be an absolute path, not /"
+  mkdir -p "$(dirname "$DATA")"
+  exec 9>>"$DATA.lock"
+  flock -w 180 9 || die "timed out waiting 180 s for another start/stop/gateway operation on $DATA to finish"
 }
 
 # True if something accepts TCP connections on 127.0.0.1:port.

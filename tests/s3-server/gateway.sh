@@ -7,6 +7,7 @@
 set -euo pipefail
 # shellcheck source=_common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
+take_lock
 
 usage() { echo "usage: $0 start|stop|kill|status a|b" >&2; exit 2; }
 [[ $# -eq 2 ]] || usage
@@ -33,12 +34,13 @@ case "$action" in
     log "$name started on :$port, pid $(daemon_pid "$name") ($(elapsed "$t0") s)"
     ;;
   stop|kill)
-    pids="$(gw_pids)"
-    if [[ -z "$pids" ]]; then log "$name not running"; exit 0; fi
+    gwp="$(gw_pids)"
+    if [[ -z "$gwp" ]]; then log "$name not running"; exit 0; fi
     sig=TERM; [[ "$action" == kill ]] && sig=KILL
     # shellcheck disable=SC2086
-    terminate "$sig" 10 $pids
-    log "$name $([[ $action == kill ]] && echo killed || echo stopped) (pid $(echo $pids)) in $(elapsed "$t0") s"
+    terminate "$sig" 10 $gwp
+    what=stopped; [[ "$action" == kill ]] && what=killed
+    log "$name $what (pid ${gwp//$'\n'/ }) in $(elapsed "$t0") s"
     ;;
   status)
     if [[ -n "$(gw_pids)" ]] && s3_signed_ok "$port"; then echo "$name running on :$port"; exit 0; fi

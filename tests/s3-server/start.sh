@@ -12,6 +12,7 @@
 set -euo pipefail
 # shellcheck source=_common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
+take_lock
 
 T0="$(now)"
 
@@ -68,6 +69,7 @@ wait_for() { # daemon timeout description cmd...
   until "$@" >/dev/null 2>&1; do
     if (( $(date +%s%N) > deadline )); then fail_daemon "$daemon" "$what: not reached within ${timeout}s"; fi
     if [[ -f "$(pidfile_of "$daemon")" && -z "$(daemon_pid "$daemon")" ]]; then fail_daemon "$daemon" "$daemon died ($what)"; fi
+    if daemon_log_fatal "$daemon"; then fail_daemon "$daemon" "$daemon failed ($what)"; fi
     sleep 0.1
   done
 }
@@ -176,6 +178,15 @@ for p in "$MON_PORT" "$PORT_A" "$PORT_B"; do
   if port_in_use "$p"; then die "port 127.0.0.1:$p is already in use by another process (another cluster? try HDS_S3_DATA=<its dir> $S3_SERVER_DIR/stop.sh)"; fi
 done
 
+# on any failure from here on: kill what was started (ports freed), keep the data directory for its logs
+on_exit() {
+  local rc=$?
+  if (( rc != 0 )); then
+    log "start failed (exit $rc): killing the daemons; logs kept in $LOG"
+    stop_cluster kill >/dev/null 2>&1 || true
+  fi
+}
+trap on_exit EXIT
 mkdir -p "$DATA" "$RUN" "$LOG" "$DATA/crash" "$DATA/mon/ceph-a" "$DATA/osd/ceph-0" "$DATA/rgw/ceph-rgw.a" "$DATA/rgw/ceph-rgw.b"
 : > "$MARKER"
 FSID="$(cat /proc/sys/kernel/random/uuid)"
@@ -190,7 +201,7 @@ monmaptool --create --addv a "[v1:127.0.0.1:$MON_PORT]" --fsid "$FSID" "$DATA/mo
   || { cat "$LOG/mkfs.out" >&2; die "monmaptool failed"; }
 ceph-mon -c "$CONF" --mkfs -i a --monmap "$DATA/monmap" --keyring "$DATA/keyring" >>"$LOG/mon.a.out" 2>&1 \
   || fail_daemon mon.a "ceph-mon --mkfs failed"
-ceph-mon -c "$CONF" -i a >>"$LOG/mon.a.out" 2>&1 || fail_daemon mon.a "ceph-mon failed to launch"
+ceph-mon -c "$CONF" -i a >>"$LOG/mon.a.out" 2>&1 9<&- || fail_daemon mon.a "ceph-mon failed to launch"
 wait_for mon.a 30 "ceph mon stat answering" ceph_cli mon stat
 log "mon up ($(elapsed "$t") s)"
 
@@ -202,7 +213,7 @@ OSD_ID="$(printf '%s' "$OSD_ID" | tr -dc '0-9')"
 retry 20 ceph_cli osd crush add osd.0 1.0 root=default >/dev/null \
   || fail_daemon mon.a "'ceph osd crush add' kept failing (see also $LOG/cli.err)"
 ceph-osd -c "$CONF" -i 0 --mkfs --osd-uuid "$OSD_UUID" >>"$LOG/osd.0.out" 2>&1 || fail_daemon osd.0 "ceph-osd --mkfs failed"
-ceph-osd -c "$CONF" -i 0 --osd-crush-update-on-start=false --osd-class-update-on-start=false >>"$LOG/osd.0.out" 2>&1 \
+ceph-osd -c "$CONF" -i 0 --osd-crush-update-on-start=false --osd-class-update-on-start=false >>"$LOG/osd.0.out" 2>&1 9<&- \
   || fail_daemon osd.0 "ceph-osd failed to launch"
 wait_for osd.0 60 "osd.0 up in the osdmap" osd_is_up
 log "osd up ($(elapsed "$t") s)"
@@ -210,14 +221,14 @@ log "osd up ($(elapsed "$t") s)"
 # ---- gateways: A first (it creates the pools), then B and the user
 t="$(now)"
 launch_rgw a
-wait_for client.rgw.a 60 "radosgw client.rgw.a answering HTTP on :$PORT_A" \
+wait_for client.rgw.a 45 "radosgw client.rgw.a answering HTTP on :$PORT_A" \
   bash -c "[[ \"\$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 http://127.0.0.1:$PORT_A/)\" != 000 ]]"
 launch_rgw b
 timeout 60 radosgw-admin -c "$CONF" user create --uid="$S3_USER" --display-name="HDS test user" \
   --access-key="$S3_ACCESS_KEY" --secret-key="$S3_SECRET_KEY" >"$LOG/user-create.out" 2>&1 \
   || { tail -n 40 "$LOG/user-create.out" >&2; die "radosgw-admin user create failed"; }
 wait_rgw_signed a 30
-wait_rgw_signed b 60
+wait_rgw_signed b 45
 log "gateways up ($(elapsed "$t") s)"
 
 write_env

@@ -4,9 +4,11 @@
 set -euo pipefail
 # shellcheck source=_common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
+take_lock
 
 t0="$(now)"
-stop_cluster
+stop_cluster term
 wipe_data
-rm -f -- "$ENV_FILE"
+# .env describes this data directory's cluster: remove it (only then)
+if [[ -f "$ENV_FILE" && "$(sed -n 's/^HDS_S3_DATA=//p' "$ENV_FILE" | tail -n1)" == "$DATA" ]]; then rm -f -- "$ENV_FILE"; fi
 log "stopped and removed $DATA in $(elapsed "$t0") s"
