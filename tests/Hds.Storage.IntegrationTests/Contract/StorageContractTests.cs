@@ -317,6 +317,19 @@ public sealed class LocalStoreContractTests : StorageContractTests
 
 public sealed class RgwContractTests : StorageContractTests
 {
+    [Fact]
+    public async Task A_threshold_larger_than_the_part_size_still_stores_every_byte()
+    {
+        await using var client = Target.CreateClient(o => o.S3!.MultipartThreshold = 12 * TestContent.MiB);
+        var data = TestContent.Random((13 * TestContent.MiB) + 5, seed: 13);
+
+        var receipt = await client.PutAsync("big.bin", TestContent.NonSeekable(data), Put(), Ct);
+
+        await using var download = await client.GetAsync("big.bin", Get(receipt.VersionId), Ct);
+        Assert.Equal(TestContent.Sha256Hex(data), TestContent.Sha256Hex(await TestContent.ReadAllAsync(download.Content)));
+        Assert.Equal(RetentionMode.Compliance, (await Target.ReadLockDirectlyAsync("msa/big.bin", receipt.VersionId)).Mode);
+    }
+
     protected override async Task<StorageTarget> CreateTargetAsync()
     {
         var target = new RgwTarget(await S3Server.GetAsync());

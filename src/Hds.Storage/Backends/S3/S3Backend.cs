@@ -84,7 +84,7 @@ internal sealed class S3Backend : StorageBackend
     public override async Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, CancellationToken cancellationToken)
     {
         var threshold = _options.MultipartThreshold;
-        var buffer = ArrayPool<byte>.Shared.Rent(_options.PartSize + 1);
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(_options.PartSize, threshold) + 1);
         try
         {
             // Read up to the threshold + 1 byte: if the body ends first, one PutObject carries it with its lock headers.
@@ -140,7 +140,7 @@ internal sealed class S3Backend : StorageBackend
         return new BackendWriteResult(RequireVersionId(response.VersionId), data.Length, response.ETag);
     }
 
-    // buffer holds PartSize + 1 bytes, the first "filled" of which are already read from the body.
+    // buffer holds max(PartSize, threshold) + 1 bytes, the first "filled" of which are already read from the body.
     private async Task<BackendWriteResult> PutMultipartAsync(
         BackendWriteRequest request, Stream body, byte[] buffer, int filled, CancellationToken cancellationToken)
     {
@@ -204,8 +204,8 @@ internal sealed class S3Backend : StorageBackend
 
                 total += partLength;
 
-                // Keep the bytes read beyond the part (at most one, from the threshold probe) for the next part.
-                var carry = filled - partLength;
+                // Keep the bytes read beyond the part (from the threshold probe) for the next parts.
+                var carry = filled - partLength; // can exceed a part when the threshold is larger than the part size
                 buffer.AsSpan(partLength, carry).CopyTo(buffer);
                 filled = carry;
                 if (partLength < partSize)

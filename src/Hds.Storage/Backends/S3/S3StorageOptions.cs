@@ -6,6 +6,9 @@ public sealed class S3StorageOptions
     /// <summary>The minimum part size S3 accepts for every part but the last.</summary>
     public const int MinimumPartSize = 5 * 1024 * 1024;
 
+    // Buffers are pooled arrays: keep them far below the 2 GiB array limit and the memory budget.
+    private const int MaximumSinglePutSize = 512 * 1024 * 1024;
+
     /// <summary>The S3 endpoint, for example https://s3.storagegrid.example:10443 or http://127.0.0.1:7480.</summary>
     /// <value>The default value is <see langword="null"/> (must be set).</value>
     public Uri? ServiceUrl { get; set; }
@@ -67,9 +70,14 @@ public sealed class S3StorageOptions
             errors.Add($"S3.PartSize must be at least {MinimumPartSize} bytes (the S3 minimum).");
         }
 
-        if (MultipartThreshold < 1 || MultipartThreshold > PartSize)
+        if (MultipartThreshold < 1 || MultipartThreshold > MaximumSinglePutSize)
         {
-            errors.Add("S3.MultipartThreshold must be between 1 and S3.PartSize.");
+            errors.Add($"S3.MultipartThreshold must be between 1 and {MaximumSinglePutSize} bytes (it is buffered once, pooled).");
+        }
+
+        if (PartSize > MaximumSinglePutSize)
+        {
+            errors.Add($"S3.PartSize must be at most {MaximumSinglePutSize} bytes (each part is buffered once, pooled).");
         }
 
         if (RequestTimeout <= TimeSpan.Zero)
