@@ -454,9 +454,11 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             return "application/octet-stream";
         }
 
-        if (contentType.Length > 128 || !contentType.All(c => c is > ' ' and < (char)127 || c == ' ') || !contentType.Contains('/', StringComparison.Ordinal))
+        // type/subtype only: parameters (name=..., filename=...) are stored unencrypted as metadata and could carry a patient's name.
+        if (contentType.Length > 128 || contentType.Count(c => c == '/') != 1 || contentType[0] == '/' || contentType[^1] == '/'
+            || !contentType.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '+' or '-' or '_'))
         {
-            throw new HdsInvalidRequestException("The content type must be a MIME type of at most 128 printable ASCII characters, for example application/pdf.");
+            throw new HdsInvalidRequestException("The content type must be a MIME type/subtype of at most 128 characters without parameters, for example application/pdf.");
         }
 
         return contentType;

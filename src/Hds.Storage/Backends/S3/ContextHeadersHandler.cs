@@ -80,8 +80,30 @@ internal sealed class ContextHeadersHttpClientFactory(HttpClientFactory? inner) 
 
     private sealed class ForwardingHandler(HttpClient client) : HttpMessageHandler
     {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        // HttpClient refuses a message another HttpClient already sent: forward a copy sharing the (unread) content.
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            using var copy = new HttpRequestMessage(request.Method, request.RequestUri)
+            {
+                Content = request.Content,
+                Version = request.Version,
+                VersionPolicy = request.VersionPolicy,
+            };
+            foreach (var header in request.Headers)
+            {
+                copy.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+
+            foreach (var option in request.Options)
+            {
+                ((IDictionary<string, object?>)copy.Options)[option.Key] = option.Value;
+            }
+
+            var response = await client.SendAsync(copy, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            response.RequestMessage = request;
+            copy.Content = null; // the caller owns and disposes the content
+            return response;
+        }
 
         protected override void Dispose(bool disposing)
         {
