@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Hds.Storage.Access;
+using Hds.Storage.Audit;
 using Hds.Storage.Backends;
 using Hds.Storage.Backends.Local;
 using Hds.Storage.Backends.S3;
@@ -17,7 +18,7 @@ namespace Hds.Storage;
 /// The one entry point of Hds.Storage: stores and reads health documents with verified integrity, enforced object lock and an
 /// access context on every call. Thread-safe; create one per bucket and reuse it.
 /// </summary>
-public class HdsStorageClient : IAsyncDisposable, IDisposable
+public partial class HdsStorageClient : IAsyncDisposable, IDisposable
 {
     // Retain-until is compared with one second of slack: backends keep it to the second or the millisecond.
     private static readonly TimeSpan RetentionTolerance = TimeSpan.FromSeconds(1);
@@ -29,6 +30,7 @@ public class HdsStorageClient : IAsyncDisposable, IDisposable
     private readonly ILogger _logger = NullLogger.Instance;
     private readonly SemaphoreSlim _bucketCheckLock = new(1, 1);
     private volatile bool _bucketChecked;
+    private readonly AuditRuntime? _audit;
 
     /// <summary>Creates a client.</summary>
     /// <param name="options">The settings; validated now.</param>
@@ -60,6 +62,7 @@ public class HdsStorageClient : IAsyncDisposable, IDisposable
         }
 
         _codec = new IntegrityOnlyCodec();
+        _audit = AuditRuntime.Create(options, _backend, _retention, timeProvider, factory);
     }
 
     internal HdsStorageClient(StorageBackend backend, ContentCodec codec, HdsStorageOptions options, TimeProvider timeProvider, ILogger? logger = null)
@@ -70,6 +73,7 @@ public class HdsStorageClient : IAsyncDisposable, IDisposable
         _logger = logger ?? NullLogger.Instance;
         _retention = new RetentionPolicy(
             new Dictionary<string, RetentionClass>(options.RetentionClasses, StringComparer.Ordinal), options.DefaultRetentionClass, timeProvider);
+        _audit = AuditRuntime.Create(options, backend, _retention, timeProvider, NullLoggerFactory.Instance);
     }
 
     /// <summary>For mocking in consumers' tests.</summary>
@@ -77,11 +81,21 @@ public class HdsStorageClient : IAsyncDisposable, IDisposable
     {
     }
 
-    /// <summary>Checks that the bucket has versioning and object lock enabled. Every other operation checks it once before its first I/O.</summary>
+    /// <summary>
+    /// Checks that the bucket has versioning and object lock enabled, under the ambient access context. Every other operation
+    /// checks it once before its first I/O.
+    /// </summary>
     /// <param name="cancellationToken">Cancels the check.</param>
     /// <returns>What the bucket has; <see cref="BucketCompliance.IsCompliant"/> says whether it can be used.</returns>
-    public virtual Task<BucketCompliance> CheckBucketAsync(CancellationToken cancellationToken = default) =>
-        _backend.CheckBucketAsync(cancellationToken);
+    public virtual Task<BucketCompliance> CheckBucketAsync(CancellationToken cancellationToken) =>
+        CheckBucketAsync(null, cancellationToken);
+
+    /// <summary>Checks that the bucket has versioning and object lock enabled.</summary>
+    /// <param name="options">The access context.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>What the bucket has; <see cref="BucketCompliance.IsCompliant"/> says whether it can be used.</returns>
+    public virtual Task<BucketCompliance> CheckBucketAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(HdsOperation.CheckBucket, options, null, null, () => _backend.CheckBucketAsync(cancellationToken), cancellationToken);
 
     /// <summary>
     /// Stores <paramref name="content"/> as a new version of <paramref name="key"/>, streamed in bounded memory, locked by its retention
@@ -92,7 +106,10 @@ public class HdsStorageClient : IAsyncDisposable, IDisposable
     /// <param name="options">The retention class, content type and access context.</param>
     /// <param name="cancellationToken">Cancels the write; nothing stays visible.</param>
     /// <returns>The receipt naming the version written, its digest and its verified retention.</returns>
-    public virtual async Task<StorageReceipt> PutAsync(string key, Stream content, PutOptions? options = null, CancellationToken cancellationToken = default)
+    public virtual Task<StorageReceipt> PutAsync(string key, Stream content, PutOptions? options = null, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(HdsOperation.Put, options, key, null, () => PutCoreAsync(key, content, options, cancellationToken), cancellationToken);
+
+    private async Task<StorageReceipt> PutCoreAsync(string key, Stream content, PutOptions? options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
         var context = ResolveContext(options);
@@ -148,7 +165,10 @@ public class HdsStorageClient : IAsyncDisposable, IDisposable
     /// <param name="options">The version and access context.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The content and the version's properties; dispose it.</returns>
-    public virtual async Task<HdsDownload> GetAsync(string key, GetOptions? options = null, CancellationToken cancellationToken = default)
+    public virtual Task<HdsDownload> GetAsync(string key, GetOptions? options = null, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(HdsOperation.Get, options, key, options?.VersionId, () => GetCoreAsync(key, options, cancellationToken), cancellationToken);
+
+    private async Task<HdsDownload> GetCoreAsync(string key, GetOptions? options, CancellationToken cancellationToken)
     {
         var context = ResolveContext(options);
         ObjectKeys.Validate(key);
@@ -174,7 +194,10 @@ public class HdsStorageClient : IAsyncDisposable, IDisposable
     /// <param name="cancellationToken">Cancels the verification.</param>
     /// <returns>What was verified.</returns>
     /// <exception cref="HdsIntegrityException">The stored version does not verify or does not match the receipt.</exception>
-    public virtual async Task<VerificationResult> VerifyAsync(string key, VerifyOptions? options = null, CancellationToken cancellationToken = default)
+    public virtual Task<VerificationResult> VerifyAsync(string key, VerifyOptions? options = null, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(HdsOperation.Verify, options, key, options?.VersionId ?? options?.Receipt?.VersionId, () => VerifyCoreAsync(key, options, cancellationToken), cancellationToken);
+
+    private async Task<VerificationResult> VerifyCoreAsync(string key, VerifyOptions? options, CancellationToken cancellationToken)
     {
         var receipt = options?.Receipt;
         if (receipt is not null && !string.Equals(receipt.Key, key, StringComparison.Ordinal))
@@ -215,8 +238,11 @@ public class HdsStorageClient : IAsyncDisposable, IDisposable
     /// <param name="options">The access context.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The properties.</returns>
-    public virtual async Task<ObjectProperties> GetPropertiesAsync(
-        string key, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default)
+    public virtual Task<ObjectProperties> GetPropertiesAsync(
+        string key, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(HdsOperation.GetProperties, options, key, versionId, () => GetPropertiesCoreAsync(key, versionId, options, cancellationToken), cancellationToken);
+
+    private async Task<ObjectProperties> GetPropertiesCoreAsync(string key, string? versionId, HdsRequestOptions? options, CancellationToken cancellationToken)
     {
         var context = ResolveContext(options);
         ObjectKeys.Validate(key);
@@ -231,7 +257,10 @@ public class HdsStorageClient : IAsyncDisposable, IDisposable
     /// <param name="options">The page token, page size and access context.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>One page.</returns>
-    public virtual async Task<ObjectPage> ListAsync(string? prefix = null, ListOptions? options = null, CancellationToken cancellationToken = default)
+    public virtual Task<ObjectPage> ListAsync(string? prefix = null, ListOptions? options = null, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(HdsOperation.List, options, prefix, null, () => ListCoreAsync(prefix, options, cancellationToken), cancellationToken);
+
+    private async Task<ObjectPage> ListCoreAsync(string? prefix, ListOptions? options, CancellationToken cancellationToken)
     {
         var context = ResolveContext(options);
         ObjectKeys.ValidatePrefix(prefix);
@@ -253,7 +282,10 @@ public class HdsStorageClient : IAsyncDisposable, IDisposable
     /// <param name="options">The access context.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The versions.</returns>
-    public virtual async Task<IReadOnlyList<ObjectVersionItem>> GetVersionsAsync(string key, HdsRequestOptions? options = null, CancellationToken cancellationToken = default)
+    public virtual Task<IReadOnlyList<ObjectVersionItem>> GetVersionsAsync(string key, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(HdsOperation.GetVersions, options, key, null, () => GetVersionsCoreAsync(key, options, cancellationToken), cancellationToken);
+
+    private async Task<IReadOnlyList<ObjectVersionItem>> GetVersionsCoreAsync(string key, HdsRequestOptions? options, CancellationToken cancellationToken)
     {
         var context = ResolveContext(options);
         ObjectKeys.Validate(key);
@@ -270,7 +302,10 @@ public class HdsStorageClient : IAsyncDisposable, IDisposable
     /// <param name="options">The access context.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The delete marker's version id.</returns>
-    public virtual async Task<DeleteResult> DeleteAsync(string key, HdsRequestOptions? options = null, CancellationToken cancellationToken = default)
+    public virtual Task<DeleteResult> DeleteAsync(string key, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(HdsOperation.Delete, options, key, null, () => DeleteCoreAsync(key, options, cancellationToken), cancellationToken);
+
+    private async Task<DeleteResult> DeleteCoreAsync(string key, HdsRequestOptions? options, CancellationToken cancellationToken)
     {
         var context = ResolveContext(options);
         ObjectKeys.Validate(key);
@@ -290,8 +325,11 @@ public class HdsStorageClient : IAsyncDisposable, IDisposable
     /// <param name="options">The access context.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The version's properties after the change, as read back.</returns>
-    public virtual async Task<ObjectProperties> SetLegalHoldAsync(
-        string key, bool enabled, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default)
+    public virtual Task<ObjectProperties> SetLegalHoldAsync(
+        string key, bool enabled, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(HdsOperation.SetLegalHold, options, key, versionId, () => SetLegalHoldCoreAsync(key, enabled, versionId, options, cancellationToken), cancellationToken);
+
+    private async Task<ObjectProperties> SetLegalHoldCoreAsync(string key, bool enabled, string? versionId, HdsRequestOptions? options, CancellationToken cancellationToken)
     {
         var context = ResolveContext(options);
         ObjectKeys.Validate(key);
@@ -317,8 +355,13 @@ public class HdsStorageClient : IAsyncDisposable, IDisposable
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The version's properties after the change, as read back.</returns>
     /// <exception cref="HdsObjectLockedException">The new date would shorten the retention.</exception>
-    public virtual async Task<ObjectProperties> ExtendRetentionAsync(
-        string key, DateTimeOffset retainUntil, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default)
+    public virtual Task<ObjectProperties> ExtendRetentionAsync(
+        string key, DateTimeOffset retainUntil, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(HdsOperation.ExtendRetention, options, key, versionId,
+            () => ExtendRetentionCoreAsync(key, retainUntil, versionId, options, cancellationToken), cancellationToken);
+
+    private async Task<ObjectProperties> ExtendRetentionCoreAsync(
+        string key, DateTimeOffset retainUntil, string? versionId, HdsRequestOptions? options, CancellationToken cancellationToken)
     {
         var context = ResolveContext(options);
         ObjectKeys.Validate(key);
@@ -362,21 +405,27 @@ public class HdsStorageClient : IAsyncDisposable, IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Releases the backend.</summary>
+    /// <summary>Uploads the pending audit records (bounded wait) and releases the audit spool and the backend.</summary>
     /// <param name="disposing">Whether called from <see cref="Dispose()"/>.</param>
     protected virtual void Dispose(bool disposing)
     {
         if (disposing)
         {
+            _audit?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             _backend?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             _bucketCheckLock.Dispose();
         }
     }
 
-    /// <summary>Releases the backend asynchronously.</summary>
+    /// <summary>Uploads the pending audit records (bounded wait) and releases the audit spool and the backend, asynchronously.</summary>
     /// <returns>A task that completes when released.</returns>
     protected virtual async ValueTask DisposeAsyncCore()
     {
+        if (_audit is not null)
+        {
+            await _audit.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_backend is not null)
         {
             await _backend.DisposeAsync().ConfigureAwait(false);
@@ -385,9 +434,13 @@ public class HdsStorageClient : IAsyncDisposable, IDisposable
         _bucketCheckLock.Dispose();
     }
 
-    private static HdsAccessContext ResolveContext(HdsRequestOptions? options)
+    // Inside an operation the context was resolved, validated and authorized once by ExecuteAsync.
+    private HdsAccessContext ResolveContext(HdsRequestOptions? options) =>
+        OperationScope.Current is { } current && ReferenceEquals(current.Owner, this) ? current.Context : ResolveContextCore(options);
+
+    private HdsAccessContext ResolveContextCore(HdsRequestOptions? options)
     {
-        var context = options?.Context ?? HdsAccessScope.Current
+        var context = options?.Context ?? _audit?.Accessor.Current ?? HdsAccessScope.Current
             ?? throw new HdsAccessDeniedException(
                 "No access context: every operation must say who acts, for which tenant and why. Pass options.Context or open an HdsAccessScope.");
         context.Validate();
@@ -401,9 +454,11 @@ public class HdsStorageClient : IAsyncDisposable, IDisposable
             return "application/octet-stream";
         }
 
-        if (contentType.Length > 128 || !contentType.All(c => c is > ' ' and < (char)127 || c == ' ') || !contentType.Contains('/', StringComparison.Ordinal))
+        // type/subtype only: parameters (name=..., filename=...) are stored unencrypted as metadata and could carry a patient's name.
+        if (contentType.Length > 128 || contentType.Count(c => c == '/') != 1 || contentType[0] == '/' || contentType[^1] == '/'
+            || !contentType.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '+' or '-' or '_'))
         {
-            throw new HdsInvalidRequestException("The content type must be a MIME type of at most 128 printable ASCII characters, for example application/pdf.");
+            throw new HdsInvalidRequestException("The content type must be a MIME type/subtype of at most 128 characters without parameters, for example application/pdf.");
         }
 
         return contentType;

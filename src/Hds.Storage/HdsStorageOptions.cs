@@ -1,3 +1,5 @@
+using Hds.Storage.Access;
+using Hds.Storage.Audit;
 using Hds.Storage.Backends.Local;
 using Hds.Storage.Backends.S3;
 using Hds.Storage.Retention;
@@ -27,6 +29,18 @@ public sealed class HdsStorageOptions
     /// <value>The default value is "default".</value>
     public string DefaultRetentionClass { get; set; } = DefaultRetentionClassName;
 
+    /// <summary>The authorization every operation goes through: purpose allow-lists and an optional custom policy.</summary>
+    /// <value>The default value denies cross-tenant access and allows only the purpose "audit" for audit operations.</value>
+    public HdsAuthorizationOptions Authorization { get; } = new();
+
+    /// <summary>The audit trail: spool, uploads, checkpoint certificate, fail-closed behaviour.</summary>
+    /// <value>The default value audits every operation to a default spool directory, fail-closed, without signed checkpoints.</value>
+    public HdsAuditOptions Audit { get; } = new();
+
+    /// <summary>Where the context of a call that passes none comes from.</summary>
+    /// <value>The default value is <see langword="null"/>: <see cref="HdsAccessContextAccessor.Ambient"/> (<see cref="HdsAccessScope"/>).</value>
+    public HdsAccessContextAccessor? ContextAccessor { get; set; }
+
     /// <summary>Checks every setting at once.</summary>
     /// <exception cref="HdsConfigurationException">Lists every problem found and how to fix it.</exception>
     public void Validate()
@@ -52,6 +66,8 @@ public sealed class HdsStorageOptions
             }
         }
 
+        Authorization.Validate(errors);
+        Audit.Validate(errors, RetentionClasses.Keys);
         if (errors.Count > 0)
         {
             throw new HdsConfigurationException("Invalid Hds.Storage options: " + string.Join(" ", errors));

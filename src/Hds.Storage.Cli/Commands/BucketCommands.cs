@@ -23,9 +23,10 @@ internal static class BucketCommands
         {
             var cli = CliContext.From(parse);
             var client = cli.CreateClient();
+            var options = cli.RequestOptions<HdsRequestOptions>();
             await using (client.ConfigureAwait(false))
             {
-                return await ReportAsync(cli, client, cancellationToken).ConfigureAwait(false);
+                return await ReportAsync(client, options, cancellationToken).ConfigureAwait(false);
             }
         });
         return command;
@@ -46,6 +47,12 @@ internal static class BucketCommands
         {
             var cli = CliContext.From(parse);
             var bucketName = parse.GetValue(name);
+            if (cli.LocalPath is null)
+            {
+                cli.CreateStorageOptions(bucketName); // usage errors first (exit 1)
+            }
+
+            var options = cli.RequestOptions<HdsRequestOptions>(); // then no anonymous operation, before any I/O (exit 3)
             if (cli.LocalPath is not null)
             {
                 if (bucketName is not null)
@@ -58,23 +65,23 @@ internal static class BucketCommands
             }
             else
             {
-                var options = cli.CreateStorageOptions(bucketName).S3!;
-                await CreateS3BucketAsync(options, cancellationToken).ConfigureAwait(false);
-                bucketName = options.Bucket;
+                var s3 = cli.CreateStorageOptions(bucketName).S3!;
+                await CreateS3BucketAsync(s3, cancellationToken).ConfigureAwait(false);
+                bucketName = s3.Bucket;
             }
 
             var client = cli.CreateClient(bucketName);
             await using (client.ConfigureAwait(false))
             {
-                return await ReportAsync(cli, client, cancellationToken).ConfigureAwait(false);
+                return await ReportAsync(client, options, cancellationToken).ConfigureAwait(false);
             }
         });
         return command;
     }
 
-    private static async Task<int> ReportAsync(CliContext cli, HdsStorageClient client, CancellationToken cancellationToken)
+    private static async Task<int> ReportAsync(HdsStorageClient client, HdsRequestOptions options, CancellationToken cancellationToken)
     {
-        var compliance = await client.CheckBucketAsync(cancellationToken).ConfigureAwait(false);
+        var compliance = await client.CheckBucketAsync(options, cancellationToken).ConfigureAwait(false);
         await CliContext.WriteJsonAsync(BucketReport.From(compliance), CliJson.Default.BucketReport, cancellationToken).ConfigureAwait(false);
         if (compliance.IsCompliant)
         {

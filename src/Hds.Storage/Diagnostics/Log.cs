@@ -30,4 +30,35 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Aborted a multipart upload after a failure.")]
     public static partial void MultipartAborted(ILogger logger, Exception? exception);
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information,
+        Message = "Audit {Operation} {Outcome} reason {Reason} actor {Actor} ({ActorKind}) tenant {Tenant} purpose {Purpose} correlation {CorrelationId} application {Application} node {Node} seq {Sequence}")]
+    public static partial void AuditRecord(
+        ILogger logger, Access.HdsOperation operation, Audit.HdsAuditOutcome outcome, string? reason, string? actor, string? actorKind,
+        string? tenant, string? purpose, string? correlationId, string? application, string? node, long sequence);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Critical,
+        Message = "The audit record of a {Operation} operation could not be made durable; the operation was refused (fail-closed).")]
+    public static partial void AuditNotDurable(ILogger logger, Access.HdsOperation operation, Exception exception);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Critical,
+        Message = "The audit record of a {Operation} operation could not be made durable; the operation proceeds because Audit.FailOpen is set.")]
+    public static partial void AuditNotDurableFailOpen(ILogger logger, Access.HdsOperation operation, Exception exception);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning,
+        Message = "Uploading the audit spool failed; {Pending} records stay in the local spool and will be retried.")]
+    public static partial void AuditUploadFailed(ILogger logger, int pending, Exception exception);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Debug, Message = "Uploaded audit segment of node {Node}: records {First} to {Last}.")]
+    public static partial void AuditSegmentUploaded(ILogger logger, string node, long first, long last);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Warning,
+        Message = "No audit checkpoint certificate is configured: audit segments are chained but no signed checkpoint is written. Set Audit.CheckpointCertificate for HDS hosting.")]
+    public static partial void AuditCheckpointsUnsigned(ILogger logger);
+
+    [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Audit spool of node {Node} opened: {Pending} records pending upload after recovery.")]
+    public static partial void AuditSpoolOpened(ILogger logger, string node, int pending);
+
+    [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Access denied for a {Operation} operation: {Reason}.")]
+    public static partial void AccessDenied(ILogger logger, Access.HdsOperation operation, string reason);
 }

@@ -28,4 +28,7 @@ public enum HdsErrorCode
 
     /// <summary>No storage site could be reached in time.</summary>
     BackendUnavailable = 7,
+
+    /// <summary>The operation's audit record could not be made durable, so the operation was refused (fail-closed).</summary>
+    AuditUnavailable = 8,
 }

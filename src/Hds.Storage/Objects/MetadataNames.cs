@@ -10,4 +10,5 @@ internal static class MetadataNames
     public const string KeyId = "hds-key-id";
     public const string RetentionClass = "hds-class";
     public const string Writer = "hds-writer";
+    public const string AuditFormat = "hds-audit";
 }

@@ -11,7 +11,7 @@ public abstract class CliContractTests<TBackend> : IClassFixture<TBackend>, IDis
 {
     protected const string Tenant = "msa-test";
 
-    private static readonly string[] Context = ["--actor", "op-42", "--tenant", Tenant, "--purpose", "audit", "--role", "operator"];
+    protected static readonly string[] Context = ["--actor", "op-42", "--tenant", Tenant, "--purpose", "audit", "--role", "operator"];
 
     protected CliContractTests(TBackend backend)
     {

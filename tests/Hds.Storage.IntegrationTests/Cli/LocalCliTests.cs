@@ -10,7 +10,7 @@ public sealed class LocalCliTests(LocalCliBackend backend) : CliContractTests<Lo
         Directory.CreateDirectory(store);
         await File.WriteAllTextAsync(Path.Combine(store, "hds-store.json"), """{"Versioning":"Enabled","ObjectLockEnabled":false,"Layout":1}""", TestContext.Current.CancellationToken);
 
-        var check = await Raw("--local", store, "bucket", "check");
+        var check = await Raw(["--local", store, "bucket", "check", .. Context]);
         var put = await Raw("put", WriteInput([1, 2, 3]), "doc", "--local", store, "--actor", "op-42", "--tenant", Tenant, "--purpose", "audit");
 
         AssertError(2, "Configuration", check);
@@ -25,12 +25,12 @@ public sealed class LocalCliTests(LocalCliBackend backend) : CliContractTests<Lo
     {
         var store = Path.Combine(WorkDir, "new-store");
 
-        var created = await Raw("--local", store, "bucket", "create");
+        var created = await Raw(["--local", store, "bucket", "create", .. Context]);
 
         AssertExit(0, created);
         Assert.True(created.Json().GetProperty("compliant").GetBoolean());
         Assert.True(File.Exists(Path.Combine(store, "hds-store.json")));
-        AssertError(1, "InvalidRequest", await Raw("--local", store, "bucket", "create", "some-bucket"));
+        AssertError(1, "InvalidRequest", await Raw(["--local", store, "bucket", "create", "some-bucket", .. Context]));
     }
 
     [Fact]

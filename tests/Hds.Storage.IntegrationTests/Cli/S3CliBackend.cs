@@ -39,7 +39,7 @@ public sealed class S3CliBackend : ICliBackend
             ["AWS_ACCESS_KEY_ID"] = _settings["AWS_ACCESS_KEY_ID"],
             ["AWS_SECRET_ACCESS_KEY"] = _settings["AWS_SECRET_ACCESS_KEY"],
         };
-        var created = await CliRunner.RunAsync(["--endpoint", EndpointA, "--endpoint", EndpointB, "bucket", "create", Bucket], environment: Environment);
+        var created = await CliRunner.RunAsync(["--endpoint", EndpointA, "--endpoint", EndpointB, "bucket", "create", Bucket, "--actor", "op-42", "--tenant", "msa-test", "--purpose", "audit"], environment: Environment);
         if (created.ExitCode != 0)
         {
             throw new InvalidOperationException($"hds bucket create failed: {created}");

@@ -72,6 +72,10 @@ public sealed class LocalTarget : StorageTarget
         return Task.FromResult(Directory.Exists(tmp) ? Directory.GetFiles(tmp).Length : 0);
     }
 
+    public string Root => _root;
+
+    internal override Backends.StorageBackend OpenBackend() => new LocalBackend(new LocalStorageOptions { Path = _root }, TimeProvider.System);
+
     public override ValueTask DisposeAsync()
     {
         foreach (var dir in new[] { _root, _root + "-nolock" })

@@ -8,6 +8,7 @@ namespace Hds.Storage.IntegrationTests.Contract;
 /// <summary>A fresh object-lock bucket on the real Ceph RGW, checked through a plain AWS SDK client.</summary>
 public sealed class RgwTarget(S3Server server) : StorageTarget
 {
+    private readonly string _spool = Path.Combine(Path.GetTempPath(), "hds-rgw-spool-" + Guid.NewGuid().ToString("N"));
     private string? _bucket;
 
     public override string Name => "rgw";
@@ -19,6 +20,7 @@ public sealed class RgwTarget(S3Server server) : StorageTarget
     public override HdsStorageClient CreateClient(Action<HdsStorageOptions>? configure = null)
     {
         var options = new HdsStorageOptions { S3 = server.Options(Bucket) };
+        options.Audit.SpoolDirectory = _spool;
         ContractDefaults.Apply(options);
         configure?.Invoke(options);
         return new HdsStorageClient(options);
@@ -27,7 +29,9 @@ public sealed class RgwTarget(S3Server server) : StorageTarget
     public override async Task<HdsStorageClient> CreateNonCompliantClientAsync()
     {
         var bucket = await server.CreateBucketAsync(objectLock: false);
-        return new HdsStorageClient(new HdsStorageOptions { S3 = server.Options(bucket) });
+        var options = new HdsStorageOptions { S3 = server.Options(bucket) };
+        options.Audit.SpoolDirectory = _spool;
+        return new HdsStorageClient(options);
     }
 
     public override async Task<RetentionInfo> ReadLockDirectlyAsync(string physicalKey, string versionId)
@@ -100,5 +104,16 @@ public sealed class RgwTarget(S3Server server) : StorageTarget
         return uploads.MultipartUploads?.Count ?? 0;
     }
 
-    public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    internal override Backends.StorageBackend OpenBackend() =>
+        new Backends.S3.S3Backend(server.Options(Bucket), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+
+    public override ValueTask DisposeAsync()
+    {
+        if (Directory.Exists(_spool))
+        {
+            Directory.Delete(_spool, recursive: true);
+        }
+
+        return ValueTask.CompletedTask;
+    }
 }

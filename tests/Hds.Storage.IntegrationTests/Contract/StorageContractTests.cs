@@ -260,7 +260,7 @@ public abstract class StorageContractTests : IAsyncLifetime
     {
         await using var unusable = await Target.CreateNonCompliantClientAsync();
 
-        var compliance = await unusable.CheckBucketAsync(Ct);
+        var compliance = await unusable.CheckBucketAsync(As(Alice), Ct);
         Assert.False(compliance.IsCompliant);
         Assert.False(compliance.ObjectLockEnabled);
         var error = await Assert.ThrowsAsync<HdsConfigurationException>(() => unusable.PutAsync("a.txt", new MemoryStream([1]), Put(), Ct));

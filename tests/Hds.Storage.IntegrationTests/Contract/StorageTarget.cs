@@ -30,5 +30,8 @@ public abstract class StorageTarget : IAsyncDisposable
     /// <summary>Multipart uploads begun and neither completed nor aborted.</summary>
     public abstract Task<int> PendingMultipartUploadsAsync();
 
+    /// <summary>A backend on the same bucket (or store), for tests that must act below the client (audit tampering).</summary>
+    internal abstract Backends.StorageBackend OpenBackend();
+
     public abstract ValueTask DisposeAsync();
 }

@@ -44,10 +44,8 @@ internal sealed class S3Backend : StorageBackend
             Timeout = options.RequestTimeout,
             MaxErrorRetry = 2,
         };
-        if (options.HttpClientFactory is { } factory)
-        {
-            config.HttpClientFactory = factory;
-        }
+        // Every request carries the pseudonymous context headers of the operation in progress (composes with the test seam).
+        config.HttpClientFactory = new ContextHeadersHttpClientFactory(options.HttpClientFactory);
 
         return options.AccessKey is { } ak
             ? new AmazonS3Client(new BasicAWSCredentials(ak, options.SecretKey), config)

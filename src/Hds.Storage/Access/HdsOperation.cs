@@ -1,0 +1,47 @@
+namespace Hds.Storage.Access;
+
+/// <summary>
+/// Every operation of <see cref="HdsStorageClient"/>: what the authorization policy decides on and what the audit trail records.
+/// Values are stable (audit records store the name).
+/// </summary>
+public enum HdsOperation
+{
+    /// <summary>Checks the bucket's versioning and object lock.</summary>
+    CheckBucket = 0,
+
+    /// <summary>Stores a new version.</summary>
+    Put = 1,
+
+    /// <summary>Reads a version's content.</summary>
+    Get = 2,
+
+    /// <summary>Reads and verifies a version without returning its content.</summary>
+    Verify = 3,
+
+    /// <summary>Reads a version's properties (head).</summary>
+    GetProperties = 4,
+
+    /// <summary>Lists objects.</summary>
+    List = 5,
+
+    /// <summary>Lists the versions of an object.</summary>
+    GetVersions = 6,
+
+    /// <summary>Adds a delete marker.</summary>
+    Delete = 7,
+
+    /// <summary>Turns a legal hold on or off.</summary>
+    SetLegalHold = 8,
+
+    /// <summary>Extends a retention.</summary>
+    ExtendRetention = 9,
+
+    /// <summary>Reads or manages the key ring (rotation, rewrap).</summary>
+    ManageKeys = 10,
+
+    /// <summary>Verifies the audit trail.</summary>
+    VerifyAudit = 11,
+
+    /// <summary>Reads audit records.</summary>
+    ReadAudit = 12,
+}

@@ -1,0 +1,27 @@
+namespace Hds.Storage.Access;
+
+/// <summary>
+/// The operation in progress on the current asynchronous flow, set by the client around each public operation and read by
+/// the S3 request handler to add the pseudonymous context headers.
+/// </summary>
+internal static class OperationScope
+{
+    private static readonly AsyncLocal<OperationInfo?> CurrentInfo = new();
+
+    public static OperationInfo? Current => CurrentInfo.Value;
+
+    public static IDisposable Begin(OperationInfo info)
+    {
+        var previous = CurrentInfo.Value;
+        CurrentInfo.Value = info;
+        return new Scope(previous);
+    }
+
+    private sealed class Scope(OperationInfo? previous) : IDisposable
+    {
+        public void Dispose() => CurrentInfo.Value = previous;
+    }
+}
+
+/// <summary>One operation in progress: its validated context, the node recording it, the operation's name and the client running it.</summary>
+internal sealed record OperationInfo(HdsAccessContext Context, string Node, string Operation, object? Owner = null);

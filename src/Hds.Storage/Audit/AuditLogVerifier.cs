@@ -1,0 +1,320 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Hds.Storage.Audit;
+
+/// <summary>
+/// Verifies the stored audit trail, node by node: every segment's records are canonical and match their hashes, sequences run
+/// from 1 without gap, repetition or reordering, each record links to its predecessor's hash (across segments too), segment
+/// names match their records, every checkpoint is signed by a trusted certificate, matches the record it names and links to
+/// the previous checkpoint, and nothing attested (by the last checkpoint or this node's spool) is missing.
+/// A time window restricts the segments checked; the segment before the window anchors its first link.
+/// </summary>
+internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certificate2> trusted)
+{
+    public async Task<HdsAuditVerificationResult> VerifyAsync(
+        DateTimeOffset? from, DateTimeOffset? to, AuditSpool? localSpool, CancellationToken cancellationToken)
+    {
+        var problems = new List<HdsAuditProblem>();
+        var byNode = new SortedDictionary<string, (List<AuditObjectName> Segments, List<AuditObjectName> Checkpoints)>(StringComparer.Ordinal);
+        foreach (var key in await store.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (!AuditStore.TryParse(key, out var name))
+            {
+                problems.Add(new HdsAuditProblem(HdsAuditProblemKind.UnexpectedObject, NodeOf(key), null, "an object the audit log never writes is stored under the audit prefix"));
+                continue;
+            }
+
+            if (!byNode.TryGetValue(name.Node, out var lists))
+            {
+                lists = ([], []);
+                byNode[name.Node] = lists;
+            }
+
+            (name.IsCheckpoint ? lists.Checkpoints : lists.Segments).Add(name);
+        }
+
+        if (localSpool is not null && !byNode.ContainsKey(localSpool.Node) && localSpool.State.UploadedSequence > 0)
+        {
+            byNode[localSpool.Node] = ([], []);
+        }
+
+        long records = 0;
+        var segments = 0;
+        var checkpoints = 0;
+        foreach (var (node, lists) in byNode)
+        {
+            var result = await VerifyNodeAsync(node, lists.Segments, lists.Checkpoints, from, to, localSpool?.Node == node ? localSpool.State : null, problems, cancellationToken)
+                .ConfigureAwait(false);
+            records += result.Records;
+            segments += result.Segments;
+            checkpoints += result.Checkpoints;
+        }
+
+        return new HdsAuditVerificationResult
+        {
+            Nodes = byNode.Keys.ToList(),
+            RecordsVerified = records,
+            SegmentsVerified = segments,
+            CheckpointsVerified = checkpoints,
+            Problems = problems,
+        };
+    }
+
+    /// <summary>The most recent records of every node (stored segments, then this node's pending spool), oldest first.</summary>
+    public async Task<IReadOnlyList<HdsAuditRecord>> ReadRecentAsync(int count, Func<HdsAuditRecord, bool> filter, AuditSpool? localSpool, CancellationToken cancellationToken)
+    {
+        var all = new List<HdsAuditRecord>();
+        if (localSpool is not null)
+        {
+            all.AddRange(localSpool.Pending().Select(p => p.Record).Where(filter));
+        }
+
+        var names = (await store.ListAsync(cancellationToken).ConfigureAwait(false))
+            .Select(k => AuditStore.TryParse(k, out var n) ? n : default)
+            .Where(n => n.Key is not null && !n.IsCheckpoint)
+            .GroupBy(n => n.Node, StringComparer.Ordinal);
+        foreach (var node in names)
+        {
+            var found = 0;
+            foreach (var segment in node.OrderByDescending(n => n.First))
+            {
+                var content = await store.ReadAsync(segment.Key, cancellationToken).ConfigureAwait(false);
+                var parsed = ParseLines(content).Where(r => r.Record is not null).Select(r => r.Record!).Where(filter).ToList();
+                all.AddRange(parsed);
+                found += parsed.Count;
+                if (found >= count)
+                {
+                    break;
+                }
+            }
+        }
+
+        return all.DistinctBy(r => (r.Node, r.Sequence)).OrderBy(r => r.Time).ThenBy(r => r.Node, StringComparer.Ordinal).ThenBy(r => r.Sequence)
+            .TakeLast(count).ToList();
+    }
+
+    private async Task<(long Records, int Segments, int Checkpoints)> VerifyNodeAsync(
+        string node, List<AuditObjectName> segmentNames, List<AuditObjectName> checkpointNames, DateTimeOffset? from, DateTimeOffset? to,
+        AuditSpoolState? localState, List<HdsAuditProblem> problems, CancellationToken cancellationToken)
+    {
+        segmentNames.Sort((a, b) => a.First != b.First ? a.First.CompareTo(b.First) : a.Last.CompareTo(b.Last));
+        checkpointNames.Sort((a, b) => a.First.CompareTo(b.First));
+
+        // The window: segments whose time range overlaps it, plus the one before (it anchors the first link).
+        var firstIndex = 0;
+        var lastIndex = segmentNames.Count - 1;
+        if (from is { } f)
+        {
+            var i = segmentNames.FindIndex(s => s.LastTime >= f);
+            firstIndex = i < 0 ? segmentNames.Count : Math.Max(0, i - 1);
+        }
+
+        if (to is { } t)
+        {
+            lastIndex = segmentNames.FindLastIndex(s => s.FirstTime <= t);
+        }
+
+        var hashes = new Dictionary<long, string>();
+        long records = 0;
+        var segments = 0;
+        long expected = firstIndex == 0 ? 1 : -1; // -1: take the first record of the anchor segment as given
+        var previousHash = firstIndex == 0 ? AuditRecordCodec.GenesisHash : null;
+        for (var i = firstIndex; i <= lastIndex && i < segmentNames.Count; i++)
+        {
+            var name = segmentNames[i];
+            byte[] content;
+            try
+            {
+                content = await store.ReadAsync(name.Key, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HdsStorageException)
+            {
+                problems.Add(new HdsAuditProblem(HdsAuditProblemKind.SegmentInvalid, node, name.First, "a segment listed could not be read"));
+                continue;
+            }
+
+            segments++;
+            long segmentFirst = -1, segmentLast = -1;
+            DateTimeOffset firstTime = default, lastTime = default;
+            foreach (var (record, problem) in ParseLines(content))
+            {
+                if (record is null)
+                {
+                    problems.Add(new HdsAuditProblem(HdsAuditProblemKind.RecordAltered, node, expected > 0 ? expected : null, problem!));
+                    previousHash = null; // the next link cannot be checked against an altered record
+                    if (expected > 0)
+                    {
+                        expected++;
+                    }
+
+                    continue;
+                }
+
+                records++;
+                if (segmentFirst < 0)
+                {
+                    segmentFirst = record.Sequence;
+                    firstTime = record.Time;
+                }
+
+                segmentLast = record.Sequence;
+                lastTime = record.Time;
+                if (record.Node != node)
+                {
+                    problems.Add(new HdsAuditProblem(HdsAuditProblemKind.ChainBroken, node, record.Sequence, "a record of another node is stored in this node's segment"));
+                }
+
+                if (expected > 0 && record.Sequence > expected)
+                {
+                    problems.Add(new HdsAuditProblem(HdsAuditProblemKind.RecordMissing, node, expected,
+                        $"records {expected} to {record.Sequence - 1} are missing"));
+                    previousHash = null;
+                }
+                else if (expected > 0 && record.Sequence < expected)
+                {
+                    problems.Add(new HdsAuditProblem(HdsAuditProblemKind.RecordReordered, node, record.Sequence,
+                        $"record {record.Sequence} appears where record {expected} was expected"));
+                    previousHash = null;
+                }
+                else if (previousHash is not null && !FixedEquals(previousHash, record.PreviousHash))
+                {
+                    problems.Add(new HdsAuditProblem(HdsAuditProblemKind.ChainBroken, node, record.Sequence, "the record does not link to the previous record's hash"));
+                }
+
+                hashes[record.Sequence] = record.Hash!;
+                previousHash = record.Hash;
+                expected = Math.Max(expected, record.Sequence + 1);
+            }
+
+            if (segmentFirst != name.First || segmentLast != name.Last
+                || firstTime.ToUnixTimeMilliseconds() != name.FirstTime.ToUnixTimeMilliseconds()
+                || lastTime.ToUnixTimeMilliseconds() != name.LastTime.ToUnixTimeMilliseconds())
+            {
+                problems.Add(new HdsAuditProblem(HdsAuditProblemKind.SegmentInvalid, node, name.First, "the segment's name does not match its records"));
+            }
+        }
+
+        var lastStored = segmentNames.Count > 0 ? segmentNames.Max(s => s.Last) : 0;
+        var checkpoints = await VerifyCheckpointsAsync(node, checkpointNames, hashes, lastStored, problems, cancellationToken).ConfigureAwait(false);
+        if (localState is not null && localState.UploadedSequence > lastStored)
+        {
+            problems.Add(new HdsAuditProblem(HdsAuditProblemKind.TailMissing, node, lastStored + 1,
+                $"this node uploaded records through {localState.UploadedSequence} but the storage holds them only through {lastStored}"));
+        }
+
+        if (localState is not null && localState.CheckpointSequence > 0 && !checkpointNames.Any(c => c.First == localState.CheckpointSequence))
+        {
+            problems.Add(new HdsAuditProblem(HdsAuditProblemKind.TailMissing, node, localState.CheckpointSequence, "this node's last checkpoint is no longer stored"));
+        }
+
+        return (records, segments, checkpoints);
+    }
+
+    private async Task<int> VerifyCheckpointsAsync(
+        string node, List<AuditObjectName> names, Dictionary<long, string> hashes, long lastStored, List<HdsAuditProblem> problems, CancellationToken cancellationToken)
+    {
+        var verified = 0;
+        long previousSequence = 0;
+        string? previousObjectHash = null;
+        var known = hashes.Count == 0 ? (Min: long.MaxValue, Max: long.MinValue) : (Min: hashes.Keys.Min(), Max: hashes.Keys.Max());
+        for (var i = 0; i < names.Count; i++)
+        {
+            var name = names[i];
+
+            // Checkpoints outside the window are read only when they anchor the next one in it.
+            var inWindow = name.First >= known.Min && name.First <= known.Max;
+            var anchorsNext = i + 1 < names.Count && names[i + 1].First >= known.Min && names[i + 1].First <= known.Max;
+            if (!inWindow && !anchorsNext)
+            {
+                previousObjectHash = null;
+                previousSequence = name.First;
+                continue;
+            }
+
+            byte[] content;
+            try
+            {
+                content = await store.ReadAsync(name.Key, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HdsStorageException)
+            {
+                problems.Add(new HdsAuditProblem(HdsAuditProblemKind.CheckpointInvalid, node, name.First, "a checkpoint listed could not be read"));
+                previousObjectHash = null;
+                continue;
+            }
+
+            var checkpoint = CheckpointSigner.TryVerify(content, trusted, out var problem);
+            var objectHash = Convert.ToHexStringLower(SHA256.HashData(content));
+            if (checkpoint is null)
+            {
+                problems.Add(new HdsAuditProblem(HdsAuditProblemKind.CheckpointInvalid, node, name.First, problem!));
+                previousObjectHash = null;
+                previousSequence = name.First;
+                continue;
+            }
+
+            if (inWindow)
+            {
+                verified++;
+                if (checkpoint.Node != node || checkpoint.Sequence != name.First)
+                {
+                    problems.Add(new HdsAuditProblem(HdsAuditProblemKind.CheckpointMismatch, node, name.First, "the checkpoint names another node or sequence"));
+                }
+                else if (hashes.TryGetValue(checkpoint.Sequence, out var head) && !FixedEquals(head, checkpoint.HeadHash))
+                {
+                    problems.Add(new HdsAuditProblem(HdsAuditProblemKind.CheckpointMismatch, node, name.First, "the checkpoint's head hash differs from the stored record's"));
+                }
+
+                if (i > 0 && (checkpoint.PreviousSequence != previousSequence
+                    || (previousObjectHash is not null && !FixedEquals(previousObjectHash, checkpoint.PreviousCheckpointHash))))
+                {
+                    problems.Add(new HdsAuditProblem(HdsAuditProblemKind.CheckpointMismatch, node, name.First, "the checkpoint does not link to the previous stored checkpoint"));
+                }
+                else if (i == 0 && checkpoint.PreviousSequence != 0)
+                {
+                    problems.Add(new HdsAuditProblem(HdsAuditProblemKind.CheckpointMismatch, node, name.First, "earlier checkpoints are missing"));
+                }
+            }
+
+            previousObjectHash = objectHash;
+            previousSequence = name.First;
+        }
+
+        if (names.Count > 0 && names[^1].First > lastStored)
+        {
+            problems.Add(new HdsAuditProblem(HdsAuditProblemKind.TailMissing, node, lastStored + 1,
+                $"the last checkpoint attests records through {names[^1].First} but the storage holds them only through {lastStored}"));
+        }
+
+        return verified;
+    }
+
+    internal static IEnumerable<(HdsAuditRecord? Record, string? Problem)> ParseLines(byte[] content)
+    {
+        var start = 0;
+        while (start < content.Length)
+        {
+            var nl = Array.IndexOf(content, (byte)'\n', start);
+            if (nl < 0)
+            {
+                yield return (null, "the segment ends with an incomplete record");
+                yield break;
+            }
+
+            var record = AuditRecordCodec.TryParse(content.AsSpan(start, nl - start), out var problem);
+            yield return (record, problem);
+            start = nl + 1;
+        }
+    }
+
+    private static bool FixedEquals(string a, string? b) =>
+        b is not null && CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(a), System.Text.Encoding.ASCII.GetBytes(b));
+
+    private static string NodeOf(string key)
+    {
+        var rest = key.Length > AuditStore.Prefix.Length ? key[AuditStore.Prefix.Length..] : string.Empty;
+        var slash = rest.IndexOf('/', StringComparison.Ordinal);
+        return slash > 0 ? rest[..slash] : "?";
+    }
+}

@@ -1,0 +1,120 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Hds.Storage.Access;
+using Hds.Storage.Backends;
+using Hds.Storage.Diagnostics;
+using Hds.Storage.Retention;
+using Microsoft.Extensions.Logging;
+
+namespace Hds.Storage.Audit;
+
+/// <summary>What one client uses to authorize and audit its operations, built from the options.</summary>
+internal sealed class AuditRuntime : IAsyncDisposable
+{
+    private AuditRuntime(HdsAuthorizationPolicy policy, HdsAccessContextAccessor accessor, HdsAuditSink sink, ChainedAuditSink? chained,
+        AuditLogVerifier? verifier, bool failOpen)
+    {
+        Policy = policy;
+        Accessor = accessor;
+        Sink = sink;
+        Chained = chained;
+        Verifier = verifier;
+        FailOpen = failOpen;
+    }
+
+    public HdsAuthorizationPolicy Policy { get; }
+
+    public HdsAccessContextAccessor Accessor { get; }
+
+    public HdsAuditSink Sink { get; }
+
+    /// <summary>The default chained sink, when it is the one in use.</summary>
+    public ChainedAuditSink? Chained { get; }
+
+    public AuditLogVerifier? Verifier { get; }
+
+    public bool FailOpen { get; }
+
+    public string? Node => Chained?.Node;
+
+    public static AuditRuntime Create(HdsStorageOptions options, StorageBackend backend, RetentionPolicy retention, TimeProvider time, ILoggerFactory factory)
+    {
+        var logger = factory.CreateLogger("Hds.Storage.Audit");
+        var policy = options.Authorization.Policy ?? new HdsDefaultAuthorizationPolicy(options.Authorization);
+        var accessor = options.ContextAccessor ?? HdsAccessContextAccessor.Ambient;
+        var audit = options.Audit;
+        if (audit.Sink is { } custom)
+        {
+            return new AuditRuntime(policy, accessor, custom, null, null, audit.FailOpen);
+        }
+
+        var certificate = audit.CheckpointCertificate
+            ?? (audit.CheckpointCertificatePath is { } path ? X509CertificateLoader.LoadPkcs12FromFile(path, audit.CheckpointCertificatePassword) : null);
+        var trusted = audit.TrustedCheckpointCertificates.ToList();
+        if (certificate is not null)
+        {
+            trusted.Insert(0, certificate);
+        }
+        else
+        {
+            Log.AuditCheckpointsUnsigned(logger);
+        }
+
+        var target = TargetOf(options, backend);
+        var spoolRoot = audit.SpoolDirectory ?? DefaultSpoolDirectory(options, target);
+        AuditSpool spool;
+        try
+        {
+            spool = AuditSpool.Open(spoolRoot, target);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new HdsAuditException("The audit spool directory cannot be used; set Audit.SpoolDirectory to a writable local directory.", ex);
+        }
+
+        Log.AuditSpoolOpened(logger, spool.Node, spool.PendingCount);
+        var store = new AuditStore(backend, () => retention.Resolve(audit.RetentionClass).Retention);
+        var chained = new ChainedAuditSink(spool, store, certificate, audit, time, logger);
+        return new AuditRuntime(policy, accessor, chained, chained, new AuditLogVerifier(store, trusted), audit.FailOpen);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Chained is not null)
+        {
+            await Chained.DisposeAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                await Sink.FlushAsync(cts.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is HdsStorageException or OperationCanceledException or IOException)
+            {
+                // The custom sink owns its durability; nothing more to do here.
+            }
+        }
+    }
+
+    // One spool per storage target: a node's chain belongs to one bucket (or local store).
+    private static string TargetOf(HdsStorageOptions options, StorageBackend backend)
+    {
+        var identity = options.S3 is { } s3 ? s3.ServiceUrl + "|" + s3.Bucket : "local|" + backend.Location;
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..32];
+    }
+
+    private static string DefaultSpoolDirectory(HdsStorageOptions options, string target)
+    {
+        if (options.Local is { } local)
+        {
+            return Path.Combine(Path.GetFullPath(local.Path), "audit-spool");
+        }
+
+        var appData = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
+        var root = string.IsNullOrEmpty(appData) ? Path.GetTempPath() : appData;
+        return Path.Combine(root, "Hds.Storage", "audit-spool", target);
+    }
+}

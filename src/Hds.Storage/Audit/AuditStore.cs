@@ -1,0 +1,139 @@
+using System.Globalization;
+using Hds.Storage.Access;
+using Hds.Storage.Backends;
+using Hds.Storage.Objects;
+using Hds.Storage.Retention;
+
+namespace Hds.Storage.Audit;
+
+/// <summary>
+/// The audit trail's objects in the bucket, written through the backend directly (user keys may not use the reserved prefix):
+/// <c>_hds/audit/{node}/segments/{first:D20}-{last:D20}-{firstUnixMs}-{lastUnixMs}.jsonl</c> (records as stored lines) and
+/// <c>_hds/audit/{node}/checkpoints/{seq:D20}.p7s</c> (CMS SignedData). Every object is retention-locked and the lock verified.
+/// </summary>
+internal sealed class AuditStore(StorageBackend backend, Func<RetentionInfo> retention)
+{
+    public const string Prefix = ObjectKeys.ReservedPrefix + "audit/";
+    private const string SegmentsFolder = "/segments/";
+    private const string CheckpointsFolder = "/checkpoints/";
+    private static readonly HdsAccessContext SystemContext = new("hds-audit", "hds-system", HdsAuthorizationOptions.AuditPurpose) { ActorKind = "service" };
+    private volatile bool _compliant;
+
+    public static string SegmentKey(string node, long first, long last, DateTimeOffset firstTime, DateTimeOffset lastTime) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{Prefix}{node}{SegmentsFolder}{first:D20}-{last:D20}-{firstTime.ToUnixTimeMilliseconds()}-{lastTime.ToUnixTimeMilliseconds()}.jsonl");
+
+    public static string CheckpointKey(string node, long sequence) =>
+        string.Create(CultureInfo.InvariantCulture, $"{Prefix}{node}{CheckpointsFolder}{sequence:D20}.p7s");
+
+    public static IDisposable BeginSystemScope(string node, string operation) =>
+        OperationScope.Begin(new OperationInfo(SystemContext, node, operation));
+
+    public async Task PutLockedAsync(string key, byte[] content, string contentType, CancellationToken cancellationToken)
+    {
+        if (!_compliant)
+        {
+            var compliance = await backend.CheckBucketAsync(cancellationToken).ConfigureAwait(false);
+            if (!compliance.IsCompliant)
+            {
+                throw new HdsConfigurationException("The bucket has no object lock: audit segments are kept in the local spool until it is fixed.");
+            }
+
+            _compliant = true;
+        }
+
+        var wanted = retention();
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [MetadataNames.AuditFormat] = "1" };
+        var written = await backend.PutAsync(new BackendWriteRequest(key, contentType, metadata, wanted), new MemoryStream(content, writable: false), cancellationToken)
+            .ConfigureAwait(false);
+        var head = await backend.HeadAsync(key, written.VersionId, cancellationToken).ConfigureAwait(false);
+        if (head.Retention.Mode != wanted.Mode || head.Retention.RetainUntil is null || head.Retention.RetainUntil < wanted.RetainUntil!.Value.AddSeconds(-1))
+        {
+            await backend.SetRetentionAsync(key, written.VersionId, wanted.Mode, wanted.RetainUntil!.Value, cancellationToken).ConfigureAwait(false);
+            head = await backend.HeadAsync(key, written.VersionId, cancellationToken).ConfigureAwait(false);
+            if (head.Retention.RetainUntil is null)
+            {
+                throw new HdsConfigurationException("The storage did not lock an audit segment; check the bucket's object lock configuration.");
+            }
+        }
+    }
+
+    /// <summary>Every key under the audit prefix, in key order.</summary>
+    public async Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken)
+    {
+        var keys = new List<string>();
+        string? token = null;
+        do
+        {
+            var page = await backend.ListAsync(Prefix, token, 1000, cancellationToken).ConfigureAwait(false);
+            keys.AddRange(page.Items.Select(i => i.Key));
+            token = page.ContinuationToken;
+        }
+        while (token is not null);
+        return keys;
+    }
+
+    public async Task<byte[]> ReadAsync(string key, CancellationToken cancellationToken)
+    {
+        var read = await backend.GetAsync(key, null, null, cancellationToken).ConfigureAwait(false);
+        await using (read.ConfigureAwait(false))
+        {
+            using var buffer = new MemoryStream();
+            await read.Body.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return buffer.ToArray();
+        }
+    }
+
+    /// <summary>Parses an audit object key; false for a key the log never writes.</summary>
+    public static bool TryParse(string key, out AuditObjectName name)
+    {
+        name = default;
+        if (!key.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var rest = key[Prefix.Length..];
+        var slash = rest.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0)
+        {
+            return false;
+        }
+
+        var node = rest[..slash];
+        var tail = rest[slash..];
+        if (tail.StartsWith(SegmentsFolder, StringComparison.Ordinal) && tail.EndsWith(".jsonl", StringComparison.Ordinal))
+        {
+            var parts = tail[SegmentsFolder.Length..^".jsonl".Length].Split('-');
+            if (parts.Length == 4 && parts[0].Length == 20 && parts[1].Length == 20
+                && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var first)
+                && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var last)
+                && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var t0)
+                && long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var t1)
+                && first >= 1 && last >= first)
+            {
+                name = new AuditObjectName(key, node, IsCheckpoint: false, first, last,
+                    DateTimeOffset.FromUnixTimeMilliseconds(t0), DateTimeOffset.FromUnixTimeMilliseconds(t1));
+                return true;
+            }
+
+            return false;
+        }
+
+        if (tail.StartsWith(CheckpointsFolder, StringComparison.Ordinal) && tail.EndsWith(".p7s", StringComparison.Ordinal))
+        {
+            var digits = tail[CheckpointsFolder.Length..^".p7s".Length];
+            if (digits.Length == 20 && long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var seq) && seq >= 1)
+            {
+                name = new AuditObjectName(key, node, IsCheckpoint: true, seq, seq, default, default);
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary>A parsed audit object key (names are not trusted: verification checks them against the content).</summary>
+internal readonly record struct AuditObjectName(
+    string Key, string Node, bool IsCheckpoint, long First, long Last, DateTimeOffset FirstTime, DateTimeOffset LastTime);

@@ -1,0 +1,189 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Hds.Storage.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace Hds.Storage.Audit;
+
+/// <summary>
+/// The default audit sink: records are chained (sequence, previous hash, own hash) and made durable in the local spool before
+/// the operation returns, then uploaded in batches as retention-locked segments, each followed by a signed checkpoint when a
+/// certificate is configured. Uploads run in the background (every <see cref="HdsAuditOptions.UploadInterval"/>, or as soon as
+/// a batch is full) and on flush and dispose; a failed upload keeps the records in the spool and is retried.
+/// </summary>
+internal sealed class ChainedAuditSink : HdsAuditSink
+{
+    private readonly AuditSpool _spool;
+    private readonly AuditStore _store;
+    private readonly X509Certificate2? _certificate;
+    private readonly int _batchSize;
+    private readonly TimeSpan _interval;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _uploadLock = new(1, 1);
+    private readonly SemaphoreSlim _signal = new(0, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+
+    public ChainedAuditSink(AuditSpool spool, AuditStore store, X509Certificate2? certificate, HdsAuditOptions options, TimeProvider time, ILogger logger)
+    {
+        _spool = spool;
+        _store = store;
+        _certificate = certificate;
+        _batchSize = options.BatchSize;
+        _interval = options.UploadInterval;
+        _time = time;
+        _logger = logger;
+        _loop = Task.Run(RunAsync);
+    }
+
+    public string Node => _spool.Node;
+
+    public AuditSpool Spool => _spool;
+
+    public override ValueTask<HdsAuditRecord> WriteAsync(HdsAuditRecord record, CancellationToken cancellationToken)
+    {
+        var stored = _spool.Append(record);
+        if (_spool.PendingCount >= _batchSize)
+        {
+            Signal();
+        }
+
+        return ValueTask.FromResult(stored);
+    }
+
+    public override async ValueTask FlushAsync(CancellationToken cancellationToken) =>
+        await UploadAsync(cancellationToken).ConfigureAwait(false);
+
+    protected override async ValueTask DisposeAsyncCore()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _loop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            await UploadAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HdsStorageException or OperationCanceledException or IOException)
+        {
+            Log.AuditUploadFailed(_logger, _spool.PendingCount, ex);
+        }
+
+        _spool.Dispose();
+        _uploadLock.Dispose();
+        _signal.Dispose();
+        _stop.Dispose();
+        await base.DisposeAsyncCore().ConfigureAwait(false);
+    }
+
+    private void Signal()
+    {
+        try
+        {
+            if (_signal.CurrentCount == 0)
+            {
+                _signal.Release();
+            }
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already signalled.
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var token = _stop.Token;
+        while (!token.IsCancellationRequested)
+        {
+            using (var wait = CancellationTokenSource.CreateLinkedTokenSource(token))
+            {
+                var delay = Task.Delay(_interval, _time, wait.Token);
+                var signalled = _signal.WaitAsync(wait.Token);
+                await Task.WhenAny(delay, signalled).ConfigureAwait(false);
+                await wait.CancelAsync().ConfigureAwait(false);
+                await Task.WhenAll(delay, signalled).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)
+                    .ConfigureAwait(false);
+            }
+
+            if (token.IsCancellationRequested)
+            {
+                return;
+            }
+
+            try
+            {
+                await UploadAsync(token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is HdsStorageException or IOException || ex is OperationCanceledException && !token.IsCancellationRequested)
+            {
+                Log.AuditUploadFailed(_logger, _spool.PendingCount, ex);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    // Uploads every pending record, one segment of at most BatchSize records at a time, each followed by a checkpoint.
+    private async Task UploadAsync(CancellationToken cancellationToken)
+    {
+        await _uploadLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var scope = AuditStore.BeginSystemScope(_spool.Node, "AuditUpload");
+            while (true)
+            {
+                var batch = _spool.Pending(_batchSize);
+                if (batch.Count == 0)
+                {
+                    return;
+                }
+
+                var first = batch[0].Record;
+                var last = batch[^1].Record;
+                var content = new byte[batch.Sum(b => b.Line.Length + 1)];
+                var offset = 0;
+                foreach (var item in batch)
+                {
+                    item.Line.CopyTo(content, offset);
+                    offset += item.Line.Length;
+                    content[offset++] = (byte)'\n';
+                }
+
+                await _store.PutLockedAsync(
+                    AuditStore.SegmentKey(_spool.Node, first.Sequence, last.Sequence, first.Time, last.Time), content, "application/x-ndjson", cancellationToken)
+                    .ConfigureAwait(false);
+
+                var state = _spool.State;
+                var next = state with { UploadedSequence = last.Sequence, UploadedHash = last.Hash! };
+                if (_certificate is not null)
+                {
+                    var checkpoint = new AuditCheckpoint(_spool.Node, last.Sequence, last.Hash!, _time.GetUtcNow(), state.CheckpointSequence, state.CheckpointHash);
+                    var signed = CheckpointSigner.Sign(_certificate, checkpoint);
+                    await _store.PutLockedAsync(AuditStore.CheckpointKey(_spool.Node, last.Sequence), signed, "application/pkcs7-mime", cancellationToken)
+                        .ConfigureAwait(false);
+                    next = next with { CheckpointSequence = last.Sequence, CheckpointHash = Convert.ToHexStringLower(SHA256.HashData(signed)) };
+                }
+
+                _spool.MarkUploaded(next);
+                Log.AuditSegmentUploaded(_logger, _spool.Node, first.Sequence, last.Sequence);
+            }
+        }
+        finally
+        {
+            _uploadLock.Release();
+        }
+    }
+}

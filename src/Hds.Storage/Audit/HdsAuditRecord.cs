@@ -1,0 +1,81 @@
+using Hds.Storage.Access;
+
+namespace Hds.Storage.Audit;
+
+/// <summary>
+/// One audit record: who (pseudonymous ids), when, what (operation, object key and version, sizes, digest), why (purpose) and
+/// the result. The chain fields (<see cref="Node"/>, <see cref="Sequence"/>, <see cref="PreviousHash"/>, <see cref="Hash"/>) are
+/// set by the chained audit log; docs/format.md describes the canonical serialization they are computed over.
+/// </summary>
+public sealed record HdsAuditRecord
+{
+    /// <summary>The writer chain (one per client instance and spool directory) that recorded it.</summary>
+    public string? Node { get; init; }
+
+    /// <summary>The position in the node's chain, from 1, without gaps.</summary>
+    public long Sequence { get; init; }
+
+    /// <summary>When the operation ended (UTC, from the client's <see cref="TimeProvider"/>).</summary>
+    public required DateTimeOffset Time { get; init; }
+
+    /// <summary>The operation.</summary>
+    public required HdsOperation Operation { get; init; }
+
+    /// <summary>How it ended.</summary>
+    public required HdsAuditOutcome Outcome { get; init; }
+
+    /// <summary>A short reason code for a refusal or failure (for example "no-context", "cross-tenant", "NotFound").</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>Pseudonymous id of the actor; null when the call had no valid context.</summary>
+    public string? ActorId { get; init; }
+
+    /// <summary>Kind of actor.</summary>
+    public string? ActorKind { get; init; }
+
+    /// <summary>Role of the actor.</summary>
+    public string? Role { get; init; }
+
+    /// <summary>Tenant (scheme).</summary>
+    public string? Tenant { get; init; }
+
+    /// <summary>Purpose of use.</summary>
+    public string? Purpose { get; init; }
+
+    /// <summary>Patient pseudonym, when the context named one.</summary>
+    public string? PatientPseudonym { get; init; }
+
+    /// <summary>Correlation id of the business operation.</summary>
+    public string? CorrelationId { get; init; }
+
+    /// <summary>Calling application.</summary>
+    public string? Application { get; init; }
+
+    /// <summary>The logical object key (or list prefix), when valid.</summary>
+    public string? Key { get; init; }
+
+    /// <summary>The version read, written or changed.</summary>
+    public string? VersionId { get; init; }
+
+    /// <summary>The plaintext size in bytes, when known.</summary>
+    public long? Size { get; init; }
+
+    /// <summary>The plaintext SHA-256 (lowercase hex), when known.</summary>
+    public string? Sha256 { get; init; }
+
+    /// <summary>The W3C trace id of the current activity, when tracing.</summary>
+    public string? TraceId { get; init; }
+
+    /// <summary>The storage site that served the operation, when known.</summary>
+    public string? Site { get; init; }
+
+    /// <summary>The hash of the previous record of the chain (64 zeros for the first).</summary>
+    public string? PreviousHash { get; init; }
+
+    /// <summary>This record's SHA-256 over its canonical serialization (lowercase hex).</summary>
+    public string? Hash { get; init; }
+
+    /// <summary>The record as one JSON line, in the canonical form it is stored and hashed in (docs/format.md).</summary>
+    /// <returns>The JSON text, without a newline.</returns>
+    public string ToJsonLine() => System.Text.Encoding.UTF8.GetString(AuditRecordCodec.ToLine(this));
+}

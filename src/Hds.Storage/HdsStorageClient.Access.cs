@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using Hds.Storage.Access;
+using Hds.Storage.Audit;
+using Hds.Storage.Diagnostics;
+using Hds.Storage.Models;
+using Hds.Storage.Objects;
+
+namespace Hds.Storage;
+
+// Access control and audit around every public operation: the one place that resolves the context, authorizes, runs the
+// operation under its context (S3 headers) and records the outcome durably before the result is returned.
+public partial class HdsStorageClient
+{
+    /// <summary>
+    /// Verifies the stored audit trail (after uploading this client's pending records): detects any removed, altered, inserted or
+    /// reordered record or segment, any gap in a chain, and any invalid or inconsistent signed checkpoint.
+    /// Requires a purpose allowed for <see cref="HdsOperation.VerifyAudit"/> ("audit" by default).
+    /// </summary>
+    /// <param name="options">The time window and the access context.</param>
+    /// <param name="cancellationToken">Cancels the verification.</param>
+    /// <returns>What was verified and every problem found; <see cref="HdsAuditVerificationResult.IsValid"/> says whether the trail is intact.</returns>
+    /// <exception cref="HdsConfigurationException">A custom audit sink is configured: verification belongs to it.</exception>
+    public virtual Task<HdsAuditVerificationResult> VerifyAuditLogAsync(HdsAuditVerifyOptions? options = null, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(HdsOperation.VerifyAudit, options, null, null, async () =>
+        {
+            var audit = DefaultAudit();
+            if (options?.From is { } from && options.To is { } to && to < from)
+            {
+                throw new HdsInvalidRequestException("The verification window ends before it starts.");
+            }
+
+            await audit.Chained!.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return await audit.Verifier!.VerifyAsync(options?.From, options?.To, audit.Chained.Spool, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Reads the most recent audit records of the context's tenant, oldest first (stored segments of every node and this client's
+    /// records not yet uploaded). Requires a purpose allowed for <see cref="HdsOperation.ReadAudit"/> ("audit" by default).
+    /// </summary>
+    /// <param name="count">How many records, 1 to 10000.</param>
+    /// <param name="options">The access context.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The records; <see cref="HdsAuditRecord.ToJsonLine"/> gives each as the JSON line it is stored as.</returns>
+    public virtual Task<IReadOnlyList<HdsAuditRecord>> GetRecentAuditRecordsAsync(int count = 20, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(HdsOperation.ReadAudit, options, null, null, async () =>
+        {
+            var audit = DefaultAudit();
+            if (count is < 1 or > 10_000)
+            {
+                throw new HdsInvalidRequestException("The record count must be between 1 and 10000.");
+            }
+
+            var tenant = ResolveContext(options).Tenant;
+            return await audit.Verifier!.ReadRecentAsync(count, r => string.Equals(r.Tenant, tenant, StringComparison.Ordinal), audit.Chained!.Spool, cancellationToken)
+                .ConfigureAwait(false);
+        }, cancellationToken);
+
+    /// <summary>The audit node (writer chain) of this client; null with a custom sink.</summary>
+    internal string? AuditNode => _audit?.Node;
+
+    /// <summary>Uploads this client's pending audit records now.</summary>
+    internal async Task FlushAuditAsync(CancellationToken cancellationToken)
+    {
+        if (_audit is not null)
+        {
+            await _audit.Sink.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private AuditRuntime DefaultAudit() =>
+        _audit is { Chained: not null } audit ? audit
+            : throw new HdsConfigurationException("A custom audit sink is configured (Audit.Sink): read and verify the trail through it.");
+
+    private async Task<T> ExecuteAsync<T>(
+        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, Func<Task<T>> body, CancellationToken cancellationToken)
+    {
+        // A public operation called by another (Verify reads through Get) is part of the outer one: authorized and audited there.
+        if (_audit is not { } audit || OperationScope.Current is { } outer && ReferenceEquals(outer.Owner, this))
+        {
+            return await body().ConfigureAwait(false);
+        }
+
+        var entry = new HdsAuditRecord
+        {
+            Time = default,
+            Operation = operation,
+            Outcome = HdsAuditOutcome.Succeeded,
+            Key = IsValidKey(key, operation) ? key : null,
+            VersionId = versionId is { Length: > 0 and <= 1024 } v && v.All(c => c is > ' ' and < (char)127) ? v : null,
+        };
+
+        HdsAccessContext context;
+        try
+        {
+            context = ResolveContextCore(options);
+        }
+        catch (HdsStorageException)
+        {
+            var reason = options?.Context is null && audit.Accessor.Current is null && HdsAccessScope.Current is null ? "no-context" : "invalid-context";
+            Log.AccessDenied(_logger, operation, reason);
+            await RecordAsync(audit, entry with { Outcome = HdsAuditOutcome.Denied, Reason = reason }, throwIfNotDurable: false).ConfigureAwait(false);
+            throw;
+        }
+
+        entry = entry with
+        {
+            ActorId = context.ActorId,
+            ActorKind = context.ActorKind,
+            Role = context.Role,
+            Tenant = context.Tenant,
+            Purpose = context.Purpose,
+            PatientPseudonym = context.PatientPseudonym,
+            CorrelationId = context.CorrelationId,
+            Application = context.Application,
+        };
+
+        HdsAuthorizationDecision decision;
+        try
+        {
+            var resourceTenant = operation is HdsOperation.VerifyAudit or HdsOperation.ReadAudit or HdsOperation.ManageKeys ? null : context.Tenant;
+            decision = await audit.Policy.AuthorizeAsync(new HdsAuthorizationRequest(operation, context, resourceTenant, entry.Key, entry.VersionId), cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await RecordAsync(audit, entry with { Outcome = HdsAuditOutcome.Failed, Reason = Classify(ex).Reason }, throwIfNotDurable: false).ConfigureAwait(false);
+            throw;
+        }
+
+        if (!decision.IsAllowed)
+        {
+            Log.AccessDenied(_logger, operation, decision.Reason!);
+            await RecordAsync(audit, entry with { Outcome = HdsAuditOutcome.Denied, Reason = decision.Reason }, throwIfNotDurable: false).ConfigureAwait(false);
+            throw new HdsAccessDeniedException(
+                $"The access policy denied this {operation} operation ({decision.Reason}). Check the access context's tenant and purpose of use.");
+        }
+
+        T result;
+        using (OperationScope.Begin(new OperationInfo(context, audit.Node ?? "-", operation.ToString(), this)))
+        {
+            try
+            {
+                result = await body().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                var (outcome, reason) = Classify(ex);
+                await RecordAsync(audit, entry with { Outcome = outcome, Reason = reason }, throwIfNotDurable: false).ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        try
+        {
+            await RecordAsync(audit, Describe(entry, result), throwIfNotDurable: true).ConfigureAwait(false);
+        }
+        catch (HdsAuditException)
+        {
+            if (result is IAsyncDisposable disposable)
+            {
+                await disposable.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+
+        return result;
+    }
+
+    // Fail-closed: a record that cannot be made durable refuses the operation (HdsAuditException) unless Audit.FailOpen is set.
+    // On refusals and failures the caller gets the original exception; the lost record is logged as critical.
+    private async Task RecordAsync(AuditRuntime audit, HdsAuditRecord entry, bool throwIfNotDurable)
+    {
+        var record = entry with
+        {
+            Time = _time.GetUtcNow(),
+            TraceId = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.TraceId.ToHexString() : null,
+        };
+        try
+        {
+            var stored = await audit.Sink.WriteAsync(record, CancellationToken.None).ConfigureAwait(false);
+            Log.AuditRecord(_logger, stored.Operation, stored.Outcome, stored.Reason, stored.ActorId, stored.ActorKind, stored.Tenant, stored.Purpose,
+                stored.CorrelationId, stored.Application, stored.Node, stored.Sequence);
+        }
+        catch (Exception ex)
+        {
+            if (audit.FailOpen)
+            {
+                Log.AuditNotDurableFailOpen(_logger, record.Operation, ex);
+                return;
+            }
+
+            Log.AuditNotDurable(_logger, record.Operation, ex);
+            if (throwIfNotDurable)
+            {
+                throw new HdsAuditException(
+                    "The audit record of this operation could not be made durable, so the operation was refused (fail-closed). "
+                    + "Check the audit spool directory (disk space, permissions). A write that completed stays stored, without a receipt.", ex);
+            }
+        }
+    }
+
+    private static HdsAuditRecord Describe<T>(HdsAuditRecord entry, T result) => result switch
+    {
+        StorageReceipt r => entry with { VersionId = r.VersionId, Size = r.Size, Sha256 = r.Sha256 },
+        HdsDownload d => entry with { VersionId = d.Properties.VersionId },
+        VerificationResult v => entry with { VersionId = v.VersionId, Size = v.Size, Sha256 = v.Sha256 },
+        ObjectProperties p => entry with { VersionId = p.VersionId },
+        DeleteResult d => entry with { VersionId = d.DeleteMarkerVersionId },
+        HdsAuditVerificationResult { IsValid: false } => entry with { Outcome = HdsAuditOutcome.IntegrityFailure, Reason = "audit-trail-invalid" },
+        _ => entry,
+    };
+
+    private static (HdsAuditOutcome Outcome, string Reason) Classify(Exception ex) => ex switch
+    {
+        HdsAccessDeniedException => (HdsAuditOutcome.Denied, "storage-denied"),
+        HdsIntegrityException => (HdsAuditOutcome.IntegrityFailure, nameof(HdsErrorCode.Integrity)),
+        HdsObjectNotFoundException => (HdsAuditOutcome.NotFound, nameof(HdsErrorCode.NotFound)),
+        HdsStorageException s => (HdsAuditOutcome.Failed, s.ErrorCode.ToString()),
+        OperationCanceledException => (HdsAuditOutcome.Failed, "cancelled"),
+        ArgumentException => (HdsAuditOutcome.Failed, "invalid-argument"),
+        _ => (HdsAuditOutcome.Failed, "unexpected"),
+    };
+
+    // Only keys that passed validation go into the record (a malformed key could hold anything).
+    private static bool IsValidKey(string? key, HdsOperation operation)
+    {
+        if (key is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            if (operation == HdsOperation.List)
+            {
+                ObjectKeys.ValidatePrefix(key);
+            }
+            else
+            {
+                ObjectKeys.Validate(key);
+            }
+
+            return true;
+        }
+        catch (HdsInvalidRequestException)
+        {
+            return false;
+        }
+    }
+}

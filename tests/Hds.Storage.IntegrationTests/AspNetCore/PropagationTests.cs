@@ -1,0 +1,151 @@
+using System.Net;
+using System.Security.Claims;
+using System.Text.Json;
+using Hds.Storage.Access;
+using Hds.Storage.AspNetCore;
+using Hds.Storage.Audit;
+using Hds.Storage.Backends.Local;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Hds.Storage.IntegrationTests.AspNetCore;
+
+/// <summary>
+/// Two real ASP.NET Core services on Kestrel (127.0.0.1, dynamic ports): "front" builds the context from its authenticated user
+/// and calls "documents" through the propagation handler; "documents" accepts it only from the trusted, signing caller and
+/// stores a document under it, so the storage's audit record names the original user.
+/// </summary>
+public sealed class PropagationTests : IAsyncLifetime
+{
+    private static readonly byte[] Key = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
+    private readonly string _store = Path.Combine(Path.GetTempPath(), "hds-prop-" + Guid.NewGuid().ToString("N"));
+    private WebApplication? _front;
+    private WebApplication? _documents;
+    private HdsStorageClient? _client;
+    private Uri? _frontUrl;
+    private Uri? _documentsUrl;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _client = new HdsStorageClient(new HdsStorageOptions { Local = new LocalStorageOptions { Path = _store } });
+
+        var documents = WebApplication.CreateSlimBuilder();
+        documents.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        documents.Logging.ClearProviders();
+        documents.Services.AddHdsAccessContext(o => o.TrustedCallers["front"] = new HdsTrustedCaller { SigningKey = Key });
+        _documents = documents.Build();
+        _documents.UseHdsAccessContext();
+        _documents.MapPost("/documents/{id}", async (string id, HttpRequest request) =>
+        {
+            var receipt = await _client.PutAsync("docs/" + id, request.Body, cancellationToken: request.HttpContext.RequestAborted);
+            var c = HdsAccessScope.Current!;
+            return Results.Json(new Seen(c.ActorId, c.Tenant, c.Purpose, c.Role, c.CorrelationId, c.PatientPseudonym, receipt.Writer));
+        });
+        await _documents.StartAsync(Ct);
+        _documentsUrl = Address(_documents);
+
+        var front = WebApplication.CreateSlimBuilder();
+        front.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        front.Logging.ClearProviders();
+        front.Services.AddHdsAccessContext(o => o.Application = "front");
+        front.Services.AddHttpClient("documents", c => c.BaseAddress = _documentsUrl)
+            .AddHdsContextPropagation(o => { o.CallerId = "front"; o.SigningKey = Key; });
+        _front = front.Build();
+
+        // Stands in for real authentication (JWT, cookies): the test user's claims.
+        _front.Use((http, next) =>
+        {
+            http.User = new ClaimsPrincipal(new ClaimsIdentity(
+                [new Claim("sub", "agent-4711"), new Claim("hds_tenant", "msa"), new Claim("hds_purpose", "claim-processing"), new Claim("role", "agent")], "test"));
+            return next(http);
+        });
+        _front.UseHdsAccessContext();
+        _front.MapPost("/submit/{id}", async (string id, IHttpClientFactory factory) =>
+        {
+            using var response = await factory.CreateClient("documents").PostAsync($"/documents/{id}", new ByteArrayContent([1, 2, 3]));
+            return Results.Content(await response.Content.ReadAsStringAsync(), "application/json", statusCode: (int)response.StatusCode);
+        });
+        await _front.StartAsync(Ct);
+        _frontUrl = Address(_front);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in new[] { _front, _documents })
+        {
+            if (app is not null)
+            {
+                await app.StopAsync();
+                await app.DisposeAsync();
+            }
+        }
+
+        if (_client is not null)
+        {
+            await _client.DisposeAsync();
+        }
+
+        Directory.Delete(_store, recursive: true);
+    }
+
+    [Fact]
+    public async Task The_users_context_reaches_the_downstream_service_and_its_audit_record()
+    {
+        using var http = new HttpClient { BaseAddress = _frontUrl };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/submit/r1");
+        request.Headers.Add(HdsContextHeaders.CorrelationId, "corr-42");
+        using var response = await http.SendAsync(request, Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.IsSuccessStatusCode, body);
+
+        var seen = JsonSerializer.Deserialize<Seen>(body, JsonSerializerOptions.Web)!;
+        Assert.Equal(new Seen("agent-4711", "msa", "claim-processing", "agent", "corr-42", null, "agent-4711"), seen);
+
+        var records = await _client!.GetRecentAuditRecordsAsync(10, new HdsRequestOptions { Context = new HdsAccessContext("auditor-1", "msa", "audit") }, Ct);
+        var put = Assert.Single(records, r => r.Operation == HdsOperation.Put);
+        Assert.Equal((HdsAuditOutcome.Succeeded, "agent-4711", "corr-42", "front"), (put.Outcome, put.ActorId, put.CorrelationId, put.Application));
+    }
+
+    [Theory]
+    [InlineData("untrusted")]
+    [InlineData("unsigned")]
+    [InlineData("bad-signature")]
+    [InlineData("stale")]
+    [InlineData("tampered-field")]
+    public async Task A_forged_or_untrusted_propagated_context_is_refused(string forgery)
+    {
+        var context = new HdsAccessContext("agent-4711", "msa", "claim-processing");
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var timestamp = forgery == "stale" ? now - 3600 : now;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/documents/x") { Content = new ByteArrayContent([1]) };
+        request.Headers.Add(HdsContextHeaders.Actor, context.ActorId);
+        request.Headers.Add(HdsContextHeaders.Tenant, forgery == "tampered-field" ? "sncf" : context.Tenant);
+        request.Headers.Add(HdsContextHeaders.Purpose, context.Purpose);
+        request.Headers.Add(HdsContextHeaders.ActorKind, context.ActorKind);
+        request.Headers.Add(HdsPropagationHeaders.Caller, forgery == "untrusted" ? "someone" : "front");
+        request.Headers.Add(HdsPropagationHeaders.Timestamp, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (forgery != "unsigned")
+        {
+            var key = forgery == "bad-signature" ? new byte[32] : Key;
+            request.Headers.Add(HdsPropagationHeaders.Signature, ContextSignature.Compute(key, "front", timestamp, context));
+        }
+
+        using var http = new HttpClient { BaseAddress = _documentsUrl };
+        using var response = await http.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Empty((await _client!.ListAsync(null, new ListOptions { Context = context }, Ct)).Items);
+    }
+
+    private static Uri Address(WebApplication app) =>
+        new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    private sealed record Seen(string Actor, string Tenant, string Purpose, string? Role, string? CorrelationId, string? Patient, string? Writer);
+}

@@ -1,0 +1,287 @@
+using System.Text;
+using Hds.Storage.Access;
+using Hds.Storage.Audit;
+using Hds.Storage.Backends;
+using Hds.Storage.IntegrationTests.Contract;
+using Hds.Storage.IntegrationTests.Infrastructure;
+using Hds.Storage.Retention;
+
+namespace Hds.Storage.IntegrationTests.Audit;
+
+/// <summary>
+/// The audit trail on each backend: every operation and outcome leaves a record, the stored trail verifies, and each kind of
+/// tampering with the stored segments or checkpoints (done below the client, as a storage administrator could) is detected.
+/// </summary>
+public abstract class AuditContractTests : IAsyncLifetime
+{
+    protected static readonly HdsAccessContext Alice = new("agent-4711", "msa", "claim-processing") { Role = "agent", CorrelationId = "corr-1" };
+    protected static readonly HdsAccessContext Auditor = new("auditor-7", "msa", "audit") { Role = "auditor" };
+    protected static readonly HdsAccessContext OtherTenant = new("agent-0042", "sncf", "claim-processing");
+
+    private StorageTarget? _target;
+    private HdsStorageClient? _client;
+
+    protected StorageTarget Target => _target!;
+
+    protected HdsStorageClient Client => _client!;
+
+    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _target = await CreateTargetAsync();
+        _client = _target.CreateClient(o =>
+        {
+            o.Audit.BatchSize = 3;
+            o.Audit.CheckpointCertificate = TestCertificates.CreateSigning();
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_client is not null)
+        {
+            await _client.DisposeAsync();
+        }
+
+        if (_target is not null)
+        {
+            await _target.DisposeAsync();
+        }
+    }
+
+    protected abstract Task<StorageTarget> CreateTargetAsync();
+
+    private static HdsRequestOptions As(HdsAccessContext context) => new() { Context = context };
+
+    [Fact]
+    public async Task Every_operation_and_outcome_leaves_a_record_and_the_trail_verifies()
+    {
+        var receipt = await Client.PutAsync("docs/a.pdf", new MemoryStream(TestContent.Random(2000)), new PutOptions { Context = Alice }, Ct);
+        await using (var d = await Client.GetAsync("docs/a.pdf", new GetOptions { Context = Alice }, Ct))
+        {
+            await d.Content.CopyToAsync(Stream.Null, Ct);
+        }
+
+        await Client.VerifyAsync("docs/a.pdf", new VerifyOptions { Context = Alice, Receipt = receipt }, Ct);
+        await Client.GetPropertiesAsync("docs/a.pdf", null, As(Alice), Ct);
+        await Client.ListAsync("docs/", new ListOptions { Context = Alice }, Ct);
+        await Client.GetVersionsAsync("docs/a.pdf", As(Alice), Ct);
+        await Client.SetLegalHoldAsync("docs/a.pdf", true, receipt.VersionId, As(Alice), Ct);
+        await Client.SetLegalHoldAsync("docs/a.pdf", false, receipt.VersionId, As(Alice), Ct);
+        await Client.ExtendRetentionAsync("docs/a.pdf", receipt.RetainUntil.AddDays(1), receipt.VersionId, As(Alice), Ct);
+        await Client.CheckBucketAsync(As(Alice), Ct);
+        await Client.DeleteAsync("docs/a.pdf", As(Alice), Ct);
+        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.GetPropertiesAsync("docs/none.pdf", null, As(Alice), Ct));
+        await Assert.ThrowsAsync<HdsAccessDeniedException>(() => Client.ListAsync(null, null, Ct));
+        await Assert.ThrowsAsync<HdsAccessDeniedException>(() => Client.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = Alice }, Ct));
+        await Assert.ThrowsAsync<HdsInvalidRequestException>(() => Client.PutAsync("../bad", new MemoryStream([1]), new PutOptions { Context = Alice }, Ct));
+
+        var verification = await Client.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = Auditor }, Ct);
+        Assert.True(verification.IsValid, string.Join("; ", verification.Problems));
+        Assert.True(verification.CheckpointsVerified > 0);
+
+        var records = await Client.GetRecentAuditRecordsAsync(100, As(Auditor), Ct);
+        void Has(HdsOperation op, HdsAuditOutcome outcome, string? reason = null) =>
+            Assert.Contains(records, r => r.Operation == op && r.Outcome == outcome && (reason is null || r.Reason == reason));
+        Has(HdsOperation.Put, HdsAuditOutcome.Succeeded);
+        Has(HdsOperation.Get, HdsAuditOutcome.Succeeded);
+        Has(HdsOperation.Verify, HdsAuditOutcome.Succeeded);
+        Has(HdsOperation.GetProperties, HdsAuditOutcome.Succeeded);
+        Has(HdsOperation.List, HdsAuditOutcome.Succeeded);
+        Has(HdsOperation.GetVersions, HdsAuditOutcome.Succeeded);
+        Has(HdsOperation.SetLegalHold, HdsAuditOutcome.Succeeded);
+        Has(HdsOperation.ExtendRetention, HdsAuditOutcome.Succeeded);
+        Has(HdsOperation.CheckBucket, HdsAuditOutcome.Succeeded);
+        Has(HdsOperation.Delete, HdsAuditOutcome.Succeeded);
+        Has(HdsOperation.GetProperties, HdsAuditOutcome.NotFound);
+        Has(HdsOperation.VerifyAudit, HdsAuditOutcome.Denied, "purpose-not-allowed");
+        Has(HdsOperation.VerifyAudit, HdsAuditOutcome.Succeeded);
+        Has(HdsOperation.Put, HdsAuditOutcome.Failed, nameof(HdsErrorCode.InvalidRequest));
+        var put = records.First(r => r.Operation == HdsOperation.Put && r.Outcome == HdsAuditOutcome.Succeeded);
+        Assert.Equal((receipt.VersionId, receipt.Sha256, receipt.Size, "agent-4711", "corr-1"), (put.VersionId, put.Sha256, put.Size!.Value, put.ActorId, put.CorrelationId));
+        Assert.All(records, r => Assert.Equal("msa", r.Tenant));
+        Assert.Equal(records.Count, records.Select(r => (r.Node, r.Sequence)).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_call_without_context_is_refused_and_recorded()
+    {
+        await Assert.ThrowsAsync<HdsAccessDeniedException>(() => Client.GetVersionsAsync("x", null, Ct));
+        await Client.FlushAuditAsync(Ct);
+        var verification = await Client.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = Auditor }, Ct);
+        Assert.True(verification.IsValid, string.Join("; ", verification.Problems));
+        Assert.True(verification.RecordsVerified >= 1);
+    }
+
+    public enum Tampering
+    {
+        AlterRecord,
+        RemoveSegment,
+        InsertSegment,
+        ReorderSegments,
+        InsertRecord,
+        ReplaceRecord,
+        AlterCheckpoint,
+        RemoveMiddleCheckpoint,
+        RemoveTail,
+        ForeignCheckpointSigner,
+    }
+
+    [Theory]
+    [InlineData(Tampering.AlterRecord, HdsAuditProblemKind.RecordAltered)]
+    [InlineData(Tampering.RemoveSegment, HdsAuditProblemKind.RecordMissing)]
+    [InlineData(Tampering.InsertSegment, HdsAuditProblemKind.RecordReordered)]
+    [InlineData(Tampering.ReorderSegments, HdsAuditProblemKind.RecordReordered)]
+    [InlineData(Tampering.InsertRecord, HdsAuditProblemKind.RecordReordered)]
+    [InlineData(Tampering.ReplaceRecord, HdsAuditProblemKind.ChainBroken)]
+    [InlineData(Tampering.AlterCheckpoint, HdsAuditProblemKind.CheckpointInvalid)]
+    [InlineData(Tampering.RemoveMiddleCheckpoint, HdsAuditProblemKind.CheckpointMismatch)]
+    [InlineData(Tampering.RemoveTail, HdsAuditProblemKind.RecordMissing)] // the writer's chain continues after the removed tail
+    [InlineData(Tampering.ForeignCheckpointSigner, HdsAuditProblemKind.CheckpointInvalid)]
+    public async Task Tampering_with_stored_segments_or_checkpoints_is_detected(Tampering tampering, HdsAuditProblemKind expected)
+    {
+        for (var i = 0; i < 8; i++)
+        {
+            await Client.PutAsync($"t/{i}", new MemoryStream([(byte)i]), new PutOptions { Context = Alice }, Ct);
+        }
+
+        var clean = await Client.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = Auditor }, Ct);
+        Assert.True(clean.IsValid, string.Join("; ", clean.Problems));
+
+        await using var backend = Target.OpenBackend();
+        var keys = new List<string>();
+        string? token = null;
+        do
+        {
+            var page = await backend.ListAsync("_hds/audit/", token, 1000, Ct);
+            keys.AddRange(page.Items.Select(i => i.Key));
+            token = page.ContinuationToken;
+        }
+        while (token is not null);
+        var segments = keys.Where(k => k.Contains("/segments/", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        var checkpoints = keys.Where(k => k.Contains("/checkpoints/", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        Assert.True(segments.Count >= 3, $"{segments.Count} segments");
+        Assert.Equal(segments.Count, checkpoints.Count);
+
+        switch (tampering)
+        {
+            case Tampering.AlterRecord:
+                var text = Encoding.UTF8.GetString(await ReadAsync(backend, segments[1]));
+                await OverwriteAsync(backend, segments[1], Encoding.UTF8.GetBytes(text.Replace("\"Succeeded\"", "\"Failed\"", StringComparison.Ordinal)));
+                break;
+            case Tampering.RemoveSegment:
+                await backend.DeleteAsync(segments[1], Ct);
+                break;
+            case Tampering.InsertSegment:
+                // A copy of the first segment stored under another valid segment name: its sequence numbers repeat.
+                var dash = segments[0].LastIndexOf('-');
+                var lastTime = long.Parse(segments[0][(dash + 1)..^".jsonl".Length], System.Globalization.CultureInfo.InvariantCulture);
+                await OverwriteAsync(backend, segments[0][..(dash + 1)] + (lastTime + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + ".jsonl",
+                    await ReadAsync(backend, segments[0]));
+                break;
+            case Tampering.ReorderSegments:
+                var first = await ReadAsync(backend, segments[0]);
+                var second = await ReadAsync(backend, segments[1]);
+                await OverwriteAsync(backend, segments[0], second);
+                await OverwriteAsync(backend, segments[1], first);
+                break;
+            case Tampering.InsertRecord:
+            case Tampering.ReplaceRecord:
+                // A well-formed record linked to the segment's first record, inserted after it (or replacing its successor).
+                var lines = Encoding.UTF8.GetString(await ReadAsync(backend, segments[1])).TrimEnd('\n').Split('\n').ToList();
+                var anchor = AuditRecordCodec.TryParse(Encoding.UTF8.GetBytes(lines[0]), out _)!;
+                var forged = AuditRecordCodec.Chain(
+                    new HdsAuditRecord { Time = anchor.Time, Operation = HdsOperation.Get, Outcome = HdsAuditOutcome.Succeeded, ActorId = "intruder", Tenant = "msa" },
+                    anchor.Node!, anchor.Sequence + 1, anchor.Hash!);
+                if (tampering == Tampering.ReplaceRecord)
+                {
+                    lines.RemoveAt(1);
+                }
+
+                lines.Insert(1, Encoding.UTF8.GetString(AuditRecordCodec.ToLine(forged)));
+                await OverwriteAsync(backend, segments[1], Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"));
+                break;
+            case Tampering.AlterCheckpoint:
+                var cp = await ReadAsync(backend, checkpoints[1]);
+                cp[cp.Length / 2] ^= 0x01;
+                await OverwriteAsync(backend, checkpoints[1], cp);
+                break;
+            case Tampering.RemoveMiddleCheckpoint:
+                await backend.DeleteAsync(checkpoints[1], Ct);
+                break;
+            case Tampering.RemoveTail:
+                await backend.DeleteAsync(segments[^1], Ct);
+                await backend.DeleteAsync(checkpoints[^1], Ct);
+                break;
+            case Tampering.ForeignCheckpointSigner:
+                var payloadOwner = await ReadAsync(backend, checkpoints[1]);
+                var cms = new System.Security.Cryptography.Pkcs.SignedCms();
+                cms.Decode(payloadOwner);
+                var resigned = CheckpointSignerAccess.Resign(cms.ContentInfo.Content, TestCertificates.CreateSigning("intruder"));
+                await OverwriteAsync(backend, checkpoints[1], resigned);
+                break;
+        }
+
+        var result = await Client.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = Auditor }, Ct);
+        Assert.False(result.IsValid);
+        Assert.Contains(result.Problems, p => p.Kind == expected);
+        var records = await Client.GetRecentAuditRecordsAsync(5, As(Auditor), Ct);
+        Assert.Contains(records, r => r.Operation == HdsOperation.VerifyAudit && r.Outcome == HdsAuditOutcome.IntegrityFailure);
+    }
+
+    [Fact]
+    public async Task Verification_can_be_limited_to_a_time_window()
+    {
+        for (var i = 0; i < 7; i++)
+        {
+            await Client.GetVersionsAsync($"w/{i}", As(Alice), Ct);
+        }
+
+        var all = await Client.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = Auditor }, Ct);
+        var none = await Client.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = Auditor, From = DateTimeOffset.UtcNow.AddDays(1) }, Ct);
+        var recent = await Client.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = Auditor, From = DateTimeOffset.UtcNow.AddMinutes(-5), To = DateTimeOffset.UtcNow.AddMinutes(5) }, Ct);
+        Assert.True(all.IsValid && none.IsValid && recent.IsValid, string.Join("; ", all.Problems.Concat(none.Problems).Concat(recent.Problems)));
+        Assert.Equal(0, none.RecordsVerified);
+        Assert.True(recent.RecordsVerified >= 7);
+    }
+
+    private static async Task<byte[]> ReadAsync(StorageBackend backend, string key)
+    {
+        await using var read = await backend.GetAsync(key, null, null, Ct);
+        using var buffer = new MemoryStream();
+        await read.Body.CopyToAsync(buffer, Ct);
+        return buffer.ToArray();
+    }
+
+    // A storage administrator cannot change a locked version, but can add a new version: the verifier reads the latest.
+    private static async Task OverwriteAsync(StorageBackend backend, string key, byte[] content) =>
+        await backend.PutAsync(
+            new BackendWriteRequest(key, "application/octet-stream", new Dictionary<string, string>(), new RetentionInfo(RetentionMode.Compliance, DateTimeOffset.UtcNow.AddDays(1), false)),
+            new MemoryStream(content), Ct);
+}
+
+internal static class CheckpointSignerAccess
+{
+    public static byte[] Resign(byte[] payload, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+    {
+        var cms = new System.Security.Cryptography.Pkcs.SignedCms(new System.Security.Cryptography.Pkcs.ContentInfo(payload), detached: false);
+        cms.ComputeSignature(new System.Security.Cryptography.Pkcs.CmsSigner(certificate), silent: true);
+        return cms.Encode();
+    }
+}
+
+public sealed class LocalStoreAuditTests : AuditContractTests
+{
+    protected override Task<StorageTarget> CreateTargetAsync() => Task.FromResult<StorageTarget>(new LocalTarget());
+}
+
+public sealed class RgwAuditTests : AuditContractTests
+{
+    protected override async Task<StorageTarget> CreateTargetAsync()
+    {
+        var target = new RgwTarget(await S3Server.GetAsync());
+        await target.InitializeAsync();
+        return target;
+    }
+}
