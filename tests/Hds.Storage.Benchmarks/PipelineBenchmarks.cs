@@ -18,7 +18,7 @@ namespace Hds.Storage.Benchmarks;
 [CategoriesColumn]
 public class PipelineBenchmarks
 {
-    private const int PayloadBytes = 64 * 1024 * 1024;
+    internal const int PayloadBytes = 64 * 1024 * 1024;
     private const int ReadBuffer = 8 * 1024 * 1024; // the S3 backend's part buffer size
     private byte[] _plaintext = [];
     private byte[] _stored = [];
@@ -42,7 +42,7 @@ public class PipelineBenchmarks
         _codec = new FormatV1(new StaticKeyProvider(), SegmentSize);
         using var encoder = _codec.CreateEncoderAsync(new MemoryStream(_plaintext), _identity, CancellationToken.None).AsTask().GetAwaiter().GetResult();
         using var output = new MemoryStream();
-        encoder.CopyTo(output);
+        encoder.CopyToAsync(output).GetAwaiter().GetResult();
         _stored = output.ToArray();
 
         // The primitives' own ciphertext (segment || tag, same segmentation) so that their decryption succeeds like the pipeline's.
