@@ -43,6 +43,24 @@ internal sealed class CliContext
         Recursive = true,
     };
 
+    public static readonly Option<string[]> Certificate = new("--cert")
+    {
+        Description = "Key-ring certificate file (PFX/P12 or PEM with its private key), repeatable. Required with --endpoint; the embedded store uses a development certificate when none is given. PFX password: HDS_CERT_PASSWORD.",
+        HelpName = "path",
+        Recursive = true,
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static readonly Option<string[]> EscrowCertificate = new("--escrow-cert")
+    {
+        Description = "Escrow (recovery) certificate file, public part only (PEM/CER), repeatable: every key-ring entry is also encrypted to it.",
+        HelpName = "path",
+        Recursive = true,
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     public static readonly Option<string?> Actor = new("--actor")
     {
         Description = "Access context: pseudonymous id of who acts (required for object commands).",
@@ -92,7 +110,7 @@ internal sealed class CliContext
 
     public static void AddGlobalOptions(Command root)
     {
-        foreach (var option in new Option[] { Local, Endpoint, Bucket, Actor, Tenant, Purpose, Role })
+        foreach (var option in new Option[] { Local, Endpoint, Bucket, Certificate, EscrowCertificate, Actor, Tenant, Purpose, Role })
         {
             root.Add(option);
         }
@@ -110,6 +128,12 @@ internal sealed class CliContext
     {
         var options = new HdsStorageOptions();
         AddRetentionClasses(options);
+        foreach (var path in (_parse.GetValue(Certificate) ?? []).Concat(_parse.GetValue(EscrowCertificate) ?? []))
+        {
+            options.Encryption.CertificateFiles.Add(Path.GetFullPath(path));
+        }
+
+        options.Encryption.CertificatePassword = Environment.GetEnvironmentVariable("HDS_CERT_PASSWORD");
         var endpoints = Endpoints;
         var local = LocalPath;
         if (local is not null && endpoints.Count > 0)

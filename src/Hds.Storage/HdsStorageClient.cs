@@ -6,6 +6,7 @@ using Hds.Storage.Backends.Local;
 using Hds.Storage.Backends.S3;
 using Hds.Storage.Diagnostics;
 using Hds.Storage.Encryption;
+using Hds.Storage.Keys;
 using Hds.Storage.Models;
 using Hds.Storage.Objects;
 using Hds.Storage.Retention;
@@ -22,6 +23,9 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
 {
     // Retain-until is compared with one second of slack: backends keep it to the second or the millisecond.
     private static readonly TimeSpan RetentionTolerance = TimeSpan.FromSeconds(1);
+
+    // Where the embedded store keeps its development certificate when no key-ring certificate is configured.
+    private const string DevelopmentCertificateDirectory = "development-certificate";
 
     private readonly StorageBackend _backend = null!;
     private readonly ContentCodec _codec = null!;
@@ -61,7 +65,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             Log.LocalStoreNotHdsGrade(_logger, _backend.Location);
         }
 
-        _codec = new IntegrityOnlyCodec();
+        (_codec, KeyRing) = CreateCodec(options, _backend, timeProvider, factory, _logger, EnsureBucketAsync);
         _audit = AuditRuntime.Create(options, _backend, _retention, timeProvider, factory);
     }
 
@@ -75,6 +79,12 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             new Dictionary<string, RetentionClass>(options.RetentionClasses, StringComparer.Ordinal), options.DefaultRetentionClass, timeProvider);
         _audit = AuditRuntime.Create(options, backend, _retention, timeProvider, NullLoggerFactory.Instance);
     }
+
+    /// <summary>
+    /// The certificate-protected key ring (list, rotate, revoke, rewrap), or <see langword="null"/> when key-encryption keys are held by
+    /// a <see cref="EncryptionOptions.KeyProvider"/>.
+    /// </summary>
+    public virtual KeyRing? KeyRing { get; }
 
     /// <summary>For mocking in consumers' tests.</summary>
     protected HdsStorageClient()
@@ -174,6 +184,11 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         ObjectKeys.Validate(key);
         ValidateVersionId(options?.VersionId);
         await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
+        if (options?.Range is { } range)
+        {
+            return await GetRangeAsync(context, key, options.VersionId, range, cancellationToken).ConfigureAwait(false);
+        }
+
         var read = await _backend.GetAsync(ObjectKeys.ToPhysical(context.Tenant, key), options?.VersionId, null, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -185,6 +200,42 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         {
             await read.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    // A ranged read: one ranged GET for the header (verified first), one for the segments holding the range, pinned to the same version.
+    private async Task<HdsDownload> GetRangeAsync(HdsAccessContext context, string key, string? versionId, ContentRange range, CancellationToken cancellationToken)
+    {
+        if (range.Offset < 0 || range.Length < 0)
+        {
+            throw new HdsInvalidRequestException("The range offset and length must not be negative.");
+        }
+
+        var physical = ObjectKeys.ToPhysical(context.Tenant, key);
+        var identity = new ObjectIdentity(context.Tenant, key);
+        RangedRead plan;
+        BackendObjectHead head;
+        var first = await _backend.GetAsync(physical, versionId, new ByteRange(0, _codec.MaxHeaderLength), cancellationToken).ConfigureAwait(false);
+        await using (first.ConfigureAwait(false))
+        {
+            head = first.Head;
+            var prefix = new byte[(int)Math.Min(_codec.MaxHeaderLength, head.StoredLength)];
+            var got = await first.Body.ReadAtLeastAsync(prefix, prefix.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            plan = await _codec.OpenRangeAsync(prefix.AsMemory(0, got), head.StoredLength, identity, range.Offset, range.Length ?? long.MaxValue, cancellationToken)
+                .ConfigureAwait(false);
+        }
+
+        using (plan)
+        {
+            Stream stored = Stream.Null;
+            if (plan.StoredRange is { } storedRange)
+            {
+                var rest = await _backend.GetAsync(physical, head.VersionId, storedRange, cancellationToken).ConfigureAwait(false);
+                stored = rest.Body;
+            }
+
+            var properties = ToProperties(key, head) with { Size = plan.PlaintextLength };
+            return new HdsDownload(plan.CreateDecoder(stored), properties);
         }
     }
 
@@ -217,9 +268,11 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 var expected = Convert.FromHexString(receipt.Sha256);
                 if (!string.Equals(receipt.VersionId, download.Properties.VersionId, StringComparison.Ordinal)
                     || receipt.Size != seal.PlaintextLength
+                    || receipt.FormatVersion != seal.FormatVersion
+                    || (receipt.KeyId is not null && !string.Equals(receipt.KeyId, seal.KeyId, StringComparison.Ordinal))
                     || !CryptographicOperations.FixedTimeEquals(expected, seal.PlaintextSha256))
                 {
-                    throw new HdsIntegrityException("The stored version does not match the receipt (version, length or SHA-256 differ).");
+                    throw new HdsIntegrityException("The stored version does not match the receipt (version, length, format, key id or SHA-256 differ).");
                 }
 
                 if (download.Properties.Retention.RetainUntil is not { } until || until + RetentionTolerance < receipt.RetainUntil)
@@ -413,6 +466,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         {
             _audit?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             _backend?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            KeyRing?.Dispose();
             _bucketCheckLock.Dispose();
         }
     }
@@ -431,8 +485,38 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             await _backend.DisposeAsync().ConfigureAwait(false);
         }
 
+        KeyRing?.Dispose();
         _bucketCheckLock.Dispose();
     }
+
+    // Every write is encrypted (format 1): the key ring in the bucket, protected by the configured certificates, or a KMS/HSM provider.
+    private static (ContentCodec Codec, KeyRing? Ring) CreateCodec(
+        HdsStorageOptions options, StorageBackend backend, TimeProvider time, ILoggerFactory factory, ILogger logger, Func<CancellationToken, Task> ensureReady)
+    {
+        var encryption = options.Encryption;
+        if (encryption.KeyProvider is { } provider)
+        {
+            return (new FormatV1(provider, encryption.SegmentSize), null);
+        }
+
+        var certificates = encryption.IsUnconfigured && options.Local is { } local
+            ? [HdsDevelopmentCertificate.CreateOrLoad(Path.Combine(local.Path, DevelopmentCertificateDirectory))]
+            : CertificateLoader.LoadAll(encryption.Certificates, encryption.CertificateFiles, encryption.CertificatePassword);
+        foreach (var certificate in certificates.Where(HdsDevelopmentCertificate.IsDevelopment))
+        {
+            Log.DevelopmentCertificate(logger, certificate.Thumbprint);
+        }
+
+        if (certificates.Count < 2)
+        {
+            Log.NoEscrowCertificate(logger);
+        }
+
+        var retention = options.RetentionClasses.Values.Max(c => c.Duration);
+        var ring = new KeyRing(new KeyRingStore(backend, certificates, retention, time), encryption.KeyLifetime, time, factory.CreateLogger("Hds.Storage.Keys"), ensureReady);
+        return (new FormatV1(ring, encryption.SegmentSize), ring);
+    }
+
 
     // Inside an operation the context was resolved, validated and authorized once by ExecuteAsync.
     private HdsAccessContext ResolveContext(HdsRequestOptions? options) =>

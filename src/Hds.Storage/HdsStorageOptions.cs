@@ -2,6 +2,7 @@ using Hds.Storage.Access;
 using Hds.Storage.Audit;
 using Hds.Storage.Backends.Local;
 using Hds.Storage.Backends.S3;
+using Hds.Storage.Encryption;
 using Hds.Storage.Retention;
 
 namespace Hds.Storage;
@@ -41,6 +42,10 @@ public sealed class HdsStorageOptions
     /// <value>The default value is <see langword="null"/>: <see cref="HdsAccessContextAccessor.Ambient"/> (<see cref="HdsAccessScope"/>).</value>
     public HdsAccessContextAccessor? ContextAccessor { get; set; }
 
+    /// <summary>Client-side envelope encryption: every write is encrypted; at least one key-ring certificate (or a key provider) is required.</summary>
+    /// <value>The default value has no certificate: configure one.</value>
+    public EncryptionOptions Encryption { get; } = new();
+
     /// <summary>Checks every setting at once.</summary>
     /// <exception cref="HdsConfigurationException">Lists every problem found and how to fix it.</exception>
     public void Validate()
@@ -53,6 +58,7 @@ public sealed class HdsStorageOptions
 
         S3?.Validate(errors);
         Local?.Validate(errors);
+        Encryption.Validate(errors, embeddedStore: Local is not null);
         if (!RetentionClasses.ContainsKey(DefaultRetentionClass))
         {
             errors.Add($"DefaultRetentionClass names a class that RetentionClasses does not define.");

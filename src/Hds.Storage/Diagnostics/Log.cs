@@ -61,4 +61,21 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Access denied for a {Operation} operation: {Reason}.")]
     public static partial void AccessDenied(ILogger logger, Access.HdsOperation operation, string reason);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Created key-encryption key {KeyId}, active until {ExpiresAt:O}.")]
+    public static partial void KeyCreated(ILogger logger, string keyId, DateTimeOffset expiresAt);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "Revoked key-encryption key {KeyId}: objects under it are refused from now on.")]
+    public static partial void KeyRevoked(ILogger logger, string keyId);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Information, Message = "Rewrapped {Count} key-ring entries to the configured certificates.")]
+    public static partial void KeyRingRewrapped(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Warning,
+        Message = "Key-ring certificate {Thumbprint} is a DEVELOPMENT certificate created by HdsDevelopmentCertificate: never use it for real health data.")]
+    public static partial void DevelopmentCertificate(ILogger logger, string thumbprint);
+
+    [LoggerMessage(EventId = 24, Level = LogLevel.Warning,
+        Message = "Only one key-ring certificate is configured: there is no escrow. Losing its private key loses every object. Configure an escrow certificate.")]
+    public static partial void NoEscrowCertificate(ILogger logger);
 }

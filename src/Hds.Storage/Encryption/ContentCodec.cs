@@ -17,6 +17,22 @@ internal abstract class ContentCodec
     /// <param name="cancellationToken">Cancels the read.</param>
     public abstract ValueTask<ContentDecoder> CreateDecoderAsync(
         Stream stored, ObjectIdentity identity, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken);
+
+    /// <summary>How many leading stored bytes always hold the whole header: a ranged read fetches this much first.</summary>
+    public abstract int MaxHeaderLength { get; }
+
+    /// <summary>
+    /// Verifies the header at the start of <paramref name="storedPrefix"/> and plans a ranged read of content bytes
+    /// [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="length"/>) (clamped to the content's end).
+    /// </summary>
+    /// <param name="storedPrefix">The first stored bytes (at least the header; up to <see cref="MaxHeaderLength"/>).</param>
+    /// <param name="storedLength">The stored length the storage reports (not trusted: checked by the last segment).</param>
+    /// <param name="identity">The identity the object must have been written for.</param>
+    /// <param name="offset">The first content byte.</param>
+    /// <param name="length">How many content bytes.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public abstract ValueTask<RangedRead> OpenRangeAsync(
+        ReadOnlyMemory<byte> storedPrefix, long storedLength, ObjectIdentity identity, long offset, long length, CancellationToken cancellationToken);
 }
 
 /// <summary>The identity bound into every object: a ciphertext moved to another tenant or key does not decode.</summary>

@@ -33,6 +33,9 @@ public abstract class AuditContractTests : IAsyncLifetime
         _client = _target.CreateClient(o =>
         {
             o.Audit.BatchSize = 3;
+
+            // Segments cut by size only: a timed upload on a loaded machine would make segments of one record.
+            o.Audit.UploadInterval = TimeSpan.FromHours(1);
             o.Audit.CheckpointCertificate = TestCertificates.CreateSigning();
         });
     }

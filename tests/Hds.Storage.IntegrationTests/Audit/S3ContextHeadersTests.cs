@@ -16,6 +16,7 @@ public sealed class S3ContextHeadersTests
         var recorder = new RecordingFactory();
         var spool = Path.Combine(Path.GetTempPath(), "hds-hdr-" + Guid.NewGuid().ToString("N"));
         var options = new HdsStorageOptions { S3 = server.Options(bucket) };
+        TestCertificates.Apply(options);
         options.S3.HttpClientFactory = recorder;
         options.Audit.SpoolDirectory = spool;
         var context = new HdsAccessContext("agent-4711", "msa", "claim-processing") { CorrelationId = "corr-9", Application = "app-1", PatientPseudonym = "pp-123" };

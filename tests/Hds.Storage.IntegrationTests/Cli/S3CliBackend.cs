@@ -1,3 +1,4 @@
+using Hds.Storage.IntegrationTests.Infrastructure;
 using System.Security.Cryptography;
 using Amazon.Runtime;
 using Amazon.S3;
@@ -20,7 +21,10 @@ public sealed class S3CliBackend : ICliBackend
 
     public string EndpointB => _settings["HDS_S3_ENDPOINT_B"];
 
-    public IReadOnlyList<string> BackendArgs => ["--endpoint", EndpointA, "--endpoint", EndpointB, "--bucket", Bucket];
+    public IReadOnlyList<string> BackendArgs => ["--endpoint", EndpointA, "--endpoint", EndpointB, "--bucket", Bucket, .. CertificateArgs];
+
+    /// <summary>The key-ring certificates every S3 command needs: operational (with private key) and escrow (public).</summary>
+    public static string[] CertificateArgs => ["--cert", TestCertificates.Files.Operational, "--escrow-cert", TestCertificates.Files.Escrow];
 
     public IReadOnlyDictionary<string, string> Environment { get; private set; } = new Dictionary<string, string>();
 
@@ -39,7 +43,7 @@ public sealed class S3CliBackend : ICliBackend
             ["AWS_ACCESS_KEY_ID"] = _settings["AWS_ACCESS_KEY_ID"],
             ["AWS_SECRET_ACCESS_KEY"] = _settings["AWS_SECRET_ACCESS_KEY"],
         };
-        var created = await CliRunner.RunAsync(["--endpoint", EndpointA, "--endpoint", EndpointB, "bucket", "create", Bucket, "--actor", "op-42", "--tenant", "msa-test", "--purpose", "audit"], environment: Environment);
+        var created = await CliRunner.RunAsync(["--endpoint", EndpointA, "--endpoint", EndpointB, "bucket", "create", Bucket, .. CertificateArgs, "--actor", "op-42", "--tenant", "msa-test", "--purpose", "audit"], environment: Environment);
         if (created.ExitCode != 0)
         {
             throw new InvalidOperationException($"hds bucket create failed: {created}");

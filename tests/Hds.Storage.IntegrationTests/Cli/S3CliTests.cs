@@ -14,7 +14,7 @@ public sealed class S3CliTests(S3CliBackend backend) : CliContractTests<S3CliBac
             await s3.PutBucketAsync(new PutBucketRequest { BucketName = plain }, TestContext.Current.CancellationToken);
         }
 
-        var check = await Raw(["--endpoint", Backend.EndpointA, "--bucket", plain, "bucket", "check", .. Context]);
+        var check = await Raw(["--endpoint", Backend.EndpointA, "--bucket", plain, "bucket", "check", .. Context, .. S3CliBackend.CertificateArgs]);
 
         AssertError(2, "Configuration", check);
         Assert.False(check.Json().GetProperty("objectLockEnabled").GetBoolean());
@@ -24,7 +24,7 @@ public sealed class S3CliTests(S3CliBackend backend) : CliContractTests<S3CliBac
     [Fact]
     public async Task A_bucket_that_does_not_exist_exits_2()
     {
-        AssertError(2, "Configuration", await Raw(["--endpoint", Backend.EndpointA, "--bucket", "hds-cli-absent-" + Guid.NewGuid().ToString("N")[..12], "bucket", "check", .. Context]));
+        AssertError(2, "Configuration", await Raw(["--endpoint", Backend.EndpointA, "--bucket", "hds-cli-absent-" + Guid.NewGuid().ToString("N")[..12], "bucket", "check", .. Context, .. S3CliBackend.CertificateArgs]));
     }
 
     [Fact]
@@ -32,11 +32,11 @@ public sealed class S3CliTests(S3CliBackend backend) : CliContractTests<S3CliBac
     {
         var name = "hds-cli-new-" + Guid.NewGuid().ToString("N")[..16];
 
-        var created = await Raw(["--endpoint", Backend.EndpointA, "bucket", "create", name, .. Context]);
+        var created = await Raw(["--endpoint", Backend.EndpointA, "bucket", "create", name, .. Context, .. S3CliBackend.CertificateArgs]);
 
         AssertExit(0, created);
         Assert.True(created.Json().GetProperty("compliant").GetBoolean());
-        AssertExit(0, await Raw(["--endpoint", Backend.EndpointB, "--bucket", name, "bucket", "check", .. Context]));
+        AssertExit(0, await Raw(["--endpoint", Backend.EndpointB, "--bucket", name, "bucket", "check", .. Context, .. S3CliBackend.CertificateArgs]));
     }
 
     [Fact]
@@ -56,6 +56,6 @@ public sealed class S3CliTests(S3CliBackend backend) : CliContractTests<S3CliBac
     [Fact]
     public async Task An_unreachable_endpoint_exits_7()
     {
-        AssertError(7, "BackendUnavailable", await Raw(["--endpoint", "http://127.0.0.1:9", "--bucket", Backend.Bucket, "bucket", "check", .. Context]));
+        AssertError(7, "BackendUnavailable", await Raw(["--endpoint", "http://127.0.0.1:9", "--bucket", Backend.Bucket, "bucket", "check", .. Context, .. S3CliBackend.CertificateArgs]));
     }
 }

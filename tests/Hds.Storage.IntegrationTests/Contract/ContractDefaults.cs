@@ -1,3 +1,4 @@
+using Hds.Storage.IntegrationTests.Infrastructure;
 using Hds.Storage.Retention;
 
 namespace Hds.Storage.IntegrationTests.Contract;
@@ -7,6 +8,9 @@ internal static class ContractDefaults
     /// <summary>A class whose retention expires within seconds, for the tests that need an expired lock.</summary>
     public const string ShortClass = "short";
 
-    public static void Apply(HdsStorageOptions options) =>
+    public static void Apply(HdsStorageOptions options)
+    {
         options.RetentionClasses[ShortClass] = new RetentionClass { Mode = RetentionMode.Compliance, Duration = TimeSpan.FromSeconds(2) };
+        TestCertificates.Apply(options);
+    }
 }

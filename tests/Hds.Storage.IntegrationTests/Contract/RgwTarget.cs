@@ -30,6 +30,7 @@ public sealed class RgwTarget(S3Server server) : StorageTarget
     {
         var bucket = await server.CreateBucketAsync(objectLock: false);
         var options = new HdsStorageOptions { S3 = server.Options(bucket) };
+        TestCertificates.Apply(options);
         options.Audit.SpoolDirectory = _spool;
         return new HdsStorageClient(options);
     }

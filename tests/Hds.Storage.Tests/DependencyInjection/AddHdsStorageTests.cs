@@ -50,6 +50,9 @@ public sealed class AddHdsStorageTests : IDisposable
         Environment.SetEnvironmentVariable(prefix + "HdsStorage__S3__ServiceUrl", "http://127.0.0.1:7480");
         Environment.SetEnvironmentVariable(prefix + "HdsStorage__S3__Bucket", "documents");
         Environment.SetEnvironmentVariable(prefix + "HdsStorage__S3__PartSize", "8388608");
+        var pem = Path.Combine(Path.GetTempPath(), prefix + "cert.pem");
+        File.WriteAllText(pem, TestSupport.TestCertificates.PublicOnly(TestSupport.TestCertificates.Escrow).ExportCertificatePem());
+        Environment.SetEnvironmentVariable(prefix + "HdsStorage__Encryption__CertificateFiles__0", pem);
         try
         {
             var configuration = new ConfigurationBuilder().AddEnvironmentVariables(prefix).Build();
@@ -59,9 +62,12 @@ public sealed class AddHdsStorageTests : IDisposable
             Assert.Equal(new Uri("http://127.0.0.1:7480"), options.S3!.ServiceUrl);
             Assert.Equal("documents", options.S3.Bucket);
             Assert.Equal(8 * 1024 * 1024, options.S3.PartSize);
+            Assert.Equal([pem], options.Encryption.CertificateFiles);
         }
         finally
         {
+            Environment.SetEnvironmentVariable(prefix + "HdsStorage__Encryption__CertificateFiles__0", null);
+            File.Delete(pem);
             Environment.SetEnvironmentVariable(prefix + "HdsStorage__S3__ServiceUrl", null);
             Environment.SetEnvironmentVariable(prefix + "HdsStorage__S3__Bucket", null);
             Environment.SetEnvironmentVariable(prefix + "HdsStorage__S3__PartSize", null);

@@ -1,0 +1,270 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using Hds.Storage.Backends;
+using Hds.Storage.Keys;
+
+namespace Hds.Storage.Encryption;
+
+/// <summary>
+/// Format 1 (docs/format.md, normative): a per-object random data key wrapped by a key-encryption key, per-object keys derived
+/// with HKDF-SHA256 from that data key, a random salt and the object identity (tenant + key), a key commitment and an HMAC over
+/// the header, then AES-256-GCM segments whose nonce binds the segment index and a final-segment flag (Tink streaming AEAD), the
+/// last segment carrying the sealed plaintext length and SHA-256.
+/// </summary>
+internal sealed class FormatV1 : ContentCodec
+{
+    public const byte Version = 1;
+    public const byte Suite = 1; // AES-256-GCM segments, HKDF-SHA256, HMAC-SHA256 header MAC, SHA-256 digest
+    public const int MinSegmentSize = 4 * 1024;
+    public const int MaxSegmentSize = 16 * 1024 * 1024;
+
+    /// <summary>The default plaintext bytes per segment; measured in docs/benchmarks.md (throughput flat from 64 KiB, memory and ranged-read waste grow with it).</summary>
+    public const int DefaultSegmentSize = 256 * 1024;
+    public const int TagLength = 16;
+    public const int TrailerLength = 8 + 32;
+    public const int DataKeyLength = 32;
+
+    /// <summary>Stored overhead of the final segment besides its content: the trailer and the tag.</summary>
+    public const int FinalOverhead = TrailerLength + TagLength;
+
+    private static readonly byte[] SegmentKeyLabel = "HDS1 segment key\0"u8.ToArray();
+    private static readonly byte[] HeaderKeyLabel = "HDS1 header key\0"u8.ToArray();
+    private static readonly byte[] CommitmentLabel = "HDS1 key commitment\0"u8.ToArray();
+
+    private readonly KeyEncryptionKeyProvider _keys;
+    private readonly int _segmentSize;
+    private readonly Action<Span<byte>> _random;
+
+    /// <summary>Creates the codec.</summary>
+    /// <param name="keys">Wraps and unwraps data keys.</param>
+    /// <param name="segmentSize">Plaintext bytes per segment for new objects (readers take it from the header).</param>
+    /// <param name="random">The randomness for data keys, salts and nonce prefixes; only known-answer tests replace it.</param>
+    public FormatV1(KeyEncryptionKeyProvider keys, int segmentSize = DefaultSegmentSize, Action<Span<byte>>? random = null)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentOutOfRangeException.ThrowIfLessThan(segmentSize, MinSegmentSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(segmentSize, MaxSegmentSize);
+        _keys = keys;
+        _segmentSize = segmentSize;
+        _random = random ?? RandomNumberGenerator.Fill;
+    }
+
+    public override int MaxHeaderLength => FormatV1Header.MaxHeaderLength;
+
+    public static HdsIntegrityException Corrupt(string detail, Exception? inner = null) =>
+        new(detail + " No unverified content was returned; the stored version must be treated as damaged (restore it from another site or version).", inner);
+
+    public override async ValueTask<ContentEncoder> CreateEncoderAsync(Stream plaintext, ObjectIdentity identity, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plaintext);
+        var dek = new byte[DataKeyLength];
+        try
+        {
+            _random(dek);
+            var wrapped = await _keys.WrapDataKeyAsync(dek, cancellationToken).ConfigureAwait(false);
+            if (!FormatV1Header.IsValidKeyId(wrapped.KeyId) || wrapped.WrappedKey.Length is 0 or > FormatV1Header.MaxWrappedKeyLength)
+            {
+                throw new HdsConfigurationException(
+                    "The key-encryption key provider returned a key id or wrapped key that format 1 cannot store (key id: 1 to 128 printable ASCII characters; wrapped key: 1 to 1024 bytes).");
+            }
+
+            var salt = new byte[FormatV1Header.SaltLength];
+            var noncePrefix = new byte[FormatV1Header.NoncePrefixLength];
+            _random(salt);
+            _random(noncePrefix);
+            var header = new FormatV1Header(_segmentSize, wrapped.KeyId, wrapped.WrappedKey.ToArray(), salt, noncePrefix);
+            var headerBytes = new byte[header.Length];
+            header.WriteFields(headerBytes);
+            using var derived = Derive(dek, salt, identity);
+            derived.Commitment.CopyTo(headerBytes.AsSpan(header.CommitmentOffset));
+            HMACSHA256.HashData(derived.HeaderKey, headerBytes.AsSpan(0, header.Length - FormatV1Header.MacLength), headerBytes.AsSpan(header.Length - FormatV1Header.MacLength));
+            var cipher = new SegmentCipher(derived.SegmentKey, noncePrefix);
+            return new FormatV1Encoder(plaintext, headerBytes, cipher, _segmentSize, wrapped.KeyId);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dek);
+        }
+    }
+
+    public override async ValueTask<ContentDecoder> CreateDecoderAsync(
+        Stream stored, ObjectIdentity identity, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        var prefix = new byte[FormatV1Header.FixedPrefixLength];
+        if (await stored.ReadAtLeastAsync(prefix, prefix.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false) < prefix.Length)
+        {
+            throw Corrupt("The stored object is truncated: it ends inside its header.");
+        }
+
+        var headerBytes = new byte[FormatV1Header.ReadLength(prefix)];
+        prefix.CopyTo(headerBytes, 0);
+        var rest = headerBytes.AsMemory(prefix.Length);
+        if (await stored.ReadAtLeastAsync(rest, rest.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false) < rest.Length)
+        {
+            throw Corrupt("The stored object is truncated: it ends inside its header.");
+        }
+
+        var (header, cipher) = await OpenAsync(headerBytes, identity, cancellationToken).ConfigureAwait(false);
+        return new FormatV1Decoder(stored, cipher, header.SegmentSize, headerBytes.Length, header.KeyId);
+    }
+
+    public override async ValueTask<RangedRead> OpenRangeAsync(
+        ReadOnlyMemory<byte> storedPrefix, long storedLength, ObjectIdentity identity, long offset, long length, CancellationToken cancellationToken)
+    {
+        if (storedPrefix.Length < FormatV1Header.FixedPrefixLength)
+        {
+            throw Corrupt("The stored object is truncated: it ends inside its header.");
+        }
+
+        var headerLength = FormatV1Header.ReadLength(storedPrefix.Span);
+        if (storedPrefix.Length < headerLength)
+        {
+            throw Corrupt("The stored object is truncated: it ends inside its header.");
+        }
+
+        var headerBytes = storedPrefix[..headerLength].ToArray();
+        var (header, cipher) = await OpenAsync(headerBytes, identity, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!TryGetLayout(storedLength, headerLength, header.SegmentSize, out var segments, out var plaintextLength))
+            {
+                throw Corrupt("The stored object's length is not a valid format 1 length: it was truncated or extended.");
+            }
+
+            var plan = RangePlan.Create(headerLength, header.SegmentSize, segments, plaintextLength, storedLength, offset, length);
+            return new RangedRead(plan, cipher, header.KeyId);
+        }
+        catch
+        {
+            cipher.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Computes the segment count and plaintext length from the stored length (docs/format.md §6). The stored length comes from
+    /// the storage and is not trusted: a wrong value makes the final-flag check of the last segment fail.
+    /// </summary>
+    public static bool TryGetLayout(long storedLength, int headerLength, int segmentSize, out long segments, out long plaintextLength)
+    {
+        segments = 0;
+        plaintextLength = 0;
+        var body = storedLength - headerLength;
+        if (body < FinalOverhead)
+        {
+            return false;
+        }
+
+        if (body == FinalOverhead)
+        {
+            segments = 1;
+            return true;
+        }
+
+        long stride = segmentSize + TagLength;
+        var full = (body - FinalOverhead - 1) / stride; // non-final segments; the final one holds 1..S content bytes
+        var final = body - (full * stride);
+        if (final > segmentSize + FinalOverhead || full + 1 > uint.MaxValue)
+        {
+            return false;
+        }
+
+        segments = full + 1;
+        plaintextLength = (full * segmentSize) + final - FinalOverhead;
+        return true;
+    }
+
+    /// <summary>The identity bound into the key derivation: suite || u16 len || tenant || u16 len || key (UTF-8, big-endian lengths).</summary>
+    public static byte[] EncodeContext(ObjectIdentity identity)
+    {
+        var tenant = Encoding.UTF8.GetBytes(identity.Tenant);
+        var key = Encoding.UTF8.GetBytes(identity.Key);
+        var context = new byte[1 + 2 + tenant.Length + 2 + key.Length];
+        context[0] = Suite;
+        BinaryPrimitives.WriteUInt16BigEndian(context.AsSpan(1), checked((ushort)tenant.Length));
+        tenant.CopyTo(context, 3);
+        BinaryPrimitives.WriteUInt16BigEndian(context.AsSpan(3 + tenant.Length), checked((ushort)key.Length));
+        key.CopyTo(context, 5 + tenant.Length);
+        return context;
+    }
+
+    internal static DerivedKeys Derive(ReadOnlySpan<byte> dataKey, ReadOnlySpan<byte> salt, ObjectIdentity identity)
+    {
+        var context = EncodeContext(identity);
+        Span<byte> prk = stackalloc byte[32];
+        var keys = new DerivedKeys();
+        try
+        {
+            HKDF.Extract(HashAlgorithmName.SHA256, dataKey, salt, prk);
+            HKDF.Expand(HashAlgorithmName.SHA256, prk, keys.SegmentKey, [.. SegmentKeyLabel, .. context]);
+            HKDF.Expand(HashAlgorithmName.SHA256, prk, keys.HeaderKey, [.. HeaderKeyLabel, .. context]);
+            HKDF.Expand(HashAlgorithmName.SHA256, prk, keys.Commitment, [.. CommitmentLabel, .. context]);
+            return keys;
+        }
+        catch
+        {
+            keys.Dispose();
+            throw;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(prk);
+        }
+    }
+
+    // Unwraps the data key, derives the object's keys, and checks the commitment and the header MAC before anything else is read.
+    private async Task<(FormatV1Header Header, SegmentCipher Cipher)> OpenAsync(byte[] headerBytes, ObjectIdentity identity, CancellationToken cancellationToken)
+    {
+        var header = FormatV1Header.Parse(headerBytes);
+        byte[] dek;
+        try
+        {
+            dek = await _keys.UnwrapDataKeyAsync(header.KeyId, header.WrappedKey, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CryptographicException ex)
+        {
+            throw Corrupt("The stored object's data key does not unwrap under its key-encryption key.", ex);
+        }
+
+        try
+        {
+            if (dek.Length != DataKeyLength)
+            {
+                throw Corrupt("The stored object's data key has the wrong length.");
+            }
+
+            using var derived = Derive(dek, header.Salt, identity);
+            Span<byte> mac = stackalloc byte[FormatV1Header.MacLength];
+            HMACSHA256.HashData(derived.HeaderKey, headerBytes.AsSpan(0, headerBytes.Length - FormatV1Header.MacLength), mac);
+            var commitmentOk = CryptographicOperations.FixedTimeEquals(derived.Commitment, headerBytes.AsSpan(header.CommitmentOffset, FormatV1Header.CommitmentLength));
+            var macOk = CryptographicOperations.FixedTimeEquals(mac, headerBytes.AsSpan(headerBytes.Length - FormatV1Header.MacLength));
+            if (!(commitmentOk & macOk))
+            {
+                throw Corrupt("The stored object's header failed authentication: it was altered, or it was written for another object key or tenant.");
+            }
+
+            return (header, new SegmentCipher(derived.SegmentKey, header.NoncePrefix));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dek);
+        }
+    }
+
+    internal sealed class DerivedKeys : IDisposable
+    {
+        public byte[] SegmentKey { get; } = new byte[32];
+
+        public byte[] HeaderKey { get; } = new byte[32];
+
+        public byte[] Commitment { get; } = new byte[FormatV1Header.CommitmentLength];
+
+        public void Dispose()
+        {
+            CryptographicOperations.ZeroMemory(SegmentKey);
+            CryptographicOperations.ZeroMemory(HeaderKey);
+        }
+    }
+}

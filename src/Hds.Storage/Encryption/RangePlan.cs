@@ -1,0 +1,52 @@
+using Hds.Storage.Backends;
+
+namespace Hds.Storage.Encryption;
+
+/// <summary>
+/// The arithmetic of a ranged read (docs/format.md §6): which segments hold plaintext bytes [offset, offset + length) and which
+/// stored bytes hold those segments. Segment i starts at header + i × (S + 16); the last one ends the object.
+/// </summary>
+internal sealed record RangePlan(
+    int HeaderLength,
+    int SegmentSize,
+    long Segments,
+    long PlaintextLength,
+    long StoredLength,
+    long Offset,
+    long Length,
+    long FirstSegment,
+    long LastSegment,
+    ByteRange? StoredRange)
+{
+    public static RangePlan Create(int headerLength, int segmentSize, long segments, long plaintextLength, long storedLength, long offset, long length)
+    {
+        if (offset < 0 || length < 0)
+        {
+            throw new HdsInvalidRequestException("The range offset and length must not be negative.");
+        }
+
+        if (offset > plaintextLength)
+        {
+            throw new HdsInvalidRequestException($"The range starts beyond the end of the content ({plaintextLength} bytes).");
+        }
+
+        length = Math.Min(length, plaintextLength - offset);
+        if (length == 0)
+        {
+            return new RangePlan(headerLength, segmentSize, segments, plaintextLength, storedLength, offset, 0, 0, -1, null);
+        }
+
+        long stride = segmentSize + FormatV1.TagLength;
+        var first = offset / segmentSize;
+        var last = Math.Min((offset + length - 1) / segmentSize, segments - 1);
+        var start = headerLength + (first * stride);
+        var end = last == segments - 1 ? storedLength : headerLength + ((last + 1) * stride);
+        return new RangePlan(headerLength, segmentSize, segments, plaintextLength, storedLength, offset, length, first, last, new ByteRange(start, end - start));
+    }
+
+    /// <summary>Stored length of segment <paramref name="index"/>.</summary>
+    public int StoredSegmentLength(long index) =>
+        index == Segments - 1
+            ? checked((int)(StoredLength - HeaderLength - (index * (SegmentSize + (long)FormatV1.TagLength))))
+            : SegmentSize + FormatV1.TagLength;
+}

@@ -1,0 +1,334 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Hds.Storage.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Hds.Storage.Keys;
+
+/// <summary>
+/// The built-in <see cref="KeyEncryptionKeyProvider"/>: key-encryption keys (AES-256) with ids and a lifecycle, stored in the bucket
+/// under "_hds/keys/" as CMS EnvelopedData to every configured certificate (operational and escrow), locked like the data.
+/// Unwrapped keys are cached in memory (pinned, zeroed on dispose) so reading an object costs no private-key operation; a new key
+/// is created when none is active (automatic rotation by lifetime) or on demand. Thread-safe.
+/// </summary>
+public sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
+{
+    /// <summary>How long a cached view of the ring is used before the store is read again (other processes may rotate or revoke).</summary>
+    internal static readonly TimeSpan RefreshInterval = TimeSpan.FromMinutes(15);
+
+    // An unknown key id reloads the ring, at most this often (a burst of reads of foreign objects must not hammer the store).
+    private static readonly TimeSpan UnknownKeyReloadInterval = TimeSpan.FromSeconds(5);
+
+    private readonly KeyRingStore _store;
+    private readonly TimeSpan _lifetime;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Func<CancellationToken, Task> _ensureReady;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private volatile Snapshot? _snapshot;
+    private bool _disposed;
+
+    internal KeyRing(KeyRingStore store, TimeSpan lifetime, TimeProvider time, ILogger? logger, Func<CancellationToken, Task>? ensureReady)
+    {
+        _store = store;
+        _lifetime = lifetime;
+        _time = time;
+        _logger = logger ?? NullLogger.Instance;
+        _ensureReady = ensureReady ?? (_ => Task.CompletedTask);
+    }
+
+    /// <summary>Reads the key ring from the store and lists every entry, oldest first.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The entries, without key material.</returns>
+    public async Task<IReadOnlyList<KeyRingEntry>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var snapshot = await ReloadAsync(cancellationToken).ConfigureAwait(false);
+        return snapshot.Keys.Values.Select(k => k.Entry).OrderBy(e => e.Id, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Creates a new key, active now: new writes use it; existing objects keep theirs (nothing is re-encrypted).</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The new entry.</returns>
+    public async Task<KeyRingEntry> RotateAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await CreateKeyLockedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Revokes a key: no new write uses it and objects under it are refused on read (their confidentiality and authenticity can no
+    /// longer be trusted). Recorded as a new, locked version of the entry; irreversible.
+    /// </summary>
+    /// <param name="keyId">The key to revoke.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The revoked entry.</returns>
+    /// <exception cref="HdsObjectNotFoundException">No such key.</exception>
+    public async Task<KeyRingEntry> RevokeAsync(string keyId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(keyId);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var snapshot = await LoadLockedAsync(cancellationToken).ConfigureAwait(false);
+            if (!snapshot.Keys.TryGetValue(keyId, out var key))
+            {
+                throw new HdsObjectNotFoundException("The key ring holds no key with this id.");
+            }
+
+            var kek = key.Kek ?? throw NotAvailable(keyId);
+            if (key.Entry.IsRevoked)
+            {
+                return key.Entry;
+            }
+
+            var revoked = await _store.WriteAsync(key.Entry with { RevokedAt = _time.GetUtcNow() }, kek, cancellationToken).ConfigureAwait(false);
+            Log.KeyRevoked(_logger, keyId);
+            Publish(snapshot.With(new LoadedKey(revoked, kek)));
+            return revoked;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Re-encrypts every key-ring entry whose recipients differ from the configured certificates (for example after a certificate
+    /// renewal or a new escrow certificate), as new locked versions. No object is read or rewritten.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The entries rewrapped.</returns>
+    /// <exception cref="HdsConfigurationException">An entry cannot be opened with the configured certificates; nothing was changed.</exception>
+    public async Task<IReadOnlyList<KeyRingEntry>> RewrapAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var snapshot = await LoadLockedAsync(cancellationToken).ConfigureAwait(false);
+            var unavailable = snapshot.Keys.Values.Where(k => k.Kek is null).Select(k => k.Entry.Id).ToList();
+            if (unavailable.Count > 0)
+            {
+                throw new HdsConfigurationException(
+                    $"Key-ring entries {string.Join(", ", unavailable)} cannot be opened with the configured certificates, so they cannot be rewrapped. "
+                    + "Configure a certificate they are encrypted to (the previous operational certificate or the escrow certificate) alongside the new one.");
+            }
+
+            var wanted = _store.RecipientThumbprints();
+            var rewrapped = new List<KeyRingEntry>();
+            foreach (var key in snapshot.Keys.Values.OrderBy(k => k.Entry.Id, StringComparer.Ordinal))
+            {
+                if (key.Entry.RecipientThumbprints.SequenceEqual(wanted, StringComparer.Ordinal))
+                {
+                    continue;
+                }
+
+                var entry = await _store.WriteAsync(key.Entry, key.Kek!, cancellationToken).ConfigureAwait(false);
+                snapshot = snapshot.With(new LoadedKey(entry, key.Kek));
+                rewrapped.Add(entry);
+            }
+
+            Publish(snapshot);
+            Log.KeyRingRewrapped(_logger, rewrapped.Count);
+            return rewrapped;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask<WrappedDataKey> WrapDataKeyAsync(ReadOnlyMemory<byte> dataKey, CancellationToken cancellationToken)
+    {
+        var key = await GetCurrentAsync(cancellationToken).ConfigureAwait(false);
+        using var aes = Aes.Create();
+        aes.Key = key.Kek!;
+        return new WrappedDataKey(key.Entry.Id, aes.EncryptKeyWrapPadded(dataKey.Span));
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask<byte[]> UnwrapDataKeyAsync(string keyId, ReadOnlyMemory<byte> wrappedDataKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keyId);
+        var snapshot = await GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
+        if (!snapshot.Keys.TryGetValue(keyId, out var key) && _time.GetUtcNow() - snapshot.LoadedAt >= UnknownKeyReloadInterval)
+        {
+            snapshot = await ReloadAsync(cancellationToken).ConfigureAwait(false);
+            snapshot.Keys.TryGetValue(keyId, out key);
+        }
+
+        if (key is null)
+        {
+            throw Encryption.FormatV1.Corrupt($"The object was written under key '{keyId}', which the key ring does not hold (wrong bucket, or the header was altered).");
+        }
+
+        if (key.Entry.IsRevoked)
+        {
+            throw Encryption.FormatV1.Corrupt($"The object was written under key '{keyId}', which is revoked: its content can no longer be trusted.");
+        }
+
+        var kek = key.Kek ?? throw NotAvailable(keyId);
+        using var aes = Aes.Create();
+        aes.Key = kek;
+        return aes.DecryptKeyWrapPadded(wrappedDataKey.Span); // CryptographicException on a wrong key or altered wrap: mapped by the codec
+    }
+
+    /// <summary>Zeroes every cached key.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (_snapshot is { } snapshot)
+        {
+            foreach (var key in snapshot.Keys.Values)
+            {
+                if (key.Kek is { } kek)
+                {
+                    CryptographicOperations.ZeroMemory(kek);
+                }
+            }
+        }
+
+        _snapshot = null;
+        _gate.Dispose();
+    }
+
+    internal async Task<KeyRingEntry> GetCurrentEntryAsync(CancellationToken cancellationToken) =>
+        (await GetCurrentAsync(cancellationToken).ConfigureAwait(false)).Entry;
+
+    private static HdsConfigurationException NotAvailable(string keyId) =>
+        new($"Key-ring entry '{keyId}' is not encrypted to any configured certificate with a private key. Configure the operational or the escrow certificate it was encrypted to.");
+
+    private async Task<LoadedKey> GetCurrentAsync(CancellationToken cancellationToken)
+    {
+        var snapshot = await GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
+        var current = snapshot.Current(_time.GetUtcNow());
+        if (current is not null)
+        {
+            return current;
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Another process may have created one meanwhile; read the store before creating.
+            snapshot = await LoadLockedAsync(cancellationToken).ConfigureAwait(false);
+            current = snapshot.Current(_time.GetUtcNow());
+            if (current is not null)
+            {
+                return current;
+            }
+
+            await CreateKeyLockedAsync(cancellationToken).ConfigureAwait(false);
+            return _snapshot!.Current(_time.GetUtcNow())!;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<KeyRingEntry> CreateKeyLockedAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var snapshot = _snapshot ?? await LoadLockedAsync(cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        var id = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+        var kek = GC.AllocateUninitializedArray<byte>(KeyRingPayload.KekLength, pinned: true);
+        RandomNumberGenerator.Fill(kek);
+        var entry = new KeyRingEntry { Id = id, CreatedAt = now, ActivatesAt = now, ExpiresAt = now + _lifetime };
+        try
+        {
+            entry = await _store.WriteAsync(entry, kek, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            CryptographicOperations.ZeroMemory(kek);
+            throw;
+        }
+
+        Log.KeyCreated(_logger, id, entry.ExpiresAt);
+        Publish(snapshot.With(new LoadedKey(entry, kek)));
+        return entry;
+    }
+
+    private async ValueTask<Snapshot> GetSnapshotAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var snapshot = _snapshot;
+        if (snapshot is not null && _time.GetUtcNow() - snapshot.LoadedAt < RefreshInterval)
+        {
+            return snapshot;
+        }
+
+        return await ReloadAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<Snapshot> ReloadAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await LoadLockedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<Snapshot> LoadLockedAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _ensureReady(cancellationToken).ConfigureAwait(false);
+        var loaded = await _store.LoadAllAsync(cancellationToken).ConfigureAwait(false);
+        var previous = _snapshot;
+        var keys = new Dictionary<string, LoadedKey>(StringComparer.Ordinal);
+        foreach (var (entry, kek) in loaded)
+        {
+            // Key material never changes for an id: keep the cached array (callers may hold it) and zero the fresh copy.
+            if (kek is not null && previous is not null && previous.Keys.TryGetValue(entry.Id, out var known) && known.Kek is { } cached)
+            {
+                CryptographicOperations.ZeroMemory(kek);
+                keys[entry.Id] = new LoadedKey(entry, cached);
+            }
+            else
+            {
+                keys[entry.Id] = new LoadedKey(entry, kek);
+            }
+        }
+
+        var snapshot = new Snapshot(keys, _time.GetUtcNow());
+        Publish(snapshot);
+        return snapshot;
+    }
+
+    private void Publish(Snapshot snapshot) => _snapshot = snapshot;
+
+    private sealed record LoadedKey(KeyRingEntry Entry, byte[]? Kek);
+
+    private sealed class Snapshot(Dictionary<string, LoadedKey> keys, DateTimeOffset loadedAt)
+    {
+        public IReadOnlyDictionary<string, LoadedKey> Keys => keys;
+
+        public DateTimeOffset LoadedAt => loadedAt;
+
+        public LoadedKey? Current(DateTimeOffset now) =>
+            keys.Values.Where(k => k.Kek is not null && k.Entry.IsActiveAt(now))
+                .OrderByDescending(k => k.Entry.ActivatesAt).ThenByDescending(k => k.Entry.Id, StringComparer.Ordinal).FirstOrDefault();
+
+        public Snapshot With(LoadedKey key) => new(new Dictionary<string, LoadedKey>(keys, StringComparer.Ordinal) { [key.Entry.Id] = key }, loadedAt);
+    }
+}

@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using System.Globalization;
+using BenchmarkDotNet.Running;
+using Hds.Storage.Benchmarks;
+
+// dotnet run -c Release --project tests/Hds.Storage.Benchmarks -- --filter *Pipeline*
+// dotnet run -c Release --project tests/Hds.Storage.Benchmarks -- --quick   (best of 15 runs per case; robust on a busy machine)
+if (args.Length > 0 && args[0] == "--quick")
+{
+    foreach (var segment in new[] { 64 * 1024, 256 * 1024, 1024 * 1024, 4 * 1024 * 1024 })
+    {
+        var bench = new PipelineBenchmarks { SegmentSize = segment };
+        bench.Setup();
+        var pe = Best(() => bench.Primitives_encrypt_and_sha256());
+        var qe = Best(() => bench.Pipeline_encrypt_and_digest().GetAwaiter().GetResult());
+        var pd = Best(() => bench.Primitives_decrypt_and_sha256());
+        var qd = Best(() => bench.Pipeline_decrypt_and_verify().GetAwaiter().GetResult());
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"S={segment / 1024,5} KiB  encrypt: primitives {Mbps(pe),5:F0} MB/s, pipeline {Mbps(qe),5:F0} MB/s ({pe / qe:P0})   decrypt: primitives {Mbps(pd),5:F0} MB/s, pipeline {Mbps(qd),5:F0} MB/s ({pd / qd:P0})"));
+    }
+
+    return;
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+
+static double Best(Action action)
+{
+    action();
+    var best = double.MaxValue;
+    for (var i = 0; i < 15; i++)
+    {
+        var watch = Stopwatch.StartNew();
+        action();
+        best = Math.Min(best, watch.Elapsed.TotalSeconds);
+    }
+
+    return best;
+}
+
+static double Mbps(double seconds) => PipelineBenchmarks.PayloadBytes / seconds / 1e6;
+
+/// <summary>Entry point type (for BenchmarkSwitcher).</summary>
+public partial class Program;

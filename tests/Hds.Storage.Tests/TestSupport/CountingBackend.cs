@@ -1,0 +1,48 @@
+using Hds.Storage.Backends;
+using Hds.Storage.Models;
+using Hds.Storage.Retention;
+
+namespace Hds.Storage.Tests.TestSupport;
+
+/// <summary>Delegates to another backend and counts reads per key prefix.</summary>
+internal sealed class CountingBackend(StorageBackend inner) : StorageBackend
+{
+    private int _keyRingReads;
+
+    public int KeyRingReads => Volatile.Read(ref _keyRingReads);
+
+    public override string Location => inner.Location;
+
+    public override Task<BucketCompliance> CheckBucketAsync(CancellationToken cancellationToken) => inner.CheckBucketAsync(cancellationToken);
+
+    public override Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, CancellationToken cancellationToken) => inner.PutAsync(request, body, cancellationToken);
+
+    public override Task<BackendReadResult> GetAsync(string key, string? versionId, ByteRange? range, CancellationToken cancellationToken)
+    {
+        if (key.StartsWith("_hds/keys/", StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref _keyRingReads);
+        }
+
+        return inner.GetAsync(key, versionId, range, cancellationToken);
+    }
+
+    public override Task<BackendObjectHead> HeadAsync(string key, string? versionId, CancellationToken cancellationToken) => inner.HeadAsync(key, versionId, cancellationToken);
+
+    public override Task<BackendListPage> ListAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken) =>
+        inner.ListAsync(prefix, continuationToken, pageSize, cancellationToken);
+
+    public override Task<IReadOnlyList<BackendVersion>> ListVersionsAsync(string key, CancellationToken cancellationToken) => inner.ListVersionsAsync(key, cancellationToken);
+
+    public override Task<string> DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
+
+    public override Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken) => inner.DeleteVersionAsync(key, versionId, cancellationToken);
+
+    public override Task SetLegalHoldAsync(string key, string versionId, bool enabled, CancellationToken cancellationToken) =>
+        inner.SetLegalHoldAsync(key, versionId, enabled, cancellationToken);
+
+    public override Task SetRetentionAsync(string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, CancellationToken cancellationToken) =>
+        inner.SetRetentionAsync(key, versionId, mode, retainUntil, cancellationToken);
+
+    public override ValueTask DisposeAsync() => inner.DisposeAsync();
+}
