@@ -89,7 +89,16 @@ internal sealed class CliContext
         Recursive = true,
     };
 
+    public static readonly Option<string?> Config = new("--config")
+    {
+        Description = "Configuration file: JSON with a section \"HdsStorage\" holding the library's options (S3, Local, Encryption, Audit, RetentionClasses…). "
+            + "Default: ./hds.json when present. Environment variables override it (HdsStorage__S3__Bucket, or HDS_S3__BUCKET), flags override both.",
+        HelpName = "file",
+        Recursive = true,
+    };
+
     private readonly ParseResult _parse;
+    private (HdsStorageOptions Options, List<string> Sources)? _configured;
 
     private CliContext(ParseResult parse)
     {
@@ -105,12 +114,15 @@ internal sealed class CliContext
     /// <summary>The S3 endpoints given, in order; the first is used, the others are kept for site failover.</summary>
     public IReadOnlyList<Uri> Endpoints => ParseEndpoints(_parse.GetValue(Endpoint));
 
-    /// <summary>The local store directory, when the embedded store is used.</summary>
-    public string? LocalPath => _parse.GetValue(Local);
+    /// <summary>The local store directory, when the embedded store is used (--local, else the configuration's Local.Path).</summary>
+    public string? LocalPath => _parse.GetValue(Local) ?? (Endpoints.Count == 0 ? Configured.Options.Local?.Path : null);
+
+    /// <summary>The options from the configuration file and the environment, before the flags.</summary>
+    private (HdsStorageOptions Options, List<string> Sources) Configured => _configured ??= CliConfiguration.Load(_parse.GetValue(Config));
 
     public static void AddGlobalOptions(Command root)
     {
-        foreach (var option in new Option[] { Local, Endpoint, Bucket, Certificate, EscrowCertificate, Actor, Tenant, Purpose, Role })
+        foreach (var option in new Option[] { Config, Local, Endpoint, Bucket, Certificate, EscrowCertificate, Actor, Tenant, Purpose, Role })
         {
             root.Add(option);
         }
@@ -118,24 +130,40 @@ internal sealed class CliContext
 
     public static CliContext From(ParseResult parse) => new(parse);
 
-    /// <summary>The retention classes offered by the CLI: "default" (20 years COMPLIANCE, the library's default) and "short" (1 day COMPLIANCE).</summary>
+    /// <summary>The retention classes offered by the CLI: "default" (20 years COMPLIANCE, the library's default) and "short" (1 day COMPLIANCE), unless configured otherwise.</summary>
     public static void AddRetentionClasses(HdsStorageOptions options) =>
-        options.RetentionClasses[ShortRetentionClassName] = new RetentionClass { Mode = RetentionMode.Compliance, Duration = TimeSpan.FromDays(1) };
+        options.RetentionClasses.TryAdd(ShortRetentionClassName, new RetentionClass { Mode = RetentionMode.Compliance, Duration = TimeSpan.FromDays(1) });
 
-    /// <summary>Builds the library options from the backend options.</summary>
+    /// <summary>The configuration layers that contributed (file, environment), for <c>hds config show</c>.</summary>
+    public IReadOnlyList<string> ConfigurationSources => Configured.Sources;
+
+    /// <summary>
+    /// Builds the library options: the configuration file, then the environment, then the flags (flags win). Not validated here:
+    /// the client validates them all at once.
+    /// </summary>
     /// <param name="bucket">The bucket to use instead of --bucket (hds bucket create).</param>
     public HdsStorageOptions CreateStorageOptions(string? bucket = null)
     {
-        var options = new HdsStorageOptions();
+        // A fresh copy of the configured layers per call: the flags below must not accumulate.
+        var (options, _) = CliConfiguration.Load(_parse.GetValue(Config));
         AddRetentionClasses(options);
-        foreach (var path in (_parse.GetValue(Certificate) ?? []).Concat(_parse.GetValue(EscrowCertificate) ?? []))
+        var certificates = (_parse.GetValue(Certificate) ?? []).Concat(_parse.GetValue(EscrowCertificate) ?? []).ToList();
+        if (certificates.Count > 0)
         {
-            options.Encryption.CertificateFiles.Add(Path.GetFullPath(path));
+            options.Encryption.CertificateFiles.Clear();
+            foreach (var path in certificates)
+            {
+                options.Encryption.CertificateFiles.Add(Path.GetFullPath(path));
+            }
         }
 
-        options.Encryption.CertificatePassword = Environment.GetEnvironmentVariable("HDS_CERT_PASSWORD");
+        if (Environment.GetEnvironmentVariable("HDS_CERT_PASSWORD") is { } password)
+        {
+            options.Encryption.CertificatePassword = password;
+        }
+
         var endpoints = Endpoints;
-        var local = LocalPath;
+        var local = _parse.GetValue(Local);
         if (local is not null && endpoints.Count > 0)
         {
             throw new CliUsageException("Choose one backend: --local <dir> or --endpoint <url> --bucket <name>, not both.");
@@ -148,23 +176,46 @@ internal sealed class CliContext
                 throw new CliUsageException("--local needs the directory of the embedded store.");
             }
 
+            options.S3 = null;
             options.Local = new LocalStorageOptions { Path = local };
             return options;
         }
 
-        if (endpoints.Count == 0)
+        if (endpoints.Count > 0)
         {
-            throw new CliUsageException("No backend: pass --local <dir> (embedded store) or --endpoint <url> --bucket <name> (S3).");
+            options.Local = null;
+            options.S3 ??= new S3StorageOptions();
+            options.S3.ServiceUrl = endpoints[0];
+        }
+
+        if (options.Local is not null && options.S3 is not null)
+        {
+            throw new CliUsageException("The configuration sets two backends (HdsStorage:S3 and HdsStorage:Local): keep one, or choose with --local / --endpoint.");
+        }
+
+        if (options.Local is not null)
+        {
+            return options;
+        }
+
+        if (options.S3 is null)
+        {
+            throw new CliUsageException("No backend: pass --local <dir> (embedded store) or --endpoint <url> --bucket <name> (S3), or configure HdsStorage:S3 / HdsStorage:Local in hds.json.");
         }
 
         bucket ??= _parse.GetValue(Bucket);
-        if (string.IsNullOrWhiteSpace(bucket))
+        if (!string.IsNullOrWhiteSpace(bucket))
         {
-            throw new CliUsageException("--endpoint needs --bucket <name>.");
+            options.S3.Bucket = bucket;
         }
 
-        // Credentials stay with the AWS SDK's default chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY first): never on the command line.
-        options.S3 = new S3StorageOptions { ServiceUrl = endpoints[0], Bucket = bucket };
+        if (string.IsNullOrWhiteSpace(options.S3.Bucket))
+        {
+            throw new CliUsageException("--endpoint needs --bucket <name> (or HdsStorage:S3:Bucket in the configuration).");
+        }
+
+        // Credentials: S3.AccessKey/SecretKey from the configuration, else the AWS SDK's default chain (AWS_ACCESS_KEY_ID /
+        // AWS_SECRET_ACCESS_KEY first): never on the command line.
         return options;
     }
 
