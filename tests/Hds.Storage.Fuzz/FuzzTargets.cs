@@ -19,12 +19,15 @@ internal static class FuzzTargets
 
     // A fixed KEK and fixed randomness: the committed corpus holds objects that decrypt under it, so mutations reach the segments.
     public static readonly byte[] Kek = Enumerable.Range(0, 32).Select(i => (byte)(i * 7 + 3)).ToArray();
-    public static readonly ObjectIdentity Identity = new("tenant-fuzz", "requests/0001.pdf");
+    // Nothing of Hds.Storage may run in a static initializer: under AFL, instrumented code must not run before Fuzzer.OutOfProcess.Run.
+    private static readonly Lazy<ObjectIdentity> LazyIdentity = new(() => new("tenant-fuzz", "requests/0001.pdf"));
     public const int SegmentSize = FormatV1.MinSegmentSize;
 
     private static readonly Lazy<FormatV1> Codec = new(() => new FormatV1(new FixedKeyProvider(), SegmentSize, Deterministic));
     private static readonly Lazy<X509Certificate2> Signer = new(CreateSigner);
     private static readonly Lazy<KeyRingStore> Store = new(() => new KeyRingStore(null!, [Signer.Value], TimeSpan.FromDays(1), TimeProvider.System));
+
+    public static ObjectIdentity Identity => LazyIdentity.Value;
 
     public static IReadOnlyList<string> Names { get; } = ["header", "object", "keyring", "audit"];
 
