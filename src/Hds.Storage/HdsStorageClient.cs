@@ -192,6 +192,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         var read = await _backend.GetAsync(ObjectKeys.ToPhysical(context.Tenant, key), options?.VersionId, null, cancellationToken).ConfigureAwait(false);
         try
         {
+            RequireVersion(options?.VersionId, read.Head);
             var decoder = await _codec.CreateDecoderAsync(read.Body, new ObjectIdentity(context.Tenant, key), read.Head.Metadata, cancellationToken)
                 .ConfigureAwait(false);
             return new HdsDownload(decoder, ToProperties(key, read.Head));
@@ -219,6 +220,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         await using (first.ConfigureAwait(false))
         {
             head = first.Head;
+            RequireVersion(versionId, head);
             var prefix = new byte[(int)Math.Min(_codec.MaxHeaderLength, head.StoredLength)];
             var got = await first.Body.ReadAtLeastAsync(prefix, prefix.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             plan = await _codec.OpenRangeAsync(prefix.AsMemory(0, got), head.StoredLength, identity, range.Offset, range.Length ?? long.MaxValue, cancellationToken)
@@ -231,6 +233,16 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             if (plan.StoredRange is { } storedRange)
             {
                 var rest = await _backend.GetAsync(physical, head.VersionId, storedRange, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    RequireVersion(head.VersionId, rest.Head);
+                }
+                catch
+                {
+                    await rest.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+
                 stored = rest.Body;
             }
 
@@ -556,6 +568,16 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         }
     }
 
+    // A server asked for one version must answer with that version: otherwise a stale (or another) version would be read, or
+    // verified locked, in its place. The content cannot tell versions of the same key apart (the identity is tenant + key).
+    private static void RequireVersion(string? requested, BackendObjectHead answered)
+    {
+        if (requested is not null && !string.Equals(requested, answered.VersionId, StringComparison.Ordinal))
+        {
+            throw new HdsIntegrityException("The storage answered with another version than the one requested: nothing of it was returned. Check the storage gateway.");
+        }
+    }
+
     private static bool Satisfies(RetentionInfo actual, RetentionInfo wanted) =>
         actual.Mode == wanted.Mode
         && actual.RetainUntil is { } until && until + RetentionTolerance >= wanted.RetainUntil!.Value
@@ -582,6 +604,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         try
         {
             var head = await _backend.HeadAsync(key, written.VersionId, cancellationToken).ConfigureAwait(false);
+            RequireVersion(written.VersionId, head);
             if (head.StoredLength != written.StoredLength)
             {
                 throw new HdsIntegrityException("The stored version's length differs from what was sent.");
@@ -600,6 +623,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             }
 
             head = await _backend.HeadAsync(key, written.VersionId, cancellationToken).ConfigureAwait(false);
+            RequireVersion(written.VersionId, head);
             if (Satisfies(head.Retention, wanted))
             {
                 return head.Retention;
