@@ -5,6 +5,7 @@ using Hds.Storage.Access;
 using Hds.Storage.Backends.Local;
 using Hds.Storage.Backends.S3;
 using Hds.Storage.Retention;
+using Hds.Storage.Sites;
 
 namespace Hds.Storage.Cli;
 
@@ -29,11 +30,27 @@ internal sealed class CliContext
 
     public static readonly Option<string[]> Endpoint = new("--endpoint")
     {
-        Description = "S3 endpoint URL; repeat for several sites (the first is used for now). Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.",
+        Description = "S3 endpoint URL; repeat for several sites (preferred first, failover to the next). Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.",
         HelpName = "url",
         Recursive = true,
         Arity = ArgumentArity.OneOrMore,
         AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static readonly Option<string[]> Site = new("--site")
+    {
+        Description = "A site of the S3 storage: name=url[,priority][,ro] (lowest priority first; ro = read-only backup site). Repeat for each site; not with --endpoint.",
+        HelpName = "name=url[,priority][,ro]",
+        Recursive = true,
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static readonly Option<double?> FailoverTimeout = new("--failover-timeout")
+    {
+        Description = "Seconds an operation keeps trying the sites when they fail before exiting 7 (backend unavailable). Default 30.",
+        HelpName = "seconds",
+        Recursive = true,
     };
 
     public static readonly Option<string?> Bucket = new("--bucket")
@@ -84,15 +101,31 @@ internal sealed class CliContext
     /// <summary>Where messages for humans go.</summary>
     public static TextWriter Error => Console.Error;
 
-    /// <summary>The S3 endpoints given, in order; the first is used, the others are kept for site failover.</summary>
+    /// <summary>The S3 endpoints given with --endpoint, in order of preference.</summary>
     public IReadOnlyList<Uri> Endpoints => ParseEndpoints(_parse.GetValue(Endpoint));
+
+    /// <summary>The sites: from --site, or one per --endpoint (named site1, site2… in order of preference).</summary>
+    public IReadOnlyList<SiteOptions> Sites
+    {
+        get
+        {
+            var sites = ParseSites(_parse.GetValue(Site));
+            var endpoints = Endpoints;
+            if (sites.Count > 0 && endpoints.Count > 0)
+            {
+                throw new CliUsageException("Give the S3 sites either with --endpoint <url> or with --site name=url[,priority][,ro], not both.");
+            }
+
+            return sites.Count > 0 ? sites : endpoints.Select((url, i) => new SiteOptions { Name = $"site{i + 1}", ServiceUrl = url, Priority = i }).ToList();
+        }
+    }
 
     /// <summary>The local store directory, when the embedded store is used.</summary>
     public string? LocalPath => _parse.GetValue(Local);
 
     public static void AddGlobalOptions(Command root)
     {
-        foreach (var option in new Option[] { Local, Endpoint, Bucket, Actor, Tenant, Purpose, Role })
+        foreach (var option in new Option[] { Local, Endpoint, Site, FailoverTimeout, Bucket, Actor, Tenant, Purpose, Role })
         {
             root.Add(option);
         }
@@ -110,9 +143,9 @@ internal sealed class CliContext
     {
         var options = new HdsStorageOptions();
         AddRetentionClasses(options);
-        var endpoints = Endpoints;
+        var sites = Sites;
         var local = LocalPath;
-        if (local is not null && endpoints.Count > 0)
+        if (local is not null && sites.Count > 0)
         {
             throw new CliUsageException("Choose one backend: --local <dir> or --endpoint <url> --bucket <name>, not both.");
         }
@@ -128,7 +161,7 @@ internal sealed class CliContext
             return options;
         }
 
-        if (endpoints.Count == 0)
+        if (sites.Count == 0)
         {
             throw new CliUsageException("No backend: pass --local <dir> (embedded store) or --endpoint <url> --bucket <name> (S3).");
         }
@@ -140,7 +173,30 @@ internal sealed class CliContext
         }
 
         // Credentials stay with the AWS SDK's default chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY first): never on the command line.
-        options.S3 = new S3StorageOptions { ServiceUrl = endpoints[0], Bucket = bucket };
+        var s3 = new S3StorageOptions { Bucket = bucket };
+        if (sites.Count == 1 && !sites[0].ReadOnly)
+        {
+            s3.ServiceUrl = sites[0].ServiceUrl; // one site: no failover, no probe
+        }
+        else
+        {
+            foreach (var site in sites)
+            {
+                s3.Sites.Add(site);
+            }
+        }
+
+        if (_parse.GetValue(FailoverTimeout) is { } seconds)
+        {
+            if (!double.IsFinite(seconds) || seconds <= 0 || seconds > 3600)
+            {
+                throw new CliUsageException("--failover-timeout must be a number of seconds between 0 and 3600.");
+            }
+
+            s3.FailoverTimeout = TimeSpan.FromSeconds(seconds);
+        }
+
+        options.S3 = s3;
         return options;
     }
 
@@ -191,6 +247,43 @@ internal sealed class CliContext
     {
         await Output.WriteLineAsync(JsonSerializer.Serialize(value, typeInfo).AsMemory(), cancellationToken).ConfigureAwait(false);
         await Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // name=url[,priority][,ro]
+    private static List<SiteOptions> ParseSites(string[]? values)
+    {
+        var sites = new List<SiteOptions>();
+        foreach (var value in values ?? [])
+        {
+            var eq = value.IndexOf('=', StringComparison.Ordinal);
+            var parts = eq > 0 ? value[(eq + 1)..].Split(',', StringSplitOptions.TrimEntries) : [];
+            if (eq <= 0 || parts.Length is < 1 or > 3
+                || !Uri.TryCreate(parts[0], UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+            {
+                throw new CliUsageException($"--site must be name=url[,priority][,ro] with an absolute http(s) URL, got '{value}'.");
+            }
+
+            var site = new SiteOptions { Name = value[..eq].Trim(), ServiceUrl = url, Priority = sites.Count };
+            foreach (var extra in parts.Skip(1))
+            {
+                if (string.Equals(extra, "ro", StringComparison.OrdinalIgnoreCase))
+                {
+                    site.ReadOnly = true;
+                }
+                else if (int.TryParse(extra, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var priority))
+                {
+                    site.Priority = priority;
+                }
+                else
+                {
+                    throw new CliUsageException($"--site '{value}': after the URL come an integer priority and/or 'ro', got '{extra}'.");
+                }
+            }
+
+            sites.Add(site);
+        }
+
+        return sites;
     }
 
     private static List<Uri> ParseEndpoints(string[]? values)

@@ -11,7 +11,9 @@ internal static class HdsCli
         hds: store and read health documents on S3 object storage with verified integrity, enforced object lock and an access context.
 
         Backend: --local <dir> (embedded store, not HDS-grade) or --endpoint <url> --bucket <name> (S3; credentials from
-        AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). Object commands need --actor, --tenant and --purpose (--role optional).
+        AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). Several sites: repeat --endpoint (preferred first) or give
+        --site name=url[,priority][,ro]; operations fail over between sites for at most --failover-timeout seconds (default 30).
+        Object commands need --actor, --tenant and --purpose (--role optional).
         Retention classes: "default" = 20 years COMPLIANCE (used when --class is omitted); "short" = 1 day COMPLIANCE (trials and tests only).
         JSON results go to stdout, messages to stderr.
         Exit codes: 0 ok, 1 usage or invalid request, 2 configuration (bucket without versioning/object lock), 3 access denied,

@@ -10,4 +10,7 @@ internal static class MetadataNames
     public const string KeyId = "hds-key-id";
     public const string RetentionClass = "hds-class";
     public const string Writer = "hds-writer";
+
+    /// <summary>A random id per write attempt: finds the version stored by a write whose answer was lost (no duplicate on retry).</summary>
+    public const string Attempt = "hds-attempt";
 }
