@@ -73,6 +73,9 @@ public class HdsStorageClient : IAsyncDisposable, IDisposable
             new Dictionary<string, RetentionClass>(options.RetentionClasses, StringComparer.Ordinal), options.DefaultRetentionClass, timeProvider);
     }
 
+    /// <summary>The backend (tests and the health check reach the sites through it).</summary>
+    internal StorageBackend Backend => _backend;
+
     /// <summary>For mocking in consumers' tests.</summary>
     protected HdsStorageClient()
     {

@@ -7,11 +7,16 @@ namespace Hds.Storage.Sites;
 /// <summary>One site at run time: its S3 client, its circuit breaker and what the probe and the traffic last saw of it.</summary>
 internal sealed class SiteEndpoint : IDisposable
 {
-    private long _requests;
+    private long _reads;
+    private long _writes;
     private int _suspect;
 
-    public SiteEndpoint(SiteOptions options, int rank, AmazonS3Client client, ResiliencePipeline pipeline, CircuitBreakerStateProvider state, CircuitBreakerManualControl control)
+    private readonly IDisposable _http;
+
+    public SiteEndpoint(
+        SiteOptions options, int rank, AmazonS3Client client, IDisposable http, ResiliencePipeline pipeline, CircuitBreakerStateProvider state, CircuitBreakerManualControl control)
     {
+        _http = http;
         Name = options.Name;
         ServiceUrl = options.ServiceUrl!;
         ReadOnly = options.ReadOnly;
@@ -40,7 +45,13 @@ internal sealed class SiteEndpoint : IDisposable
     public CircuitBreakerManualControl Control { get; }
 
     /// <summary>Calls that succeeded on this site (tests and health reports read it).</summary>
-    public long Requests => Interlocked.Read(ref _requests);
+    public long Requests => Reads + Writes;
+
+    /// <summary>Read calls that succeeded on this site.</summary>
+    public long Reads => Interlocked.Read(ref _reads);
+
+    /// <summary>Write calls that succeeded on this site.</summary>
+    public long Writes => Interlocked.Read(ref _writes);
 
     /// <summary>Set when a call or the probe failed on this site; cleared by the next success. Suspect sites are tried last.</summary>
     public bool Suspect => Volatile.Read(ref _suspect) != 0;
@@ -56,7 +67,11 @@ internal sealed class SiteEndpoint : IDisposable
     /// <summary>Marks the site healthy; returns whether it was suspect.</summary>
     public bool MarkHealthy() => Interlocked.Exchange(ref _suspect, 0) != 0;
 
-    public void CountRequest() => Interlocked.Increment(ref _requests);
+    public void CountRequest(SiteAccess access) => Interlocked.Increment(ref access == SiteAccess.Read ? ref _reads : ref _writes);
 
-    public void Dispose() => Client.Dispose();
+    public void Dispose()
+    {
+        Client.Dispose();
+        _http.Dispose();
+    }
 }

@@ -81,7 +81,7 @@ internal sealed class SiteRouter : IAsyncDisposable
                     var result = await site.Pipeline.ExecuteAsync(
                         static async (state, ct) => await state.call(state.site, ct).ConfigureAwait(false), (call, site), linked.Token).ConfigureAwait(false);
                     SiteMetrics.RecordDuration(site, _time.GetElapsedTime(callStarted), success: true);
-                    site.CountRequest();
+                    site.CountRequest(access);
                     site.MarkHealthy();
                     return result;
                 }
@@ -203,13 +203,14 @@ internal sealed class SiteRouter : IAsyncDisposable
     private SiteEndpoint CreateSite(SiteOptions site, int rank, bool breaker)
     {
         // Failover is the retry: the AWS SDK does not retry on its own, so a dead site costs one attempt, not three.
-        var client = S3Backend.CreateClient(_options, site.ServiceUrl!, maxErrorRetry: 0);
+        var http = new SiteHttpClientFactory(_options.RequestTimeout);
+        var client = S3Backend.CreateClient(_options, site.ServiceUrl!, maxErrorRetry: 0, http);
         var state = new CircuitBreakerStateProvider();
         var control = new CircuitBreakerManualControl();
         if (!breaker)
         {
             // One site: nowhere else to go, a breaker would only refuse calls that might succeed.
-            return new SiteEndpoint(site, rank, client, ResiliencePipeline.Empty, state, control);
+            return new SiteEndpoint(site, rank, client, http, ResiliencePipeline.Empty, state, control);
         }
 
         var pipeline = new ResiliencePipelineBuilder { TimeProvider = _time }
@@ -239,7 +240,7 @@ internal sealed class SiteRouter : IAsyncDisposable
                 },
             })
             .Build();
-        return new SiteEndpoint(site, rank, client, pipeline, state, control);
+        return new SiteEndpoint(site, rank, client, http, pipeline, state, control);
     }
 
     private async Task ProbeLoopAsync()

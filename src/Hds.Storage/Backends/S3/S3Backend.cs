@@ -26,6 +26,7 @@ internal sealed class S3Backend : StorageBackend
     private const string MetadataPrefix = "x-amz-meta-";
     // How far back (server clock vs ours) a version written by a lost attempt may be dated.
     private static readonly TimeSpan AttemptClockSlack = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan LostUploadClockSlack = TimeSpan.FromSeconds(5);
     private const int MaxVersionsExamined = 16;
 
     private readonly SiteRouter _sites;
@@ -51,7 +52,7 @@ internal sealed class S3Backend : StorageBackend
         CreateClient(options, options.OrderedSites()[0].ServiceUrl!, maxErrorRetry: 2);
 
     /// <summary>The AWS SDK settings that work against StorageGRID and RGW (measured, see S3-BACKENDS.md).</summary>
-    internal static AmazonS3Client CreateClient(S3StorageOptions options, Uri serviceUrl, int maxErrorRetry)
+    internal static AmazonS3Client CreateClient(S3StorageOptions options, Uri serviceUrl, int maxErrorRetry, Amazon.Runtime.HttpClientFactory? httpClientFactory = null)
     {
         var config = new AmazonS3Config
         {
@@ -63,10 +64,7 @@ internal sealed class S3Backend : StorageBackend
             Timeout = options.RequestTimeout,
             MaxErrorRetry = maxErrorRetry,
         };
-        if (options.HttpClientFactory is { } factory)
-        {
-            config.HttpClientFactory = factory;
-        }
+        config.HttpClientFactory = options.HttpClientFactory ?? httpClientFactory ?? new SiteHttpClientFactory(options.RequestTimeout);
 
         return options.AccessKey is { } ak
             ? new AmazonS3Client(new BasicAWSCredentials(ak, options.SecretKey), config)
@@ -152,6 +150,7 @@ internal sealed class S3Backend : StorageBackend
         var md5 = ContentMd5(data.Span);
         var sha256 = Convert.ToBase64String(SHA256.HashData(data.Span));
         var sent = false;
+        var tries = 0;
         return await _sites.ExecuteAsync(
             SiteAccess.Write,
             async (site, ct) =>
@@ -163,6 +162,7 @@ internal sealed class S3Backend : StorageBackend
                 }
 
                 sent = true;
+                var tryId = attempt + "." + Interlocked.Increment(ref tries).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 using var stream = AsStream(data);
                 var put = new PutObjectRequest
                 {
@@ -175,7 +175,7 @@ internal sealed class S3Backend : StorageBackend
                     ChecksumSHA256 = sha256,
                 };
                 AddMetadata(put.Metadata, request.Metadata);
-                put.Metadata.Add(MetadataNames.Attempt, attempt);
+                put.Metadata.Add(MetadataNames.Attempt, tryId);
                 ApplyLock(put, request.Retention);
                 var response = await site.Client.PutObjectAsync(put, ct).ConfigureAwait(false);
                 return new BackendWriteResult(RequireVersionId(response.VersionId), data.Length, response.ETag) { Site = site.Name };
@@ -199,7 +199,8 @@ internal sealed class S3Backend : StorageBackend
         {
             var head = await site.Client.GetObjectMetadataAsync(
                 new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key, VersionId = version.VersionId }, cancellationToken).ConfigureAwait(false);
-            if (string.Equals(head.Metadata[MetadataPrefix + MetadataNames.Attempt], attempt, StringComparison.Ordinal))
+            // The stored value is "<attempt>.<try>": any try of this write counts.
+            if (head.Metadata[MetadataPrefix + MetadataNames.Attempt] is { } stored && stored.StartsWith(attempt + ".", StringComparison.Ordinal))
             {
                 Log.AmbiguousWriteFound(_logger, version.VersionId, site.Name);
                 return new BackendWriteResult(RequireVersionId(version.VersionId), head.ContentLength, head.ETag) { Site = site.Name, FoundAfterLostAnswer = true };
@@ -207,6 +208,24 @@ internal sealed class S3Backend : StorageBackend
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Aborts the uploads of exactly <paramref name="key"/> begun since <paramref name="since"/> (within a few seconds): the ones a
+    /// lost initiation may have created. A concurrent writer of the same key in the same seconds would see its upload fail cleanly
+    /// (and retry); an orphaned upload would stay forever.
+    /// </summary>
+    private async Task AbortLostUploadsAsync(SiteEndpoint site, string key, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var uploads = await site.Client.ListMultipartUploadsAsync(
+            new ListMultipartUploadsRequest { BucketName = _options.Bucket, Prefix = key }, cancellationToken).ConfigureAwait(false);
+        foreach (var lost in (uploads.MultipartUploads ?? [])
+            .Where(u => string.Equals(u.Key, key, StringComparison.Ordinal) && ToOffset(u.Initiated) >= since - LostUploadClockSlack))
+        {
+            Log.MultipartAborted(_logger, null);
+            await site.Client.AbortMultipartUploadAsync(
+                new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = key, UploadId = lost.UploadId }, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static string NewAttemptId() => Guid.NewGuid().ToString("N");
@@ -224,7 +243,6 @@ internal sealed class S3Backend : StorageBackend
             ContentType = request.ContentType,
         };
         AddMetadata(initiate.Metadata, request.Metadata);
-        initiate.Metadata.Add(MetadataNames.Attempt, attempt);
 
         // Sent for backends that honour them (AWS, StorageGRID); Ceph RGW ignores them, the client verifies and applies after.
         if (request.Retention.Mode != RetentionMode.None)
@@ -238,8 +256,24 @@ internal sealed class S3Backend : StorageBackend
             initiate.ObjectLockLegalHoldStatus = ObjectLockLegalHoldStatus.On;
         }
 
-        var upload = await _sites.ExecuteAsync(SiteAccess.Write, (site, ct) => site.Client.InitiateMultipartUploadAsync(initiate, ct), cancellationToken)
-            .ConfigureAwait(false);
+        var initiated = _time.GetUtcNow();
+        var initiateSent = false;
+        var initiateTries = 0;
+        var upload = await _sites.ExecuteAsync(
+            SiteAccess.Write,
+            async (site, ct) =>
+            {
+                if (initiateSent)
+                {
+                    // The previous initiation's answer was lost: it may have created an upload nobody knows the id of.
+                    await AbortLostUploadsAsync(site, request.Key, initiated, ct).ConfigureAwait(false);
+                }
+
+                initiateSent = true;
+                initiate.Metadata[MetadataNames.Attempt] = attempt + "." + Interlocked.Increment(ref initiateTries).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return await site.Client.InitiateMultipartUploadAsync(initiate, ct).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
         var parts = new List<PartETag>();
         long total = 0;
         try
@@ -313,6 +347,14 @@ internal sealed class S3Backend : StorageBackend
                     var complete = await site.Client.CompleteMultipartUploadAsync(
                         new CompleteMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId, PartETags = parts },
                         ct).ConfigureAwait(false);
+                    if (string.IsNullOrEmpty(complete.VersionId) && request.Retention.Mode != RetentionMode.None)
+                    {
+                        // Ceph RGW answers a completion that raced with an earlier one (whose answer was lost) with 200 and no version:
+                        // the version exists, find it; if it is not visible yet, retry (the next try looks for it first).
+                        return await FindAttemptAsync(site, request.Key, attempt, since, ct).ConfigureAwait(false)
+                            ?? throw new HdsBackendUnavailableException("The storage completed the upload without naming the version; looking for it again.");
+                    }
+
                     return new BackendWriteResult(RequireVersionId(complete.VersionId), total, complete.ETag) { Site = site.Name };
                 },
                 cancellationToken).ConfigureAwait(false);
