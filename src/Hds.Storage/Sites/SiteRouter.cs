@@ -134,8 +134,13 @@ internal sealed class SiteRouter : IAsyncDisposable
         {
             // The gateway answered: it serves (the answer itself is for the bucket checks to judge).
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return false; // stopping: the outcome says nothing about the site
+            }
+
             failure = Describe(ex);
         }
 
@@ -258,9 +263,9 @@ internal sealed class SiteRouter : IAsyncDisposable
                 await RetryPendingAbortsAsync(_stop.Token).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        catch (Exception) when (_stop.IsCancellationRequested)
         {
-            // disposed
+            // disposed while a probe or an abort was in flight
         }
     }
 

@@ -42,13 +42,17 @@ public sealed class FaultGateways : IAsyncLifetime
         new() { Name = name, ServiceUrl = url, Priority = priority, ReadOnly = readOnly };
 
     /// <summary>A client over the given sites with failover settings fit for tests (short timeouts, fast probe).</summary>
-    public HdsStorageClient CreateClient(TimeSpan? failoverTimeout = null, TimeSpan? requestTimeout = null, params SiteOptions[] sites)
+    public HdsStorageClient CreateClient(TimeSpan? failoverTimeout = null, TimeSpan? requestTimeout = null, params SiteOptions[] sites) =>
+        CreateClient(Server, Bucket, failoverTimeout, requestTimeout, sites);
+
+    /// <summary>A client over the given sites of <paramref name="server"/> with failover settings fit for tests.</summary>
+    public static HdsStorageClient CreateClient(S3Server server, string bucket, TimeSpan? failoverTimeout, TimeSpan? requestTimeout, params SiteOptions[] sites)
     {
         var s3 = new S3StorageOptions
         {
-            Bucket = Bucket,
-            AccessKey = Server.AccessKey,
-            SecretKey = Server.SecretKey,
+            Bucket = bucket,
+            AccessKey = server.AccessKey,
+            SecretKey = server.SecretKey,
             PartSize = S3StorageOptions.MinimumPartSize,
             MultipartThreshold = S3StorageOptions.MinimumPartSize,
             FailoverTimeout = failoverTimeout ?? TimeSpan.FromSeconds(20),

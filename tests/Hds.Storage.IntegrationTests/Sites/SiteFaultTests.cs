@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Hds.Storage.Access;
-using Hds.Storage.Diagnostics;
 using Hds.Storage.IntegrationTests.Infrastructure;
 using Hds.Storage.Models;
 using static Hds.Storage.IntegrationTests.Infrastructure.TestContent;
@@ -336,67 +334,5 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
         var uploads = await s3.ListMultipartUploadsAsync(
             new ListMultipartUploadsRequest { BucketName = gateways.Bucket, Prefix = Alice.Tenant + "/" + run + "/" }, Ct);
         return uploads.MultipartUploads?.Count ?? 0;
-    }
-
-    /// <summary>Listens to the "Hds.Storage" meter: failovers counted, circuit states observed.</summary>
-    private sealed class SiteMetricsListener : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private readonly HashSet<string> _states = [];
-        private long _failovers;
-
-        public SiteMetricsListener()
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == HdsStorageTelemetry.MeterName)
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-            {
-                if (instrument.Name == "hds.storage.site.failovers")
-                {
-                    Interlocked.Add(ref _failovers, value);
-                }
-            });
-            _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) =>
-            {
-                if (instrument.Name == "hds.storage.site.circuit.state")
-                {
-                    lock (_states)
-                    {
-                        foreach (var tag in tags)
-                        {
-                            _states.Add($"{tag.Value}={value}");
-                        }
-                    }
-                }
-            });
-            _listener.Start();
-        }
-
-        public long Failovers
-        {
-            get
-            {
-                _listener.RecordObservableInstruments();
-                return Interlocked.Read(ref _failovers);
-            }
-        }
-
-        public string CircuitStates
-        {
-            get
-            {
-                lock (_states)
-                {
-                    return string.Join(" ", _states);
-                }
-            }
-        }
-
-        public void Dispose() => _listener.Dispose();
     }
 }
