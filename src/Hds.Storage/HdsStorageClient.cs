@@ -22,6 +22,7 @@ public class HdsStorageClient : IAsyncDisposable, IDisposable
 {
     // Retain-until is compared with one second of slack: backends keep it to the second or the millisecond.
     private static readonly TimeSpan RetentionTolerance = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan HealthCheckBucketTimeout = TimeSpan.FromSeconds(5);
 
     private readonly StorageBackend _backend = null!;
     private readonly ContentCodec _codec = null!;
@@ -385,7 +386,10 @@ public class HdsStorageClient : IAsyncDisposable, IDisposable
 
         try
         {
-            var compliance = await _backend.CheckBucketAsync(cancellationToken).ConfigureAwait(false);
+            // Bounded: a health endpoint must answer even when every site hangs.
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bounded.CancelAfter(HealthCheckBucketTimeout);
+            var compliance = await _backend.CheckBucketAsync(bounded.Token).ConfigureAwait(false);
             data["bucket"] = compliance.IsCompliant ? "compliant (versioning and object lock enabled)"
                 : $"NOT compliant: versioning {compliance.VersioningEnabled}, object lock {compliance.ObjectLockEnabled}";
             if (!compliance.IsCompliant)
@@ -397,6 +401,11 @@ public class HdsStorageClient : IAsyncDisposable, IDisposable
         {
             data["bucket"] = "not checked: " + ex.ErrorCode;
             problems.Add("bucket check failed (" + ex.ErrorCode + ")");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            data["bucket"] = "not checked: no answer within " + HealthCheckBucketTimeout.TotalSeconds + " s";
+            problems.Add("bucket check timed out");
         }
 
         var keyRing = await _codec.CheckKeyRingAsync(cancellationToken).ConfigureAwait(false);

@@ -83,6 +83,7 @@ internal sealed class ResumingReadStream : ReadOnlyForwardStream
 
             _resumes++;
             _site.MarkSuspect();
+            SiteMetrics.RecordFailover(_site, SiteAccess.Read);
             Log.ReadResumed(_logger, _site.Name, _position);
             await _body.DisposeAsync().ConfigureAwait(false);
             (_body, _site) = await _reopen(_position, cancellationToken).ConfigureAwait(false);

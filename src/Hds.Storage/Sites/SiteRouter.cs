@@ -11,8 +11,8 @@ using Polly.CircuitBreaker;
 namespace Hds.Storage.Sites;
 
 /// <summary>
-/// Routes every S3 call of the S3 backend to a site: the best one first (circuit closed, not suspect, lowest priority value;
-/// writable for writes), then the others; a call that fails with a transient failure (connection error, timeout, 5xx) moves to
+/// Routes every S3 call of the S3 backend to a site: the best one first (circuit closed, not suspect, writable before read-only,
+/// lowest priority value; read-only sites never get writes), then the others; a call that fails with a transient failure (connection error, timeout, 5xx) moves to
 /// the next site, and the round repeats with short pauses until <see cref="S3StorageOptions.FailoverTimeout"/> has passed, when
 /// the operation fails with <see cref="HdsBackendUnavailableException"/>. Routing is per call, not per operation: the parts of one
 /// multipart upload continue on another site's gateway when one dies (gateways of one grid share uploads).
@@ -199,9 +199,12 @@ internal sealed class SiteRouter : IAsyncDisposable
         _ => ex.GetType().Name,
     };
 
+    // Healthy sites first; among them writable sites before read-only ones, so that a read following a write (the retention check
+    // after a put) sees it even when the backup site is a lagging replica; then by priority.
     private List<SiteEndpoint> Candidates(SiteAccess access) =>
         Sites.Where(s => access == SiteAccess.Read || !s.ReadOnly)
             .OrderBy(s => s.Suspect || s.State.CircuitState != CircuitState.Closed ? 1 : 0)
+            .ThenBy(s => s.ReadOnly ? 1 : 0)
             .ThenBy(s => s.Rank)
             .ToList();
 

@@ -14,6 +14,7 @@ internal sealed class SiteMetricsListener : IDisposable
     private readonly HashSet<string> _states = [];
     private readonly ConcurrentDictionary<string, long> _failoversBySite = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _durationsBySite = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<(string Site, long Timestamp)> _successes = new();
     private long _failovers;
 
     public SiteMetricsListener()
@@ -43,12 +44,22 @@ internal sealed class SiteMetricsListener : IDisposable
         {
             if (instrument.Name == "hds.storage.site.request.duration")
             {
+                string? site = null;
+                var success = false;
                 foreach (var tag in tags)
                 {
-                    if (tag.Key == "hds.site" && tag.Value is string site)
+                    if (tag.Key == "hds.site" && tag.Value is string name)
                     {
-                        _durationsBySite.AddOrUpdate(site, 1, (_, v) => v + 1);
+                        site = name;
+                        _durationsBySite.AddOrUpdate(name, 1, (_, v) => v + 1);
                     }
+
+                    success |= tag.Key == "outcome" && tag.Value is "success";
+                }
+
+                if (site is not null && success)
+                {
+                    _successes.Enqueue((site, System.Diagnostics.Stopwatch.GetTimestamp()));
                 }
             }
         });
@@ -76,6 +87,12 @@ internal sealed class SiteMetricsListener : IDisposable
             return Interlocked.Read(ref _failovers);
         }
     }
+
+    /// <summary>Time from <paramref name="since"/> (a Stopwatch timestamp) to the first successful call on the site after it.</summary>
+    public TimeSpan? FirstSuccessOn(string site, long since) =>
+        _successes.Where(s => s.Site == site && s.Timestamp >= since).Select(s => (long?)s.Timestamp).Min() is { } first
+            ? System.Diagnostics.Stopwatch.GetElapsedTime(since, first)
+            : null;
 
     public long FailoversOf(string site) => _failoversBySite.GetValueOrDefault(site);
 

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Hds.Storage.Access;
 using Hds.Storage.Diagnostics;
 using Hds.Storage.IntegrationTests.Infrastructure;
+using Hds.Storage.Models;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using static Hds.Storage.IntegrationTests.Infrastructure.TestContent;
 
@@ -30,22 +31,29 @@ public sealed class SiteRoutingTests : IAsyncLifetime
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [Fact]
-    public async Task A_read_only_site_serves_reads_and_never_receives_a_write()
+    public async Task A_read_only_site_never_receives_a_write_and_serves_reads_when_the_writable_site_is_down()
     {
-        await using var client = Client(null, FaultGateways.Site("backup", _server.EndpointA, 0, readOnly: true), FaultGateways.Site("primary", _server.EndpointB, 1));
-        var router = FaultGateways.Router(client);
-        var (backup, primary) = (router.Sites[0], router.Sites[1]);
         var data = Random(20_000, seed: 5);
+        StorageReceipt receipt;
+        await using (var writer = Client(null, FaultGateways.Site("backup", _server.EndpointA, 0, readOnly: true), FaultGateways.Site("primary", _server.EndpointB, 1)))
+        {
+            var router = FaultGateways.Router(writer);
+            receipt = await writer.PutAsync("sites/ro.bin", NonSeekable(data), new PutOptions { Context = Alice }, Ct);
+            Assert.Equal(0, router.Sites[0].Writes);
+            Assert.True(router.Sites[1].Writes > 0, "writes go to the writable site");
+        }
 
-        var receipt = await client.PutAsync("sites/ro.bin", NonSeekable(data), new PutOptions { Context = Alice }, Ct);
+        await using var client = Client(TimeSpan.FromSeconds(2), FaultGateways.Site("backup", _server.EndpointA, 0, readOnly: true), FaultGateways.Site("primary", DeadUrl(), 1));
+        var backup = FaultGateways.Router(client).Sites[0];
+
         await using (var download = await client.GetAsync("sites/ro.bin", new GetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct))
         {
             Assert.Equal(data, await ReadAllAsync(download.Content));
         }
 
+        await Assert.ThrowsAsync<HdsBackendUnavailableException>(() => client.PutAsync("sites/ro2.bin", NonSeekable(data), new PutOptions { Context = Alice }, Ct));
+        Assert.True(backup.Reads > 0, "the read-only site serves reads");
         Assert.Equal(0, backup.Writes);
-        Assert.True(backup.Reads > 0, "the preferred read-only site should serve reads");
-        Assert.True(primary.Writes > 0, "writes go to the writable site");
     }
 
     [Fact]
