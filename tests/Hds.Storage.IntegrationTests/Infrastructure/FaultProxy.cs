@@ -75,8 +75,15 @@ public sealed class FaultProxy : IAsyncDisposable
 
     private bool IsDown => Environment.TickCount64 < Volatile.Read(ref _downUntil);
 
-    /// <summary>Cuts the connection that carries the response byte <paramref name="bytesFromNow"/> from now.</summary>
-    public void CutResponseAfter(long bytesFromNow) => Volatile.Write(ref _cutResponseAt, Interlocked.Read(ref _responseBytes) + bytesFromNow);
+    /// <summary>
+    /// Cuts the connection that carries the response byte <paramref name="bytesFromNow"/> from now; then, like a gateway that died
+    /// mid-response, resets every connection and request for <paramref name="thenDown"/>.
+    /// </summary>
+    public void CutResponseAfter(long bytesFromNow, TimeSpan thenDown = default)
+    {
+        Volatile.Write(ref _downAfterCut, (long)thenDown.TotalMilliseconds);
+        Volatile.Write(ref _cutResponseAt, Interlocked.Read(ref _responseBytes) + bytesFromNow);
+    }
 
     /// <summary>
     /// Cuts the next final (non-100) response before its first byte reaches the client: the server did the work, the client never
@@ -283,6 +290,7 @@ public sealed class FaultProxy : IAsyncDisposable
                         {
                             forward = (int)Math.Max(0, at - before);
                             cut = true;
+                            Volatile.Write(ref _downUntil, Environment.TickCount64 + Volatile.Read(ref _downAfterCut));
                         }
                     }
                 }
