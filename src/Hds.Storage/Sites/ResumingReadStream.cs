@@ -8,6 +8,7 @@ namespace Hds.Storage.Sites;
 /// The body of a GET that survives a broken connection: when the stream breaks (or ends early) at byte N, the same version is
 /// asked again from byte N with a ranged request, pinned by version id and ETag (If-Match), on the best site still serving.
 /// The decoder above verifies the whole content end to end, so a resumed read is exactly as trustworthy as an unbroken one.
+/// A read that gets no bytes for the idle timeout (a gateway that stopped sending) counts as broken too: never a hang.
 /// Only asynchronous reads resume; a synchronous read reports the break.
 /// </summary>
 internal sealed class ResumingReadStream : ReadOnlyForwardStream
@@ -17,6 +18,8 @@ internal sealed class ResumingReadStream : ReadOnlyForwardStream
     private readonly Func<long, CancellationToken, Task<(Stream Body, SiteEndpoint Site)>> _reopen;
     private readonly long _end;
     private readonly ILogger _logger;
+    private readonly TimeSpan _idleTimeout;
+    private readonly TimeProvider _time;
     private Stream _body;
     private SiteEndpoint _site;
     private long _position;
@@ -27,10 +30,15 @@ internal sealed class ResumingReadStream : ReadOnlyForwardStream
     /// <param name="start">Offset in the object of the first byte of <paramref name="body"/>.</param>
     /// <param name="end">Offset just past the last byte expected.</param>
     /// <param name="reopen">Opens the rest of the range from an offset, on whichever site serves.</param>
+    /// <param name="idleTimeout">How long one read may wait for bytes before the connection counts as broken.</param>
+    /// <param name="time">The clock of the idle timeout.</param>
     /// <param name="logger">Where resumes are logged.</param>
     public ResumingReadStream(
-        Stream body, SiteEndpoint site, long start, long end, Func<long, CancellationToken, Task<(Stream Body, SiteEndpoint Site)>> reopen, ILogger logger)
+        Stream body, SiteEndpoint site, long start, long end, Func<long, CancellationToken, Task<(Stream Body, SiteEndpoint Site)>> reopen,
+        TimeSpan idleTimeout, TimeProvider time, ILogger logger)
     {
+        _idleTimeout = idleTimeout;
+        _time = time;
         _body = body;
         _site = site;
         _position = start;
@@ -59,9 +67,11 @@ internal sealed class ResumingReadStream : ReadOnlyForwardStream
         while (true)
         {
             Exception? failure;
+            using var idle = new CancellationTokenSource(_idleTimeout, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
             try
             {
-                var n = await _body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+                var n = await _body.ReadAsync(buffer, linked.Token).ConfigureAwait(false);
                 if (n > 0 || buffer.Length == 0 || _position >= _end)
                 {
                     _position += n;

@@ -5,13 +5,14 @@ using Hds.Storage.Objects;
 namespace Hds.Storage.Sites;
 
 /// <summary>
-/// Refuses to send a write that creates something (PutObject, CreateMultipartUpload) twice. The AWS SDK resends a request whose
-/// answer was lost even with MaxErrorRetry = 0 (measured with AWSSDK.S3 4.1.0): for a PutObject that the server had stored, the
-/// resend silently stores a second version. Such writes carry a unique <c>hds-attempt</c> value per try; a second send of the same
-/// value fails here instead, and the <see cref="SiteRouter"/> handles it like any lost answer: the next try looks for the stored
-/// version before writing again.
+/// Keeps retries in the <see cref="SiteRouter"/>'s hands. The AWS SDK resends a request whose answer was lost even with
+/// MaxErrorRetry = 0 (measured with AWSSDK.S3 4.1.0): for a PutObject that the server had stored, the resend silently stores a
+/// second version, and a timed-out call costs two timeouts before failover. This handler refuses (1) any SDK resend, recognised by
+/// its <c>amz-sdk-request: attempt=N</c> header with N &gt; 1, when <paramref name="refuseSdkRetries"/>, and (2) always, a second
+/// send of a write that creates something (PutObject, CreateMultipartUpload), recognised by its unique <c>hds-attempt</c> value.
+/// The router handles the refusal like any lost answer: the next try looks for the stored version before writing again.
 /// </summary>
-internal sealed class SendOnceHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+internal sealed class SendOnceHandler(HttpMessageHandler inner, bool refuseSdkRetries) : DelegatingHandler(inner)
 {
     private const int MaxRemembered = 4096;
     private static readonly TimeSpan Remembered = TimeSpan.FromMinutes(15);
@@ -20,6 +21,12 @@ internal sealed class SendOnceHandler(HttpMessageHandler inner) : DelegatingHand
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        if (refuseSdkRetries && request.Headers.TryGetValues("amz-sdk-request", out var sdkRequest)
+            && sdkRequest.FirstOrDefault() is { } info && !info.StartsWith("attempt=1;", StringComparison.Ordinal) && info.StartsWith("attempt=", StringComparison.Ordinal))
+        {
+            throw new HdsBackendUnavailableException("The AWS SDK tried to resend a request on the same site; the site router decides where to retry.");
+        }
+
         if ((request.Method == HttpMethod.Put || request.Method == HttpMethod.Post)
             && (request.Headers.TryGetValues(AttemptHeader, out var values) || (request.Content?.Headers.TryGetValues(AttemptHeader, out values) ?? false))
             && values.FirstOrDefault() is { } attempt)
@@ -56,7 +63,9 @@ internal sealed class SiteHttpClientFactory : HttpClientFactory, IDisposable
     private static readonly TimeSpan MaxConnectTimeout = TimeSpan.FromSeconds(10);
     private readonly HttpClient _client;
 
-    public SiteHttpClientFactory(TimeSpan requestTimeout)
+    /// <param name="requestTimeout">The HTTP timeout of one request.</param>
+    /// <param name="refuseSdkRetries">Whether the SDK's own resends are refused (the router's clients: the router retries).</param>
+    public SiteHttpClientFactory(TimeSpan requestTimeout, bool refuseSdkRetries)
     {
         var handler = new SocketsHttpHandler
         {
@@ -66,7 +75,7 @@ internal sealed class SiteHttpClientFactory : HttpClientFactory, IDisposable
             ConnectTimeout = requestTimeout < MaxConnectTimeout ? requestTimeout : MaxConnectTimeout,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         };
-        _client = new HttpClient(new SendOnceHandler(handler)) { Timeout = requestTimeout };
+        _client = new HttpClient(new SendOnceHandler(handler, refuseSdkRetries)) { Timeout = requestTimeout };
     }
 
     public override HttpClient CreateHttpClient(IClientConfig clientConfig) => _client;

@@ -55,10 +55,13 @@ internal sealed class SiteRouter : IAsyncDisposable
     /// Other failures (4xx, the caller's cancellation) propagate at once. The call may run several times, on several sites:
     /// it must be repeatable (a write whose answer was lost must check whether it was stored before writing again).
     /// </summary>
-    public async Task<T> ExecuteAsync<T>(SiteAccess access, Func<SiteEndpoint, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    public Task<T> ExecuteAsync<T>(SiteAccess access, Func<SiteEndpoint, CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
+        ExecuteAsync(access, call, _options.FailoverTimeout, cancellationToken);
+
+    /// <summary>As <see cref="ExecuteAsync{T}(SiteAccess, Func{SiteEndpoint, CancellationToken, Task{T}}, CancellationToken)"/>, within <paramref name="timeout"/>.</summary>
+    public async Task<T> ExecuteAsync<T>(SiteAccess access, Func<SiteEndpoint, CancellationToken, Task<T>> call, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
-        var timeout = _options.FailoverTimeout;
         var pause = FirstPause;
         var attempts = 0;
         Exception? last = null;
@@ -211,7 +214,7 @@ internal sealed class SiteRouter : IAsyncDisposable
     private SiteEndpoint CreateSite(SiteOptions site, int rank, bool breaker)
     {
         // Failover is the retry: the AWS SDK does not retry on its own, so a dead site costs one attempt, not three.
-        var http = new SiteHttpClientFactory(_options.RequestTimeout);
+        var http = new SiteHttpClientFactory(_options.RequestTimeout, refuseSdkRetries: true);
         var client = S3Backend.CreateClient(_options, site.ServiceUrl!, maxErrorRetry: 0, http);
         var state = new CircuitBreakerStateProvider();
         var control = new CircuitBreakerManualControl();

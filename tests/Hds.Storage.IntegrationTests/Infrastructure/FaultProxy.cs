@@ -26,6 +26,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private long _responseBytes;
     private long _cutRequestAt = long.MaxValue;
     private long _cutResponseAt = long.MaxValue;
+    private long _stallResponseAt = long.MaxValue;
     private int _cutNextResponse;
     private int _resetsLeft;
     private int _stallsLeft;
@@ -83,6 +84,16 @@ public sealed class FaultProxy : IAsyncDisposable
     {
         Volatile.Write(ref _downAfterCut, (long)thenDown.TotalMilliseconds);
         Volatile.Write(ref _cutResponseAt, Interlocked.Read(ref _responseBytes) + bytesFromNow);
+    }
+
+    /// <summary>
+    /// Stops passing response bytes once the response byte <paramref name="bytesFromNow"/> from now is reached, keeping the connection
+    /// open without a byte for <paramref name="duration"/> (a gateway hung mid-body), then resets it.
+    /// </summary>
+    public void StallResponseAfter(long bytesFromNow, TimeSpan duration)
+    {
+        _stallDuration = duration;
+        Volatile.Write(ref _stallResponseAt, Interlocked.Read(ref _responseBytes) + bytesFromNow);
     }
 
     /// <summary>
@@ -285,6 +296,18 @@ public sealed class FaultProxy : IAsyncDisposable
                     else
                     {
                         var before = Interlocked.Add(ref _responseBytes, n) - n;
+                        var stallAt = Volatile.Read(ref _stallResponseAt);
+                        if (before + n > stallAt && Interlocked.CompareExchange(ref _stallResponseAt, long.MaxValue, stallAt) == stallAt)
+                        {
+                            Interlocked.Increment(ref _faults);
+                            await to.GetStream().WriteAsync(buffer.AsMemory(0, (int)Math.Max(0, stallAt - before)), cts.Token);
+                            await Task.Delay(_stallDuration, cts.Token);
+                            Reset(client);
+                            Reset(upstream);
+                            await cts.CancelAsync();
+                            return;
+                        }
+
                         var at = Volatile.Read(ref _cutResponseAt);
                         if (before + n > at && Interlocked.CompareExchange(ref _cutResponseAt, long.MaxValue, at) == at)
                         {

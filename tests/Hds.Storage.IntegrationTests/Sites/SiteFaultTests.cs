@@ -172,7 +172,7 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
         var circuitsWhileDown = string.Join(" ", router.Sites.Select(s => $"{s.Name}={s.State.CircuitState}"));
         Assert.All(router.Sites, s => Assert.NotEqual(Polly.CircuitBreaker.CircuitState.Closed, s.State.CircuitState));
 
-        // Bounded, not hanging: well within the test's own limits (the failover timeout is 3 s; the abort gets as long again).
+        // Bounded, not hanging: well within the test's own limits (failover timeout 3 s, then one short round for the abort).
         Assert.True(multipartFailedAfter < TimeSpan.FromSeconds(30), $"multipart failure took {multipartFailedAfter}");
         Assert.True(putFailedAfter < TimeSpan.FromSeconds(30), $"put failure took {putFailedAfter}");
         Assert.True(getFailedAfter < TimeSpan.FromSeconds(30), $"get failure took {getFailedAfter}");
@@ -271,6 +271,28 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
         var verified = await client.VerifyAsync(run + "/read.bin", new VerifyOptions { Receipt = receipt, Context = Alice }, Ct);
         Assert.Equal(Sha256Hex(data), verified.Sha256);
         Output.WriteLine($"[sites] get cut mid-body: resumed on d ({d.Reads - readsOnD} reads on d), content verified; faults injected {proxy.Faults}.");
+    }
+
+    [Fact]
+    public async Task A_get_whose_gateway_hangs_mid_body_resumes_after_the_request_timeout_instead_of_hanging()
+    {
+        await using var proxy = new FaultProxy(Gateways.Port(Gateways.C));
+        await using var client = gateways.CreateClient(null, TimeSpan.FromSeconds(2), FaultGateways.Site("c", proxy.Url, 0), FaultGateways.Site("d", D, 1));
+        var run = "faults/" + Guid.NewGuid().ToString("N")[..8];
+        var data = Random((10 * MiB) + 7, seed: 13);
+        var receipt = await client.PutAsync(run + "/hang.bin", NonSeekable(data), Put(), Ct);
+
+        proxy.StallResponseAfter(2 * MiB, TimeSpan.FromSeconds(60));
+        var clock = Stopwatch.StartNew();
+        await using (var download = await client.GetAsync(run + "/hang.bin", new GetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct))
+        {
+            Assert.Equal(data, await ReadAllAsync(download.Content));
+        }
+
+        var took = clock.Elapsed;
+        Assert.Equal(1, proxy.Faults);
+        Assert.True(took < TimeSpan.FromSeconds(30), $"took {took}");
+        Output.WriteLine($"[sites] gateway hung mid-body (request timeout 2 s): read resumed and verified in {took.TotalMilliseconds:0} ms.");
     }
 
     [Fact]

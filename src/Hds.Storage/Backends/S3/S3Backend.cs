@@ -27,6 +27,7 @@ internal sealed class S3Backend : StorageBackend
     // How far back (server clock vs ours) a version written by a lost attempt may be dated.
     private static readonly TimeSpan AttemptClockSlack = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan LostUploadClockSlack = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan AbortAfterUnavailableTimeout = TimeSpan.FromSeconds(1);
     private const int MaxVersionsExamined = 16;
 
     private readonly SiteRouter _sites;
@@ -64,7 +65,7 @@ internal sealed class S3Backend : StorageBackend
             Timeout = options.RequestTimeout,
             MaxErrorRetry = maxErrorRetry,
         };
-        config.HttpClientFactory = options.HttpClientFactory ?? httpClientFactory ?? new SiteHttpClientFactory(options.RequestTimeout);
+        config.HttpClientFactory = options.HttpClientFactory ?? httpClientFactory ?? new SiteHttpClientFactory(options.RequestTimeout, refuseSdkRetries: false);
 
         return options.AccessKey is { } ak
             ? new AmazonS3Client(new BasicAWSCredentials(ak, options.SecretKey), config)
@@ -365,11 +366,13 @@ internal sealed class S3Backend : StorageBackend
             Log.MultipartAborted(_logger, ex);
             try
             {
-                // Not the caller's token: a cancelled upload is still aborted. The router bounds the time (failover timeout).
+                // Not the caller's token: a cancelled upload is still aborted. When every site just failed, one short round only
+                // (the operation already waited the failover timeout); the abort is then deferred to the probe.
                 await _sites.ExecuteAsync(
                     SiteAccess.Write,
                     (site, ct) => site.Client.AbortMultipartUploadAsync(
                         new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId }, ct),
+                    ex is HdsBackendUnavailableException ? AbortAfterUnavailableTimeout : _options.FailoverTimeout,
                     CancellationToken.None).ConfigureAwait(false);
             }
             catch (HdsBackendUnavailableException abortEx)
@@ -417,7 +420,7 @@ internal sealed class S3Backend : StorageBackend
                 response.ObjectLockLegalHoldStatus, response.ETag);
             var start = range?.Offset ?? 0;
             var end = start + response.ContentLength;
-            var body = new ResumingReadStream(new S3ResponseStream(response), site, start, end, (offset, ct) => ReopenAsync(key, head, offset, end, ct), _logger);
+            var body = new ResumingReadStream(new S3ResponseStream(response), site, start, end, (offset, ct) => ReopenAsync(key, head, offset, end, ct), _options.RequestTimeout, _time, _logger);
             return new BackendReadResult(body, head);
         }
         catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
