@@ -224,8 +224,10 @@ launch_rgw a
 wait_for client.rgw.a 45 "radosgw client.rgw.a answering HTTP on :$PORT_A" \
   bash -c "[[ \"\$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 http://127.0.0.1:$PORT_A/)\" != 000 ]]"
 launch_rgw b
+# every test class makes its own bucket (objects stay locked): the default limit of 1000 buckets per user is reached after a few
+# local runs on one cluster
 timeout 60 radosgw-admin -c "$CONF" user create --uid="$S3_USER" --display-name="HDS test user" \
-  --access-key="$S3_ACCESS_KEY" --secret-key="$S3_SECRET_KEY" >"$LOG/user-create.out" 2>&1 \
+  --access-key="$S3_ACCESS_KEY" --secret-key="$S3_SECRET_KEY" --max-buckets=1000000 >"$LOG/user-create.out" 2>&1 \
   || { tail -n 40 "$LOG/user-create.out" >&2; die "radosgw-admin user create failed"; }
 wait_rgw_signed a 30
 wait_rgw_signed b 45
