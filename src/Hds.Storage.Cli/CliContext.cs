@@ -5,6 +5,7 @@ using Hds.Storage.Access;
 using Hds.Storage.Backends.Local;
 using Hds.Storage.Backends.S3;
 using Hds.Storage.Retention;
+using Hds.Storage.Sites;
 
 namespace Hds.Storage.Cli;
 
@@ -29,11 +30,27 @@ internal sealed class CliContext
 
     public static readonly Option<string[]> Endpoint = new("--endpoint")
     {
-        Description = "S3 endpoint URL; repeat for several sites (the first is used for now). Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.",
+        Description = "S3 endpoint URL; repeat for several sites (preferred first, failover to the next). Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.",
         HelpName = "url",
         Recursive = true,
         Arity = ArgumentArity.OneOrMore,
         AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static readonly Option<string[]> Site = new("--site")
+    {
+        Description = "A site of the S3 storage: name=url[,priority][,ro] (lowest priority first; ro = read-only backup site). Repeat for each site; not with --endpoint.",
+        HelpName = "name=url[,priority][,ro]",
+        Recursive = true,
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static readonly Option<double?> FailoverTimeout = new("--failover-timeout")
+    {
+        Description = "Seconds an operation keeps trying the sites when they fail before exiting 7 (backend unavailable). Default 30.",
+        HelpName = "seconds",
+        Recursive = true,
     };
 
     public static readonly Option<string?> Bucket = new("--bucket")
@@ -111,18 +128,34 @@ internal sealed class CliContext
     /// <summary>Where messages for humans go.</summary>
     public static TextWriter Error => Console.Error;
 
-    /// <summary>The S3 endpoints given, in order; the first is used, the others are kept for site failover.</summary>
+    /// <summary>The S3 endpoints given with --endpoint, in order of preference.</summary>
     public IReadOnlyList<Uri> Endpoints => ParseEndpoints(_parse.GetValue(Endpoint));
 
+    /// <summary>The sites: from --site, or one per --endpoint (named site1, site2… in order of preference).</summary>
+    public IReadOnlyList<SiteOptions> Sites
+    {
+        get
+        {
+            var sites = ParseSites(_parse.GetValue(Site));
+            var endpoints = Endpoints;
+            if (sites.Count > 0 && endpoints.Count > 0)
+            {
+                throw new CliUsageException("Give the S3 sites either with --endpoint <url> or with --site name=url[,priority][,ro], not both.");
+            }
+
+            return sites.Count > 0 ? sites : endpoints.Select((url, i) => new SiteOptions { Name = $"site{i + 1}", ServiceUrl = url, Priority = i }).ToList();
+        }
+    }
+
     /// <summary>The local store directory, when the embedded store is used (--local, else the configuration's Local.Path).</summary>
-    public string? LocalPath => _parse.GetValue(Local) ?? (Endpoints.Count == 0 ? Configured.Options.Local?.Path : null);
+    public string? LocalPath => _parse.GetValue(Local) ?? (Sites.Count == 0 ? Configured.Options.Local?.Path : null);
 
     /// <summary>The options from the configuration file and the environment, before the flags.</summary>
     private (HdsStorageOptions Options, List<string> Sources) Configured => _configured ??= CliConfiguration.Load(_parse.GetValue(Config));
 
     public static void AddGlobalOptions(Command root)
     {
-        foreach (var option in new Option[] { Config, Local, Endpoint, Bucket, Certificate, EscrowCertificate, Actor, Tenant, Purpose, Role })
+        foreach (var option in new Option[] { Config, Local, Endpoint, Site, FailoverTimeout, Bucket, Certificate, EscrowCertificate, Actor, Tenant, Purpose, Role })
         {
             root.Add(option);
         }
@@ -162,11 +195,11 @@ internal sealed class CliContext
             options.Encryption.CertificatePassword = password;
         }
 
-        var endpoints = Endpoints;
+        var sites = Sites;
         var local = _parse.GetValue(Local);
-        if (local is not null && endpoints.Count > 0)
+        if (local is not null && sites.Count > 0)
         {
-            throw new CliUsageException("Choose one backend: --local <dir> or --endpoint <url> --bucket <name>, not both.");
+            throw new CliUsageException("Choose one backend: --local <dir> or --endpoint/--site with --bucket <name>, not both.");
         }
 
         if (local is not null)
@@ -181,11 +214,24 @@ internal sealed class CliContext
             return options;
         }
 
-        if (endpoints.Count > 0)
+        if (sites.Count > 0)
         {
+            // Sites on the command line replace the configured endpoint(s).
             options.Local = null;
             options.S3 ??= new S3StorageOptions();
-            options.S3.ServiceUrl = endpoints[0];
+            options.S3.ServiceUrl = null;
+            options.S3.Sites.Clear();
+            if (sites.Count == 1 && !sites[0].ReadOnly)
+            {
+                options.S3.ServiceUrl = sites[0].ServiceUrl; // one site: no failover, no probe
+            }
+            else
+            {
+                foreach (var site in sites)
+                {
+                    options.S3.Sites.Add(site);
+                }
+            }
         }
 
         if (options.Local is not null && options.S3 is not null)
@@ -212,6 +258,16 @@ internal sealed class CliContext
         if (string.IsNullOrWhiteSpace(options.S3.Bucket))
         {
             throw new CliUsageException("--endpoint needs --bucket <name> (or HdsStorage:S3:Bucket in the configuration).");
+        }
+
+        if (_parse.GetValue(FailoverTimeout) is { } seconds)
+        {
+            if (!double.IsFinite(seconds) || seconds <= 0 || seconds > 3600)
+            {
+                throw new CliUsageException("--failover-timeout must be a number of seconds between 0 and 3600.");
+            }
+
+            options.S3.FailoverTimeout = TimeSpan.FromSeconds(seconds);
         }
 
         // Credentials: S3.AccessKey/SecretKey from the configuration, else the AWS SDK's default chain (AWS_ACCESS_KEY_ID /
@@ -266,6 +322,43 @@ internal sealed class CliContext
     {
         await Output.WriteLineAsync(JsonSerializer.Serialize(value, typeInfo).AsMemory(), cancellationToken).ConfigureAwait(false);
         await Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // name=url[,priority][,ro]
+    private static List<SiteOptions> ParseSites(string[]? values)
+    {
+        var sites = new List<SiteOptions>();
+        foreach (var value in values ?? [])
+        {
+            var eq = value.IndexOf('=', StringComparison.Ordinal);
+            var parts = eq > 0 ? value[(eq + 1)..].Split(',', StringSplitOptions.TrimEntries) : [];
+            if (eq <= 0 || parts.Length is < 1 or > 3
+                || !Uri.TryCreate(parts[0], UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+            {
+                throw new CliUsageException($"--site must be name=url[,priority][,ro] with an absolute http(s) URL, got '{value}'.");
+            }
+
+            var site = new SiteOptions { Name = value[..eq].Trim(), ServiceUrl = url, Priority = sites.Count };
+            foreach (var extra in parts.Skip(1))
+            {
+                if (string.Equals(extra, "ro", StringComparison.OrdinalIgnoreCase))
+                {
+                    site.ReadOnly = true;
+                }
+                else if (int.TryParse(extra, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var priority))
+                {
+                    site.Priority = priority;
+                }
+                else
+                {
+                    throw new CliUsageException($"--site '{value}': after the URL come an integer priority and/or 'ro', got '{extra}'.");
+                }
+            }
+
+            sites.Add(site);
+        }
+
+        return sites;
     }
 
     private static List<Uri> ParseEndpoints(string[]? values)

@@ -11,7 +11,9 @@ internal static class HdsCli
         hds: store and read health documents on S3 object storage with verified integrity, enforced object lock and an access context.
 
         Backend: --local <dir> (embedded store, not HDS-grade) or --endpoint <url> --bucket <name> (S3; credentials from
-        AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). Object commands need --actor, --tenant and --purpose (--role optional).
+        AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). Several sites: repeat --endpoint (preferred first) or give
+        --site name=url[,priority][,ro]; operations fail over between sites for at most --failover-timeout seconds (default 30).
+        Object commands need --actor, --tenant and --purpose (--role optional).
         Retention classes: "default" = 20 years COMPLIANCE (used when --class is omitted); "short" = 1 day COMPLIANCE (trials and tests only).
         Key-ring certificates: --cert <pfx|pem> (with private key; PFX password from HDS_CERT_PASSWORD) and --escrow-cert <cer|pem>
         (public part), both repeatable; required for S3, the embedded store uses a development certificate when none is given.

@@ -10,6 +10,7 @@ using Hds.Storage.Keys;
 using Hds.Storage.Models;
 using Hds.Storage.Objects;
 using Hds.Storage.Retention;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -23,6 +24,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
 {
     // Retain-until is compared with one second of slack: backends keep it to the second or the millisecond.
     private static readonly TimeSpan RetentionTolerance = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan HealthCheckBucketTimeout = TimeSpan.FromSeconds(5);
 
     // Where the embedded store keeps its development certificate when no key-ring certificate is configured.
     private const string DevelopmentCertificateDirectory = "development-certificate";
@@ -59,7 +61,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         _logger = factory.CreateLogger("Hds.Storage");
         _retention = new RetentionPolicy(
             new Dictionary<string, RetentionClass>(options.RetentionClasses, StringComparer.Ordinal), options.DefaultRetentionClass, timeProvider);
-        _backend = options.S3 is { } s3 ? new S3Backend(s3, factory.CreateLogger("Hds.Storage.S3")) : new LocalBackend(options.Local!, timeProvider);
+        _backend = options.S3 is { } s3 ? new S3Backend(s3, factory.CreateLogger("Hds.Storage.S3"), timeProvider) : new LocalBackend(options.Local!, timeProvider);
         if (options.Local is not null)
         {
             Log.LocalStoreNotHdsGrade(_logger, _backend.Location);
@@ -85,6 +87,9 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     /// a <see cref="EncryptionOptions.KeyProvider"/>.
     /// </summary>
     public virtual KeyRing? KeyRing { get; }
+
+    /// <summary>The backend (tests and the health check reach the sites through it).</summary>
+    internal StorageBackend Backend => _backend;
 
     /// <summary>For mocking in consumers' tests.</summary>
     protected HdsStorageClient()
@@ -454,6 +459,73 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         }
 
         return ToProperties(key, after);
+    }
+
+    /// <summary>What <see cref="HdsStorageHealthCheck"/> reports: sites, bucket compliance, key ring.</summary>
+    internal async Task<HealthCheckResult> CheckHealthAsync(CancellationToken cancellationToken)
+    {
+        var data = new Dictionary<string, object>(StringComparer.Ordinal);
+        var problems = new List<string>();
+        var degraded = new List<string>();
+        if (_backend is S3Backend s3)
+        {
+            var writable = 0;
+            foreach (var site in s3.Sites.Sites)
+            {
+                var ok = await s3.Sites.ProbeAsync(site, cancellationToken).ConfigureAwait(false);
+                data["site:" + site.Name] = ok
+                    ? $"reachable in {site.LastProbeLatency!.Value.TotalMilliseconds:0} ms, circuit {site.State.CircuitState}{(site.ReadOnly ? ", read-only" : string.Empty)}"
+                    : $"unreachable ({site.LastProbeError}), circuit {site.State.CircuitState}{(site.ReadOnly ? ", read-only" : string.Empty)}";
+                if (ok && !site.ReadOnly)
+                {
+                    writable++;
+                }
+                else if (!ok)
+                {
+                    degraded.Add($"site {site.Name} unreachable");
+                }
+            }
+
+            if (writable == 0)
+            {
+                problems.Add("no writable site answers");
+            }
+        }
+
+        try
+        {
+            // Bounded: a health endpoint must answer even when every site hangs.
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bounded.CancelAfter(HealthCheckBucketTimeout);
+            var compliance = await _backend.CheckBucketAsync(bounded.Token).ConfigureAwait(false);
+            data["bucket"] = compliance.IsCompliant ? "compliant (versioning and object lock enabled)"
+                : $"NOT compliant: versioning {compliance.VersioningEnabled}, object lock {compliance.ObjectLockEnabled}";
+            if (!compliance.IsCompliant)
+            {
+                problems.Add("bucket not compliant");
+            }
+        }
+        catch (HdsStorageException ex)
+        {
+            data["bucket"] = "not checked: " + ex.ErrorCode;
+            problems.Add("bucket check failed (" + ex.ErrorCode + ")");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            data["bucket"] = "not checked: no answer within " + HealthCheckBucketTimeout.TotalSeconds + " s";
+            problems.Add("bucket check timed out");
+        }
+
+        var keyRing = await _codec.CheckKeyRingAsync(cancellationToken).ConfigureAwait(false);
+        data["keyRing"] = keyRing.Description;
+        if (!keyRing.Available)
+        {
+            problems.Add("key ring unavailable");
+        }
+
+        return problems.Count > 0 ? HealthCheckResult.Unhealthy(string.Join("; ", problems.Concat(degraded)), data: data)
+            : degraded.Count > 0 ? HealthCheckResult.Degraded(string.Join("; ", degraded), data: data)
+            : HealthCheckResult.Healthy("storage reachable, bucket compliant, keys available", data);
     }
 
     /// <inheritdoc />

@@ -5,7 +5,9 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Hds.Storage.Diagnostics;
 using Hds.Storage.Models;
+using Hds.Storage.Objects;
 using Hds.Storage.Retention;
+using Hds.Storage.Sites;
 using Microsoft.Extensions.Logging;
 
 namespace Hds.Storage.Backends.S3;
@@ -14,38 +16,59 @@ namespace Hds.Storage.Backends.S3;
 /// S3 backend over AWSSDK.S3, configured for StorageGRID and Ceph RGW (see ../shared/S3-BACKENDS.md): no aws-chunked uploads,
 /// checksums computed here and sent as plain headers (Content-MD5, x-amz-checksum-sha256) so a corrupted upload is refused by
 /// the server. Bodies are buffered one part at a time in pooled buffers: memory does not grow with the object size.
+/// Every S3 call goes through the <see cref="SiteRouter"/>, which picks the site and fails over per call: the parts of one
+/// multipart upload may go to different sites' gateways, and a read that breaks resumes on another site.
+/// Writes carry a per-attempt id (metadata <c>hds-attempt</c>): when a write's answer is lost (timeout, broken connection) the
+/// retry first looks for a version with that id and returns it instead of writing the object twice.
 /// </summary>
 internal sealed class S3Backend : StorageBackend
 {
     private const string MetadataPrefix = "x-amz-meta-";
-    private readonly AmazonS3Client _s3;
+    // How far back (server clock vs ours) a version written by a lost attempt may be dated.
+    private static readonly TimeSpan AttemptClockSlack = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan LostUploadClockSlack = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan AbortAfterUnavailableTimeout = TimeSpan.FromSeconds(1);
+    private const int MaxVersionsExamined = 16;
+
+    private readonly SiteRouter _sites;
     private readonly S3StorageOptions _options;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
 
-    public S3Backend(S3StorageOptions options, ILogger logger)
+    public S3Backend(S3StorageOptions options, ILogger logger, TimeProvider? timeProvider = null)
     {
         _options = options;
         _logger = logger;
-        _s3 = CreateClient(options);
+        _time = timeProvider ?? TimeProvider.System;
+        _sites = new SiteRouter(options, _time, logger);
     }
 
     public override string Location => _options.Bucket;
 
+    /// <summary>The sites and their state (health checks and tests read it).</summary>
+    internal SiteRouter Sites => _sites;
+
+    /// <summary>A client for the first site, with the settings that work against StorageGRID and RGW (the CLI creates buckets with it).</summary>
+    internal static AmazonS3Client CreateClient(S3StorageOptions options) =>
+        CreateClient(options, options.OrderedSites()[0].ServiceUrl!, maxErrorRetry: 2);
+
     /// <summary>The AWS SDK settings that work against StorageGRID and RGW (measured, see S3-BACKENDS.md).</summary>
-    internal static AmazonS3Client CreateClient(S3StorageOptions options)
+    internal static AmazonS3Client CreateClient(S3StorageOptions options, Uri serviceUrl, int maxErrorRetry, Amazon.Runtime.HttpClientFactory? httpClientFactory = null)
     {
         var config = new AmazonS3Config
         {
-            ServiceURL = options.ServiceUrl!.ToString(),
+            ServiceURL = serviceUrl.ToString(),
             ForcePathStyle = options.ForcePathStyle,
             AuthenticationRegion = options.Region,
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
             Timeout = options.RequestTimeout,
-            MaxErrorRetry = 2,
+            MaxErrorRetry = maxErrorRetry,
         };
-        // Every request carries the pseudonymous context headers of the operation in progress (composes with the test seam).
-        config.HttpClientFactory = new ContextHeadersHttpClientFactory(options.HttpClientFactory);
+        // Every request carries the pseudonymous context headers of the operation in progress (composes with the test seam and
+        // with the sites' send-once HTTP stack).
+        config.HttpClientFactory = new ContextHeadersHttpClientFactory(
+            options.HttpClientFactory ?? httpClientFactory ?? new SiteHttpClientFactory(options.RequestTimeout, refuseSdkRetries: false));
 
         return options.AccessKey is { } ak
             ? new AmazonS3Client(new BasicAWSCredentials(ak, options.SecretKey), config)
@@ -56,27 +79,32 @@ internal sealed class S3Backend : StorageBackend
     {
         try
         {
-            var versioning = await _s3.GetBucketVersioningAsync(new GetBucketVersioningRequest { BucketName = _options.Bucket }, cancellationToken)
-                .ConfigureAwait(false);
-            var versioningEnabled = versioning.VersioningConfig?.Status == VersionStatus.Enabled;
-            bool lockEnabled;
-            try
-            {
-                var lockConfig = await _s3.GetObjectLockConfigurationAsync(
-                    new GetObjectLockConfigurationRequest { BucketName = _options.Bucket }, cancellationToken).ConfigureAwait(false);
-                lockEnabled = lockConfig.ObjectLockConfiguration?.ObjectLockEnabled == ObjectLockEnabled.Enabled;
-            }
-            catch (AmazonS3Exception ex) when (ex.ErrorCode == "ObjectLockConfigurationNotFoundError" || ex.StatusCode == System.Net.HttpStatusCode.NotFound && ex.ErrorCode != "NoSuchBucket")
-            {
-                lockEnabled = false;
-            }
-
-            return new BucketCompliance(_options.Bucket, versioningEnabled, lockEnabled);
+            return await _sites.ExecuteAsync(SiteAccess.Read, (site, ct) => CheckBucketOnAsync(site.Client, ct), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
         {
             throw mapped;
         }
+    }
+
+    private async Task<BucketCompliance> CheckBucketOnAsync(AmazonS3Client s3, CancellationToken cancellationToken)
+    {
+        var versioning = await s3.GetBucketVersioningAsync(new GetBucketVersioningRequest { BucketName = _options.Bucket }, cancellationToken)
+            .ConfigureAwait(false);
+        var versioningEnabled = versioning.VersioningConfig?.Status == VersionStatus.Enabled;
+        bool lockEnabled;
+        try
+        {
+            var lockConfig = await s3.GetObjectLockConfigurationAsync(
+                new GetObjectLockConfigurationRequest { BucketName = _options.Bucket }, cancellationToken).ConfigureAwait(false);
+            lockEnabled = lockConfig.ObjectLockConfiguration?.ObjectLockEnabled == ObjectLockEnabled.Enabled;
+        }
+        catch (AmazonS3Exception ex) when (ex.ErrorCode == "ObjectLockConfigurationNotFoundError" || ex.StatusCode == System.Net.HttpStatusCode.NotFound && ex.ErrorCode != "NoSuchBucket")
+        {
+            lockEnabled = false;
+        }
+
+        return new BucketCompliance(_options.Bucket, versioningEnabled, lockEnabled);
     }
 
     public override async Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, CancellationToken cancellationToken)
@@ -121,27 +149,97 @@ internal sealed class S3Backend : StorageBackend
 
     private async Task<BackendWriteResult> PutSingleAsync(BackendWriteRequest request, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        using var stream = AsStream(data);
-        var put = new PutObjectRequest
-        {
-            BucketName = _options.Bucket,
-            Key = request.Key,
-            InputStream = stream,
-            AutoCloseStream = false,
-            ContentType = request.ContentType,
-            MD5Digest = ContentMd5(data.Span),
-            ChecksumSHA256 = Convert.ToBase64String(SHA256.HashData(data.Span)),
-        };
-        AddMetadata(put.Metadata, request.Metadata);
-        ApplyLock(put, request.Retention);
-        var response = await _s3.PutObjectAsync(put, cancellationToken).ConfigureAwait(false);
-        return new BackendWriteResult(RequireVersionId(response.VersionId), data.Length, response.ETag);
+        var attempt = NewAttemptId();
+        var since = _time.GetUtcNow() - AttemptClockSlack;
+        var md5 = ContentMd5(data.Span);
+        var sha256 = Convert.ToBase64String(SHA256.HashData(data.Span));
+        var sent = false;
+        var tries = 0;
+        return await _sites.ExecuteAsync(
+            SiteAccess.Write,
+            async (site, ct) =>
+            {
+                // A previous try may have been stored although its answer was lost: that version counts, do not write another.
+                if (sent && await FindAttemptAsync(site, request.Key, attempt, since, ct).ConfigureAwait(false) is { } stored)
+                {
+                    return stored;
+                }
+
+                sent = true;
+                var tryId = attempt + "." + Interlocked.Increment(ref tries).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                using var stream = AsStream(data);
+                var put = new PutObjectRequest
+                {
+                    BucketName = _options.Bucket,
+                    Key = request.Key,
+                    InputStream = stream,
+                    AutoCloseStream = false,
+                    ContentType = request.ContentType,
+                    MD5Digest = md5,
+                    ChecksumSHA256 = sha256,
+                };
+                AddMetadata(put.Metadata, request.Metadata);
+                put.Metadata.Add(MetadataNames.Attempt, tryId);
+                ApplyLock(put, request.Retention);
+                var response = await site.Client.PutObjectAsync(put, ct).ConfigureAwait(false);
+                return new BackendWriteResult(RequireVersionId(response.VersionId), data.Length, response.ETag) { Site = site.Name };
+            },
+            cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Looks for the version written by attempt <paramref name="attempt"/> among the newest versions of the key: the outcome of a
+    /// write whose answer was lost. Only versions dated after the write began are examined, newest first, at most a few.
+    /// </summary>
+    private async Task<BackendWriteResult?> FindAttemptAsync(SiteEndpoint site, string key, string attempt, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var listing = await site.Client.ListVersionsAsync(
+            new ListVersionsRequest { BucketName = _options.Bucket, Prefix = key, MaxKeys = 100 }, cancellationToken).ConfigureAwait(false);
+        var candidates = (listing.Versions ?? [])
+            .Where(v => string.Equals(v.Key, key, StringComparison.Ordinal) && v.IsDeleteMarker != true && ToOffset(v.LastModified) >= since)
+            .OrderByDescending(v => v.LastModified)
+            .Take(MaxVersionsExamined);
+        foreach (var version in candidates)
+        {
+            var head = await site.Client.GetObjectMetadataAsync(
+                new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key, VersionId = version.VersionId }, cancellationToken).ConfigureAwait(false);
+            // The stored value is "<attempt>.<try>": any try of this write counts.
+            if (head.Metadata[MetadataPrefix + MetadataNames.Attempt] is { } stored && stored.StartsWith(attempt + ".", StringComparison.Ordinal))
+            {
+                Log.AmbiguousWriteFound(_logger, version.VersionId, site.Name);
+                return new BackendWriteResult(RequireVersionId(version.VersionId), head.ContentLength, head.ETag) { Site = site.Name, FoundAfterLostAnswer = true };
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Aborts the uploads of exactly <paramref name="key"/> begun since <paramref name="since"/> (within a few seconds): the ones a
+    /// lost initiation may have created. A concurrent writer of the same key in the same seconds would see its upload fail cleanly
+    /// (and retry); an orphaned upload would stay forever.
+    /// </summary>
+    private async Task AbortLostUploadsAsync(SiteEndpoint site, string key, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var uploads = await site.Client.ListMultipartUploadsAsync(
+            new ListMultipartUploadsRequest { BucketName = _options.Bucket, Prefix = key }, cancellationToken).ConfigureAwait(false);
+        foreach (var lost in (uploads.MultipartUploads ?? [])
+            .Where(u => string.Equals(u.Key, key, StringComparison.Ordinal) && ToOffset(u.Initiated) >= since - LostUploadClockSlack))
+        {
+            Log.MultipartAborted(_logger, null);
+            await site.Client.AbortMultipartUploadAsync(
+                new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = key, UploadId = lost.UploadId }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static string NewAttemptId() => Guid.NewGuid().ToString("N");
 
     // buffer holds max(PartSize, threshold) + 1 bytes, the first "filled" of which are already read from the body.
     private async Task<BackendWriteResult> PutMultipartAsync(
         BackendWriteRequest request, Stream body, byte[] buffer, int filled, CancellationToken cancellationToken)
     {
+        var attempt = NewAttemptId();
+        var since = _time.GetUtcNow() - AttemptClockSlack;
         var initiate = new InitiateMultipartUploadRequest
         {
             BucketName = _options.Bucket,
@@ -162,7 +260,24 @@ internal sealed class S3Backend : StorageBackend
             initiate.ObjectLockLegalHoldStatus = ObjectLockLegalHoldStatus.On;
         }
 
-        var upload = await _s3.InitiateMultipartUploadAsync(initiate, cancellationToken).ConfigureAwait(false);
+        var initiated = _time.GetUtcNow();
+        var initiateSent = false;
+        var initiateTries = 0;
+        var upload = await _sites.ExecuteAsync(
+            SiteAccess.Write,
+            async (site, ct) =>
+            {
+                if (initiateSent)
+                {
+                    // The previous initiation's answer was lost: it may have created an upload nobody knows the id of.
+                    await AbortLostUploadsAsync(site, request.Key, initiated, ct).ConfigureAwait(false);
+                }
+
+                initiateSent = true;
+                initiate.Metadata[MetadataNames.Attempt] = attempt + "." + Interlocked.Increment(ref initiateTries).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return await site.Client.InitiateMultipartUploadAsync(initiate, ct).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
         var parts = new List<PartETag>();
         long total = 0;
         try
@@ -182,23 +297,32 @@ internal sealed class S3Backend : StorageBackend
                 }
 
                 var data = buffer.AsMemory(0, partLength);
-                using (var stream = AsStream(data))
-                {
-                    var part = await _s3.UploadPartAsync(
-                        new UploadPartRequest
-                        {
-                            BucketName = _options.Bucket,
-                            Key = request.Key,
-                            UploadId = upload.UploadId,
-                            PartNumber = partNumber,
-                            InputStream = stream,
-                            PartSize = partLength,
-                            MD5Digest = ContentMd5(data.Span),
-                            ChecksumSHA256 = Convert.ToBase64String(SHA256.HashData(data.Span)),
-                        },
-                        cancellationToken).ConfigureAwait(false);
-                    parts.Add(new PartETag(partNumber, part.ETag));
-                }
+                var md5 = ContentMd5(data.Span);
+                var sha256 = Convert.ToBase64String(SHA256.HashData(data.Span));
+                var number = partNumber;
+
+                // Uploading a part again (on any site) replaces it: a part whose answer was lost is simply sent again.
+                var part = await _sites.ExecuteAsync(
+                    SiteAccess.Write,
+                    async (site, ct) =>
+                    {
+                        using var stream = AsStream(data);
+                        return await site.Client.UploadPartAsync(
+                            new UploadPartRequest
+                            {
+                                BucketName = _options.Bucket,
+                                Key = request.Key,
+                                UploadId = upload.UploadId,
+                                PartNumber = number,
+                                InputStream = stream,
+                                PartSize = partLength,
+                                MD5Digest = md5,
+                                ChecksumSHA256 = sha256,
+                            },
+                            ct).ConfigureAwait(false);
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                parts.Add(new PartETag(partNumber, part.ETag));
 
                 total += partLength;
 
@@ -212,10 +336,32 @@ internal sealed class S3Backend : StorageBackend
                 }
             }
 
-            var complete = await _s3.CompleteMultipartUploadAsync(
-                new CompleteMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId, PartETags = parts },
+            var sent = false;
+            return await _sites.ExecuteAsync(
+                SiteAccess.Write,
+                async (site, ct) =>
+                {
+                    // A completion whose answer was lost: the upload is gone and the version exists; find it.
+                    if (sent && await FindAttemptAsync(site, request.Key, attempt, since, ct).ConfigureAwait(false) is { } stored)
+                    {
+                        return stored;
+                    }
+
+                    sent = true;
+                    var complete = await site.Client.CompleteMultipartUploadAsync(
+                        new CompleteMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId, PartETags = parts },
+                        ct).ConfigureAwait(false);
+                    if (string.IsNullOrEmpty(complete.VersionId) && request.Retention.Mode != RetentionMode.None)
+                    {
+                        // Ceph RGW answers a completion that raced with an earlier one (whose answer was lost) with 200 and no version:
+                        // the version exists, find it; if it is not visible yet, retry (the next try looks for it first).
+                        return await FindAttemptAsync(site, request.Key, attempt, since, ct).ConfigureAwait(false)
+                            ?? throw new HdsBackendUnavailableException("The storage completed the upload without naming the version; looking for it again.");
+                    }
+
+                    return new BackendWriteResult(RequireVersionId(complete.VersionId), total, complete.ETag) { Site = site.Name };
+                },
                 cancellationToken).ConfigureAwait(false);
-            return new BackendWriteResult(RequireVersionId(complete.VersionId), total, complete.ETag);
         }
         catch (Exception ex)
         {
@@ -223,13 +369,24 @@ internal sealed class S3Backend : StorageBackend
             Log.MultipartAborted(_logger, ex);
             try
             {
-                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                await _s3.AbortMultipartUploadAsync(
-                    new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId }, cts.Token).ConfigureAwait(false);
+                // Not the caller's token: a cancelled upload is still aborted. When every site just failed, one short round only
+                // (the operation already waited the failover timeout); the abort is then deferred to the probe.
+                await _sites.ExecuteAsync(
+                    SiteAccess.Write,
+                    (site, ct) => site.Client.AbortMultipartUploadAsync(
+                        new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId }, ct),
+                    ex is HdsBackendUnavailableException ? AbortAfterUnavailableTimeout : _options.FailoverTimeout,
+                    CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception abortEx) when (abortEx is AmazonServiceException or HttpRequestException or OperationCanceledException or IOException)
+            catch (HdsBackendUnavailableException abortEx)
             {
-                Log.MultipartAborted(_logger, abortEx);
+                // No writable site answers now: the router keeps it and aborts it as soon as one does.
+                Log.MultipartAbortDeferred(_logger, abortEx);
+                _sites.DeferAbort(request.Key, upload.UploadId);
+            }
+            catch (AmazonServiceException abortEx)
+            {
+                Log.MultipartAborted(_logger, abortEx); // e.g. NoSuchUpload: already gone
             }
 
             throw;
@@ -243,22 +400,59 @@ internal sealed class S3Backend : StorageBackend
     {
         try
         {
-            var request = new GetObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId };
-            if (range is { } r)
+            if (range is { } r && (r.Offset < 0 || r.Length <= 0))
             {
-                if (r.Offset < 0 || r.Length <= 0)
-                {
-                    throw new HdsInvalidRequestException("The requested range is empty or negative.");
-                }
-
-                request.ByteRange = new Amazon.S3.Model.ByteRange(r.Offset, r.Offset + r.Length - 1);
+                throw new HdsInvalidRequestException("The requested range is empty or negative.");
             }
 
-            var response = await _s3.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
+            var (response, site) = await _sites.ExecuteAsync(
+                SiteAccess.Read,
+                async (site, ct) =>
+                {
+                    var request = new GetObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId };
+                    if (range is { } r)
+                    {
+                        request.ByteRange = new Amazon.S3.Model.ByteRange(r.Offset, r.Offset + r.Length - 1);
+                    }
+
+                    return (await site.Client.GetObjectAsync(request, ct).ConfigureAwait(false), site);
+                },
+                cancellationToken).ConfigureAwait(false);
             var head = ToHead(key, response.VersionId, range is null ? response.ContentLength : ParseTotalLength(response.ContentRange, response.ContentLength),
                 response.LastModified, response.Headers.ContentType, response.Metadata, response.ObjectLockMode, response.ObjectLockRetainUntilDate,
                 response.ObjectLockLegalHoldStatus, response.ETag);
-            return new BackendReadResult(new S3ResponseStream(response), head);
+            var start = range?.Offset ?? 0;
+            var end = start + response.ContentLength;
+            var body = new ResumingReadStream(new S3ResponseStream(response), site, start, end, (offset, ct) => ReopenAsync(key, head, offset, end, ct), _options.RequestTimeout, _time, _logger);
+            return new BackendReadResult(body, head);
+        }
+        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
+        {
+            throw mapped;
+        }
+    }
+
+    // The rest of a broken read: the same version (id and ETag pinned) from the offset reached, on whichever site serves.
+    private async Task<(Stream Body, SiteEndpoint Site)> ReopenAsync(string key, BackendObjectHead head, long offset, long end, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _sites.ExecuteAsync<(Stream, SiteEndpoint)>(
+                SiteAccess.Read,
+                async (site, ct) =>
+                {
+                    var request = new GetObjectRequest
+                    {
+                        BucketName = _options.Bucket,
+                        Key = key,
+                        VersionId = head.VersionId,
+                        EtagToMatch = head.ETag,
+                        ByteRange = new Amazon.S3.Model.ByteRange(offset, end - 1),
+                    };
+                    var response = await site.Client.GetObjectAsync(request, ct).ConfigureAwait(false);
+                    return (new S3ResponseStream(response), site);
+                },
+                cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
         {
@@ -270,8 +464,10 @@ internal sealed class S3Backend : StorageBackend
     {
         try
         {
-            var r = await _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, cancellationToken)
-                .ConfigureAwait(false);
+            var r = await _sites.ExecuteAsync(
+                SiteAccess.Read,
+                (site, ct) => site.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, ct),
+                cancellationToken).ConfigureAwait(false);
             return ToHead(key, r.VersionId, r.ContentLength, r.LastModified, r.Headers.ContentType, r.Metadata, r.ObjectLockMode,
                 r.ObjectLockRetainUntilDate, r.ObjectLockLegalHoldStatus, r.ETag);
         }
@@ -285,8 +481,10 @@ internal sealed class S3Backend : StorageBackend
     {
         try
         {
-            var r = await _s3.ListObjectsV2Async(
-                new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = prefix, ContinuationToken = continuationToken, MaxKeys = pageSize },
+            var r = await _sites.ExecuteAsync(
+                SiteAccess.Read,
+                (site, ct) => site.Client.ListObjectsV2Async(
+                    new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = prefix, ContinuationToken = continuationToken, MaxKeys = pageSize }, ct),
                 cancellationToken).ConfigureAwait(false);
             var items = (r.S3Objects ?? []).Select(o => new ObjectItem(o.Key, o.Size ?? 0, ToOffset(o.LastModified))).ToList();
             return new BackendListPage(items, r.IsTruncated == true ? r.NextContinuationToken : null);
@@ -301,24 +499,7 @@ internal sealed class S3Backend : StorageBackend
     {
         try
         {
-            var result = new List<BackendVersion>();
-            var request = new ListVersionsRequest { BucketName = _options.Bucket, Prefix = key };
-            while (true)
-            {
-                var r = await _s3.ListVersionsAsync(request, cancellationToken).ConfigureAwait(false);
-                result.AddRange((r.Versions ?? [])
-                    .Where(v => string.Equals(v.Key, key, StringComparison.Ordinal))
-                    .Select(v => new BackendVersion(v.Key, v.VersionId, v.IsLatest == true, v.IsDeleteMarker == true, v.Size ?? 0, ToOffset(v.LastModified))));
-                if (r.IsTruncated != true)
-                {
-                    break;
-                }
-
-                request.KeyMarker = r.NextKeyMarker;
-                request.VersionIdMarker = r.NextVersionIdMarker;
-            }
-
-            return result.OrderByDescending(v => v.LastModified).ThenByDescending(v => v.IsLatest).ToList();
+            return await _sites.ExecuteAsync(SiteAccess.Read, (site, ct) => ListVersionsOnAsync(site.Client, key, ct), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
         {
@@ -326,11 +507,36 @@ internal sealed class S3Backend : StorageBackend
         }
     }
 
+    private async Task<IReadOnlyList<BackendVersion>> ListVersionsOnAsync(AmazonS3Client s3, string key, CancellationToken cancellationToken)
+    {
+        var result = new List<BackendVersion>();
+        var request = new ListVersionsRequest { BucketName = _options.Bucket, Prefix = key };
+        while (true)
+        {
+            var r = await s3.ListVersionsAsync(request, cancellationToken).ConfigureAwait(false);
+            result.AddRange((r.Versions ?? [])
+                .Where(v => string.Equals(v.Key, key, StringComparison.Ordinal))
+                .Select(v => new BackendVersion(v.Key, v.VersionId, v.IsLatest == true, v.IsDeleteMarker == true, v.Size ?? 0, ToOffset(v.LastModified))));
+            if (r.IsTruncated != true)
+            {
+                break;
+            }
+
+            request.KeyMarker = r.NextKeyMarker;
+            request.VersionIdMarker = r.NextVersionIdMarker;
+        }
+
+        return result.OrderByDescending(v => v.LastModified).ThenByDescending(v => v.IsLatest).ToList();
+    }
+
     public override async Task<string> DeleteAsync(string key, CancellationToken cancellationToken)
     {
         try
         {
-            var r = await _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+            // A delete marker whose answer was lost and is added again hides the same versions: harmless, and visible in the versions.
+            var r = await _sites.ExecuteAsync(
+                SiteAccess.Write, (site, ct) => site.Client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key }, ct), cancellationToken)
+                .ConfigureAwait(false);
             return RequireVersionId(r.VersionId);
         }
         catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
@@ -343,8 +549,10 @@ internal sealed class S3Backend : StorageBackend
     {
         try
         {
-            await _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, cancellationToken)
-                .ConfigureAwait(false);
+            await _sites.ExecuteAsync(
+                SiteAccess.Write,
+                (site, ct) => site.Client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, ct),
+                cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
         {
@@ -356,14 +564,17 @@ internal sealed class S3Backend : StorageBackend
     {
         try
         {
-            await _s3.PutObjectLegalHoldAsync(
-                new PutObjectLegalHoldRequest
-                {
-                    BucketName = _options.Bucket,
-                    Key = key,
-                    VersionId = versionId,
-                    LegalHold = new ObjectLockLegalHold { Status = enabled ? ObjectLockLegalHoldStatus.On : ObjectLockLegalHoldStatus.Off },
-                },
+            await _sites.ExecuteAsync(
+                SiteAccess.Write,
+                (site, ct) => site.Client.PutObjectLegalHoldAsync(
+                    new PutObjectLegalHoldRequest
+                    {
+                        BucketName = _options.Bucket,
+                        Key = key,
+                        VersionId = versionId,
+                        LegalHold = new ObjectLockLegalHold { Status = enabled ? ObjectLockLegalHoldStatus.On : ObjectLockLegalHoldStatus.Off },
+                    },
+                    ct),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
@@ -376,18 +587,21 @@ internal sealed class S3Backend : StorageBackend
     {
         try
         {
-            await _s3.PutObjectRetentionAsync(
-                new PutObjectRetentionRequest
-                {
-                    BucketName = _options.Bucket,
-                    Key = key,
-                    VersionId = versionId,
-                    Retention = new ObjectLockRetention
+            await _sites.ExecuteAsync(
+                SiteAccess.Write,
+                (site, ct) => site.Client.PutObjectRetentionAsync(
+                    new PutObjectRetentionRequest
                     {
-                        Mode = mode == RetentionMode.Governance ? ObjectLockRetentionMode.Governance : ObjectLockRetentionMode.Compliance,
-                        RetainUntilDate = retainUntil.UtcDateTime,
+                        BucketName = _options.Bucket,
+                        Key = key,
+                        VersionId = versionId,
+                        Retention = new ObjectLockRetention
+                        {
+                            Mode = mode == RetentionMode.Governance ? ObjectLockRetentionMode.Governance : ObjectLockRetentionMode.Compliance,
+                            RetainUntilDate = retainUntil.UtcDateTime,
+                        },
                     },
-                },
+                    ct),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.Forbidden)
@@ -401,11 +615,7 @@ internal sealed class S3Backend : StorageBackend
         }
     }
 
-    public override ValueTask DisposeAsync()
-    {
-        _s3.Dispose();
-        return ValueTask.CompletedTask;
-    }
+    public override ValueTask DisposeAsync() => _sites.DisposeAsync();
 
     // StorageGRID requires Content-MD5 with object-lock headers; RGW and AWS validate it. Transit integrity, not security.
 #pragma warning disable CA5351
