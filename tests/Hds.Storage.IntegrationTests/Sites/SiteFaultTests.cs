@@ -41,7 +41,7 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
         await using var client = gateways.CreateClient(null, null, FaultGateways.Site("c", C, 0), FaultGateways.Site("d", D, 1));
         var router = FaultGateways.Router(client);
         var (c, d) = (router.Sites[0], router.Sites[1]);
-        await client.CheckBucketAsync(Ct);
+        await client.CheckBucketAsync(new HdsRequestOptions { Context = Alice }, Ct);
         var run = "faults/" + Guid.NewGuid().ToString("N")[..8];
         var stored = new List<(string Key, byte[] Data, StorageReceipt Receipt)>();
         var failed = new List<(string Key, Exception Error)>();
@@ -227,7 +227,7 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
         await using var proxy = new FaultProxy(Gateways.Port(Gateways.C));
         await using var client = gateways.CreateClient(null, null, FaultGateways.Site("c", proxy.Url, 0), FaultGateways.Site("d", D, 1));
         var (c, d) = (FaultGateways.Router(client).Sites[0], FaultGateways.Router(client).Sites[1]);
-        await client.CheckBucketAsync(Ct);
+        await client.CheckBucketAsync(new HdsRequestOptions { Context = Alice }, Ct);
         var run = "faults/" + Guid.NewGuid().ToString("N")[..8];
         var data = Random((16 * MiB) + 5, seed: 11);
 
@@ -300,7 +300,7 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
     {
         await using var proxy = new FaultProxy(Gateways.Port(Gateways.C));
         await using var client = gateways.CreateClient(null, null, FaultGateways.Site("c", proxy.Url, 0), FaultGateways.Site("d", D, 1));
-        await client.CheckBucketAsync(Ct);
+        await client.CheckBucketAsync(new HdsRequestOptions { Context = Alice }, Ct);
         var run = "faults/" + Guid.NewGuid().ToString("N")[..8];
 
         // Single PutObject: the server stores it, the answer never arrives.
@@ -331,7 +331,7 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
         await using var proxy = new FaultProxy(Gateways.Port(Gateways.C));
         await using var client = gateways.CreateClient(null, TimeSpan.FromSeconds(2), FaultGateways.Site("c", proxy.Url, 0), FaultGateways.Site("d", D, 1));
         var run = "faults/" + Guid.NewGuid().ToString("N")[..8];
-        await client.CheckBucketAsync(Ct);
+        await client.CheckBucketAsync(new HdsRequestOptions { Context = Alice }, Ct);
 
         proxy.ResetNextConnections(FaultProxy.MaxConnections);
         var clock = Stopwatch.StartNew();

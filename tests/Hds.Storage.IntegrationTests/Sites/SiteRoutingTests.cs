@@ -62,7 +62,7 @@ public sealed class SiteRoutingTests : IAsyncLifetime
         await using var client = Client(TimeSpan.FromSeconds(2), FaultGateways.Site("x", DeadUrl(), 0), FaultGateways.Site("y", DeadUrl(), 1));
         var clock = Stopwatch.StartNew();
 
-        await Assert.ThrowsAsync<HdsBackendUnavailableException>(() => client.CheckBucketAsync(Ct));
+        await Assert.ThrowsAsync<HdsBackendUnavailableException>(() => client.CheckBucketAsync(new HdsRequestOptions { Context = Alice }, Ct));
         await Assert.ThrowsAsync<HdsBackendUnavailableException>(() => client.PutAsync("sites/none.bin", NonSeekable(Random(100)), new PutOptions { Context = Alice }, Ct));
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");

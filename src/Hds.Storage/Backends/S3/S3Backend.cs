@@ -193,8 +193,19 @@ internal sealed class S3Backend : StorageBackend
     /// </summary>
     private async Task<BackendWriteResult?> FindAttemptAsync(SiteEndpoint site, string key, string attempt, DateTimeOffset since, CancellationToken cancellationToken)
     {
-        var listing = await site.Client.ListVersionsAsync(
-            new ListVersionsRequest { BucketName = _options.Bucket, Prefix = key, MaxKeys = 100 }, cancellationToken).ConfigureAwait(false);
+        ListVersionsResponse listing;
+        try
+        {
+            listing = await site.Client.ListVersionsAsync(
+                new ListVersionsRequest { BucketName = _options.Bucket, Prefix = key, MaxKeys = 100 }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception ex) when ((int)ex.StatusCode is >= 400 and < 500)
+        {
+            // The previous try's answer was lost and its outcome cannot be looked up: never guess, never write a second copy.
+            throw new HdsBackendUnavailableException(
+                "The storage did not answer a write and then refused to list the key's versions: the write's outcome is unknown. Check the key's versions before writing again.", ex);
+        }
+
         var candidates = (listing.Versions ?? [])
             .Where(v => string.Equals(v.Key, key, StringComparison.Ordinal) && v.IsDeleteMarker != true && ToOffset(v.LastModified) >= since)
             .OrderByDescending(v => v.LastModified)
