@@ -18,14 +18,25 @@ namespace Hds.Storage.Backends.S3;
 internal sealed class S3Backend : StorageBackend
 {
     private const string MetadataPrefix = "x-amz-meta-";
+
+    // Bodies up to this size are read into a buffer of this size first (most health documents are far smaller than a part).
+    private const int SmallObjectProbe = 512 * 1024;
     private readonly AmazonS3Client _s3;
     private readonly S3StorageOptions _options;
     private readonly ILogger _logger;
+
+    // Part and range buffers. Not ArrayPool.Shared: it keeps one array per size in each thread's local slot, so part-sized buffers
+    // returned on thread-pool threads piled up (measured: a 64 MiB put + get peaked at twice the (MaxConcurrency + 1) parts it needs).
+    // This pool keeps at most two transfers' worth; buffers beyond that go back to the GC.
+    private readonly ArrayPool<byte> _buffers;
 
     public S3Backend(S3StorageOptions options, ILogger logger)
     {
         _options = options;
         _logger = logger;
+        _buffers = ArrayPool<byte>.Create(
+            (int)Math.Min(1 << 30, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(options.PartSize, options.MultipartThreshold))),
+            2 * (options.MaxConcurrency + 1));
         _s3 = CreateClient(options);
     }
 
@@ -82,14 +93,44 @@ internal sealed class S3Backend : StorageBackend
     public override async Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, CancellationToken cancellationToken)
     {
         var threshold = _options.MultipartThreshold;
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(_options.PartSize, threshold) + 1);
+        var probe = Math.Min(threshold, SmallObjectProbe);
+        var pool = ArrayPool<byte>.Shared;
+        var buffer = pool.Rent(probe);
+        var owned = true;
         try
         {
-            // Read up to the threshold + 1 byte: if the body ends first, one PutObject carries it with its lock headers.
-            var first = await ReadSourceAsync(body, buffer.AsMemory(0, threshold + 1), cancellationToken).ConfigureAwait(false);
-            return first <= threshold
-                ? await PutSingleAsync(request, buffer.AsMemory(0, first), cancellationToken).ConfigureAwait(false)
-                : await PutMultipartAsync(request, body, buffer, first, cancellationToken).ConfigureAwait(false);
+            // Read up to the threshold, then one look-ahead byte: if the body ends first, one PutObject carries it with its lock
+            // headers. (The look-ahead goes to its own array so that the pooled buffer keeps a power-of-two size.) Small objects
+            // never touch a part-sized buffer: many concurrent small writes must not each hold one.
+            var first = await ReadSourceAsync(body, buffer.AsMemory(0, probe), cancellationToken).ConfigureAwait(false);
+            if (first == probe && threshold > probe)
+            {
+                var large = _buffers.Rent(Math.Max(_options.PartSize, threshold));
+                buffer.AsSpan(0, first).CopyTo(large);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = large;
+                pool = _buffers;
+                first += await ReadSourceAsync(body, buffer.AsMemory(first, threshold - first), cancellationToken).ConfigureAwait(false);
+            }
+
+            var lookAhead = new byte[1];
+            if (first < threshold || await ReadSourceAsync(body, lookAhead, cancellationToken).ConfigureAwait(false) == 0)
+            {
+                return await PutSingleAsync(request, buffer.AsMemory(0, first), cancellationToken).ConfigureAwait(false);
+            }
+
+            if (pool != _buffers)
+            {
+                // A threshold below the probe size (not the default): move to a part buffer.
+                var large = _buffers.Rent(Math.Max(_options.PartSize, threshold));
+                buffer.AsSpan(0, first).CopyTo(large);
+                pool.Return(buffer);
+                buffer = large;
+                pool = _buffers;
+            }
+
+            owned = false; // the uploader returns it to the pool
+            return await PutMultipartAsync(request, body, buffer, first, lookAhead, cancellationToken).ConfigureAwait(false);
         }
         catch (SourceReadException ex)
         {
@@ -103,7 +144,10 @@ internal sealed class S3Backend : StorageBackend
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (owned)
+            {
+                pool.Return(buffer);
+            }
         }
     }
 
@@ -130,17 +174,18 @@ internal sealed class S3Backend : StorageBackend
             AutoCloseStream = false,
             ContentType = request.ContentType,
             MD5Digest = ContentMd5(data.Span),
-            ChecksumSHA256 = Convert.ToBase64String(SHA256.HashData(data.Span)),
+            UseChunkEncoding = false,
         };
+        (put.DisablePayloadSigning, put.ChecksumSHA256) = BodyDigest(data.Span);
         AddMetadata(put.Metadata, request.Metadata);
         ApplyLock(put, request.Retention);
         var response = await _s3.PutObjectAsync(put, cancellationToken).ConfigureAwait(false);
         return new BackendWriteResult(RequireVersionId(response.VersionId), data.Length, response.ETag);
     }
 
-    // buffer holds max(PartSize, threshold) + 1 bytes, the first "filled" of which are already read from the body.
+    // buffer (from _buffers, owned from here on) holds the first "filled" bytes of the body, lookAhead the byte after them.
     private async Task<BackendWriteResult> PutMultipartAsync(
-        BackendWriteRequest request, Stream body, byte[] buffer, int filled, CancellationToken cancellationToken)
+        BackendWriteRequest request, Stream body, byte[] buffer, int filled, byte[] lookAhead, CancellationToken cancellationToken)
     {
         var initiate = new InitiateMultipartUploadRequest
         {
@@ -162,56 +207,24 @@ internal sealed class S3Backend : StorageBackend
             initiate.ObjectLockLegalHoldStatus = ObjectLockLegalHoldStatus.On;
         }
 
-        var upload = await _s3.InitiateMultipartUploadAsync(initiate, cancellationToken).ConfigureAwait(false);
-        var parts = new List<PartETag>();
-        long total = 0;
+        InitiateMultipartUploadResponse upload;
         try
         {
-            var partSize = _options.PartSize;
-            for (var partNumber = 1; ; partNumber++)
-            {
-                if (filled < partSize)
-                {
-                    filled += await ReadSourceAsync(body, buffer.AsMemory(filled, partSize - filled), cancellationToken).ConfigureAwait(false);
-                }
+            upload = await _s3.InitiateMultipartUploadAsync(initiate, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _buffers.Return(buffer);
+            throw;
+        }
 
-                var partLength = Math.Min(filled, partSize);
-                if (partLength == 0)
-                {
-                    break; // the body ended exactly on a part boundary
-                }
-
-                var data = buffer.AsMemory(0, partLength);
-                using (var stream = AsStream(data))
-                {
-                    var part = await _s3.UploadPartAsync(
-                        new UploadPartRequest
-                        {
-                            BucketName = _options.Bucket,
-                            Key = request.Key,
-                            UploadId = upload.UploadId,
-                            PartNumber = partNumber,
-                            InputStream = stream,
-                            PartSize = partLength,
-                            MD5Digest = ContentMd5(data.Span),
-                            ChecksumSHA256 = Convert.ToBase64String(SHA256.HashData(data.Span)),
-                        },
-                        cancellationToken).ConfigureAwait(false);
-                    parts.Add(new PartETag(partNumber, part.ETag));
-                }
-
-                total += partLength;
-
-                // Keep the bytes read beyond the part (from the threshold probe) for the next parts.
-                var carry = filled - partLength; // can exceed a part when the threshold is larger than the part size
-                buffer.AsSpan(partLength, carry).CopyTo(buffer);
-                filled = carry;
-                if (partLength < partSize)
-                {
-                    break; // a short part is the last one
-                }
-            }
-
+        try
+        {
+            var (uploaded, total) = await ParallelPartUploader.UploadAsync(
+                buffer, filled, lookAhead, body, _options.PartSize, _options.MaxConcurrency, _buffers,
+                (partNumber, data, ct) => UploadPartAsync(request.Key, upload.UploadId, partNumber, data, ct),
+                ReadSourceAsync, cancellationToken).ConfigureAwait(false);
+            var parts = uploaded.Select(p => new PartETag(p.PartNumber, p.ETag)).ToList();
             var complete = await _s3.CompleteMultipartUploadAsync(
                 new CompleteMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId, PartETags = parts },
                 cancellationToken).ConfigureAwait(false);
@@ -236,6 +249,26 @@ internal sealed class S3Backend : StorageBackend
         }
     }
 
+    // Runs on the thread pool, in parallel with other parts: the digests of one part are computed here, once.
+    private async Task<string> UploadPartAsync(string key, string uploadId, int partNumber, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        using var stream = AsStream(data);
+        var upload = new UploadPartRequest
+        {
+            BucketName = _options.Bucket,
+            Key = key,
+            UploadId = uploadId,
+            PartNumber = partNumber,
+            InputStream = stream,
+            PartSize = data.Length,
+            MD5Digest = ContentMd5(data.Span),
+            UseChunkEncoding = false,
+        };
+        (upload.DisablePayloadSigning, upload.ChecksumSHA256) = BodyDigest(data.Span);
+        var part = await _s3.UploadPartAsync(upload, cancellationToken).ConfigureAwait(false);
+        return part.ETag;
+    }
+
     /// <summary>Marks a failure of the caller's content stream, so it is not mistaken for a storage failure.</summary>
     private sealed class SourceReadException(Exception inner) : Exception("The content stream failed.", inner);
 
@@ -243,6 +276,11 @@ internal sealed class S3Backend : StorageBackend
     {
         try
         {
+            if (range is null && _options.MaxConcurrency > 1)
+            {
+                return await GetParallelAsync(key, versionId, cancellationToken).ConfigureAwait(false);
+            }
+
             var request = new GetObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId };
             if (range is { } r)
             {
@@ -255,10 +293,65 @@ internal sealed class S3Backend : StorageBackend
             }
 
             var response = await _s3.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
-            var head = ToHead(key, response.VersionId, range is null ? response.ContentLength : ParseTotalLength(response.ContentRange, response.ContentLength),
-                response.LastModified, response.Headers.ContentType, response.Metadata, response.ObjectLockMode, response.ObjectLockRetainUntilDate,
-                response.ObjectLockLegalHoldStatus, response.ETag);
+            return new BackendReadResult(new S3ResponseStream(response), ToHead(key, response, ranged: range is not null));
+        }
+        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
+        {
+            throw mapped;
+        }
+    }
+
+    // A whole-object read in one request when it fits in one part-sized range; otherwise the first range comes with the answer
+    // (and the version's metadata) and the rest is fetched in parallel ranges pinned to that version.
+    private async Task<BackendReadResult> GetParallelAsync(string key, string? versionId, CancellationToken cancellationToken)
+    {
+        var chunk = _options.PartSize;
+        GetObjectResponse response;
+        try
+        {
+            response = await _s3.GetObjectAsync(
+                new GetObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId, ByteRange = new Amazon.S3.Model.ByteRange(0, chunk - 1) },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.RequestedRangeNotSatisfiable)
+        {
+            // An empty object has no byte 0: read it whole.
+            var whole = await _s3.GetObjectAsync(new GetObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, cancellationToken)
+                .ConfigureAwait(false);
+            return new BackendReadResult(new S3ResponseStream(whole), ToHead(key, whole, ranged: false));
+        }
+
+        var head = ToHead(key, response, ranged: true);
+        if (head.StoredLength <= chunk)
+        {
             return new BackendReadResult(new S3ResponseStream(response), head);
+        }
+
+        var pinned = head.VersionId;
+        var stream = new ParallelRangeReadStream(
+            new S3ResponseStream(response), Math.Min(chunk, response.ContentLength), head.StoredLength, chunk, _options.MaxConcurrency, _buffers,
+            (offset, target, ct) => FetchRangeAsync(key, pinned, offset, target, ct));
+        return new BackendReadResult(stream, head);
+    }
+
+    private async Task FetchRangeAsync(string key, string versionId, long offset, Memory<byte> target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _s3.GetObjectAsync(
+                new GetObjectRequest
+                {
+                    BucketName = _options.Bucket,
+                    Key = key,
+                    VersionId = versionId,
+                    ByteRange = new Amazon.S3.Model.ByteRange(offset, offset + target.Length - 1),
+                },
+                cancellationToken).ConfigureAwait(false);
+            var got = await response.ResponseStream.ReadAtLeastAsync(target, target.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            if (got != target.Length)
+            {
+                throw new HdsBackendUnavailableException("The S3 endpoint ended the response before the requested range was complete.");
+            }
         }
         catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
         {
@@ -412,6 +505,17 @@ internal sealed class S3Backend : StorageBackend
     private static string ContentMd5(ReadOnlySpan<byte> data) => Convert.ToBase64String(MD5.HashData(data));
 #pragma warning restore CA5351
 
+    /// <summary>
+    /// One SHA-256 of each body, not two (measured with AWSSDK.S3 4.1, see docs/benchmarks.md). SigV4 signs the body's SHA-256, and
+    /// the SDK computes it itself even when the header is preset; by default it even uses aws-chunked streaming signatures (a
+    /// SHA-256 per 80 KiB chunk, plus framing). So: never aws-chunked; over http the SDK's signed payload hash is the SHA-256 the
+    /// server checks (a mismatch is 400 XAmzContentSHA256Mismatch), so no x-amz-checksum-sha256 of our own; over https the payload
+    /// is not signed (TLS protects it in transit) and our SHA-256 goes as x-amz-checksum-sha256, which AWS and StorageGRID check.
+    /// Content-MD5 goes in both cases: StorageGRID requires it with lock headers, RGW and AWS check it.
+    /// </summary>
+    private (bool? DisablePayloadSigning, string? ChecksumSha256) BodyDigest(ReadOnlySpan<byte> data) =>
+        _options.ServiceUrl!.Scheme == Uri.UriSchemeHttps ? (true, Convert.ToBase64String(SHA256.HashData(data))) : (null, null);
+
     private static MemoryStream AsStream(ReadOnlyMemory<byte> data) =>
         System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var segment)
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
@@ -455,6 +559,11 @@ internal sealed class S3Backend : StorageBackend
         var slash = contentRange?.LastIndexOf('/') ?? -1;
         return slash >= 0 && long.TryParse(contentRange.AsSpan(slash + 1), out var total) ? total : fallback;
     }
+
+    private static BackendObjectHead ToHead(string key, GetObjectResponse response, bool ranged) =>
+        ToHead(key, response.VersionId, ranged ? ParseTotalLength(response.ContentRange, response.ContentLength) : response.ContentLength,
+            response.LastModified, response.Headers.ContentType, response.Metadata, response.ObjectLockMode, response.ObjectLockRetainUntilDate,
+            response.ObjectLockLegalHoldStatus, response.ETag);
 
     private static BackendObjectHead ToHead(
         string key, string? versionId, long length, DateTime? lastModified, string? contentType, MetadataCollection metadata,

@@ -41,6 +41,14 @@ public sealed class S3StorageOptions
     /// <value>The default value is 16 MiB.</value>
     public int PartSize { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// How many parts of one object are uploaded at once, and how many part-sized ranges of one object are fetched ahead when it is
+    /// read whole. Memory per transfer is about (<see cref="MaxConcurrency"/> + 1) × <see cref="PartSize"/>; 1 turns both off
+    /// (sequential parts, one GET per read). Measured in docs/benchmarks.md.
+    /// </summary>
+    /// <value>The default value is 2.</value>
+    public int MaxConcurrency { get; set; } = 2;
+
     /// <summary>How long one request may take before it is abandoned.</summary>
     /// <value>The default value is 100 seconds.</value>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(100);
@@ -78,6 +86,11 @@ public sealed class S3StorageOptions
         if (PartSize > MaximumSinglePutSize)
         {
             errors.Add($"S3.PartSize must be at most {MaximumSinglePutSize} bytes (each part is buffered once, pooled).");
+        }
+
+        if (MaxConcurrency is < 1 or > 64)
+        {
+            errors.Add("S3.MaxConcurrency must be between 1 and 64.");
         }
 
         if (RequestTimeout <= TimeSpan.Zero)
