@@ -140,10 +140,13 @@ internal static class E2eBenchmark
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var gcBefore = GC.CollectionCount(2);
         using var sampler = new MemorySampler();
         await putGet(prefix + "object").ConfigureAwait(false);
         var (rss, managed) = sampler.Stop();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"MEMORY rss={rss / MiB:F1} managed={managed / MiB:F1}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"MEMORY rss={rss / MiB:F1} managed={managed / MiB:F1} allocated={(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / MiB:F1} gen2={GC.CollectionCount(2) - gcBefore}"));
         await raw.DeleteAllAsync(path == "raw" ? prefix : ObjectKeys.ToPhysical(Tenant, prefix)).ConfigureAwait(false);
         if (Directory.Exists(spool))
         {
@@ -376,6 +379,7 @@ internal static class E2eBenchmark
         var output = await stdout.ConfigureAwait(false);
         var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("MEMORY ", StringComparison.Ordinal))
             ?? throw new InvalidOperationException($"memory child failed ({process.ExitCode}): {output}\n{await stderr.ConfigureAwait(false)}");
+        Console.WriteLine($"  child {path} {sizeMiB} MiB: {line}");
         var fields = line[7..].Split(' ').Select(f => f.Split('=')).ToDictionary(f => f[0], f => double.Parse(f[1], CultureInfo.InvariantCulture));
         return (fields["rss"], fields["managed"]);
     }

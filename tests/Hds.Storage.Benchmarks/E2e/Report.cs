@@ -83,7 +83,7 @@ internal sealed class Report(
         sb.AppendLine("## End to end: raw AWSSDK.S3 vs Hds.Storage on the test S3 server (`e2e`)");
         sb.AppendLine();
         sb.AppendLine("```");
-        sb.AppendLine("dotnet run -c Release --project tests/Hds.Storage.Benchmarks -- e2e            # full run (~15 min here)");
+        sb.AppendLine("dotnet run -c Release --project tests/Hds.Storage.Benchmarks -- e2e            # full run (4–10 min here, with the machine load)");
         sb.AppendLine("dotnet run -c Release --project tests/Hds.Storage.Benchmarks -- e2e --quick    # smoke run; --help lists the options");
         sb.AppendLine("```");
         sb.AppendLine();

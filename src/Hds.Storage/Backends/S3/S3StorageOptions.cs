@@ -33,9 +33,12 @@ public sealed class S3StorageOptions
     /// <value>The default value is <see langword="true"/>.</value>
     public bool ForcePathStyle { get; set; } = true;
 
-    /// <summary>Stored objects larger than this go as multipart uploads.</summary>
-    /// <value>The default value is 16 MiB.</value>
-    public int MultipartThreshold { get; set; } = 16 * 1024 * 1024;
+    /// <summary>Stored objects larger than this go as multipart uploads (smaller ones as one PutObject with its lock headers).</summary>
+    /// <value>
+    /// The default value is 8 MiB, the default part size: the bytes read to decide become the first part's buffer, so a large
+    /// write needs no buffer beyond its parts (a 16 MiB threshold cost 16 MiB more per transfer, measured in docs/benchmarks.md).
+    /// </value>
+    public int MultipartThreshold { get; set; } = 8 * 1024 * 1024;
 
     /// <summary>
     /// Size of each multipart part, and of each range a whole-object read fetches; each is buffered once (pooled) to compute its
