@@ -1,5 +1,6 @@
-// QuickStart: store a health document in the embedded store, read it back verified, print the receipt.
-// Runs with zero setup: no server, no configuration. The embedded store is for development, not HDS-grade hosting.
+// QuickStart: store a health document in the embedded store, read it back verified, print the receipt and the audit trail.
+// Runs with zero setup: no server, no configuration. The embedded store is for development, not HDS-grade hosting: with no
+// certificate configured it encrypts under a DEVELOPMENT certificate kept in the store (never use it for real health data).
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -15,7 +16,12 @@ var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = s
 await using var client = new HdsStorageClient(options, TimeProvider.System, loggerFactory);
 
 // Every call says who acts, for which scheme (tenant) and why: pseudonymous ids only, never names.
-var context = new HdsAccessContext(actorId: "agent-4711", tenant: "msa", purpose: "claim-processing") { Role = "agent", Application = "quickstart" };
+var run = Guid.NewGuid().ToString("N");
+var context = new HdsAccessContext(actorId: "agent-4711", tenant: "msa", purpose: "claim-processing")
+{
+    Role = "agent", Application = "quickstart", CorrelationId = run,
+};
+Console.WriteLine("Embedded store (development only): documents are encrypted under a development certificate created in the store.");
 
 // Object keys are not encrypted: use opaque identifiers, never a patient's name or social security number.
 var key = $"requests/{Guid.NewGuid():N}/form.pdf";
@@ -37,4 +43,16 @@ await using (var download = await client.GetAsync(key, new GetOptions { Context 
 
 var verified = await client.VerifyAsync(key, new VerifyOptions { Context = context, Receipt = receipt });
 Console.WriteLine($"Verified against the receipt: SHA-256 {verified.Sha256}.");
+
+// Reading the audit trail is itself an audited operation, allowed only for the purpose "audit".
+var auditor = new HdsAccessContext(actorId: "auditor-7", tenant: "msa", purpose: "audit") { Application = "quickstart", CorrelationId = run };
+var trail = await client.GetRecentAuditRecordsAsync(50, new HdsRequestOptions { Context = auditor });
+Console.WriteLine("Audit trail of this run (hash-chained, tamper-evident):");
+foreach (var record in trail.Where(r => r.CorrelationId == run))
+{
+    Console.WriteLine($"  #{record.Sequence} {record.Time:HH:mm:ss.fff} {record.Operation,-8} {record.Outcome,-9} actor={record.ActorId} purpose={record.Purpose} size={record.Size}");
+}
+
+var check = await client.VerifyAuditLogAsync(new Hds.Storage.Audit.HdsAuditVerifyOptions { Context = auditor });
+Console.WriteLine($"Audit trail verified: {(check.IsValid ? "intact" : "NOT INTACT")} ({check.RecordsVerified} records).");
 Console.WriteLine($"Store: {storePath}");

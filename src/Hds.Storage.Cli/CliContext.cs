@@ -5,6 +5,7 @@ using Hds.Storage.Access;
 using Hds.Storage.Backends.Local;
 using Hds.Storage.Backends.S3;
 using Hds.Storage.Retention;
+using Hds.Storage.Sites;
 
 namespace Hds.Storage.Cli;
 
@@ -29,11 +30,27 @@ internal sealed class CliContext
 
     public static readonly Option<string[]> Endpoint = new("--endpoint")
     {
-        Description = "S3 endpoint URL; repeat for several sites (the first is used for now). Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.",
+        Description = "S3 endpoint URL; repeat for several sites (preferred first, failover to the next). Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.",
         HelpName = "url",
         Recursive = true,
         Arity = ArgumentArity.OneOrMore,
         AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static readonly Option<string[]> Site = new("--site")
+    {
+        Description = "A site of the S3 storage: name=url[,priority][,ro] (lowest priority first; ro = read-only backup site). Repeat for each site; not with --endpoint.",
+        HelpName = "name=url[,priority][,ro]",
+        Recursive = true,
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static readonly Option<double?> FailoverTimeout = new("--failover-timeout")
+    {
+        Description = "Seconds an operation keeps trying the sites when they fail before exiting 7 (backend unavailable). Default 30.",
+        HelpName = "seconds",
+        Recursive = true,
     };
 
     public static readonly Option<string?> Bucket = new("--bucket")
@@ -89,7 +106,16 @@ internal sealed class CliContext
         Recursive = true,
     };
 
+    public static readonly Option<string?> Config = new("--config")
+    {
+        Description = "Configuration file: JSON with a section \"HdsStorage\" holding the library's options (S3, Local, Encryption, Audit, RetentionClasses…). "
+            + "Default: ./hds.json when present. Environment variables override it (HdsStorage__S3__Bucket, or HDS_S3__BUCKET), flags override both.",
+        HelpName = "file",
+        Recursive = true,
+    };
+
     private readonly ParseResult _parse;
+    private (HdsStorageOptions Options, List<string> Sources)? _configured;
 
     private CliContext(ParseResult parse)
     {
@@ -102,15 +128,34 @@ internal sealed class CliContext
     /// <summary>Where messages for humans go.</summary>
     public static TextWriter Error => Console.Error;
 
-    /// <summary>The S3 endpoints given, in order; the first is used, the others are kept for site failover.</summary>
+    /// <summary>The S3 endpoints given with --endpoint, in order of preference.</summary>
     public IReadOnlyList<Uri> Endpoints => ParseEndpoints(_parse.GetValue(Endpoint));
 
-    /// <summary>The local store directory, when the embedded store is used.</summary>
-    public string? LocalPath => _parse.GetValue(Local);
+    /// <summary>The sites: from --site, or one per --endpoint (named site1, site2… in order of preference).</summary>
+    public IReadOnlyList<SiteOptions> Sites
+    {
+        get
+        {
+            var sites = ParseSites(_parse.GetValue(Site));
+            var endpoints = Endpoints;
+            if (sites.Count > 0 && endpoints.Count > 0)
+            {
+                throw new CliUsageException("Give the S3 sites either with --endpoint <url> or with --site name=url[,priority][,ro], not both.");
+            }
+
+            return sites.Count > 0 ? sites : endpoints.Select((url, i) => new SiteOptions { Name = $"site{i + 1}", ServiceUrl = url, Priority = i }).ToList();
+        }
+    }
+
+    /// <summary>The local store directory, when the embedded store is used (--local, else the configuration's Local.Path).</summary>
+    public string? LocalPath => _parse.GetValue(Local) ?? (Sites.Count == 0 ? Configured.Options.Local?.Path : null);
+
+    /// <summary>The options from the configuration file and the environment, before the flags.</summary>
+    private (HdsStorageOptions Options, List<string> Sources) Configured => _configured ??= CliConfiguration.Load(_parse.GetValue(Config));
 
     public static void AddGlobalOptions(Command root)
     {
-        foreach (var option in new Option[] { Local, Endpoint, Bucket, Certificate, EscrowCertificate, Actor, Tenant, Purpose, Role })
+        foreach (var option in new Option[] { Config, Local, Endpoint, Site, FailoverTimeout, Bucket, Certificate, EscrowCertificate, Actor, Tenant, Purpose, Role })
         {
             root.Add(option);
         }
@@ -118,27 +163,43 @@ internal sealed class CliContext
 
     public static CliContext From(ParseResult parse) => new(parse);
 
-    /// <summary>The retention classes offered by the CLI: "default" (20 years COMPLIANCE, the library's default) and "short" (1 day COMPLIANCE).</summary>
+    /// <summary>The retention classes offered by the CLI: "default" (20 years COMPLIANCE, the library's default) and "short" (1 day COMPLIANCE), unless configured otherwise.</summary>
     public static void AddRetentionClasses(HdsStorageOptions options) =>
-        options.RetentionClasses[ShortRetentionClassName] = new RetentionClass { Mode = RetentionMode.Compliance, Duration = TimeSpan.FromDays(1) };
+        options.RetentionClasses.TryAdd(ShortRetentionClassName, new RetentionClass { Mode = RetentionMode.Compliance, Duration = TimeSpan.FromDays(1) });
 
-    /// <summary>Builds the library options from the backend options.</summary>
+    /// <summary>The configuration layers that contributed (file, environment), for <c>hds config show</c>.</summary>
+    public IReadOnlyList<string> ConfigurationSources => Configured.Sources;
+
+    /// <summary>
+    /// Builds the library options: the configuration file, then the environment, then the flags (flags win). Not validated here:
+    /// the client validates them all at once.
+    /// </summary>
     /// <param name="bucket">The bucket to use instead of --bucket (hds bucket create).</param>
     public HdsStorageOptions CreateStorageOptions(string? bucket = null)
     {
-        var options = new HdsStorageOptions();
+        // A fresh copy of the configured layers per call: the flags below must not accumulate.
+        var (options, _) = CliConfiguration.Load(_parse.GetValue(Config));
         AddRetentionClasses(options);
-        foreach (var path in (_parse.GetValue(Certificate) ?? []).Concat(_parse.GetValue(EscrowCertificate) ?? []))
+        var certificates = (_parse.GetValue(Certificate) ?? []).Concat(_parse.GetValue(EscrowCertificate) ?? []).ToList();
+        if (certificates.Count > 0)
         {
-            options.Encryption.CertificateFiles.Add(Path.GetFullPath(path));
+            options.Encryption.CertificateFiles.Clear();
+            foreach (var path in certificates)
+            {
+                options.Encryption.CertificateFiles.Add(Path.GetFullPath(path));
+            }
         }
 
-        options.Encryption.CertificatePassword = Environment.GetEnvironmentVariable("HDS_CERT_PASSWORD");
-        var endpoints = Endpoints;
-        var local = LocalPath;
-        if (local is not null && endpoints.Count > 0)
+        if (Environment.GetEnvironmentVariable("HDS_CERT_PASSWORD") is { } password)
         {
-            throw new CliUsageException("Choose one backend: --local <dir> or --endpoint <url> --bucket <name>, not both.");
+            options.Encryption.CertificatePassword = password;
+        }
+
+        var sites = Sites;
+        var local = _parse.GetValue(Local);
+        if (local is not null && sites.Count > 0)
+        {
+            throw new CliUsageException("Choose one backend: --local <dir> or --endpoint/--site with --bucket <name>, not both.");
         }
 
         if (local is not null)
@@ -148,23 +209,69 @@ internal sealed class CliContext
                 throw new CliUsageException("--local needs the directory of the embedded store.");
             }
 
+            options.S3 = null;
             options.Local = new LocalStorageOptions { Path = local };
             return options;
         }
 
-        if (endpoints.Count == 0)
+        if (sites.Count > 0)
         {
-            throw new CliUsageException("No backend: pass --local <dir> (embedded store) or --endpoint <url> --bucket <name> (S3).");
+            // Sites on the command line replace the configured endpoint(s).
+            options.Local = null;
+            options.S3 ??= new S3StorageOptions();
+            options.S3.ServiceUrl = null;
+            options.S3.Sites.Clear();
+            if (sites.Count == 1 && !sites[0].ReadOnly)
+            {
+                options.S3.ServiceUrl = sites[0].ServiceUrl; // one site: no failover, no probe
+            }
+            else
+            {
+                foreach (var site in sites)
+                {
+                    options.S3.Sites.Add(site);
+                }
+            }
+        }
+
+        if (options.Local is not null && options.S3 is not null)
+        {
+            throw new CliUsageException("The configuration sets two backends (HdsStorage:S3 and HdsStorage:Local): keep one, or choose with --local / --endpoint.");
+        }
+
+        if (options.Local is not null)
+        {
+            return options;
+        }
+
+        if (options.S3 is null)
+        {
+            throw new CliUsageException("No backend: pass --local <dir> (embedded store) or --endpoint <url> --bucket <name> (S3), or configure HdsStorage:S3 / HdsStorage:Local in hds.json.");
         }
 
         bucket ??= _parse.GetValue(Bucket);
-        if (string.IsNullOrWhiteSpace(bucket))
+        if (!string.IsNullOrWhiteSpace(bucket))
         {
-            throw new CliUsageException("--endpoint needs --bucket <name>.");
+            options.S3.Bucket = bucket;
         }
 
-        // Credentials stay with the AWS SDK's default chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY first): never on the command line.
-        options.S3 = new S3StorageOptions { ServiceUrl = endpoints[0], Bucket = bucket };
+        if (string.IsNullOrWhiteSpace(options.S3.Bucket))
+        {
+            throw new CliUsageException("--endpoint needs --bucket <name> (or HdsStorage:S3:Bucket in the configuration).");
+        }
+
+        if (_parse.GetValue(FailoverTimeout) is { } seconds)
+        {
+            if (!double.IsFinite(seconds) || seconds <= 0 || seconds > 3600)
+            {
+                throw new CliUsageException("--failover-timeout must be a number of seconds between 0 and 3600.");
+            }
+
+            options.S3.FailoverTimeout = TimeSpan.FromSeconds(seconds);
+        }
+
+        // Credentials: S3.AccessKey/SecretKey from the configuration, else the AWS SDK's default chain (AWS_ACCESS_KEY_ID /
+        // AWS_SECRET_ACCESS_KEY first): never on the command line.
         return options;
     }
 
@@ -215,6 +322,43 @@ internal sealed class CliContext
     {
         await Output.WriteLineAsync(JsonSerializer.Serialize(value, typeInfo).AsMemory(), cancellationToken).ConfigureAwait(false);
         await Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // name=url[,priority][,ro]
+    private static List<SiteOptions> ParseSites(string[]? values)
+    {
+        var sites = new List<SiteOptions>();
+        foreach (var value in values ?? [])
+        {
+            var eq = value.IndexOf('=', StringComparison.Ordinal);
+            var parts = eq > 0 ? value[(eq + 1)..].Split(',', StringSplitOptions.TrimEntries) : [];
+            if (eq <= 0 || parts.Length is < 1 or > 3
+                || !Uri.TryCreate(parts[0], UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+            {
+                throw new CliUsageException($"--site must be name=url[,priority][,ro] with an absolute http(s) URL, got '{value}'.");
+            }
+
+            var site = new SiteOptions { Name = value[..eq].Trim(), ServiceUrl = url, Priority = sites.Count };
+            foreach (var extra in parts.Skip(1))
+            {
+                if (string.Equals(extra, "ro", StringComparison.OrdinalIgnoreCase))
+                {
+                    site.ReadOnly = true;
+                }
+                else if (int.TryParse(extra, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var priority))
+                {
+                    site.Priority = priority;
+                }
+                else
+                {
+                    throw new CliUsageException($"--site '{value}': after the URL come an integer priority and/or 'ro', got '{extra}'.");
+                }
+            }
+
+            sites.Add(site);
+        }
+
+        return sites;
     }
 
     private static List<Uri> ParseEndpoints(string[]? values)

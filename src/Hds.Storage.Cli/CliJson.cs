@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Hds.Storage.Cli.Commands;
 using Hds.Storage.Models;
 
 namespace Hds.Storage.Cli;
@@ -23,4 +24,8 @@ internal sealed record BucketReport(string Bucket, bool VersioningEnabled, bool 
 [JsonSerializable(typeof(IReadOnlyList<ObjectVersionItem>))]
 [JsonSerializable(typeof(DeleteResult))]
 [JsonSerializable(typeof(VerificationResult))]
+[JsonSerializable(typeof(KeyReport))]
+[JsonSerializable(typeof(List<KeyReport>))]
+[JsonSerializable(typeof(RewrapReport))]
+[JsonSerializable(typeof(AuditReport))]
 internal sealed partial class CliJson : JsonSerializerContext;

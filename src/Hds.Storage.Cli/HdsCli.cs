@@ -11,8 +11,14 @@ internal static class HdsCli
         hds: store and read health documents on S3 object storage with verified integrity, enforced object lock and an access context.
 
         Backend: --local <dir> (embedded store, not HDS-grade) or --endpoint <url> --bucket <name> (S3; credentials from
-        AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). Object commands need --actor, --tenant and --purpose (--role optional).
+        AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). Several sites: repeat --endpoint (preferred first) or give
+        --site name=url[,priority][,ro]; operations fail over between sites for at most --failover-timeout seconds (default 30).
+        Object commands need --actor, --tenant and --purpose (--role optional).
         Retention classes: "default" = 20 years COMPLIANCE (used when --class is omitted); "short" = 1 day COMPLIANCE (trials and tests only).
+        Key-ring certificates: --cert <pfx|pem> (with private key; PFX password from HDS_CERT_PASSWORD) and --escrow-cert <cer|pem>
+        (public part), both repeatable; required for S3, the embedded store uses a development certificate when none is given.
+        Configuration: ./hds.json or --config <file> (section "HdsStorage", the library's options), overridden by HdsStorage__* or
+        HDS_* environment variables, overridden by flags; 'hds config show' prints the result.
         JSON results go to stdout, messages to stderr.
         Exit codes: 0 ok, 1 usage or invalid request, 2 configuration (bucket without versioning/object lock), 3 access denied,
         4 integrity failure, 5 not found, 6 refused by retention or legal hold, 7 backend unavailable, 10 other failure.
@@ -20,7 +26,8 @@ internal static class HdsCli
 
     public static RootCommand CreateRootCommand()
     {
-        var root = new RootCommand(Description);
+        var root = new RootCommand(Description + Environment.NewLine + Environment.NewLine + "Example:" + Environment.NewLine
+            + "  hds put scan.pdf files/2026/0001 --local ./store --actor op-42 --tenant msa --purpose claim-processing");
         CliContext.AddGlobalOptions(root);
         root.Add(BucketCommands.Create());
         root.Add(PutCommand.Create());
@@ -32,7 +39,53 @@ internal static class HdsCli
         root.Add(LockCommands.CreateLegalHold());
         root.Add(LockCommands.CreateRetention());
         root.Add(VerifyCommand.Create());
+        root.Add(KeysCommands.Create());
+        root.Add(AuditCommands.Create());
+        root.Add(ConfigCommands.Create());
+        AddExamples(root, string.Empty);
         return root;
+    }
+
+    // One example per command, shown by --help (after the description). $S = backend options, $CTX = access context.
+    private static readonly Dictionary<string, string> Examples = new(StringComparer.Ordinal)
+    {
+        ["bucket"] = "hds bucket check --endpoint https://s3.example:10443 --bucket hds-msa --cert ops.pfx --escrow-cert escrow.cer --actor op-42 --tenant msa --purpose audit",
+        ["bucket check"] = "hds bucket check --local ./store --actor op-42 --tenant msa --purpose audit",
+        ["bucket create"] = "hds bucket create hds-msa --endpoint https://s3.example:10443 --cert ops.pfx --escrow-cert escrow.cer --actor op-42 --tenant msa --purpose audit",
+        ["put"] = "hds put scan.pdf files/2026/0001 --content-type application/pdf --local ./store --actor op-42 --tenant msa --purpose claim-processing > receipt.json",
+        ["get"] = "hds get files/2026/0001 --out copy.pdf --local ./store --actor op-42 --tenant msa --purpose claim-processing",
+        ["head"] = "hds head files/2026/0001 --local ./store --actor op-42 --tenant msa --purpose claim-processing",
+        ["ls"] = "hds ls files/2026/ --local ./store --actor op-42 --tenant msa --purpose claim-processing",
+        ["versions"] = "hds versions files/2026/0001 --local ./store --actor op-42 --tenant msa --purpose claim-processing",
+        ["delete"] = "hds delete files/2026/0001 --local ./store --actor op-42 --tenant msa --purpose claim-processing",
+        ["legal-hold"] = "hds legal-hold files/2026/0001 on --local ./store --actor op-42 --tenant msa --purpose litigation",
+        ["retention"] = "hds retention extend files/2026/0001 --until 2060-01-01 --local ./store --actor op-42 --tenant msa --purpose archiving",
+        ["retention extend"] = "hds retention extend files/2026/0001 --until 2060-01-01 --local ./store --actor op-42 --tenant msa --purpose archiving",
+        ["verify"] = "hds verify files/2026/0001 --receipt receipt.json --local ./store --actor op-42 --tenant msa --purpose audit",
+        ["keys"] = "hds keys list --endpoint https://s3.example:10443 --bucket hds-msa --cert ops.pfx --escrow-cert escrow.cer",
+        ["keys list"] = "hds keys list --endpoint https://s3.example:10443 --bucket hds-msa --cert ops.pfx --escrow-cert escrow.cer",
+        ["keys rotate"] = "hds keys rotate --endpoint https://s3.example:10443 --bucket hds-msa --cert ops.pfx --escrow-cert escrow.cer",
+        ["keys rewrap"] = "HDS_CERT_PASSWORD=... hds keys rewrap --endpoint https://s3.example:10443 --bucket hds-msa --cert old-ops.pfx --cert new-ops.pfx --escrow-cert escrow.cer",
+        ["keys revoke"] = "hds keys revoke 20260131T080000Z-3f9a1c --endpoint https://s3.example:10443 --bucket hds-msa --cert ops.pfx --escrow-cert escrow.cer",
+        ["audit"] = "hds audit verify --from 2026-01-01 --local ./store --actor auditor-7 --tenant msa --purpose audit",
+        ["audit verify"] = "hds audit verify --from 2026-01-01 --to 2026-02-01 --local ./store --actor auditor-7 --tenant msa --purpose audit",
+        ["audit tail"] = "hds audit tail --n 50 --local ./store --actor auditor-7 --tenant msa --purpose audit",
+        ["config"] = "hds config show --config /etc/hds/hds.json",
+        ["config show"] = "HDS_S3__BUCKET=hds-msa hds config show",
+    };
+
+    private static void AddExamples(Command command, string path)
+    {
+        foreach (var child in command.Subcommands)
+        {
+            var name = path.Length == 0 ? child.Name : path + " " + child.Name;
+            if (Examples.TryGetValue(name, out var example))
+            {
+                child.Description += Environment.NewLine + Environment.NewLine + "Example:" + Environment.NewLine + "  " + example;
+            }
+
+            AddExamples(child, name);
+        }
     }
 
     public static async Task<int> RunAsync(string[] args)

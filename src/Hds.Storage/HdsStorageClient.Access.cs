@@ -71,14 +71,101 @@ public partial class HdsStorageClient
         _audit is { Chained: not null } audit ? audit
             : throw new HdsConfigurationException("A custom audit sink is configured (Audit.Sink): read and verify the trail through it.");
 
+    // Telemetry around the audited operation: one activity (nested under the caller's), the duration histogram and the byte and
+    // integrity counters. Each signal costs nothing when nobody listens (StartActivity returns null, instruments are disabled).
     private async Task<T> ExecuteAsync<T>(
         HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, Func<Task<T>> body, CancellationToken cancellationToken)
     {
-        // A public operation called by another (Verify reads through Get) is part of the outer one: authorized and audited there.
-        if (_audit is not { } audit || OperationScope.Current is { } outer && ReferenceEquals(outer.Owner, this))
+        // A public operation called by another (Verify reads through Get) is part of the outer one: authorized, audited and traced there.
+        if (_audit is null || OperationScope.Current is { } outer && ReferenceEquals(outer.Owner, this))
         {
             return await body().ConfigureAwait(false);
         }
+
+        var activity = HdsStorageTelemetry.Source.StartActivity(HdsStorageTelemetry.SpanName(operation), ActivityKind.Internal);
+        var timed = activity is not null || HdsStorageTelemetry.OperationDuration.Enabled;
+        var started = timed ? _time.GetTimestamp() : 0;
+        var operationName = operation.ToString();
+        activity?.SetTag("hds.operation", operationName);
+        try
+        {
+            var result = await ExecuteAuditedAsync(operation, options, key, versionId, body, activity, cancellationToken).ConfigureAwait(false);
+            var outcome = result is HdsAuditVerificationResult { IsValid: false } ? HdsAuditOutcome.IntegrityFailure : HdsAuditOutcome.Succeeded;
+            var size = result switch
+            {
+                StorageReceipt r => r.Size,
+                VerificationResult v => v.Size,
+                HdsDownload d => d.Properties.Size,
+                _ => (long?)null,
+            };
+            Complete(activity, operationName, outcome, null, size, timed ? _time.GetElapsedTime(started) : default);
+            switch (result)
+            {
+                case StorageReceipt receipt:
+                    HdsStorageTelemetry.BytesWritten.Add(receipt.Size, new KeyValuePair<string, object?>("hds.operation", operationName));
+                    break;
+                case VerificationResult verified:
+                    HdsStorageTelemetry.BytesRead.Add(verified.Size, new KeyValuePair<string, object?>("hds.operation", operationName));
+                    break;
+                case HdsDownload download when HdsStorageTelemetry.BytesRead.Enabled || HdsStorageTelemetry.IntegrityFailures.Enabled:
+                    // The content is verified as the caller reads it, after this returns: count there.
+                    return (T)(object)new HdsDownload(new MeteredReadStream(download.Content, operationName), download.Properties);
+            }
+
+            return result;
+        }
+        catch (Exception ex)
+        {
+            var (outcome, _) = Classify(ex);
+            var errorType = ex is HdsStorageException hds ? hds.ErrorCode.ToString() : ex is OperationCanceledException ? "Cancelled" : ex.GetType().Name;
+            Complete(activity, operationName, outcome, errorType, null, timed ? _time.GetElapsedTime(started) : default);
+            throw;
+        }
+        finally
+        {
+            activity?.Dispose();
+        }
+    }
+
+    private static void Complete(Activity? activity, string operation, HdsAuditOutcome outcome, string? errorType, long? size, TimeSpan elapsed)
+    {
+        var outcomeName = HdsStorageTelemetry.OutcomeName(outcome);
+        var operationTag = new KeyValuePair<string, object?>("hds.operation", operation);
+        if (outcome == HdsAuditOutcome.IntegrityFailure)
+        {
+            HdsStorageTelemetry.IntegrityFailures.Add(1, operationTag);
+        }
+
+        if (HdsStorageTelemetry.OperationDuration.Enabled)
+        {
+            HdsStorageTelemetry.OperationDuration.Record(elapsed.TotalSeconds, operationTag, new KeyValuePair<string, object?>("hds.outcome", outcomeName));
+        }
+
+        if (activity is null)
+        {
+            return;
+        }
+
+        activity.SetTag("hds.outcome", outcomeName);
+        if (size is { } bytes)
+        {
+            activity.SetTag("hds.object.size", bytes);
+        }
+
+        if (errorType is not null || outcome != HdsAuditOutcome.Succeeded)
+        {
+            // The error code only: exception messages stay out of traces.
+            var code = errorType ?? outcomeName;
+            activity.SetTag("error.type", code);
+            activity.SetStatus(ActivityStatusCode.Error, code);
+        }
+    }
+
+    private async Task<T> ExecuteAuditedAsync<T>(
+        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, Func<Task<T>> body, Activity? activity,
+        CancellationToken cancellationToken)
+    {
+        var audit = _audit!;
 
         var entry = new HdsAuditRecord
         {
@@ -102,6 +189,8 @@ public partial class HdsStorageClient
             throw;
         }
 
+        // The tenant (scheme) is a pseudonymous id; the actor and patient pseudonyms stay in the audit trail only.
+        activity?.SetTag("hds.tenant", context.Tenant);
         entry = entry with
         {
             ActorId = context.ActorId,

@@ -10,6 +10,7 @@ using Hds.Storage.Keys;
 using Hds.Storage.Models;
 using Hds.Storage.Objects;
 using Hds.Storage.Retention;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -23,6 +24,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
 {
     // Retain-until is compared with one second of slack: backends keep it to the second or the millisecond.
     private static readonly TimeSpan RetentionTolerance = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan HealthCheckBucketTimeout = TimeSpan.FromSeconds(5);
 
     // The header of a ranged read is fetched with this many bytes at least: Ceph RGW answered ranges under ~64 KiB ~45 ms late
     // (measured here: a 2 KiB range 50 ms, 64 KiB 3 ms), and the extra bytes cost nothing measurable elsewhere.
@@ -63,7 +65,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         _logger = factory.CreateLogger("Hds.Storage");
         _retention = new RetentionPolicy(
             new Dictionary<string, RetentionClass>(options.RetentionClasses, StringComparer.Ordinal), options.DefaultRetentionClass, timeProvider);
-        _backend = options.S3 is { } s3 ? new S3Backend(s3, factory.CreateLogger("Hds.Storage.S3")) : new LocalBackend(options.Local!, timeProvider);
+        _backend = options.S3 is { } s3 ? new S3Backend(s3, factory.CreateLogger("Hds.Storage.S3"), timeProvider) : new LocalBackend(options.Local!, timeProvider);
         if (options.Local is not null)
         {
             Log.LocalStoreNotHdsGrade(_logger, _backend.Location);
@@ -89,6 +91,9 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     /// a <see cref="EncryptionOptions.KeyProvider"/>.
     /// </summary>
     public virtual KeyRing? KeyRing { get; }
+
+    /// <summary>The backend (tests and the health check reach the sites through it).</summary>
+    internal StorageBackend Backend => _backend;
 
     /// <summary>For mocking in consumers' tests.</summary>
     protected HdsStorageClient()
@@ -196,6 +201,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         var read = await _backend.GetAsync(ObjectKeys.ToPhysical(context.Tenant, key), options?.VersionId, null, cancellationToken).ConfigureAwait(false);
         try
         {
+            RequireVersion(options?.VersionId, read.Head);
             var decoder = await _codec.CreateDecoderAsync(read.Body, new ObjectIdentity(context.Tenant, key), read.Head.Metadata, cancellationToken)
                 .ConfigureAwait(false);
             return new HdsDownload(decoder, ToProperties(key, read.Head));
@@ -230,6 +236,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             await using (first.ConfigureAwait(false))
             {
                 head = first.Head;
+                RequireVersion(versionId, head);
                 var prefix = new byte[(int)Math.Min(probe, head.StoredLength)];
                 var got = await first.Body.ReadAtLeastAsync(prefix, prefix.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
                 plan = await _codec.OpenRangeAsync(prefix.AsMemory(0, got), head.StoredLength, identity, range.Offset, range.Length ?? long.MaxValue, cancellationToken)
@@ -241,7 +248,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 Stream stored = Stream.Null;
                 if (plan.StoredRange is { } storedRange)
                 {
-                    var ahead = await TakeSpeculativeAsync(speculative, guess, storedRange, head.VersionId).ConfigureAwait(false);
+                    var ahead = await TakeSpeculativeAsync(speculative, guess, storedRange, versionId, head.VersionId).ConfigureAwait(false);
                     speculative = null;
                     if (ahead is not null)
                     {
@@ -250,6 +257,16 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                     else
                     {
                         var rest = await _backend.GetAsync(physical, head.VersionId, storedRange, cancellationToken).ConfigureAwait(false);
+                        try
+                        {
+                            RequireVersion(head.VersionId, rest.Head);
+                        }
+                        catch
+                        {
+                            await rest.DisposeAsync().ConfigureAwait(false);
+                            throw;
+                        }
+
                         stored = rest.Body;
                     }
                 }
@@ -269,8 +286,10 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         }
     }
 
-    // The speculative read if it succeeded, is of the same version and covers the segments; disposed otherwise.
-    private static async Task<BackendReadResult?> TakeSpeculativeAsync(Task<BackendReadResult>? speculative, ByteRange? guess, ByteRange needed, string versionId)
+    // The speculative read if it succeeded, is of the same version and covers the segments; disposed otherwise. A read of an
+    // explicitly requested version that answers with another version fails like any other read (RequireVersion).
+    private static async Task<BackendReadResult?> TakeSpeculativeAsync(
+        Task<BackendReadResult>? speculative, ByteRange? guess, ByteRange needed, string? requested, string versionId)
     {
         if (speculative is null || guess is not { } g)
         {
@@ -285,6 +304,16 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         catch (HdsStorageException)
         {
             return null; // e.g. the guess starts beyond a short object's end: fetch what the header says
+        }
+
+        try
+        {
+            RequireVersion(requested, read.Head);
+        }
+        catch
+        {
+            await read.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
 
         if (string.Equals(read.Head.VersionId, versionId, StringComparison.Ordinal) && g.Offset <= needed.Offset && g.Offset + g.Length >= needed.Offset + needed.Length)
@@ -501,6 +530,73 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         return ToProperties(key, after);
     }
 
+    /// <summary>What <see cref="HdsStorageHealthCheck"/> reports: sites, bucket compliance, key ring.</summary>
+    internal async Task<HealthCheckResult> CheckHealthAsync(CancellationToken cancellationToken)
+    {
+        var data = new Dictionary<string, object>(StringComparer.Ordinal);
+        var problems = new List<string>();
+        var degraded = new List<string>();
+        if (_backend is S3Backend s3)
+        {
+            var writable = 0;
+            foreach (var site in s3.Sites.Sites)
+            {
+                var ok = await s3.Sites.ProbeAsync(site, cancellationToken).ConfigureAwait(false);
+                data["site:" + site.Name] = ok
+                    ? $"reachable in {site.LastProbeLatency!.Value.TotalMilliseconds:0} ms, circuit {site.State.CircuitState}{(site.ReadOnly ? ", read-only" : string.Empty)}"
+                    : $"unreachable ({site.LastProbeError}), circuit {site.State.CircuitState}{(site.ReadOnly ? ", read-only" : string.Empty)}";
+                if (ok && !site.ReadOnly)
+                {
+                    writable++;
+                }
+                else if (!ok)
+                {
+                    degraded.Add($"site {site.Name} unreachable");
+                }
+            }
+
+            if (writable == 0)
+            {
+                problems.Add("no writable site answers");
+            }
+        }
+
+        try
+        {
+            // Bounded: a health endpoint must answer even when every site hangs.
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bounded.CancelAfter(HealthCheckBucketTimeout);
+            var compliance = await _backend.CheckBucketAsync(bounded.Token).ConfigureAwait(false);
+            data["bucket"] = compliance.IsCompliant ? "compliant (versioning and object lock enabled)"
+                : $"NOT compliant: versioning {compliance.VersioningEnabled}, object lock {compliance.ObjectLockEnabled}";
+            if (!compliance.IsCompliant)
+            {
+                problems.Add("bucket not compliant");
+            }
+        }
+        catch (HdsStorageException ex)
+        {
+            data["bucket"] = "not checked: " + ex.ErrorCode;
+            problems.Add("bucket check failed (" + ex.ErrorCode + ")");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            data["bucket"] = "not checked: no answer within " + HealthCheckBucketTimeout.TotalSeconds + " s";
+            problems.Add("bucket check timed out");
+        }
+
+        var keyRing = await _codec.CheckKeyRingAsync(cancellationToken).ConfigureAwait(false);
+        data["keyRing"] = keyRing.Description;
+        if (!keyRing.Available)
+        {
+            problems.Add("key ring unavailable");
+        }
+
+        return problems.Count > 0 ? HealthCheckResult.Unhealthy(string.Join("; ", problems.Concat(degraded)), data: data)
+            : degraded.Count > 0 ? HealthCheckResult.Degraded(string.Join("; ", degraded), data: data)
+            : HealthCheckResult.Healthy("storage reachable, bucket compliant, keys available", data);
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
@@ -613,6 +709,16 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         }
     }
 
+    // A server asked for one version must answer with that version: otherwise a stale (or another) version would be read, or
+    // verified locked, in its place. The content cannot tell versions of the same key apart (the identity is tenant + key).
+    private static void RequireVersion(string? requested, BackendObjectHead answered)
+    {
+        if (requested is not null && !string.Equals(requested, answered.VersionId, StringComparison.Ordinal))
+        {
+            throw new HdsIntegrityException("The storage answered with another version than the one requested: nothing of it was returned. Check the storage gateway.");
+        }
+    }
+
     private static bool Satisfies(RetentionInfo actual, RetentionInfo wanted) =>
         actual.Mode == wanted.Mode
         && actual.RetainUntil is { } until && until + RetentionTolerance >= wanted.RetainUntil!.Value
@@ -639,6 +745,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         try
         {
             var head = await _backend.HeadAsync(key, written.VersionId, cancellationToken).ConfigureAwait(false);
+            RequireVersion(written.VersionId, head);
             if (head.StoredLength != written.StoredLength)
             {
                 throw new HdsIntegrityException("The stored version's length differs from what was sent.");
@@ -657,6 +764,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             }
 
             head = await _backend.HeadAsync(key, written.VersionId, cancellationToken).ConfigureAwait(false);
+            RequireVersion(written.VersionId, head);
             if (Satisfies(head.Retention, wanted))
             {
                 return head.Retention;

@@ -20,6 +20,10 @@ LOG="$DATA/log"
 MON_PORT="${HDS_S3_MON_PORT:-6789}"
 PORT_A="${HDS_S3_PORT_A:-7480}"
 PORT_B="${HDS_S3_PORT_B:-7481}"
+# Extra gateways for fault tests (gateway.sh start c|d): same cluster, configured on the command line (not in ceph.conf),
+# so tests can kill and restart them without touching a and b, which the other tests share.
+PORT_C="${HDS_S3_PORT_C:-7482}"
+PORT_D="${HDS_S3_PORT_D:-7483}"
 
 # Fixed test-only credentials (never used outside this throw-away local cluster).
 # shellcheck disable=SC2034 # used by start.sh
@@ -144,13 +148,21 @@ s3_signed_ok() { # port
   [[ "$code" == "200" ]]
 }
 
-port_of_gw() { case "$1" in a) echo "$PORT_A" ;; b) echo "$PORT_B" ;; *) die "gateway must be a or b, got '$1'" ;; esac; }
+port_of_gw() {
+  case "$1" in a) echo "$PORT_A" ;; b) echo "$PORT_B" ;; c) echo "$PORT_C" ;; d) echo "$PORT_D" ;; *) die "gateway must be a, b, c or d, got '$1'" ;; esac
+}
 
-# Start radosgw client.rgw.<g> (daemonizes; writes its pid file).
-launch_rgw() { # a|b
-  local name="client.rgw.$1"
+# Start radosgw client.rgw.<g> (daemonizes; writes its pid file). a and b have sections in ceph.conf; the extra gateways c and d
+# get theirs on the command line (the [client] section still applies).
+launch_rgw() { # a|b|c|d
+  local name="client.rgw.$1" extra=()
+  if [[ "$1" == c || "$1" == d ]]; then
+    mkdir -p "$DATA/rgw/ceph-rgw.$1"
+    extra=(--rgw_frontends "beast endpoint=127.0.0.1:$(port_of_gw "$1")" --pid_file "$(pidfile_of "$name")"
+      --log_file "$(logfile_of "$name")" --admin_socket "$RUN/$name.asok" --rgw_data "$DATA/rgw/ceph-rgw.$1")
+  fi
   rm -f "$(pidfile_of "$name")"
-  radosgw -c "$CONF" -n "$name" >>"$LOG/$name.out" 2>&1 9<&- || fail_daemon "$name" "radosgw $name failed to launch"
+  radosgw -c "$CONF" -n "$name" "${extra[@]}" >>"$LOG/$name.out" 2>&1 9<&- || fail_daemon "$name" "radosgw $name failed to launch"
 }
 
 # Wait until gateway answers a signed request; fail loudly with its log after timeout.
@@ -194,7 +206,7 @@ stop_cluster() {
   # an rgw whose osd is gone blocks in shutdown: do not wait for it
   [[ -z "$(daemon_pid osd.0)" ]] && t_rgw=1
   # shellcheck disable=SC2207
-  pids=($( { daemon_pid client.rgw.a; echo; daemon_pid client.rgw.b; echo; pids_using_conf radosgw; } | sort -u))
+  pids=($( { for g in a b c d; do daemon_pid "client.rgw.$g"; echo; done; pids_using_conf radosgw; } | sort -u))
   if (( ${#pids[@]} )); then log "stopping radosgw (${pids[*]})"; terminate "$sig" "$t_rgw" "${pids[@]}"; fi
   # shellcheck disable=SC2207
   pids=($( { daemon_pid osd.0; echo; pids_using_conf ceph-osd; } | sort -u))

@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Controls one radosgw gateway of the cluster started by start.sh (for fault tests).
-#   gateway.sh start a|b   start it if not running, wait (bounded) until it answers a signed S3 request
-#   gateway.sh stop  a|b   SIGTERM, wait until gone (SIGKILL after 10 s)
-#   gateway.sh kill  a|b   SIGKILL, wait until gone
-#   gateway.sh status a|b  exit 0 when running and answering
+#   gateway.sh start a|b|c|d   start it if not running, wait (bounded) until it answers a signed S3 request
+#   gateway.sh stop  a|b|c|d   SIGTERM, wait until gone (SIGKILL after 10 s)
+#   gateway.sh kill  a|b|c|d   SIGKILL, wait until gone
+#   gateway.sh status a|b|c|d  exit 0 when running and answering
+# a (:7480) and b (:7481) are started by start.sh and shared by every test: fault tests must not stop them.
+# c (:7482, HDS_S3_PORT_C) and d (:7483, HDS_S3_PORT_D) are extra gateways of the same cluster, only for fault tests.
 set -euo pipefail
 # shellcheck source=_common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 take_lock
 
-usage() { echo "usage: $0 start|stop|kill|status a|b" >&2; exit 2; }
+usage() { echo "usage: $0 start|stop|kill|status a|b|c|d" >&2; exit 2; }
 [[ $# -eq 2 ]] || usage
 action="$1"; g="$2"
-[[ "$g" == a || "$g" == b ]] || usage
+[[ "$g" == a || "$g" == b || "$g" == c || "$g" == d ]] || usage
 [[ -f "$CONF" ]] || die "no cluster at $DATA (run start.sh first)"
 # the ports come from the running cluster's conf, not from the environment
 PORT_A="$(sed -n 's/^rgw frontends = beast endpoint=127\.0\.0\.1:\([0-9]*\).*/\1/p' "$CONF" | sed -n 1p)"
@@ -29,6 +31,7 @@ case "$action" in
     if [[ -n "$(gw_pids)" ]] && s3_signed_ok "$port"; then log "$name already running on :$port"; exit 0; fi
     # shellcheck disable=SC2046
     terminate KILL 5 $(gw_pids)
+    if port_in_use "$port"; then die "port 127.0.0.1:$port is in use by another process: cannot start $name"; fi
     launch_rgw "$g"
     wait_rgw_signed "$g" 60
     log "$name started on :$port, pid $(daemon_pid "$name") ($(elapsed "$t0") s)"

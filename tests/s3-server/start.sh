@@ -162,6 +162,9 @@ CONF
 ensure_packages
 
 if cluster_answers; then
+  # Every test makes its own bucket and locked objects cannot be removed: lift RGW's default cap of 1000 buckets per user
+  # (clusters started before this setting existed get it here).
+  timeout 30 radosgw-admin -c "$CONF" user modify --uid="$S3_USER" --max-buckets=1000000 >/dev/null 2>&1 || true
   write_env
   log "already running from $DATA (A :$PORT_A, B :$PORT_B); .env rewritten in $(elapsed "$T0") s"
   exit 0
@@ -224,8 +227,9 @@ launch_rgw a
 wait_for client.rgw.a 45 "radosgw client.rgw.a answering HTTP on :$PORT_A" \
   bash -c "[[ \"\$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 http://127.0.0.1:$PORT_A/)\" != 000 ]]"
 launch_rgw b
+# Every test makes its own bucket and locked objects cannot be removed: lift RGW's default cap of 1000 buckets per user.
 timeout 60 radosgw-admin -c "$CONF" user create --uid="$S3_USER" --display-name="HDS test user" \
-  --access-key="$S3_ACCESS_KEY" --secret-key="$S3_SECRET_KEY" >"$LOG/user-create.out" 2>&1 \
+  --access-key="$S3_ACCESS_KEY" --secret-key="$S3_SECRET_KEY" --max-buckets=1000000 >"$LOG/user-create.out" 2>&1 \
   || { tail -n 40 "$LOG/user-create.out" >&2; die "radosgw-admin user create failed"; }
 wait_rgw_signed a 30
 wait_rgw_signed b 45

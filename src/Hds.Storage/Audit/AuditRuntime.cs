@@ -76,13 +76,16 @@ internal sealed class AuditRuntime : IAsyncDisposable
         Log.AuditSpoolOpened(logger, spool.Node, spool.PendingCount);
         var store = new AuditStore(backend, () => retention.Resolve(audit.RetentionClass).Retention);
         var chained = new ChainedAuditSink(spool, store, certificate, audit, time, logger);
-        return new AuditRuntime(policy, accessor, chained, chained, new AuditLogVerifier(store, trusted), audit.FailOpen);
+        var runtime = new AuditRuntime(policy, accessor, chained, chained, new AuditLogVerifier(store, trusted), audit.FailOpen);
+        HdsStorageTelemetry.TrackAuditSpool(runtime, () => (spool.Node, spool.PendingCount));
+        return runtime;
     }
 
     public async ValueTask DisposeAsync()
     {
         if (Chained is not null)
         {
+            HdsStorageTelemetry.UntrackAuditSpool(this);
             await Chained.DisposeAsync().ConfigureAwait(false);
         }
         else

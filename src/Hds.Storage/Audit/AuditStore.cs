@@ -59,13 +59,18 @@ internal sealed class AuditStore(StorageBackend backend, Func<RetentionInfo> ret
     }
 
     /// <summary>Every key under the audit prefix, in key order.</summary>
-    public async Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken) => ListAsync(Prefix, cancellationToken);
+
+    /// <summary>Every key of one writer node, in key order.</summary>
+    public Task<IReadOnlyList<string>> ListNodeAsync(string node, CancellationToken cancellationToken) => ListAsync(Prefix + node + "/", cancellationToken);
+
+    private async Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken)
     {
         var keys = new List<string>();
         string? token = null;
         do
         {
-            var page = await backend.ListAsync(Prefix, token, 1000, cancellationToken).ConfigureAwait(false);
+            var page = await backend.ListAsync(prefix, token, 1000, cancellationToken).ConfigureAwait(false);
             keys.AddRange(page.Items.Select(i => i.Key));
             token = page.ContinuationToken;
         }

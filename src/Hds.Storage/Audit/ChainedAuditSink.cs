@@ -21,6 +21,7 @@ internal sealed class ChainedAuditSink : HdsAuditSink
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _uploadLock = new(1, 1);
+    private bool _reconciled;
     private readonly SemaphoreSlim _signal = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
@@ -136,6 +137,56 @@ internal sealed class ChainedAuditSink : HdsAuditSink
         }
     }
 
+    // A process killed between storing a segment (or checkpoint) and recording it in the spool state would, once restarted,
+    // upload the same records again: a duplicate segment that verification rightly reports. The store is the truth: before
+    // the first upload, adopt the last segment and checkpoint this node already stored.
+    private async Task ReconcileWithStoreAsync(CancellationToken cancellationToken)
+    {
+        var state = _spool.State;
+        AuditObjectName? lastSegment = null;
+        AuditObjectName? lastCheckpoint = null;
+        foreach (var key in await _store.ListNodeAsync(_spool.Node, cancellationToken).ConfigureAwait(false))
+        {
+            if (!AuditStore.TryParse(key, out var name) || name.Node != _spool.Node)
+            {
+                continue;
+            }
+
+            if (name.IsCheckpoint && name.Last > (lastCheckpoint?.Last ?? 0))
+            {
+                lastCheckpoint = name;
+            }
+            else if (!name.IsCheckpoint && name.Last > (lastSegment?.Last ?? 0))
+            {
+                lastSegment = name;
+            }
+        }
+
+        var adopted = state;
+        if (lastSegment is { } segment && segment.Last > state.UploadedSequence)
+        {
+            var lines = System.Text.Encoding.UTF8.GetString(await _store.ReadAsync(segment.Key, cancellationToken).ConfigureAwait(false)).TrimEnd('\n').Split('\n');
+            var last = AuditRecordCodec.TryParse(System.Text.Encoding.UTF8.GetBytes(lines[^1]), out _);
+            if (last is null || last.Sequence != segment.Last)
+            {
+                throw new HdsIntegrityException("The last stored audit segment of this node is unreadable or does not end where its name says; verify the audit log.");
+            }
+
+            adopted = adopted with { UploadedSequence = last.Sequence, UploadedHash = last.Hash! };
+        }
+
+        if (_certificate is not null && lastCheckpoint is { } checkpoint && checkpoint.Last > state.CheckpointSequence)
+        {
+            var signed = await _store.ReadAsync(checkpoint.Key, cancellationToken).ConfigureAwait(false);
+            adopted = adopted with { CheckpointSequence = checkpoint.Last, CheckpointHash = Convert.ToHexStringLower(SHA256.HashData(signed)) };
+        }
+
+        if (adopted != state)
+        {
+            _spool.MarkUploaded(adopted);
+        }
+    }
+
     // Uploads every pending record, one segment of at most BatchSize records at a time, each followed by a checkpoint.
     private async Task UploadAsync(CancellationToken cancellationToken)
     {
@@ -143,6 +194,12 @@ internal sealed class ChainedAuditSink : HdsAuditSink
         try
         {
             using var scope = AuditStore.BeginSystemScope(_spool.Node, "AuditUpload");
+            if (!_reconciled)
+            {
+                await ReconcileWithStoreAsync(cancellationToken).ConfigureAwait(false);
+                _reconciled = true;
+            }
+
             while (true)
             {
                 var batch = _spool.Pending(_batchSize);

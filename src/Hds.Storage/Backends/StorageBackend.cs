@@ -56,7 +56,17 @@ internal sealed record BackendWriteRequest(
     IReadOnlyDictionary<string, string> Metadata,
     RetentionInfo Retention);
 
-internal sealed record BackendWriteResult(string VersionId, long StoredLength, string? ETag);
+internal sealed record BackendWriteResult(string VersionId, long StoredLength, string? ETag)
+{
+    /// <summary>The site that stored the version, when the backend has sites (for the audit trail).</summary>
+    public string? Site { get; init; }
+
+    /// <summary>
+    /// The write's answer was lost (timeout, broken connection) and the retry found the version it had stored: that version was
+    /// returned and no second one written. The audit trail records it.
+    /// </summary>
+    public bool FoundAfterLostAnswer { get; init; }
+}
 
 internal sealed record BackendObjectHead(
     string Key,

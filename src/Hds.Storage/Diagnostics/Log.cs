@@ -78,4 +78,39 @@ internal static partial class Log
     [LoggerMessage(EventId = 24, Level = LogLevel.Warning,
         Message = "Only one key-ring certificate is configured: there is no escrow. Losing its private key loses every object. Configure an escrow certificate.")]
     public static partial void NoEscrowCertificate(ILogger logger);
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Warning,
+        Message = "Site {Site} failed a {Access} call ({Failure}); moving to the next site.")]
+    public static partial void SiteCallFailed(ILogger logger, string site, Sites.SiteAccess access, string failure);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Circuit of site {Site} opened: no traffic for {BreakDuration}.")]
+    public static partial void CircuitOpened(ILogger logger, string site, TimeSpan breakDuration);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "Circuit of site {Site} closed: the site serves again.")]
+    public static partial void CircuitClosed(ILogger logger, string site);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Circuit of site {Site} half-open: one trial call goes through.")]
+    public static partial void CircuitHalfOpened(ILogger logger, string site);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Error,
+        Message = "No site served a {Access} call within the failover timeout {Timeout} ({Attempts} attempts); the operation failed and left nothing partial.")]
+    public static partial void AllSitesUnavailable(ILogger logger, Sites.SiteAccess access, TimeSpan timeout, int attempts);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Health probe of site {Site} failed ({Failure}).")]
+    public static partial void SiteProbeFailed(ILogger logger, string site, string failure);
+
+    [LoggerMessage(EventId = 206, Level = LogLevel.Information, Message = "Health probe of site {Site} succeeded again: traffic returns to it.")]
+    public static partial void SiteRecovered(ILogger logger, string site);
+
+    [LoggerMessage(EventId = 207, Level = LogLevel.Warning,
+        Message = "A write whose answer was lost was found stored as version {VersionId} when retried on site {Site}: that version counts, none was written twice.")]
+    public static partial void AmbiguousWriteFound(ILogger logger, string versionId, string site);
+
+    [LoggerMessage(EventId = 208, Level = LogLevel.Warning,
+        Message = "A read broke on site {Site} after {Offset} bytes; resuming with a ranged request of the same version.")]
+    public static partial void ReadResumed(ILogger logger, string site, long offset);
+
+    [LoggerMessage(EventId = 209, Level = LogLevel.Warning,
+        Message = "A multipart upload could not be aborted now (no writable site answered); it is kept and retried by the health probe.")]
+    public static partial void MultipartAbortDeferred(ILogger logger, Exception? exception);
 }

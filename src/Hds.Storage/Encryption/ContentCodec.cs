@@ -43,7 +43,19 @@ internal abstract class ContentCodec
     /// <param name="cancellationToken">Cancels the call.</param>
     public abstract ValueTask<RangedRead> OpenRangeAsync(
         ReadOnlyMemory<byte> storedPrefix, long storedLength, ObjectIdentity identity, long offset, long length, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Health-check hook for the key ring: whether the keys needed to write (current key-encryption key) and read are available.
+    /// The codec that uses a key ring overrides it; the health check (<see cref="Diagnostics.HdsStorageHealthCheck"/>) reports it.
+    /// </summary>
+    public virtual ValueTask<KeyRingHealth> CheckKeyRingAsync(CancellationToken cancellationToken) =>
+        ValueTask.FromResult(new KeyRingHealth(true, "no key ring in use"));
 }
+
+/// <summary>What the key-ring hook of the health check found.</summary>
+/// <param name="Available">Whether writes and reads can get their keys.</param>
+/// <param name="Description">For the health report: no key material, no key ids needed.</param>
+internal readonly record struct KeyRingHealth(bool Available, string Description);
 
 /// <summary>The identity bound into every object: a ciphertext moved to another tenant or key does not decode.</summary>
 /// <param name="Tenant">The tenant (scheme).</param>

@@ -50,6 +50,25 @@ internal sealed class FormatV1 : ContentCodec
         _random = random ?? RandomNumberGenerator.Fill;
     }
 
+    /// <summary>Health: the key ring can produce the current key-encryption key (loads, decrypts, or creates it).</summary>
+    public override async ValueTask<KeyRingHealth> CheckKeyRingAsync(CancellationToken cancellationToken)
+    {
+        if (_keys is not Keys.KeyRing ring)
+        {
+            return new KeyRingHealth(true, "key-encryption keys held by an external provider");
+        }
+
+        try
+        {
+            var current = await ring.GetCurrentEntryAsync(cancellationToken).ConfigureAwait(false);
+            return new KeyRingHealth(true, $"current key {current.Id}");
+        }
+        catch (HdsStorageException ex)
+        {
+            return new KeyRingHealth(false, $"key ring unavailable ({ex.ErrorCode})");
+        }
+    }
+
     public override int MaxHeaderLength => FormatV1Header.MaxHeaderLength;
 
     public static HdsIntegrityException Corrupt(string detail, Exception? inner = null) =>

@@ -62,5 +62,12 @@ internal static class CertificateLoader
         {
             errors.Add($"{source}: certificate {certificate.Thumbprint} has an RSA key shorter than 2048 bits.");
         }
+
+        // A certificate restricted to other uses (for example signature only) must not become a key-transport recipient.
+        if (certificate.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault() is { } usage
+            && (usage.KeyUsages & X509KeyUsageFlags.KeyEncipherment) == 0)
+        {
+            errors.Add($"{source}: certificate {certificate.Thumbprint} does not allow key encipherment (its key usage forbids it): use a certificate issued for encryption.");
+        }
     }
 }

@@ -25,6 +25,7 @@ internal sealed class KeyRingStore
     private readonly IReadOnlyList<X509Certificate2> _certificates;
     private readonly TimeSpan _retention;
     private readonly TimeProvider _time;
+    private readonly HashSet<string> _signerThumbprints;
 
     public KeyRingStore(StorageBackend backend, IReadOnlyList<X509Certificate2> certificates, TimeSpan retention, TimeProvider time)
     {
@@ -32,6 +33,7 @@ internal sealed class KeyRingStore
         _certificates = certificates;
         _retention = retention;
         _time = time;
+        _signerThumbprints = certificates.Select(c => c.GetCertHashString(HashAlgorithmName.SHA256)).ToHashSet(StringComparer.OrdinalIgnoreCase);
     }
 
     public static string PhysicalKey(string id) => Prefix + id + Suffix;
@@ -116,31 +118,94 @@ internal sealed class KeyRingStore
                 throw new HdsIntegrityException($"Key-ring entry '{id}' does not decrypt with its recipient certificate: it was tampered with.", ex);
             }
 
-            var payload = cms.ContentInfo.Content;
+            var content = cms.ContentInfo.Content;
             try
             {
-                var (entry, kek) = KeyRingPayload.Decode(payload);
-                if (!string.Equals(entry.Id, id, StringComparison.Ordinal))
-                {
-                    CryptographicOperations.ZeroMemory(kek);
-                    throw new HdsIntegrityException($"Key-ring object '{id}' holds another key's entry: it was moved or tampered with.");
-                }
-
-                return (entry, kek);
-            }
-            catch (CryptographicException ex)
-            {
-                throw new HdsIntegrityException($"Key-ring entry '{id}' is malformed: it was tampered with.", ex);
+                return OpenContent(id, content);
             }
             finally
             {
-                CryptographicOperations.ZeroMemory(payload);
+                CryptographicOperations.ZeroMemory(content);
             }
         }
 
         // No configured certificate opens it: listed (ids and recipients are not secret) but unusable here.
         var now = _time.GetUtcNow();
         return (new KeyRingEntry { Id = id, CreatedAt = now, ActivatesAt = DateTimeOffset.MaxValue, ExpiresAt = DateTimeOffset.MaxValue, IsAvailable = false }, null);
+    }
+
+    /// <summary>
+    /// Opens the decrypted content of an entry: CMS SignedData by one of the configured certificates around the payload. Anyone
+    /// holding only the public certificates can produce EnvelopedData for them, so without this signature anyone able to write
+    /// under "_hds/keys/" could plant a key-encryption key of their choosing (and read every object written under it afterwards)
+    /// or replace an entry (un-revoking a key). Every failure is an <see cref="HdsIntegrityException"/>.
+    /// </summary>
+    internal (KeyRingEntry Entry, byte[] Kek) OpenContent(string id, byte[] content)
+    {
+        if (content.Length == 0 || content[0] != 0x30)
+        {
+            throw new HdsIntegrityException($"Key-ring entry '{id}' is not signed: it was planted or tampered with (entries are signed by a configured certificate).");
+        }
+
+        var signed = new SignedCms();
+        try
+        {
+            signed.Decode(content);
+            if (signed.SignerInfos.Count != 1 || signed.Detached)
+            {
+                throw new HdsIntegrityException($"Key-ring entry '{id}' does not carry exactly one signature: it was planted or tampered with.");
+            }
+
+            var signer = signed.SignerInfos[0];
+            var certificate = signer.Certificate
+                ?? throw new HdsIntegrityException($"Key-ring entry '{id}' does not name its signing certificate: it was planted or tampered with.");
+            var thumbprint = certificate.GetCertHashString(HashAlgorithmName.SHA256);
+            if (!_signerThumbprints.Contains(thumbprint))
+            {
+                throw new HdsIntegrityException(
+                    $"Key-ring entry '{id}' is signed by certificate {thumbprint}, which is not a configured key-ring certificate: it was planted or tampered with. "
+                    + "(When recovering with the escrow certificate, configure the public part of the operational certificate that signed the entries too.)");
+            }
+
+            signer.CheckSignature(verifySignatureOnly: true);
+        }
+        catch (CryptographicException ex)
+        {
+            throw new HdsIntegrityException($"Key-ring entry '{id}' has an invalid signature: it was planted or tampered with.", ex);
+        }
+
+        var payload = signed.ContentInfo.Content;
+        try
+        {
+            return OpenPayload(id, payload);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(payload);
+        }
+    }
+
+    /// <summary>Parses a verified payload and checks it describes the key its object is named after.</summary>
+    internal static (KeyRingEntry Entry, byte[] Kek) OpenPayload(string id, ReadOnlySpan<byte> payload)
+    {
+        KeyRingEntry entry;
+        byte[] kek;
+        try
+        {
+            (entry, kek) = KeyRingPayload.Decode(payload);
+        }
+        catch (CryptographicException ex)
+        {
+            throw new HdsIntegrityException($"Key-ring entry '{id}' is malformed: it was tampered with.", ex);
+        }
+
+        if (!string.Equals(entry.Id, id, StringComparison.Ordinal))
+        {
+            CryptographicOperations.ZeroMemory(kek);
+            throw new HdsIntegrityException($"Key-ring object '{id}' holds another key's entry: it was moved or tampered with.");
+        }
+
+        return (entry, kek);
     }
 
     /// <summary>Writes a new version of an entry, encrypted to the configured certificates, and verifies it is locked.</summary>
@@ -150,9 +215,11 @@ internal sealed class KeyRingStore
         entry = entry with { RecipientThumbprints = recipients.Select(c => c.GetCertHashString(HashAlgorithmName.SHA256)).Order(StringComparer.Ordinal).ToList(), IsAvailable = true };
         var payload = KeyRingPayload.Encode(entry, kek);
         byte[] encoded;
+        byte[]? signedPayload = null;
         try
         {
-            var cms = new EnvelopedCms(new ContentInfo(payload), new AlgorithmIdentifier(Aes256Cbc));
+            signedPayload = Sign(payload);
+            var cms = new EnvelopedCms(new ContentInfo(signedPayload), new AlgorithmIdentifier(Aes256Cbc));
             var collection = new CmsRecipientCollection();
             foreach (var certificate in recipients)
             {
@@ -165,6 +232,10 @@ internal sealed class KeyRingStore
         finally
         {
             CryptographicOperations.ZeroMemory(payload);
+            if (signedPayload is not null)
+            {
+                CryptographicOperations.ZeroMemory(signedPayload);
+            }
         }
 
         var now = _time.GetUtcNow();
@@ -203,6 +274,26 @@ internal sealed class KeyRingStore
             string ski => string.Equals(ski, certificate.Extensions.OfType<X509SubjectKeyIdentifierExtension>().FirstOrDefault()?.SubjectKeyIdentifier, StringComparison.OrdinalIgnoreCase),
             _ => false,
         };
+
+    // Signed by the currently valid configured certificate with a private key that expires last (after a renewal: the new one).
+    private byte[] Sign(byte[] payload)
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        var certificate = _certificates
+            .Where(c => c.HasPrivateKey && c.NotBefore.ToUniversalTime() <= now && c.NotAfter.ToUniversalTime() > now)
+            .OrderByDescending(c => c.NotAfter)
+            .FirstOrDefault()
+            ?? throw new HdsConfigurationException(
+                "No configured key-ring certificate has a private key and is currently valid: key-ring entries cannot be signed. Configure the operational certificate with its private key.");
+        var signed = new SignedCms(new ContentInfo(payload), detached: false);
+        var signer = new CmsSigner(SubjectIdentifierType.IssuerAndSerialNumber, certificate)
+        {
+            DigestAlgorithm = new Oid("2.16.840.1.101.3.4.2.1"), // SHA-256
+            IncludeOption = X509IncludeOption.EndCertOnly,
+        };
+        signed.ComputeSignature(signer, silent: true);
+        return signed.Encode();
+    }
 
     private List<X509Certificate2> Recipients()
     {

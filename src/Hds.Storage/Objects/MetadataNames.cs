@@ -11,4 +11,8 @@ internal static class MetadataNames
     public const string RetentionClass = "hds-class";
     public const string Writer = "hds-writer";
     public const string AuditFormat = "hds-audit";
+
+
+    /// <summary>A random id per write attempt: finds the version stored by a write whose answer was lost (no duplicate on retry).</summary>
+    public const string Attempt = "hds-attempt";
 }

@@ -1,6 +1,10 @@
+using System.Text.Json.Serialization;
+
 namespace Hds.Storage.Retention;
 
-/// <summary>S3 Object Lock retention mode of a version.</summary>
+/// <summary>S3 Object Lock retention mode of a version. Serialized by System.Text.Json by name ("Compliance"), so receipts
+/// returned from web APIs read the same as those printed by the CLI.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<RetentionMode>))]
 public enum RetentionMode
 {
     /// <summary>No retention: the version can be deleted. Hds.Storage never reports a successful write in this state.</summary>

@@ -20,7 +20,7 @@ internal sealed class RetentionPolicy
         if (!_classes.TryGetValue(name, out var cls))
         {
             throw new HdsInvalidRequestException(
-                $"Unknown retention class '{Sanitize(name)}'. Configure it in HdsStorageOptions.RetentionClasses or use one of: {string.Join(", ", _classes.Keys)}.");
+                $"Unknown retention class (caller input is not echoed: it could carry anything). Configure it in HdsStorageOptions.RetentionClasses or use one of: {string.Join(", ", _classes.Keys)}.");
         }
 
         // S3 and StorageGRID keep retain-until to the millisecond at best; truncate to whole seconds so what we send is what we read back.
@@ -29,6 +29,4 @@ internal sealed class RetentionPolicy
         until = new DateTimeOffset(until.Ticks - (until.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
         return (name, new RetentionInfo(cls.Mode, until, cls.LegalHold));
     }
-
-    private static string Sanitize(string name) => name.Length <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') ? name : "(invalid)";
 }

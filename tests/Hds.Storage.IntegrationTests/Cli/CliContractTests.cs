@@ -6,7 +6,7 @@ namespace Hds.Storage.IntegrationTests.Cli;
 /// The <c>hds</c> contract, run as a real child process against every backend: JSON on stdout, one <c>error:</c> line on stderr, stable
 /// exit codes. Each test uses its own key prefix, so tests share one store or bucket per backend.
 /// </summary>
-public abstract class CliContractTests<TBackend> : IClassFixture<TBackend>, IDisposable
+public abstract partial class CliContractTests<TBackend> : IClassFixture<TBackend>, IDisposable
     where TBackend : class, ICliBackend
 {
     protected const string Tenant = "msa-test";

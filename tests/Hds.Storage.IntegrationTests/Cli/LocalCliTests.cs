@@ -1,7 +1,7 @@
 namespace Hds.Storage.IntegrationTests.Cli;
 
 /// <summary>The CLI contract against the embedded local store, plus what only a local store can show.</summary>
-public sealed class LocalCliTests(LocalCliBackend backend) : CliContractTests<LocalCliBackend>(backend)
+public sealed partial class LocalCliTests(LocalCliBackend backend) : CliContractTests<LocalCliBackend>(backend)
 {
     [Fact]
     public async Task A_store_without_object_lock_is_not_compliant_and_refused_with_exit_2()

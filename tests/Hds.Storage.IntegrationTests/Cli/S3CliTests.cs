@@ -56,6 +56,47 @@ public sealed class S3CliTests(S3CliBackend backend) : CliContractTests<S3CliBac
     [Fact]
     public async Task An_unreachable_endpoint_exits_7()
     {
-        AssertError(7, "BackendUnavailable", await Raw(["--endpoint", "http://127.0.0.1:9", "--bucket", Backend.Bucket, "bucket", "check", .. Context, .. S3CliBackend.CertificateArgs]));
+        AssertError(7, "BackendUnavailable", await Raw(["--endpoint", "http://127.0.0.1:9", "--failover-timeout", "3", "--bucket", Backend.Bucket, "bucket", "check", .. Context, .. S3CliBackend.CertificateArgs]));
+    }
+
+    [Fact]
+    public async Task Sites_given_with_site_store_and_read_and_the_read_only_backup_site_is_accepted()
+    {
+        string[] sites = ["--site", $"backup={Backend.EndpointB},0,ro", "--site", $"primary={Backend.EndpointA},1", "--bucket", Backend.Bucket, .. S3CliBackend.CertificateArgs];
+        string[] context = ["--actor", "agent-1", "--tenant", Tenant, "--purpose", "care"];
+        var content = RandomBytes(3000);
+        var key = Prefix + "sites.bin";
+
+        AssertExit(0, await Raw(["put", WriteInput(content), key, .. sites, .. context]));
+        var output = Path.Combine(WorkDir, "sites.out");
+        AssertExit(0, await Raw(["get", key, "--out", output, .. sites, .. context]));
+
+        Assert.Equal(content, await File.ReadAllBytesAsync(output, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Every_site_down_exits_7_within_the_failover_timeout()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var result = await Raw(["--site", "x=http://127.0.0.1:9", "--site", "y=http://127.0.0.1:19,1", "--failover-timeout", "2", "--bucket", Backend.Bucket, "bucket", "check", .. Context, .. S3CliBackend.CertificateArgs]);
+
+        AssertError(7, "BackendUnavailable", result);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+    }
+
+    [Theory]
+    [InlineData("no-url")]
+    [InlineData("x=ftp://127.0.0.1:1")]
+    [InlineData("x=http://127.0.0.1:1,high")]
+    public async Task A_malformed_site_exits_1(string site)
+    {
+        AssertError(1, "InvalidRequest", await Raw(["--site", site, "--bucket", Backend.Bucket, "bucket", "check", .. Context, .. S3CliBackend.CertificateArgs]));
+    }
+
+    [Fact]
+    public async Task Site_and_endpoint_together_exit_1()
+    {
+        AssertError(1, "InvalidRequest", await Raw(["--site", $"x={Backend.EndpointA}", "--endpoint", Backend.EndpointB, "--bucket", Backend.Bucket, "bucket", "check", .. Context, .. S3CliBackend.CertificateArgs]));
     }
 }

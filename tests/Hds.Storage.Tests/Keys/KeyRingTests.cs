@@ -58,7 +58,7 @@ public sealed class KeyRingTests : IDisposable
     }
 
     [Fact]
-    public async Task Escrow_certificate_alone_decrypts_everything_when_the_operational_certificate_is_lost()
+    public async Task Escrow_certificate_with_the_operational_public_part_decrypts_everything_when_the_operational_private_key_is_lost()
     {
         using (var writer = _store.Client(Operational, PublicOnly(Escrow)))
         {
@@ -67,7 +67,8 @@ public sealed class KeyRingTests : IDisposable
             await writer.PutAsync("doc-2", new MemoryStream(_content), TestStore.Put("tenant-b"));
         }
 
-        using var recovery = _store.Client(Escrow);
+        // Entries are signed by the operational certificate: its public part (not secret) is the trust anchor during recovery.
+        using var recovery = _store.Client(Escrow, PublicOnly(Operational));
         Assert.Equal(_content, await TestStore.ReadAllAsync(recovery, "doc-1", TestStore.Get()));
         Assert.Equal(_content, await TestStore.ReadAllAsync(recovery, "doc-2", TestStore.Get("tenant-b")));
         Assert.All(await recovery.KeyRing!.ListAsync(), e => Assert.True(e.IsAvailable));
@@ -298,7 +299,7 @@ public sealed class KeyRingTests : IDisposable
             Assert.Equal(2, Assert.Single(await client.KeyRing!.ListAsync()).RecipientThumbprints.Count);
         }
 
-        using var recovery = _store.Client(Escrow);
+        using var recovery = _store.Client(Escrow, PublicOnly(Operational));
         Assert.Equal(_content, await TestStore.ReadAllAsync(recovery, "doc", TestStore.Get()));
     }
 

@@ -8,7 +8,7 @@ internal static class TestCertificates
 {
     private static readonly Lazy<X509Certificate2> LazyOperational = new(() => CreateRsa("CN=hds-test-operational"));
     private static readonly Lazy<X509Certificate2> LazyEscrow = new(() => CreateRsa("CN=hds-test-escrow"));
-    private static readonly Lazy<X509Certificate2> LazyRenewed = new(() => CreateRsa("CN=hds-test-operational-renewed"));
+    private static readonly Lazy<X509Certificate2> LazyRenewed = new(() => CreateRsa("CN=hds-test-operational-renewed", notAfter: DateTimeOffset.UtcNow.AddYears(6)));
 
     /// <summary>The operational certificate, with its private key.</summary>
     public static X509Certificate2 Operational => LazyOperational.Value;

@@ -5,7 +5,9 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Hds.Storage.Diagnostics;
 using Hds.Storage.Models;
+using Hds.Storage.Objects;
 using Hds.Storage.Retention;
+using Hds.Storage.Sites;
 using Microsoft.Extensions.Logging;
 
 namespace Hds.Storage.Backends.S3;
@@ -14,6 +16,10 @@ namespace Hds.Storage.Backends.S3;
 /// S3 backend over AWSSDK.S3, configured for StorageGRID and Ceph RGW (see ../shared/S3-BACKENDS.md): no aws-chunked uploads,
 /// checksums computed here and sent as plain headers (Content-MD5, x-amz-checksum-sha256) so a corrupted upload is refused by
 /// the server. Bodies are buffered one part at a time in pooled buffers: memory does not grow with the object size.
+/// Every S3 call goes through the <see cref="SiteRouter"/>, which picks the site and fails over per call: the parts of one
+/// multipart upload may go to different sites' gateways, and a read that breaks resumes on another site.
+/// Writes carry a per-attempt id (metadata <c>hds-attempt</c>): when a write's answer is lost (timeout, broken connection) the
+/// retry first looks for a version with that id and returns it instead of writing the object twice.
 /// </summary>
 internal sealed class S3Backend : StorageBackend
 {
@@ -21,42 +27,60 @@ internal sealed class S3Backend : StorageBackend
 
     // Bodies up to this size are read into a buffer of this size first (most health documents are far smaller than a part).
     private const int SmallObjectProbe = 512 * 1024;
-    private readonly AmazonS3Client _s3;
+
+    // How far back (server clock vs ours) a version written by a lost attempt may be dated.
+    private static readonly TimeSpan AttemptClockSlack = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan LostUploadClockSlack = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan AbortAfterUnavailableTimeout = TimeSpan.FromSeconds(1);
+    private const int MaxVersionsExamined = 16;
+
+    private readonly SiteRouter _sites;
     private readonly S3StorageOptions _options;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
 
     // Part and range buffers. Not ArrayPool.Shared: it keeps one array per size in each thread's local slot, so part-sized buffers
     // returned on thread-pool threads piled up (measured: a 64 MiB put + get peaked at twice the (MaxConcurrency + 1) parts it needs).
     // This pool keeps at most two transfers' worth; buffers beyond that go back to the GC.
     private readonly ArrayPool<byte> _buffers;
 
-    public S3Backend(S3StorageOptions options, ILogger logger)
+    public S3Backend(S3StorageOptions options, ILogger logger, TimeProvider? timeProvider = null)
     {
         _options = options;
         _logger = logger;
+        _time = timeProvider ?? TimeProvider.System;
         _buffers = ArrayPool<byte>.Create(
             (int)Math.Min(1 << 30, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(options.PartSize, options.MultipartThreshold))),
             2 * (options.MaxConcurrency + 1));
-        _s3 = CreateClient(options);
+        _sites = new SiteRouter(options, _time, logger);
     }
 
     public override string Location => _options.Bucket;
 
+    /// <summary>The sites and their state (health checks and tests read it).</summary>
+    internal SiteRouter Sites => _sites;
+
+    /// <summary>A client for the first site, with the settings that work against StorageGRID and RGW (the CLI creates buckets with it).</summary>
+    internal static AmazonS3Client CreateClient(S3StorageOptions options) =>
+        CreateClient(options, options.OrderedSites()[0].ServiceUrl!, maxErrorRetry: 2);
+
     /// <summary>The AWS SDK settings that work against StorageGRID and RGW (measured, see S3-BACKENDS.md).</summary>
-    internal static AmazonS3Client CreateClient(S3StorageOptions options)
+    internal static AmazonS3Client CreateClient(S3StorageOptions options, Uri serviceUrl, int maxErrorRetry, Amazon.Runtime.HttpClientFactory? httpClientFactory = null)
     {
         var config = new AmazonS3Config
         {
-            ServiceURL = options.ServiceUrl!.ToString(),
+            ServiceURL = serviceUrl.ToString(),
             ForcePathStyle = options.ForcePathStyle,
             AuthenticationRegion = options.Region,
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
             Timeout = options.RequestTimeout,
-            MaxErrorRetry = 2,
+            MaxErrorRetry = maxErrorRetry,
         };
-        // Every request carries the pseudonymous context headers of the operation in progress (composes with the test seam).
-        config.HttpClientFactory = new ContextHeadersHttpClientFactory(options.HttpClientFactory);
+        // Every request carries the pseudonymous context headers of the operation in progress (composes with the test seam and
+        // with the sites' send-once HTTP stack).
+        config.HttpClientFactory = new ContextHeadersHttpClientFactory(
+            options.HttpClientFactory ?? httpClientFactory ?? new SiteHttpClientFactory(options.RequestTimeout, refuseSdkRetries: false));
 
         return options.AccessKey is { } ak
             ? new AmazonS3Client(new BasicAWSCredentials(ak, options.SecretKey), config)
@@ -67,27 +91,32 @@ internal sealed class S3Backend : StorageBackend
     {
         try
         {
-            var versioning = await _s3.GetBucketVersioningAsync(new GetBucketVersioningRequest { BucketName = _options.Bucket }, cancellationToken)
-                .ConfigureAwait(false);
-            var versioningEnabled = versioning.VersioningConfig?.Status == VersionStatus.Enabled;
-            bool lockEnabled;
-            try
-            {
-                var lockConfig = await _s3.GetObjectLockConfigurationAsync(
-                    new GetObjectLockConfigurationRequest { BucketName = _options.Bucket }, cancellationToken).ConfigureAwait(false);
-                lockEnabled = lockConfig.ObjectLockConfiguration?.ObjectLockEnabled == ObjectLockEnabled.Enabled;
-            }
-            catch (AmazonS3Exception ex) when (ex.ErrorCode == "ObjectLockConfigurationNotFoundError" || ex.StatusCode == System.Net.HttpStatusCode.NotFound && ex.ErrorCode != "NoSuchBucket")
-            {
-                lockEnabled = false;
-            }
-
-            return new BucketCompliance(_options.Bucket, versioningEnabled, lockEnabled);
+            return await _sites.ExecuteAsync(SiteAccess.Read, (site, ct) => CheckBucketOnAsync(site.Client, ct), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
         {
             throw mapped;
         }
+    }
+
+    private async Task<BucketCompliance> CheckBucketOnAsync(AmazonS3Client s3, CancellationToken cancellationToken)
+    {
+        var versioning = await s3.GetBucketVersioningAsync(new GetBucketVersioningRequest { BucketName = _options.Bucket }, cancellationToken)
+            .ConfigureAwait(false);
+        var versioningEnabled = versioning.VersioningConfig?.Status == VersionStatus.Enabled;
+        bool lockEnabled;
+        try
+        {
+            var lockConfig = await s3.GetObjectLockConfigurationAsync(
+                new GetObjectLockConfigurationRequest { BucketName = _options.Bucket }, cancellationToken).ConfigureAwait(false);
+            lockEnabled = lockConfig.ObjectLockConfiguration?.ObjectLockEnabled == ObjectLockEnabled.Enabled;
+        }
+        catch (AmazonS3Exception ex) when (ex.ErrorCode == "ObjectLockConfigurationNotFoundError" || ex.StatusCode == System.Net.HttpStatusCode.NotFound && ex.ErrorCode != "NoSuchBucket")
+        {
+            lockEnabled = false;
+        }
+
+        return new BucketCompliance(_options.Bucket, versioningEnabled, lockEnabled);
     }
 
     public override async Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, CancellationToken cancellationToken)
@@ -165,28 +194,97 @@ internal sealed class S3Backend : StorageBackend
 
     private async Task<BackendWriteResult> PutSingleAsync(BackendWriteRequest request, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        using var stream = AsStream(data);
-        var put = new PutObjectRequest
-        {
-            BucketName = _options.Bucket,
-            Key = request.Key,
-            InputStream = stream,
-            AutoCloseStream = false,
-            ContentType = request.ContentType,
-            MD5Digest = ContentMd5(data.Span),
-            UseChunkEncoding = false,
-        };
-        (put.DisablePayloadSigning, put.ChecksumSHA256) = BodyDigest(data.Span);
-        AddMetadata(put.Metadata, request.Metadata);
-        ApplyLock(put, request.Retention);
-        var response = await _s3.PutObjectAsync(put, cancellationToken).ConfigureAwait(false);
-        return new BackendWriteResult(RequireVersionId(response.VersionId), data.Length, response.ETag);
+        var attempt = NewAttemptId();
+        var since = _time.GetUtcNow() - AttemptClockSlack;
+        var md5 = ContentMd5(data.Span);
+        var sent = false;
+        var tries = 0;
+        return await _sites.ExecuteAsync(
+            SiteAccess.Write,
+            async (site, ct) =>
+            {
+                // A previous try may have been stored although its answer was lost: that version counts, do not write another.
+                if (sent && await FindAttemptAsync(site, request.Key, attempt, since, ct).ConfigureAwait(false) is { } stored)
+                {
+                    return stored;
+                }
+
+                sent = true;
+                var tryId = attempt + "." + Interlocked.Increment(ref tries).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                using var stream = AsStream(data);
+                var put = new PutObjectRequest
+                {
+                    BucketName = _options.Bucket,
+                    Key = request.Key,
+                    InputStream = stream,
+                    AutoCloseStream = false,
+                    ContentType = request.ContentType,
+                    MD5Digest = md5,
+                    UseChunkEncoding = false,
+                };
+                (put.DisablePayloadSigning, put.ChecksumSHA256) = BodyDigest(site.ServiceUrl, data.Span);
+                AddMetadata(put.Metadata, request.Metadata);
+                put.Metadata.Add(MetadataNames.Attempt, tryId);
+                ApplyLock(put, request.Retention);
+                var response = await site.Client.PutObjectAsync(put, ct).ConfigureAwait(false);
+                return new BackendWriteResult(RequireVersionId(response.VersionId), data.Length, response.ETag) { Site = site.Name };
+            },
+            cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Looks for the version written by attempt <paramref name="attempt"/> among the newest versions of the key: the outcome of a
+    /// write whose answer was lost. Only versions dated after the write began are examined, newest first, at most a few.
+    /// </summary>
+    private async Task<BackendWriteResult?> FindAttemptAsync(SiteEndpoint site, string key, string attempt, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var listing = await site.Client.ListVersionsAsync(
+            new ListVersionsRequest { BucketName = _options.Bucket, Prefix = key, MaxKeys = 100 }, cancellationToken).ConfigureAwait(false);
+        var candidates = (listing.Versions ?? [])
+            .Where(v => string.Equals(v.Key, key, StringComparison.Ordinal) && v.IsDeleteMarker != true && ToOffset(v.LastModified) >= since)
+            .OrderByDescending(v => v.LastModified)
+            .Take(MaxVersionsExamined);
+        foreach (var version in candidates)
+        {
+            var head = await site.Client.GetObjectMetadataAsync(
+                new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key, VersionId = version.VersionId }, cancellationToken).ConfigureAwait(false);
+            // The stored value is "<attempt>.<try>": any try of this write counts.
+            if (head.Metadata[MetadataPrefix + MetadataNames.Attempt] is { } stored && stored.StartsWith(attempt + ".", StringComparison.Ordinal))
+            {
+                Log.AmbiguousWriteFound(_logger, version.VersionId, site.Name);
+                return new BackendWriteResult(RequireVersionId(version.VersionId), head.ContentLength, head.ETag) { Site = site.Name, FoundAfterLostAnswer = true };
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Aborts the uploads of exactly <paramref name="key"/> begun since <paramref name="since"/> (within a few seconds): the ones a
+    /// lost initiation may have created. A concurrent writer of the same key in the same seconds would see its upload fail cleanly
+    /// (and retry); an orphaned upload would stay forever.
+    /// </summary>
+    private async Task AbortLostUploadsAsync(SiteEndpoint site, string key, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var uploads = await site.Client.ListMultipartUploadsAsync(
+            new ListMultipartUploadsRequest { BucketName = _options.Bucket, Prefix = key }, cancellationToken).ConfigureAwait(false);
+        foreach (var lost in (uploads.MultipartUploads ?? [])
+            .Where(u => string.Equals(u.Key, key, StringComparison.Ordinal) && ToOffset(u.Initiated) >= since - LostUploadClockSlack))
+        {
+            Log.MultipartAborted(_logger, null);
+            await site.Client.AbortMultipartUploadAsync(
+                new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = key, UploadId = lost.UploadId }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static string NewAttemptId() => Guid.NewGuid().ToString("N");
 
     // buffer (from _buffers, owned from here on) holds the first "filled" bytes of the body, lookAhead the byte after them.
     private async Task<BackendWriteResult> PutMultipartAsync(
         BackendWriteRequest request, Stream body, byte[] buffer, int filled, byte[] lookAhead, CancellationToken cancellationToken)
     {
+        var attempt = NewAttemptId();
+        var since = _time.GetUtcNow() - AttemptClockSlack;
         var initiate = new InitiateMultipartUploadRequest
         {
             BucketName = _options.Bucket,
@@ -207,10 +305,27 @@ internal sealed class S3Backend : StorageBackend
             initiate.ObjectLockLegalHoldStatus = ObjectLockLegalHoldStatus.On;
         }
 
+        var initiated = _time.GetUtcNow();
+        var initiateSent = false;
+        var initiateTries = 0;
         InitiateMultipartUploadResponse upload;
         try
         {
-            upload = await _s3.InitiateMultipartUploadAsync(initiate, cancellationToken).ConfigureAwait(false);
+            upload = await _sites.ExecuteAsync(
+                SiteAccess.Write,
+                async (site, ct) =>
+                {
+                    if (initiateSent)
+                    {
+                        // The previous initiation's answer was lost: it may have created an upload nobody knows the id of.
+                        await AbortLostUploadsAsync(site, request.Key, initiated, ct).ConfigureAwait(false);
+                    }
+
+                    initiateSent = true;
+                    initiate.Metadata[MetadataNames.Attempt] = attempt + "." + Interlocked.Increment(ref initiateTries).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    return await site.Client.InitiateMultipartUploadAsync(initiate, ct).ConfigureAwait(false);
+                },
+                cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -220,15 +335,40 @@ internal sealed class S3Backend : StorageBackend
 
         try
         {
+            // Parts go up in parallel, each through the router on its own (one call per part): a part can fail over to another
+            // site; uploading a part again (on any site) replaces it, so a part whose answer was lost is simply sent again.
             var (uploaded, total) = await ParallelPartUploader.UploadAsync(
                 buffer, filled, lookAhead, body, _options.PartSize, _options.MaxConcurrency, _buffers,
                 (partNumber, data, ct) => UploadPartAsync(request.Key, upload.UploadId, partNumber, data, ct),
                 ReadSourceAsync, cancellationToken).ConfigureAwait(false);
             var parts = uploaded.Select(p => new PartETag(p.PartNumber, p.ETag)).ToList();
-            var complete = await _s3.CompleteMultipartUploadAsync(
-                new CompleteMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId, PartETags = parts },
+
+            var sent = false;
+            return await _sites.ExecuteAsync(
+                SiteAccess.Write,
+                async (site, ct) =>
+                {
+                    // A completion whose answer was lost: the upload is gone and the version exists; find it.
+                    if (sent && await FindAttemptAsync(site, request.Key, attempt, since, ct).ConfigureAwait(false) is { } stored)
+                    {
+                        return stored;
+                    }
+
+                    sent = true;
+                    var complete = await site.Client.CompleteMultipartUploadAsync(
+                        new CompleteMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId, PartETags = parts },
+                        ct).ConfigureAwait(false);
+                    if (string.IsNullOrEmpty(complete.VersionId) && request.Retention.Mode != RetentionMode.None)
+                    {
+                        // Ceph RGW answers a completion that raced with an earlier one (whose answer was lost) with 200 and no version:
+                        // the version exists, find it; if it is not visible yet, retry (the next try looks for it first).
+                        return await FindAttemptAsync(site, request.Key, attempt, since, ct).ConfigureAwait(false)
+                            ?? throw new HdsBackendUnavailableException("The storage completed the upload without naming the version; looking for it again.");
+                    }
+
+                    return new BackendWriteResult(RequireVersionId(complete.VersionId), total, complete.ETag) { Site = site.Name };
+                },
                 cancellationToken).ConfigureAwait(false);
-            return new BackendWriteResult(RequireVersionId(complete.VersionId), total, complete.ETag);
         }
         catch (Exception ex)
         {
@@ -236,36 +376,55 @@ internal sealed class S3Backend : StorageBackend
             Log.MultipartAborted(_logger, ex);
             try
             {
-                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                await _s3.AbortMultipartUploadAsync(
-                    new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId }, cts.Token).ConfigureAwait(false);
+                // Not the caller's token: a cancelled upload is still aborted. When every site just failed, one short round only
+                // (the operation already waited the failover timeout); the abort is then deferred to the probe.
+                await _sites.ExecuteAsync(
+                    SiteAccess.Write,
+                    (site, ct) => site.Client.AbortMultipartUploadAsync(
+                        new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId }, ct),
+                    ex is HdsBackendUnavailableException ? AbortAfterUnavailableTimeout : _options.FailoverTimeout,
+                    CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception abortEx) when (abortEx is AmazonServiceException or HttpRequestException or OperationCanceledException or IOException)
+            catch (HdsBackendUnavailableException abortEx)
             {
-                Log.MultipartAborted(_logger, abortEx);
+                // No writable site answers now: the router keeps it and aborts it as soon as one does.
+                Log.MultipartAbortDeferred(_logger, abortEx);
+                _sites.DeferAbort(request.Key, upload.UploadId);
+            }
+            catch (AmazonServiceException abortEx)
+            {
+                Log.MultipartAborted(_logger, abortEx); // e.g. NoSuchUpload: already gone
             }
 
             throw;
         }
     }
 
-    // Runs on the thread pool, in parallel with other parts: the digests of one part are computed here, once.
+    // Runs on the thread pool, in parallel with other parts: one router call per part (the part fails over on its own, to any
+    // writable site; uploading a part again replaces it). The part's MD5 is computed once, the SHA-256 (https sites) per try.
     private async Task<string> UploadPartAsync(string key, string uploadId, int partNumber, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        using var stream = AsStream(data);
-        var upload = new UploadPartRequest
-        {
-            BucketName = _options.Bucket,
-            Key = key,
-            UploadId = uploadId,
-            PartNumber = partNumber,
-            InputStream = stream,
-            PartSize = data.Length,
-            MD5Digest = ContentMd5(data.Span),
-            UseChunkEncoding = false,
-        };
-        (upload.DisablePayloadSigning, upload.ChecksumSHA256) = BodyDigest(data.Span);
-        var part = await _s3.UploadPartAsync(upload, cancellationToken).ConfigureAwait(false);
+        var md5 = ContentMd5(data.Span);
+        var part = await _sites.ExecuteAsync(
+            SiteAccess.Write,
+            async (site, ct) =>
+            {
+                using var stream = AsStream(data);
+                var upload = new UploadPartRequest
+                {
+                    BucketName = _options.Bucket,
+                    Key = key,
+                    UploadId = uploadId,
+                    PartNumber = partNumber,
+                    InputStream = stream,
+                    PartSize = data.Length,
+                    MD5Digest = md5,
+                    UseChunkEncoding = false,
+                };
+                (upload.DisablePayloadSigning, upload.ChecksumSHA256) = BodyDigest(site.ServiceUrl, data.Span);
+                return await site.Client.UploadPartAsync(upload, ct).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
         return part.ETag;
     }
 
@@ -276,24 +435,82 @@ internal sealed class S3Backend : StorageBackend
     {
         try
         {
+            if (range is { } r && (r.Offset < 0 || r.Length <= 0))
+            {
+                throw new HdsInvalidRequestException("The requested range is empty or negative.");
+            }
+
             if (range is null && _options.MaxConcurrency > 1)
             {
                 return await GetParallelAsync(key, versionId, cancellationToken).ConfigureAwait(false);
             }
 
-            var request = new GetObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId };
-            if (range is { } r)
+            return await GetResumingAsync(key, versionId, range, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
+        {
+            throw mapped;
+        }
+    }
+
+    // One GET (through the router) whose body resumes on whichever site serves when it breaks.
+    private async Task<BackendReadResult> GetResumingAsync(string key, string? versionId, ByteRange? range, CancellationToken cancellationToken)
+    {
+        var (response, site) = await _sites.ExecuteAsync(
+            SiteAccess.Read,
+            async (site, ct) =>
             {
-                if (r.Offset < 0 || r.Length <= 0)
+                var request = new GetObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId };
+                if (range is { } r)
                 {
-                    throw new HdsInvalidRequestException("The requested range is empty or negative.");
+                    request.ByteRange = new Amazon.S3.Model.ByteRange(r.Offset, r.Offset + r.Length - 1);
                 }
 
-                request.ByteRange = new Amazon.S3.Model.ByteRange(r.Offset, r.Offset + r.Length - 1);
-            }
+                return (await site.Client.GetObjectAsync(request, ct).ConfigureAwait(false), site);
+            },
+            cancellationToken).ConfigureAwait(false);
+        return Resuming(key, response, site, range?.Offset ?? 0, ranged: range is not null);
+    }
 
-            var response = await _s3.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
-            return new BackendReadResult(new S3ResponseStream(response), ToHead(key, response, ranged: range is not null));
+    private BackendReadResult Resuming(string key, GetObjectResponse response, SiteEndpoint site, long start, bool ranged)
+    {
+        BackendObjectHead head;
+        try
+        {
+            head = ToHead(key, response, ranged);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+
+        var end = start + response.ContentLength;
+        var body = new ResumingReadStream(new S3ResponseStream(response), site, start, end, (offset, ct) => ReopenAsync(key, head, offset, end, ct), _options.RequestTimeout, _time, _logger);
+        return new BackendReadResult(body, head);
+    }
+
+    // The rest of a broken read: the same version (id and ETag pinned) from the offset reached, on whichever site serves.
+    private async Task<(Stream Body, SiteEndpoint Site)> ReopenAsync(string key, BackendObjectHead head, long offset, long end, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _sites.ExecuteAsync<(Stream, SiteEndpoint)>(
+                SiteAccess.Read,
+                async (site, ct) =>
+                {
+                    var request = new GetObjectRequest
+                    {
+                        BucketName = _options.Bucket,
+                        Key = key,
+                        VersionId = head.VersionId,
+                        EtagToMatch = head.ETag,
+                        ByteRange = new Amazon.S3.Model.ByteRange(offset, end - 1),
+                    };
+                    var response = await site.Client.GetObjectAsync(request, ct).ConfigureAwait(false);
+                    return (new S3ResponseStream(response), site);
+                },
+                cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
         {
@@ -302,56 +519,76 @@ internal sealed class S3Backend : StorageBackend
     }
 
     // A whole-object read in one request when it fits in one part-sized range; otherwise the first range comes with the answer
-    // (and the version's metadata) and the rest is fetched in parallel ranges pinned to that version.
+    // (and the version's metadata) and the rest is fetched in parallel ranges pinned to that version (id and ETag), each range
+    // through the router on its own (so a range fails over to another site). The first range's body resumes like any read.
     private async Task<BackendReadResult> GetParallelAsync(string key, string? versionId, CancellationToken cancellationToken)
     {
         var chunk = _options.PartSize;
         GetObjectResponse response;
+        SiteEndpoint site;
         try
         {
-            response = await _s3.GetObjectAsync(
-                new GetObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId, ByteRange = new Amazon.S3.Model.ByteRange(0, chunk - 1) },
+            (response, site) = await _sites.ExecuteAsync(
+                SiteAccess.Read,
+                async (site, ct) => (await site.Client.GetObjectAsync(
+                    new GetObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId, ByteRange = new Amazon.S3.Model.ByteRange(0, chunk - 1) },
+                    ct).ConfigureAwait(false), site),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.RequestedRangeNotSatisfiable)
         {
             // An empty object has no byte 0: read it whole.
-            var whole = await _s3.GetObjectAsync(new GetObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, cancellationToken)
-                .ConfigureAwait(false);
-            return new BackendReadResult(new S3ResponseStream(whole), ToHead(key, whole, ranged: false));
+            return await GetResumingAsync(key, versionId, null, cancellationToken).ConfigureAwait(false);
         }
 
-        var head = ToHead(key, response, ranged: true);
+        var first = Resuming(key, response, site, 0, ranged: true);
+        var head = first.Head;
         if (head.StoredLength <= chunk)
         {
-            return new BackendReadResult(new S3ResponseStream(response), head);
+            return first;
         }
 
-        var pinned = head.VersionId;
         var stream = new ParallelRangeReadStream(
-            new S3ResponseStream(response), Math.Min(chunk, response.ContentLength), head.StoredLength, chunk, _options.MaxConcurrency, _buffers,
-            (offset, target, ct) => FetchRangeAsync(key, pinned, offset, target, ct));
+            first.Body, Math.Min(chunk, response.ContentLength), head.StoredLength, chunk, _options.MaxConcurrency, _buffers,
+            (offset, target, ct) => FetchRangeAsync(key, head, offset, target, ct));
         return new BackendReadResult(stream, head);
     }
 
-    private async Task FetchRangeAsync(string key, string versionId, long offset, Memory<byte> target, CancellationToken cancellationToken)
+    // One range of a parallel read, pinned to the version (id and ETag) of the first answer, read whole inside the router call:
+    // a range that fails or breaks midway is fetched again, on whichever site serves.
+    private async Task FetchRangeAsync(string key, BackendObjectHead head, long offset, Memory<byte> target, CancellationToken cancellationToken)
     {
         try
         {
-            using var response = await _s3.GetObjectAsync(
-                new GetObjectRequest
+            await _sites.ExecuteAsync(
+                SiteAccess.Read,
+                async (site, ct) =>
                 {
-                    BucketName = _options.Bucket,
-                    Key = key,
-                    VersionId = versionId,
-                    ByteRange = new Amazon.S3.Model.ByteRange(offset, offset + target.Length - 1),
+                    var response = await site.Client.GetObjectAsync(
+                        new GetObjectRequest
+                        {
+                            BucketName = _options.Bucket,
+                            Key = key,
+                            VersionId = head.VersionId,
+                            EtagToMatch = head.ETag,
+                            ByteRange = new Amazon.S3.Model.ByteRange(offset, offset + target.Length - 1),
+                        },
+                        ct).ConfigureAwait(false);
+                    using var body = new S3ResponseStream(response);
+                    if (!string.Equals(response.VersionId, head.VersionId, StringComparison.Ordinal))
+                    {
+                        throw new HdsIntegrityException("The storage answered with another version than the one requested: nothing of it was returned. Check the storage gateway.");
+                    }
+
+                    var got = await body.ReadAtLeastAsync(target, target.Length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
+                    if (got != target.Length)
+                    {
+                        throw new HdsBackendUnavailableException("The S3 endpoint ended the response before the requested range was complete.");
+                    }
+
+                    return true;
                 },
                 cancellationToken).ConfigureAwait(false);
-            var got = await response.ResponseStream.ReadAtLeastAsync(target, target.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            if (got != target.Length)
-            {
-                throw new HdsBackendUnavailableException("The S3 endpoint ended the response before the requested range was complete.");
-            }
         }
         catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
         {
@@ -363,8 +600,10 @@ internal sealed class S3Backend : StorageBackend
     {
         try
         {
-            var r = await _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, cancellationToken)
-                .ConfigureAwait(false);
+            var r = await _sites.ExecuteAsync(
+                SiteAccess.Read,
+                (site, ct) => site.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, ct),
+                cancellationToken).ConfigureAwait(false);
             return ToHead(key, r.VersionId, r.ContentLength, r.LastModified, r.Headers.ContentType, r.Metadata, r.ObjectLockMode,
                 r.ObjectLockRetainUntilDate, r.ObjectLockLegalHoldStatus, r.ETag);
         }
@@ -378,8 +617,10 @@ internal sealed class S3Backend : StorageBackend
     {
         try
         {
-            var r = await _s3.ListObjectsV2Async(
-                new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = prefix, ContinuationToken = continuationToken, MaxKeys = pageSize },
+            var r = await _sites.ExecuteAsync(
+                SiteAccess.Read,
+                (site, ct) => site.Client.ListObjectsV2Async(
+                    new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = prefix, ContinuationToken = continuationToken, MaxKeys = pageSize }, ct),
                 cancellationToken).ConfigureAwait(false);
             var items = (r.S3Objects ?? []).Select(o => new ObjectItem(o.Key, o.Size ?? 0, ToOffset(o.LastModified))).ToList();
             return new BackendListPage(items, r.IsTruncated == true ? r.NextContinuationToken : null);
@@ -394,24 +635,7 @@ internal sealed class S3Backend : StorageBackend
     {
         try
         {
-            var result = new List<BackendVersion>();
-            var request = new ListVersionsRequest { BucketName = _options.Bucket, Prefix = key };
-            while (true)
-            {
-                var r = await _s3.ListVersionsAsync(request, cancellationToken).ConfigureAwait(false);
-                result.AddRange((r.Versions ?? [])
-                    .Where(v => string.Equals(v.Key, key, StringComparison.Ordinal))
-                    .Select(v => new BackendVersion(v.Key, v.VersionId, v.IsLatest == true, v.IsDeleteMarker == true, v.Size ?? 0, ToOffset(v.LastModified))));
-                if (r.IsTruncated != true)
-                {
-                    break;
-                }
-
-                request.KeyMarker = r.NextKeyMarker;
-                request.VersionIdMarker = r.NextVersionIdMarker;
-            }
-
-            return result.OrderByDescending(v => v.LastModified).ThenByDescending(v => v.IsLatest).ToList();
+            return await _sites.ExecuteAsync(SiteAccess.Read, (site, ct) => ListVersionsOnAsync(site.Client, key, ct), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
         {
@@ -419,11 +643,36 @@ internal sealed class S3Backend : StorageBackend
         }
     }
 
+    private async Task<IReadOnlyList<BackendVersion>> ListVersionsOnAsync(AmazonS3Client s3, string key, CancellationToken cancellationToken)
+    {
+        var result = new List<BackendVersion>();
+        var request = new ListVersionsRequest { BucketName = _options.Bucket, Prefix = key };
+        while (true)
+        {
+            var r = await s3.ListVersionsAsync(request, cancellationToken).ConfigureAwait(false);
+            result.AddRange((r.Versions ?? [])
+                .Where(v => string.Equals(v.Key, key, StringComparison.Ordinal))
+                .Select(v => new BackendVersion(v.Key, v.VersionId, v.IsLatest == true, v.IsDeleteMarker == true, v.Size ?? 0, ToOffset(v.LastModified))));
+            if (r.IsTruncated != true)
+            {
+                break;
+            }
+
+            request.KeyMarker = r.NextKeyMarker;
+            request.VersionIdMarker = r.NextVersionIdMarker;
+        }
+
+        return result.OrderByDescending(v => v.LastModified).ThenByDescending(v => v.IsLatest).ToList();
+    }
+
     public override async Task<string> DeleteAsync(string key, CancellationToken cancellationToken)
     {
         try
         {
-            var r = await _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+            // A delete marker whose answer was lost and is added again hides the same versions: harmless, and visible in the versions.
+            var r = await _sites.ExecuteAsync(
+                SiteAccess.Write, (site, ct) => site.Client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key }, ct), cancellationToken)
+                .ConfigureAwait(false);
             return RequireVersionId(r.VersionId);
         }
         catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
@@ -436,8 +685,10 @@ internal sealed class S3Backend : StorageBackend
     {
         try
         {
-            await _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, cancellationToken)
-                .ConfigureAwait(false);
+            await _sites.ExecuteAsync(
+                SiteAccess.Write,
+                (site, ct) => site.Client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, ct),
+                cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
         {
@@ -449,14 +700,17 @@ internal sealed class S3Backend : StorageBackend
     {
         try
         {
-            await _s3.PutObjectLegalHoldAsync(
-                new PutObjectLegalHoldRequest
-                {
-                    BucketName = _options.Bucket,
-                    Key = key,
-                    VersionId = versionId,
-                    LegalHold = new ObjectLockLegalHold { Status = enabled ? ObjectLockLegalHoldStatus.On : ObjectLockLegalHoldStatus.Off },
-                },
+            await _sites.ExecuteAsync(
+                SiteAccess.Write,
+                (site, ct) => site.Client.PutObjectLegalHoldAsync(
+                    new PutObjectLegalHoldRequest
+                    {
+                        BucketName = _options.Bucket,
+                        Key = key,
+                        VersionId = versionId,
+                        LegalHold = new ObjectLockLegalHold { Status = enabled ? ObjectLockLegalHoldStatus.On : ObjectLockLegalHoldStatus.Off },
+                    },
+                    ct),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
@@ -469,18 +723,21 @@ internal sealed class S3Backend : StorageBackend
     {
         try
         {
-            await _s3.PutObjectRetentionAsync(
-                new PutObjectRetentionRequest
-                {
-                    BucketName = _options.Bucket,
-                    Key = key,
-                    VersionId = versionId,
-                    Retention = new ObjectLockRetention
+            await _sites.ExecuteAsync(
+                SiteAccess.Write,
+                (site, ct) => site.Client.PutObjectRetentionAsync(
+                    new PutObjectRetentionRequest
                     {
-                        Mode = mode == RetentionMode.Governance ? ObjectLockRetentionMode.Governance : ObjectLockRetentionMode.Compliance,
-                        RetainUntilDate = retainUntil.UtcDateTime,
+                        BucketName = _options.Bucket,
+                        Key = key,
+                        VersionId = versionId,
+                        Retention = new ObjectLockRetention
+                        {
+                            Mode = mode == RetentionMode.Governance ? ObjectLockRetentionMode.Governance : ObjectLockRetentionMode.Compliance,
+                            RetainUntilDate = retainUntil.UtcDateTime,
+                        },
                     },
-                },
+                    ct),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.Forbidden)
@@ -494,11 +751,7 @@ internal sealed class S3Backend : StorageBackend
         }
     }
 
-    public override ValueTask DisposeAsync()
-    {
-        _s3.Dispose();
-        return ValueTask.CompletedTask;
-    }
+    public override ValueTask DisposeAsync() => _sites.DisposeAsync();
 
     // StorageGRID requires Content-MD5 with object-lock headers; RGW and AWS validate it. Transit integrity, not security.
 #pragma warning disable CA5351
@@ -513,8 +766,8 @@ internal sealed class S3Backend : StorageBackend
     /// is not signed (TLS protects it in transit) and our SHA-256 goes as x-amz-checksum-sha256, which AWS and StorageGRID check.
     /// Content-MD5 goes in both cases: StorageGRID requires it with lock headers, RGW and AWS check it.
     /// </summary>
-    private (bool? DisablePayloadSigning, string? ChecksumSha256) BodyDigest(ReadOnlySpan<byte> data) =>
-        _options.ServiceUrl!.Scheme == Uri.UriSchemeHttps ? (true, Convert.ToBase64String(SHA256.HashData(data))) : (null, null);
+    private static (bool? DisablePayloadSigning, string? ChecksumSha256) BodyDigest(Uri serviceUrl, ReadOnlySpan<byte> data) =>
+        serviceUrl.Scheme == Uri.UriSchemeHttps ? (true, Convert.ToBase64String(SHA256.HashData(data))) : (null, null);
 
     private static MemoryStream AsStream(ReadOnlyMemory<byte> data) =>
         System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var segment)

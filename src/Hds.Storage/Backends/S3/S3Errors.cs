@@ -15,6 +15,9 @@ internal static class S3Errors
                 return ex;
             case OperationCanceledException when cancellationToken.IsCancellationRequested:
                 return ex;
+            case AmazonUnmarshallingException or System.Xml.XmlException or FormatException or InvalidDataException:
+                // A gateway answering with malformed XML or headers (broken or lying): never let a parser's exception escape untyped.
+                return new HdsBackendUnavailableException("The S3 endpoint sent an answer that cannot be parsed (malformed XML or headers). Check the storage gateway.", ex);
             case AmazonS3Exception s3:
                 return MapS3(s3);
             case AmazonServiceException service when (int)service.StatusCode >= 500:

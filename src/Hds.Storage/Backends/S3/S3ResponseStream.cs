@@ -18,6 +18,11 @@ internal sealed class S3ResponseStream(GetObjectResponse response) : ReadOnlyFor
         {
             throw new HdsBackendUnavailableException("The connection to the S3 endpoint broke while reading.", ex);
         }
+        catch (Amazon.Runtime.AmazonClientException ex)
+        {
+            // The AWS SDK checks the body against the MD5 ETag the endpoint announced, and throws this untyped on a mismatch.
+            throw Mismatch(ex);
+        }
     }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -30,7 +35,15 @@ internal sealed class S3ResponseStream(GetObjectResponse response) : ReadOnlyFor
         {
             throw new HdsBackendUnavailableException("The connection to the S3 endpoint broke while reading.", ex);
         }
+        catch (Amazon.Runtime.AmazonClientException ex)
+        {
+            // The AWS SDK checks the body against the MD5 ETag the endpoint announced, and throws this untyped on a mismatch.
+            throw Mismatch(ex);
+        }
     }
+
+    private static HdsIntegrityException Mismatch(Exception inner) =>
+        FormatV1.Corrupt("The S3 response body does not match the checksum the endpoint announced: it was altered or corrupted in transit.", inner);
 
     protected override void Dispose(bool disposing)
     {

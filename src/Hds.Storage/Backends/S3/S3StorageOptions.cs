@@ -1,3 +1,5 @@
+using Hds.Storage.Sites;
+
 namespace Hds.Storage.Backends.S3;
 
 /// <summary>Settings of the S3 backend.</summary>
@@ -9,9 +11,37 @@ public sealed class S3StorageOptions
     // Buffers are pooled arrays: keep them far below the 2 GiB array limit and the memory budget.
     private const int MaximumSinglePutSize = 512 * 1024 * 1024;
 
-    /// <summary>The S3 endpoint, for example https://s3.storagegrid.example:10443 or http://127.0.0.1:7480.</summary>
-    /// <value>The default value is <see langword="null"/> (must be set).</value>
+    /// <summary>
+    /// The S3 endpoint of a single-site deployment, for example https://s3.storagegrid.example:10443 or http://127.0.0.1:7480.
+    /// Set either this or <see cref="Sites"/>.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
     public Uri? ServiceUrl { get; set; }
+
+    /// <summary>
+    /// The sites (data centres) serving the bucket, for failover: each operation goes to the best healthy site and moves to the
+    /// next on connection errors, timeouts and 5xx. Set either this or <see cref="ServiceUrl"/> (which is one site named "default").
+    /// </summary>
+    /// <value>The default value is an empty list.</value>
+    public IList<SiteOptions> Sites { get; } = new List<SiteOptions>();
+
+    /// <summary>
+    /// How long one operation keeps trying the sites (with short pauses) when all of them fail, before it gives up with
+    /// <see cref="HdsBackendUnavailableException"/>. Bounds every call when every site is down.
+    /// </summary>
+    /// <value>The default value is 30 seconds.</value>
+    public TimeSpan FailoverTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a site's circuit stays open (no traffic) after repeated failures before one trial request is let through.</summary>
+    /// <value>The default value is 30 seconds.</value>
+    public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How often a background probe checks every site when there are several; a site that answers again gets traffic back
+    /// (its circuit is closed). <see cref="TimeSpan.Zero"/> disables the probe.
+    /// </summary>
+    /// <value>The default value is 10 seconds.</value>
+    public TimeSpan HealthProbeInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The bucket; it must have versioning and object lock enabled.</summary>
     /// <value>The default value is an empty string (must be set).</value>
@@ -64,9 +94,29 @@ public sealed class S3StorageOptions
 
     internal void Validate(List<string> errors)
     {
-        if (ServiceUrl is null || !ServiceUrl.IsAbsoluteUri || (ServiceUrl.Scheme != Uri.UriSchemeHttps && ServiceUrl.Scheme != Uri.UriSchemeHttp))
+        if (Sites.Count == 0 && !IsHttpUrl(ServiceUrl))
         {
-            errors.Add("S3.ServiceUrl must be an absolute http(s) URL of the S3 endpoint.");
+            errors.Add("S3.ServiceUrl must be an absolute http(s) URL of the S3 endpoint (or list the endpoints in S3.Sites).");
+        }
+
+        if (Sites.Count > 0)
+        {
+            ValidateSites(errors);
+        }
+
+        if (FailoverTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("S3.FailoverTimeout must be positive.");
+        }
+
+        if (CircuitBreakDuration < TimeSpan.FromSeconds(0.5))
+        {
+            errors.Add("S3.CircuitBreakDuration must be at least 0.5 seconds.");
+        }
+
+        if (HealthProbeInterval < TimeSpan.Zero)
+        {
+            errors.Add("S3.HealthProbeInterval must be zero (no probe) or positive.");
         }
 
         if (string.IsNullOrWhiteSpace(Bucket) || Bucket.Length is < 3 or > 63)
@@ -102,6 +152,48 @@ public sealed class S3StorageOptions
         if (RequestTimeout <= TimeSpan.Zero)
         {
             errors.Add("S3.RequestTimeout must be positive.");
+        }
+    }
+
+    /// <summary>The sites in preference order: <see cref="Sites"/>, or <see cref="ServiceUrl"/> as one writable site named "default".</summary>
+    internal IReadOnlyList<SiteOptions> OrderedSites() =>
+        Sites.Count == 0
+            ? [new SiteOptions { Name = "default", ServiceUrl = ServiceUrl }]
+            : Sites.Select((site, index) => (site, index)).OrderBy(x => x.site.Priority).ThenBy(x => x.index).Select(x => x.site).ToList();
+
+    private static bool IsHttpUrl(Uri? url) =>
+        url is not null && url.IsAbsoluteUri && (url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp);
+
+    private void ValidateSites(List<string> errors)
+    {
+        if (ServiceUrl is not null)
+        {
+            errors.Add("Set either S3.ServiceUrl (one site) or S3.Sites (several), not both.");
+        }
+
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var site in Sites)
+        {
+            if (site is null || string.IsNullOrWhiteSpace(site.Name) || site.Name.Length > 64 || !site.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            {
+                errors.Add("Every S3.Sites entry needs a Name of 1 to 64 letters, digits, '-', '_' or '.'.");
+                continue;
+            }
+
+            if (!names.Add(site.Name))
+            {
+                errors.Add($"S3.Sites names site '{site.Name}' twice.");
+            }
+
+            if (!IsHttpUrl(site.ServiceUrl))
+            {
+                errors.Add($"S3.Sites '{site.Name}' needs a ServiceUrl: an absolute http(s) URL.");
+            }
+        }
+
+        if (Sites.All(s => s is null || s.ReadOnly))
+        {
+            errors.Add("S3.Sites needs at least one site that is not read-only: writes must go somewhere.");
         }
     }
 }

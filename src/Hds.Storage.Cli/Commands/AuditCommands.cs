@@ -1,0 +1,89 @@
+using System.CommandLine;
+using System.Globalization;
+using Hds.Storage.Audit;
+
+namespace Hds.Storage.Cli.Commands;
+
+/// <summary><c>hds audit verify</c> and <c>hds audit tail</c>: the hash-chained audit trail. The purpose of use must be "audit".</summary>
+internal static class AuditCommands
+{
+    public static Command Create() => new("audit", "Verify or read the audit trail (the access context's --purpose must be \"audit\").")
+    {
+        CreateVerify(),
+        CreateTail(),
+    };
+
+    private static Command CreateVerify()
+    {
+        var from = new Option<string?>("--from") { Description = "Verify the segments holding records from this time on (ISO-8601; UTC without an offset).", HelpName = "ISO-8601" };
+        var to = new Option<string?>("--to") { Description = "Verify the segments holding records up to this time (ISO-8601; UTC without an offset).", HelpName = "ISO-8601" };
+        var command = new Command("verify",
+            "Verify the stored audit trail: detects removed, altered, inserted or reordered records and invalid checkpoints. Prints the report (JSON); exit 4 when the trail is not intact.")
+        {
+            from,
+            to,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var cli = CliContext.From(parse);
+            var options = cli.RequestOptions<HdsAuditVerifyOptions>();
+            options.From = ParseTime(parse.GetValue(from), "--from");
+            options.To = ParseTime(parse.GetValue(to), "--to");
+            var client = cli.CreateClient();
+            await using (client.ConfigureAwait(false))
+            {
+                var result = await client.VerifyAuditLogAsync(options, cancellationToken).ConfigureAwait(false);
+                await CliContext.WriteJsonAsync(AuditReport.From(result), CliJson.Default.AuditReport, cancellationToken).ConfigureAwait(false);
+                if (result.IsValid)
+                {
+                    return ExitCodes.Success;
+                }
+
+                await HdsCli.WriteErrorAsync(CliContext.Error, HdsErrorCode.Integrity,
+                    $"The audit trail is not intact: {result.Problems.Count} problem(s) found. Keep the report and investigate before anything is changed.").ConfigureAwait(false);
+                return ExitCodes.Integrity;
+            }
+        });
+        return command;
+    }
+
+    private static Command CreateTail()
+    {
+        var count = new Option<int>("--n") { Description = "How many records (1 to 10000).", DefaultValueFactory = _ => 20, HelpName = "count" };
+        var command = new Command("tail", "Print the tenant's most recent audit records, oldest first, one JSON object per line (JSON Lines).")
+        {
+            count,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var cli = CliContext.From(parse);
+            var options = cli.RequestOptions<HdsRequestOptions>();
+            var client = cli.CreateClient();
+            await using (client.ConfigureAwait(false))
+            {
+                var records = await client.GetRecentAuditRecordsAsync(parse.GetValue(count), options, cancellationToken).ConfigureAwait(false);
+                foreach (var record in records)
+                {
+                    await CliContext.Output.WriteLineAsync(record.ToJsonLine().AsMemory(), cancellationToken).ConfigureAwait(false);
+                }
+
+                await CliContext.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static DateTimeOffset? ParseTime(string? value, string option) =>
+        value is null ? null
+        : DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time
+        : throw new CliUsageException($"{option} must be an ISO-8601 date or time, for example 2026-01-31 or 2026-01-31T08:00:00Z.");
+}
+
+/// <summary>What <c>hds audit verify</c> prints.</summary>
+internal sealed record AuditReport(bool Valid, IReadOnlyList<string> Nodes, long RecordsVerified, int SegmentsVerified, int CheckpointsVerified, IReadOnlyList<HdsAuditProblem> Problems)
+{
+    public static AuditReport From(HdsAuditVerificationResult result) =>
+        new(result.IsValid, result.Nodes, result.RecordsVerified, result.SegmentsVerified, result.CheckpointsVerified, result.Problems);
+}

@@ -1,0 +1,100 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Hds.Storage.Cli.Commands;
+
+/// <summary><c>hds config show</c>: the effective configuration (file, environment, flags), secrets masked.</summary>
+internal static class ConfigCommands
+{
+    /// <summary>What a secret that is set prints as.</summary>
+    public const string Masked = "***";
+
+    public static Command Create() => new("config", "Inspect the configuration: hds.json (or --config), then HdsStorage__*/HDS_* environment variables, then flags.")
+    {
+        CreateShow(),
+    };
+
+    private static Command CreateShow()
+    {
+        var command = new Command("show",
+            "Print the effective configuration as JSON (section \"HdsStorage\", the library's schema) with secrets masked, the layers read, and whether it is valid. Exit 0 even when invalid.");
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var cli = CliContext.From(parse);
+            var options = cli.CreateStorageOptions();
+            string? problems = null;
+            try
+            {
+                options.Validate();
+            }
+            catch (HdsConfigurationException ex)
+            {
+                problems = ex.Message;
+            }
+
+            var json = new JsonObject
+            {
+                ["sources"] = new JsonArray([.. cli.ConfigurationSources.Select(s => JsonValue.Create(s)), JsonValue.Create("flags")]),
+                ["valid"] = problems is null,
+                ["problems"] = problems,
+                ["HdsStorage"] = Describe(options),
+            };
+            await CliContext.Output.WriteLineAsync(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }).AsMemory(), cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static string? Mask(string? secret) => secret is null ? null : Masked;
+
+    private static string Duration(TimeSpan value) => value.ToString("c", CultureInfo.InvariantCulture);
+
+    private static JsonObject Describe(HdsStorageOptions options)
+    {
+        var retention = new JsonObject();
+        foreach (var (name, cls) in options.RetentionClasses.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            retention[name] = new JsonObject { ["Mode"] = cls.Mode.ToString(), ["Duration"] = Duration(cls.Duration), ["LegalHold"] = cls.LegalHold };
+        }
+
+        var encryption = options.Encryption;
+        var audit = options.Audit;
+        return new JsonObject
+        {
+            ["S3"] = options.S3 is not { } s3 ? null : new JsonObject
+            {
+                ["ServiceUrl"] = s3.ServiceUrl?.ToString(),
+                ["Bucket"] = s3.Bucket,
+                ["AccessKey"] = Mask(s3.AccessKey),
+                ["SecretKey"] = Mask(s3.SecretKey),
+                ["Region"] = s3.Region,
+                ["ForcePathStyle"] = s3.ForcePathStyle,
+                ["MultipartThreshold"] = s3.MultipartThreshold,
+                ["PartSize"] = s3.PartSize,
+                ["RequestTimeout"] = Duration(s3.RequestTimeout),
+            },
+            ["Local"] = options.Local is not { } local ? null : new JsonObject { ["Path"] = local.Path },
+            ["Encryption"] = new JsonObject
+            {
+                ["CertificateFiles"] = new JsonArray([.. encryption.CertificateFiles.Select(f => JsonValue.Create(f))]),
+                ["CertificatePassword"] = Mask(encryption.CertificatePassword),
+                ["KeyLifetime"] = Duration(encryption.KeyLifetime),
+                ["SegmentSize"] = encryption.SegmentSize,
+            },
+            ["RetentionClasses"] = retention,
+            ["DefaultRetentionClass"] = options.DefaultRetentionClass,
+            ["Audit"] = new JsonObject
+            {
+                ["SpoolDirectory"] = audit.SpoolDirectory,
+                ["BatchSize"] = audit.BatchSize,
+                ["UploadInterval"] = Duration(audit.UploadInterval),
+                ["CheckpointCertificatePath"] = audit.CheckpointCertificatePath,
+                ["CheckpointCertificatePassword"] = Mask(audit.CheckpointCertificatePassword),
+                ["RetentionClass"] = audit.RetentionClass,
+                ["FailOpen"] = audit.FailOpen,
+            },
+        };
+    }
+}

@@ -1,0 +1,110 @@
+using System.CommandLine;
+using Hds.Storage.Keys;
+
+namespace Hds.Storage.Cli.Commands;
+
+/// <summary><c>hds keys list|rotate|rewrap|revoke</c>: the certificate-protected key ring of the bucket (or local store).</summary>
+internal static class KeysCommands
+{
+    public static Command Create()
+    {
+        var keys = new Command("keys", "Manage the key ring: key-encryption keys stored in the bucket as CMS EnvelopedData to the --cert/--escrow-cert certificates.")
+        {
+            CreateList(),
+            CreateRotate(),
+            CreateRewrap(),
+            CreateRevoke(),
+        };
+        return keys;
+    }
+
+    private static Command CreateList()
+    {
+        var command = new Command("list", "List the key ring's keys, oldest first, without key material (JSON array: id, created, activation, expiry, revoked, current).");
+        command.SetAction((parse, cancellationToken) => WithRingAsync(parse, async ring =>
+        {
+            var entries = await ring.ListAsync(cancellationToken).ConfigureAwait(false);
+            await CliContext.WriteJsonAsync(KeyReport.From(entries, TimeProvider.System.GetUtcNow()), CliJson.Default.ListKeyReport, cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command CreateRotate()
+    {
+        var command = new Command("rotate", "Create a new key, active now: new writes use it, existing objects keep theirs (nothing is re-encrypted). Prints the new key.");
+        command.SetAction((parse, cancellationToken) => WithRingAsync(parse, async ring =>
+        {
+            var created = await ring.RotateAsync(cancellationToken).ConfigureAwait(false);
+            var entries = await ring.ListAsync(cancellationToken).ConfigureAwait(false);
+            var report = KeyReport.From(entries, TimeProvider.System.GetUtcNow()).Single(k => k.Id == created.Id);
+            await CliContext.WriteJsonAsync(report, CliJson.Default.KeyReport, cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command CreateRewrap()
+    {
+        var command = new Command("rewrap",
+            "Re-encrypt every key-ring entry to the currently configured certificates (after a renewal or a new escrow certificate); no object is touched. "
+            + "Pass a certificate that opens the entries (old operational or escrow, with its private key) together with the new ones. Prints {rewrapped, keys}.");
+        command.SetAction((parse, cancellationToken) => WithRingAsync(parse, async ring =>
+        {
+            var rewrapped = await ring.RewrapAsync(cancellationToken).ConfigureAwait(false);
+            await CliContext.WriteJsonAsync(new RewrapReport(rewrapped.Count, rewrapped.Select(e => e.Id).ToList()), CliJson.Default.RewrapReport, cancellationToken)
+                .ConfigureAwait(false);
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command CreateRevoke()
+    {
+        var id = new Argument<string>("id") { Description = "The key id (from 'hds keys list')." };
+        var command = new Command("revoke",
+            "Revoke a key (irreversible): no new write uses it and every object under it is refused on read (exit 4). For a compromised key only. Prints the key.")
+        {
+            id,
+        };
+        command.SetAction((parse, cancellationToken) => WithRingAsync(parse, async ring =>
+        {
+            var revoked = await ring.RevokeAsync(parse.GetRequiredValue(id), cancellationToken).ConfigureAwait(false);
+            var entries = await ring.ListAsync(cancellationToken).ConfigureAwait(false);
+            await CliContext.WriteJsonAsync(KeyReport.From(entries, TimeProvider.System.GetUtcNow()).Single(k => k.Id == revoked.Id), CliJson.Default.KeyReport, cancellationToken)
+                .ConfigureAwait(false);
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static async Task<int> WithRingAsync(ParseResult parse, Func<KeyRing, Task<int>> action)
+    {
+        var cli = CliContext.From(parse);
+        var client = cli.CreateClient();
+        await using (client.ConfigureAwait(false))
+        {
+            var ring = client.KeyRing
+                ?? throw new HdsConfigurationException("The key-encryption keys are held by a key provider (KMS/HSM), not by a key ring: manage them there.");
+            return await action(ring).ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>One key-ring entry as <c>hds keys</c> prints it.</summary>
+internal sealed record KeyReport(
+    string Id, DateTimeOffset Created, DateTimeOffset Activation, DateTimeOffset Expiry, DateTimeOffset? Revoked, bool Current, bool Available,
+    IReadOnlyList<string> Recipients)
+{
+    /// <summary>The entries, marking as current the one new writes use: the active key activated last.</summary>
+    public static List<KeyReport> From(IReadOnlyList<KeyRingEntry> entries, DateTimeOffset now)
+    {
+        var current = entries.Where(e => e.IsAvailable && e.IsActiveAt(now)).OrderBy(e => e.ActivatesAt).ThenBy(e => e.Id, StringComparer.Ordinal).LastOrDefault();
+        return entries
+            .Select(e => new KeyReport(e.Id, e.CreatedAt, e.ActivatesAt, e.ExpiresAt, e.RevokedAt, ReferenceEquals(e, current), e.IsAvailable, e.RecipientThumbprints))
+            .ToList();
+    }
+}
+
+/// <summary>What <c>hds keys rewrap</c> prints.</summary>
+internal sealed record RewrapReport(int Rewrapped, IReadOnlyList<string> Keys);

@@ -1,0 +1,90 @@
+using System.Collections.Concurrent;
+using Amazon.Runtime;
+using Hds.Storage.Objects;
+
+namespace Hds.Storage.Sites;
+
+/// <summary>
+/// Keeps retries in the <see cref="SiteRouter"/>'s hands. The AWS SDK resends a request whose answer was lost even with
+/// MaxErrorRetry = 0 (measured with AWSSDK.S3 4.1.0): for a PutObject that the server had stored, the resend silently stores a
+/// second version, and a timed-out call costs two timeouts before failover. This handler refuses (1) any SDK resend, recognised by
+/// its <c>amz-sdk-request: attempt=N</c> header with N &gt; 1, when <paramref name="refuseSdkRetries"/>, and (2) always, a second
+/// send of a write that creates something (PutObject, CreateMultipartUpload), recognised by its unique <c>hds-attempt</c> value.
+/// The router handles the refusal like any lost answer: the next try looks for the stored version before writing again.
+/// </summary>
+internal sealed class SendOnceHandler(HttpMessageHandler inner, bool refuseSdkRetries) : DelegatingHandler(inner)
+{
+    private const int MaxRemembered = 4096;
+    private static readonly TimeSpan Remembered = TimeSpan.FromMinutes(15);
+    private static readonly string AttemptHeader = "x-amz-meta-" + MetadataNames.Attempt;
+    private readonly ConcurrentDictionary<string, long> _sent = new(StringComparer.Ordinal);
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (refuseSdkRetries && request.Headers.TryGetValues("amz-sdk-request", out var sdkRequest)
+            && sdkRequest.FirstOrDefault() is { } info && !info.StartsWith("attempt=1;", StringComparison.Ordinal) && info.StartsWith("attempt=", StringComparison.Ordinal))
+        {
+            throw new HdsBackendUnavailableException("The AWS SDK tried to resend a request on the same site; the site router decides where to retry.");
+        }
+
+        if ((request.Method == HttpMethod.Put || request.Method == HttpMethod.Post)
+            && (request.Headers.TryGetValues(AttemptHeader, out var values) || (request.Content?.Headers.TryGetValues(AttemptHeader, out values) ?? false))
+            && values.FirstOrDefault() is { } attempt)
+        {
+            var now = Environment.TickCount64;
+            if (!_sent.TryAdd(request.Method.Method + " " + attempt, now))
+            {
+                throw new HdsBackendUnavailableException("A write whose answer was lost was not sent again blindly; the next try checks whether it was stored.");
+            }
+
+            if (_sent.Count > MaxRemembered)
+            {
+                foreach (var (key, at) in _sent)
+                {
+                    if (now - at > Remembered.TotalMilliseconds)
+                    {
+                        _sent.TryRemove(key, out _);
+                    }
+                }
+            }
+        }
+
+        return base.SendAsync(request, cancellationToken);
+    }
+}
+
+/// <summary>
+/// The S3 clients' HTTP stack: the SDK's usual settings plus <see cref="SendOnceHandler"/> and a bounded connect time. One
+/// HttpClient per site client (the SDK asks the factory for every request when its own caching is off), so the memory of sent
+/// writes covers the SDK's resends.
+/// </summary>
+internal sealed class SiteHttpClientFactory : HttpClientFactory, IDisposable
+{
+    private static readonly TimeSpan MaxConnectTimeout = TimeSpan.FromSeconds(10);
+    private readonly HttpClient _client;
+
+    /// <param name="requestTimeout">The HTTP timeout of one request.</param>
+    /// <param name="refuseSdkRetries">Whether the SDK's own resends are refused (the router's clients: the router retries).</param>
+    public SiteHttpClientFactory(TimeSpan requestTimeout, bool refuseSdkRetries)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            AutomaticDecompression = System.Net.DecompressionMethods.None,
+            ConnectTimeout = requestTimeout < MaxConnectTimeout ? requestTimeout : MaxConnectTimeout,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        };
+        _client = new HttpClient(new SendOnceHandler(handler, refuseSdkRetries)) { Timeout = requestTimeout };
+    }
+
+    public override HttpClient CreateHttpClient(IClientConfig clientConfig) => _client;
+
+    public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
+
+    public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
+
+    public override string? GetConfigUniqueString(IClientConfig clientConfig) => null;
+
+    public void Dispose() => _client.Dispose();
+}

@@ -1,0 +1,144 @@
+using System.Net;
+using System.Net.Sockets;
+using Amazon.S3;
+using Hds.Storage.Backends.S3;
+using Hds.Storage.Sites;
+using Microsoft.Extensions.Logging.Abstractions;
+using Polly.CircuitBreaker;
+
+namespace Hds.Storage.Tests.Sites;
+
+/// <summary>The router's decisions, with calls that fail or succeed on demand (no server: the clients are never used to connect).</summary>
+public sealed class SiteRouterTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static SiteRouter Router(TimeSpan? failoverTimeout = null, params SiteOptions[] sites)
+    {
+        var s3 = new S3StorageOptions { Bucket = "bucket", FailoverTimeout = failoverTimeout ?? TimeSpan.FromSeconds(5), HealthProbeInterval = TimeSpan.Zero, CircuitBreakDuration = TimeSpan.FromSeconds(30) };
+        foreach (var site in sites)
+        {
+            s3.Sites.Add(site);
+        }
+
+        return new SiteRouter(s3, TimeProvider.System, NullLogger.Instance);
+    }
+
+    private static SiteOptions Site(string name, int priority, bool readOnly = false) =>
+        new() { Name = name, ServiceUrl = new Uri("http://127.0.0.1:" + (1000 + priority)), Priority = priority, ReadOnly = readOnly };
+
+    private static Task<string> Fail(SiteEndpoint site) => throw new HttpRequestException("connection refused (test)", new SocketException((int)SocketError.ConnectionRefused));
+
+    [Fact]
+    public async Task A_connection_failure_moves_the_call_to_the_next_site_by_priority()
+    {
+        await using var router = Router(null, Site("backup", 9, readOnly: true), Site("second", 2), Site("first", 1));
+        var tried = new List<string>();
+
+        var served = await router.ExecuteAsync(SiteAccess.Read, (site, _) =>
+        {
+            tried.Add(site.Name);
+            return site.Name == "first" ? Fail(site) : Task.FromResult(site.Name);
+        }, Ct);
+
+        Assert.Equal("second", served);
+        Assert.Equal(["first", "second"], tried);
+        Assert.True(router.Sites.Single(s => s.Name == "first").Suspect);
+    }
+
+    [Fact]
+    public async Task Writes_never_go_to_a_read_only_site()
+    {
+        await using var router = Router(TimeSpan.FromSeconds(1), Site("backup", 0, readOnly: true), Site("primary", 1));
+        var tried = new List<string>();
+
+        await Assert.ThrowsAsync<HdsBackendUnavailableException>(() => router.ExecuteAsync(SiteAccess.Write, (site, _) =>
+        {
+            tried.Add(site.Name);
+            return Fail(site);
+        }, Ct));
+
+        Assert.NotEmpty(tried);
+        Assert.DoesNotContain("backup", tried);
+    }
+
+    [Fact]
+    public async Task A_4xx_answer_is_not_retried_elsewhere()
+    {
+        await using var router = Router(null, Site("a", 0), Site("b", 1));
+        var calls = 0;
+
+        await Assert.ThrowsAsync<AmazonS3Exception>(() => router.ExecuteAsync<string>(SiteAccess.Read, (_, _) =>
+        {
+            calls++;
+            throw new AmazonS3Exception("no such key (test)") { StatusCode = HttpStatusCode.NotFound, ErrorCode = "NoSuchKey" };
+        }, Ct));
+
+        Assert.Equal(1, calls);
+    }
+
+    [Fact]
+    public async Task A_5xx_answer_fails_over()
+    {
+        await using var router = Router(null, Site("a", 0), Site("b", 1));
+
+        var served = await router.ExecuteAsync(SiteAccess.Write, (site, _) => site.Name == "a"
+            ? throw new AmazonS3Exception("slow down (test)") { StatusCode = HttpStatusCode.ServiceUnavailable, ErrorCode = "SlowDown" }
+            : Task.FromResult(site.Name), Ct);
+
+        Assert.Equal("b", served);
+    }
+
+    [Fact]
+    public async Task When_every_site_fails_the_call_gives_up_after_the_failover_timeout()
+    {
+        await using var router = Router(TimeSpan.FromMilliseconds(800), Site("a", 0), Site("b", 1));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var ex = await Assert.ThrowsAsync<HdsBackendUnavailableException>(() => router.ExecuteAsync(SiteAccess.Read, (site, _) => Fail(site), Ct));
+
+        Assert.IsType<HttpRequestException>(ex.InnerException);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(700), TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task Repeated_failures_open_the_site_circuit_and_its_calls_are_skipped()
+    {
+        await using var router = Router(TimeSpan.FromSeconds(5), Site("a", 0), Site("b", 1));
+        var a = router.Sites[0];
+        for (var i = 0; i < 4; i++)
+        {
+            // Prefer a each time: the call fails on a and is served by b.
+            a.MarkHealthy();
+            await router.ExecuteAsync(SiteAccess.Read, (site, _) => site.Name == "a" ? Fail(site) : Task.FromResult(site.Name), Ct);
+        }
+
+        Assert.Equal(CircuitState.Open, a.State.CircuitState);
+        var tried = new List<string>();
+        a.MarkHealthy();
+        await router.ExecuteAsync(SiteAccess.Read, (site, _) =>
+        {
+            tried.Add(site.Name);
+            return Task.FromResult(site.Name);
+        }, Ct);
+        Assert.Equal(["b"], tried);
+    }
+
+    [Fact]
+    public async Task The_caller_cancelling_is_not_a_site_failure()
+    {
+        await using var router = Router(null, Site("a", 0), Site("b", 1));
+        using var cts = new CancellationTokenSource();
+        var tried = new List<string>();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => router.ExecuteAsync<string>(SiteAccess.Read, (site, ct) =>
+        {
+            tried.Add(site.Name);
+            cts.Cancel();
+            throw new OperationCanceledException(cts.Token);
+        }, cts.Token));
+
+        Assert.Equal(["a"], tried);
+        Assert.False(router.Sites[0].Suspect);
+    }
+}
