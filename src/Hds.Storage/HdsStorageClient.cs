@@ -26,6 +26,10 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     private static readonly TimeSpan RetentionTolerance = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan HealthCheckBucketTimeout = TimeSpan.FromSeconds(5);
 
+    // The header of a ranged read is fetched with this many bytes at least: Ceph RGW answered ranges under ~64 KiB ~45 ms late
+    // (measured here: a 2 KiB range 50 ms, 64 KiB 3 ms), and the extra bytes cost nothing measurable elsewhere.
+    private const int HeaderProbeLength = 64 * 1024;
+
     // Where the embedded store keeps its development certificate when no key-ring certificate is configured.
     private const string DevelopmentCertificateDirectory = "development-certificate";
 
@@ -209,7 +213,9 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         }
     }
 
-    // A ranged read: one ranged GET for the header (verified first), one for the segments holding the range, pinned to the same version.
+    // A ranged read: one ranged GET for the header (verified first) and, at the same time, one for the segments holding the range
+    // as placed by this client's segment size; it is used only when the verified header shows it covers them, pinned to the same
+    // version. Otherwise (other segment size, other version) the segments are fetched once the header is known.
     private async Task<HdsDownload> GetRangeAsync(HdsAccessContext context, string key, string? versionId, ContentRange range, CancellationToken cancellationToken)
     {
         if (range.Offset < 0 || range.Length < 0)
@@ -219,41 +225,104 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
 
         var physical = ObjectKeys.ToPhysical(context.Tenant, key);
         var identity = new ObjectIdentity(context.Tenant, key);
-        RangedRead plan;
-        BackendObjectHead head;
-        var first = await _backend.GetAsync(physical, versionId, new ByteRange(0, _codec.MaxHeaderLength), cancellationToken).ConfigureAwait(false);
-        await using (first.ConfigureAwait(false))
+        var guess = range.Length is { } wanted and > 0 ? _codec.EstimateStoredRange(range.Offset, wanted) : null;
+        var speculative = guess is { } g ? _backend.GetAsync(physical, versionId, g, cancellationToken) : null;
+        try
         {
-            head = first.Head;
-            RequireVersion(versionId, head);
-            var prefix = new byte[(int)Math.Min(_codec.MaxHeaderLength, head.StoredLength)];
-            var got = await first.Body.ReadAtLeastAsync(prefix, prefix.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            plan = await _codec.OpenRangeAsync(prefix.AsMemory(0, got), head.StoredLength, identity, range.Offset, range.Length ?? long.MaxValue, cancellationToken)
-                .ConfigureAwait(false);
-        }
-
-        using (plan)
-        {
-            Stream stored = Stream.Null;
-            if (plan.StoredRange is { } storedRange)
+            RangedRead plan;
+            BackendObjectHead head;
+            var probe = Math.Max(_codec.MaxHeaderLength, HeaderProbeLength);
+            var first = await _backend.GetAsync(physical, versionId, new ByteRange(0, probe), cancellationToken).ConfigureAwait(false);
+            await using (first.ConfigureAwait(false))
             {
-                var rest = await _backend.GetAsync(physical, head.VersionId, storedRange, cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    RequireVersion(head.VersionId, rest.Head);
-                }
-                catch
-                {
-                    await rest.DisposeAsync().ConfigureAwait(false);
-                    throw;
-                }
-
-                stored = rest.Body;
+                head = first.Head;
+                RequireVersion(versionId, head);
+                var prefix = new byte[(int)Math.Min(probe, head.StoredLength)];
+                var got = await first.Body.ReadAtLeastAsync(prefix, prefix.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                plan = await _codec.OpenRangeAsync(prefix.AsMemory(0, got), head.StoredLength, identity, range.Offset, range.Length ?? long.MaxValue, cancellationToken)
+                    .ConfigureAwait(false);
             }
 
-            var properties = ToProperties(key, head) with { Size = plan.PlaintextLength };
-            return new HdsDownload(plan.CreateDecoder(stored), properties);
+            using (plan)
+            {
+                Stream stored = Stream.Null;
+                if (plan.StoredRange is { } storedRange)
+                {
+                    var ahead = await TakeSpeculativeAsync(speculative, guess, storedRange, versionId, head.VersionId).ConfigureAwait(false);
+                    speculative = null;
+                    if (ahead is not null)
+                    {
+                        stored = new SkippingStream(ahead.Body, storedRange.Offset - guess!.Value.Offset);
+                    }
+                    else
+                    {
+                        var rest = await _backend.GetAsync(physical, head.VersionId, storedRange, cancellationToken).ConfigureAwait(false);
+                        try
+                        {
+                            RequireVersion(head.VersionId, rest.Head);
+                        }
+                        catch
+                        {
+                            await rest.DisposeAsync().ConfigureAwait(false);
+                            throw;
+                        }
+
+                        stored = rest.Body;
+                    }
+                }
+
+                var properties = ToProperties(key, head) with { Size = plan.PlaintextLength };
+                return new HdsDownload(plan.CreateDecoder(stored), properties);
+            }
         }
+        finally
+        {
+            if (speculative is not null)
+            {
+                _ = speculative.ContinueWith(
+                    t => t.IsCompletedSuccessfully ? t.Result.DisposeAsync().AsTask() : Task.CompletedTask,
+                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+        }
+    }
+
+    // The speculative read if it succeeded, is of the same version and covers the segments; disposed otherwise. A read of an
+    // explicitly requested version that answers with another version fails like any other read (RequireVersion).
+    private static async Task<BackendReadResult?> TakeSpeculativeAsync(
+        Task<BackendReadResult>? speculative, ByteRange? guess, ByteRange needed, string? requested, string versionId)
+    {
+        if (speculative is null || guess is not { } g)
+        {
+            return null;
+        }
+
+        BackendReadResult read;
+        try
+        {
+            read = await speculative.ConfigureAwait(false);
+        }
+        catch (HdsStorageException)
+        {
+            return null; // e.g. the guess starts beyond a short object's end: fetch what the header says
+        }
+
+        try
+        {
+            RequireVersion(requested, read.Head);
+        }
+        catch
+        {
+            await read.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        if (string.Equals(read.Head.VersionId, versionId, StringComparison.Ordinal) && g.Offset <= needed.Offset && g.Offset + g.Length >= needed.Offset + needed.Length)
+        {
+            return read;
+        }
+
+        await read.DisposeAsync().ConfigureAwait(false);
+        return null;
     }
 
     /// <summary>Reads a version to its end and checks everything, without returning content: the basis of scrubbing.</summary>

@@ -5,6 +5,22 @@ using Hds.Storage.Benchmarks;
 
 // dotnet run -c Release --project tests/Hds.Storage.Benchmarks -- --filter *Pipeline*
 // dotnet run -c Release --project tests/Hds.Storage.Benchmarks -- --quick   (best of 15 runs per case; robust on a busy machine)
+// dotnet run -c Release --project tests/Hds.Storage.Benchmarks -- e2e [--quick|--help]   (raw AWSSDK.S3 vs Hds.Storage on the test S3 server)
+if (args.Length > 0 && args[0] == "e2e")
+{
+    return await Hds.Storage.Benchmarks.E2e.E2eBenchmark.RunAsync(args);
+}
+
+if (args.Length > 0 && args[0] == "e2e-latency")
+{
+    return await Hds.Storage.Benchmarks.E2e.E2eBenchmark.RunLatencyProbeAsync();
+}
+
+if (args.Length > 0 && args[0] == "e2e-memory")
+{
+    return await Hds.Storage.Benchmarks.E2e.E2eBenchmark.RunMemoryChildAsync(args);
+}
+
 if (args.Length > 0 && args[0] == "--quick")
 {
     foreach (var segment in new[] { 64 * 1024, 256 * 1024, 1024 * 1024, 4 * 1024 * 1024 })
@@ -19,10 +35,11 @@ if (args.Length > 0 && args[0] == "--quick")
             $"S={segment / 1024,5} KiB  encrypt: primitives {Mbps(pe),5:F0} MB/s, pipeline {Mbps(qe),5:F0} MB/s ({pe / qe:P0})   decrypt: primitives {Mbps(pd),5:F0} MB/s, pipeline {Mbps(qd),5:F0} MB/s ({pd / qd:P0})"));
     }
 
-    return;
+    return 0;
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;
 
 static double Best(Action action)
 {

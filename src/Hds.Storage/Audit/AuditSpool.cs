@@ -18,6 +18,9 @@ internal sealed class AuditSpool : IDisposable
     private const long CompactThreshold = 4L << 20;
 
     private readonly object _gate = new();
+    private readonly object _flushGate = new();
+    private long _durableSequence;
+    private volatile Exception? _broken;
     private readonly List<SpooledRecord> _pending = [];
     private readonly FileStream _lock;
     private FileStream _log;
@@ -91,12 +94,21 @@ internal sealed class AuditSpool : IDisposable
     }
 
     /// <summary>Chains <paramref name="record"/> after the head and makes it durable; throws when it could not be.</summary>
+    /// <remarks>
+    /// Group commit: the line is written under the chain lock, the fsync happens outside it, and one fsync makes every line written
+    /// before it durable, so concurrent operations share fsyncs instead of queueing one each behind the lock (measured: one fsync
+    /// per record halved the small-object throughput of 16 concurrent callers). A record is returned only once durable. If an
+    /// fsync fails the spool refuses every later record (fail-closed) until it is reopened; lines written but not acknowledged
+    /// may then be replayed on reopen: they describe operations that did run.
+    /// </remarks>
     public HdsAuditRecord Append(HdsAuditRecord record)
     {
+        HdsAuditRecord chained;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var chained = AuditRecordCodec.Chain(record, Node, _headSequence + 1, _headHash);
+            ThrowIfBroken();
+            chained = AuditRecordCodec.Chain(record, Node, _headSequence + 1, _headHash);
             var line = AuditRecordCodec.ToLine(chained);
             var buffer = new byte[line.Length + 1];
             line.CopyTo(buffer, 0);
@@ -105,7 +117,6 @@ internal sealed class AuditSpool : IDisposable
             try
             {
                 _log.Write(buffer);
-                _log.Flush(flushToDisk: true);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
             {
@@ -116,7 +127,46 @@ internal sealed class AuditSpool : IDisposable
             _headSequence = chained.Sequence;
             _headHash = chained.Hash!;
             _pending.Add(new SpooledRecord(chained, line));
-            return chained;
+        }
+
+        lock (_flushGate)
+        {
+            if (Interlocked.Read(ref _durableSequence) >= chained.Sequence)
+            {
+                return chained; // an fsync that started after this line was written covered it
+            }
+
+            long written;
+            FileStream log;
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                ThrowIfBroken();
+                written = _headSequence;
+                log = _log;
+            }
+
+            try
+            {
+                log.Flush(flushToDisk: true); // unbuffered stream: an fsync of the file, safe beside writes of later lines
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+            {
+                _broken = ex;
+                throw;
+            }
+
+            Interlocked.Exchange(ref _durableSequence, written);
+        }
+
+        return chained;
+    }
+
+    private void ThrowIfBroken()
+    {
+        if (_broken is { } broken)
+        {
+            throw new IOException("The audit spool failed to make a record durable; reopen it (restart) once the disk is fixed.", broken);
         }
     }
 
@@ -132,6 +182,8 @@ internal sealed class AuditSpool : IDisposable
     /// <summary>Records that everything through <paramref name="state"/>'s sequence is uploaded; compacts the spool file.</summary>
     public void MarkUploaded(AuditSpoolState state)
     {
+        // The flush gate first (the order Append takes them in): the log file is replaced here, never under a running fsync.
+        lock (_flushGate)
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -168,6 +220,7 @@ internal sealed class AuditSpool : IDisposable
 
     public void Dispose()
     {
+        lock (_flushGate)
         lock (_gate)
         {
             if (_disposed)

@@ -22,6 +22,16 @@ internal abstract class ContentCodec
     public abstract int MaxHeaderLength { get; }
 
     /// <summary>
+    /// A stored byte range that holds content bytes [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="length"/>)
+    /// whatever the header's length, assuming the object was written with this codec's segment size; fetched at the same time
+    /// as the header, it saves a round trip when the guess holds (checked against the verified header before use).
+    /// </summary>
+    /// <param name="offset">The first content byte.</param>
+    /// <param name="length">How many content bytes (positive).</param>
+    /// <returns>The range, or <see langword="null"/> when no guess is possible.</returns>
+    public virtual Backends.ByteRange? EstimateStoredRange(long offset, long length) => null;
+
+    /// <summary>
     /// Verifies the header at the start of <paramref name="storedPrefix"/> and plans a ranged read of content bytes
     /// [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="length"/>) (clamped to the content's end).
     /// </summary>

@@ -129,6 +129,21 @@ internal sealed class FormatV1 : ContentCodec
         return new FormatV1Decoder(stored, cipher, header.SegmentSize, headerBytes.Length, header.KeyId);
     }
 
+    public override ByteRange? EstimateStoredRange(long offset, long length)
+    {
+        if (offset < 0 || length <= 0 || offset > long.MaxValue / 2 || length > long.MaxValue / 2)
+        {
+            return null;
+        }
+
+        long stride = _segmentSize + TagLength;
+        var first = offset / _segmentSize;
+        var last = (offset + length - 1) / _segmentSize;
+        var start = FormatV1Header.MinHeaderLength + (first * stride);
+        var end = FormatV1Header.MaxHeaderLength + ((last + 1) * stride) + TrailerLength; // the last segment may be the final one
+        return new ByteRange(start, end - start);
+    }
+
     public override async ValueTask<RangedRead> OpenRangeAsync(
         ReadOnlyMemory<byte> storedPrefix, long storedLength, ObjectIdentity identity, long offset, long length, CancellationToken cancellationToken)
     {

@@ -45,6 +45,33 @@ public sealed class AuditSpoolTests : IDisposable
     }
 
     [Fact]
+    public void Concurrent_appends_sharing_fsyncs_keep_one_unbroken_chain_across_a_reopen()
+    {
+        const int threads = 8;
+        const int perThread = 40;
+        using (var spool = AuditSpool.Open(_root, "t"))
+        {
+            var appended = new System.Collections.Concurrent.ConcurrentBag<long>();
+            Parallel.For(0, threads, t =>
+            {
+                for (var i = 0; i < perThread; i++)
+                {
+                    appended.Add(spool.Append(Entry(i)).Sequence);
+                }
+            });
+            Assert.Equal(Enumerable.Range(1, threads * perThread).Select(i => (long)i), appended.Order());
+        }
+
+        using var reopened = AuditSpool.Open(_root, "t");
+        var pending = reopened.Pending();
+        Assert.Equal(threads * perThread, pending.Count);
+        for (var i = 1; i < pending.Count; i++)
+        {
+            Assert.Equal(pending[i - 1].Record.Hash, pending[i].Record.PreviousHash);
+        }
+    }
+
+    [Fact]
     public void A_locked_node_directory_is_not_shared_a_second_spool_gets_its_own_node()
     {
         using var one = AuditSpool.Open(_root, "t");

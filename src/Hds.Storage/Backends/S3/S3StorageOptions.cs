@@ -63,13 +63,27 @@ public sealed class S3StorageOptions
     /// <value>The default value is <see langword="true"/>.</value>
     public bool ForcePathStyle { get; set; } = true;
 
-    /// <summary>Stored objects larger than this go as multipart uploads.</summary>
-    /// <value>The default value is 16 MiB.</value>
-    public int MultipartThreshold { get; set; } = 16 * 1024 * 1024;
+    /// <summary>Stored objects larger than this go as multipart uploads (smaller ones as one PutObject with its lock headers).</summary>
+    /// <value>
+    /// The default value is 8 MiB, the default part size: the bytes read to decide become the first part's buffer, so a large
+    /// write needs no buffer beyond its parts (a 16 MiB threshold cost 16 MiB more per transfer, measured in docs/benchmarks.md).
+    /// </value>
+    public int MultipartThreshold { get; set; } = 8 * 1024 * 1024;
 
-    /// <summary>Size of each multipart part; each part is buffered once (pooled) to compute its Content-MD5 and SHA-256.</summary>
-    /// <value>The default value is 16 MiB.</value>
-    public int PartSize { get; set; } = 16 * 1024 * 1024;
+    /// <summary>
+    /// Size of each multipart part, and of each range a whole-object read fetches; each is buffered once (pooled) to compute its
+    /// digests. S3 allows 10,000 parts: the largest object is 10,000 × <see cref="PartSize"/> (78 GiB at the default).
+    /// </summary>
+    /// <value>The default value is 8 MiB (with <see cref="MaxConcurrency"/> 4: measured in docs/benchmarks.md).</value>
+    public int PartSize { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>
+    /// How many parts of one object are uploaded at once, and how many part-sized ranges of one object are fetched ahead when it is
+    /// read whole. Memory per transfer is about (<see cref="MaxConcurrency"/> + 1) × <see cref="PartSize"/>; 1 turns both off
+    /// (sequential parts, one GET per read). Measured in docs/benchmarks.md.
+    /// </summary>
+    /// <value>The default value is 4 (8 MiB parts × 4 was the fastest of 8×2, 8×3, 8×4 and 16×2 for puts and gets here; about 40 MiB per transfer).</value>
+    public int MaxConcurrency { get; set; } = 4;
 
     /// <summary>How long one request may take before it is abandoned.</summary>
     /// <value>The default value is 100 seconds.</value>
@@ -128,6 +142,11 @@ public sealed class S3StorageOptions
         if (PartSize > MaximumSinglePutSize)
         {
             errors.Add($"S3.PartSize must be at most {MaximumSinglePutSize} bytes (each part is buffered once, pooled).");
+        }
+
+        if (MaxConcurrency is < 1 or > 64)
+        {
+            errors.Add("S3.MaxConcurrency must be between 1 and 64.");
         }
 
         if (RequestTimeout <= TimeSpan.Zero)
