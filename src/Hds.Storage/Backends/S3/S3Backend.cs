@@ -451,11 +451,9 @@ internal sealed class S3Backend : StorageBackend
                 throw new HdsInvalidRequestException("The requested range is empty or negative.");
             }
 
-            if (range is null && _options.MaxConcurrency > 1)
-            {
-                return await GetParallelAsync(key, versionId, cancellationToken).ConfigureAwait(false);
-            }
-
+            // Whole objects come in one GET, not in parallel ranges: for a single-part object the AWS SDK then checks the body against
+            // the ETag (MD5) the storage recorded at write time, which catches stored bytes swapped below the S3 API for an older,
+            // validly encrypted version of the same key (AtRestTamperingTests). One GET measured as fast as parallel ranges here.
             return await GetResumingAsync(key, versionId, range, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
@@ -520,84 +518,6 @@ internal sealed class S3Backend : StorageBackend
                     };
                     var response = await site.Client.GetObjectAsync(request, ct).ConfigureAwait(false);
                     return (new S3ResponseStream(response), site);
-                },
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
-        {
-            throw mapped;
-        }
-    }
-
-    // A whole-object read in one request when it fits in one part-sized range; otherwise the first range comes with the answer
-    // (and the version's metadata) and the rest is fetched in parallel ranges pinned to that version (id and ETag), each range
-    // through the router on its own (so a range fails over to another site). The first range's body resumes like any read.
-    private async Task<BackendReadResult> GetParallelAsync(string key, string? versionId, CancellationToken cancellationToken)
-    {
-        var chunk = _options.PartSize;
-        GetObjectResponse response;
-        SiteEndpoint site;
-        try
-        {
-            (response, site) = await _sites.ExecuteAsync(
-                SiteAccess.Read,
-                async (site, ct) => (await site.Client.GetObjectAsync(
-                    new GetObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId, ByteRange = new Amazon.S3.Model.ByteRange(0, chunk - 1) },
-                    ct).ConfigureAwait(false), site),
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.RequestedRangeNotSatisfiable)
-        {
-            // An empty object has no byte 0: read it whole.
-            return await GetResumingAsync(key, versionId, null, cancellationToken).ConfigureAwait(false);
-        }
-
-        var first = Resuming(key, response, site, 0, ranged: true);
-        var head = first.Head;
-        if (head.StoredLength <= chunk)
-        {
-            return first;
-        }
-
-        var stream = new ParallelRangeReadStream(
-            first.Body, Math.Min(chunk, response.ContentLength), head.StoredLength, chunk, _options.MaxConcurrency, _buffers,
-            (offset, target, ct) => FetchRangeAsync(key, head, offset, target, ct));
-        return new BackendReadResult(stream, head);
-    }
-
-    // One range of a parallel read, pinned to the version (id and ETag) of the first answer, read whole inside the router call:
-    // a range that fails or breaks midway is fetched again, on whichever site serves.
-    private async Task FetchRangeAsync(string key, BackendObjectHead head, long offset, Memory<byte> target, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _sites.ExecuteAsync(
-                SiteAccess.Read,
-                async (site, ct) =>
-                {
-                    var response = await site.Client.GetObjectAsync(
-                        new GetObjectRequest
-                        {
-                            BucketName = _options.Bucket,
-                            Key = key,
-                            VersionId = head.VersionId,
-                            EtagToMatch = head.ETag,
-                            ByteRange = new Amazon.S3.Model.ByteRange(offset, offset + target.Length - 1),
-                        },
-                        ct).ConfigureAwait(false);
-                    using var body = new S3ResponseStream(response);
-                    if (!string.Equals(response.VersionId, head.VersionId, StringComparison.Ordinal))
-                    {
-                        throw new HdsIntegrityException("The storage answered with another version than the one requested: nothing of it was returned. Check the storage gateway.");
-                    }
-
-                    var got = await body.ReadAtLeastAsync(target, target.Length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
-                    if (got != target.Length)
-                    {
-                        throw new HdsBackendUnavailableException("The S3 endpoint ended the response before the requested range was complete.");
-                    }
-
-                    return true;
                 },
                 cancellationToken).ConfigureAwait(false);
         }

@@ -78,11 +78,11 @@ public sealed class S3StorageOptions
     public int PartSize { get; set; } = 8 * 1024 * 1024;
 
     /// <summary>
-    /// How many parts of one object are uploaded at once, and how many part-sized ranges of one object are fetched ahead when it is
-    /// read whole. Memory per transfer is about (<see cref="MaxConcurrency"/> + 1) × <see cref="PartSize"/>; 1 turns both off
-    /// (sequential parts, one GET per read). Measured in docs/benchmarks.md.
+    /// How many parts of one object are uploaded at once. Memory per upload is about (<see cref="MaxConcurrency"/> + 1) ×
+    /// <see cref="PartSize"/>; 1 uploads parts one after the other. Whole-object reads are one GET (the storage's ETag check on the
+    /// body is kept). Measured in docs/benchmarks.md.
     /// </summary>
-    /// <value>The default value is 4 (8 MiB parts × 4 was the fastest of 8×2, 8×3, 8×4 and 16×2 for puts and gets here; about 40 MiB per transfer).</value>
+    /// <value>The default value is 4 (8 MiB parts × 4 was the fastest of 8×2, 8×3, 8×4 and 16×2 for puts here; about 40 MiB per upload).</value>
     public int MaxConcurrency { get; set; } = 4;
 
     /// <summary>How long one request may take before it is abandoned.</summary>
