@@ -194,7 +194,20 @@ public abstract class AuditContractTests : IAsyncLifetime
             case Tampering.InsertRecord:
             case Tampering.ReplaceRecord:
                 // A well-formed record linked to the segment's first record, inserted after it (or replacing its successor).
-                var lines = Encoding.UTF8.GetString(await ReadAsync(backend, segments[1])).TrimEnd('\n').Split('\n').ToList();
+                // A segment with at least two records (flushes before verification can cut a segment of one record).
+                var target = segments[1];
+                var lines = Encoding.UTF8.GetString(await ReadAsync(backend, target)).TrimEnd('\n').Split('\n').ToList();
+                foreach (var candidate in segments.Skip(1))
+                {
+                    var candidateLines = Encoding.UTF8.GetString(await ReadAsync(backend, candidate)).TrimEnd('\n').Split('\n').ToList();
+                    if (candidateLines.Count >= 2)
+                    {
+                        (target, lines) = (candidate, candidateLines);
+                        break;
+                    }
+                }
+
+                Assert.True(lines.Count >= 2, "no audit segment holds two records");
                 var anchor = AuditRecordCodec.TryParse(Encoding.UTF8.GetBytes(lines[0]), out _)!;
                 var forged = AuditRecordCodec.Chain(
                     new HdsAuditRecord { Time = anchor.Time, Operation = HdsOperation.Get, Outcome = HdsAuditOutcome.Succeeded, ActorId = "intruder", Tenant = "msa" },
@@ -205,7 +218,7 @@ public abstract class AuditContractTests : IAsyncLifetime
                 }
 
                 lines.Insert(1, Encoding.UTF8.GetString(AuditRecordCodec.ToLine(forged)));
-                await OverwriteAsync(backend, segments[1], Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"));
+                await OverwriteAsync(backend, target, Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"));
                 break;
             case Tampering.AlterCheckpoint:
                 var cp = await ReadAsync(backend, checkpoints[1]);
