@@ -77,18 +77,7 @@ internal sealed class FormatV1Decoder : ContentDecoder
     {
         if (disposing)
         {
-            if (_out is { } output)
-            {
-                CryptographicOperations.ZeroMemory(output);
-                ArrayPool<byte>.Shared.Return(output);
-                _out = null;
-            }
-
-            if (_in is { } input)
-            {
-                ArrayPool<byte>.Shared.Return(input);
-                _in = null;
-            }
+            SegmentBuffers.Release(ref _in, ref _out);
 
             _cipher.Dispose();
             _sha.Dispose();

@@ -70,18 +70,7 @@ internal sealed class FormatV1RangeDecoder : ContentDecoder
     {
         if (disposing)
         {
-            if (_out is { } output)
-            {
-                CryptographicOperations.ZeroMemory(output);
-                ArrayPool<byte>.Shared.Return(output);
-                _out = null;
-            }
-
-            if (_in is { } input)
-            {
-                ArrayPool<byte>.Shared.Return(input);
-                _in = null;
-            }
+            SegmentBuffers.Release(ref _in, ref _out);
 
             _cipher.Dispose();
             _stored.Dispose();
