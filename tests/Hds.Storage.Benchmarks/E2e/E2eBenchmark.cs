@@ -64,6 +64,11 @@ internal static class E2eBenchmark
 
                 if (settings.Runs("large"))
                 {
+                    await WarmUpLargeAsync(raw, hds).ConfigureAwait(false);
+                }
+
+                if (settings.Runs("large"))
+                {
                     await RunLargeAsync(settings, raw, hds, env, results, notes).ConfigureAwait(false);
                 }
 
@@ -116,7 +121,7 @@ internal static class E2eBenchmark
             ? async key =>
             {
                 await raw.PutLargeAsync(key, size).ConfigureAwait(false);
-                await raw.GetLargeAsync(key, size).ConfigureAwait(false);
+                await raw.GetSingleAsync(key).ConfigureAwait(false);
             }
             : async key =>
             {
@@ -194,6 +199,34 @@ internal static class E2eBenchmark
         return new HdsStorageClient(options);
     }
 
+    // The multipart, streaming and ranged paths of both clients run a few times before anything is timed: a system-wide profile
+    // (perf) of a run without it showed the runtime's tiered JIT busy for 0.2-0.5 CPU-s inside each of the first timed 256 MiB
+    // transfers, on cores shared with the S3 server.
+    private static async Task WarmUpLargeAsync(RawS3 raw, HdsStorageClient hds)
+    {
+        const long size = 48L << 20;
+        for (var i = 0; i < 3; i++)
+        {
+            await raw.PutLargeAsync("warm/raw-large", size).ConfigureAwait(false);
+            await raw.GetSingleAsync("warm/raw-large").ConfigureAwait(false);
+            await raw.GetSingleAsync("warm/raw-large", (long)i << 20, 1 << 20).ConfigureAwait(false);
+            var receipt = await hds.PutAsync("warm/hds-large", new PatternStream(size), new PutOptions { Context = Context }).ConfigureAwait(false);
+            await using (var d = await hds.GetAsync("warm/hds-large", new GetOptions { Context = Context, VersionId = receipt.VersionId }).ConfigureAwait(false))
+            {
+                await Drain.ReadAllAsync(d.Content).ConfigureAwait(false);
+            }
+
+            await using (var d = await hds.GetAsync("warm/hds-large", new GetOptions { Context = Context, VersionId = receipt.VersionId, Range = new ContentRange((long)i << 20, 1 << 20) })
+                .ConfigureAwait(false))
+            {
+                await Drain.ReadAllAsync(d.Content).ConfigureAwait(false);
+            }
+        }
+
+        await raw.DeleteAllAsync("warm/raw-large").ConfigureAwait(false);
+        await raw.DeleteAllAsync(ObjectKeys.ToPhysical(Tenant, "warm/hds-large")).ConfigureAwait(false);
+    }
+
     private static async Task RunLargeAsync(E2eSettings settings, RawS3 raw, HdsStorageClient hds, S3Env env, List<ScenarioResult> results, List<string> notes)
     {
         var largest = settings.SizesMiB.Max();
@@ -205,7 +238,7 @@ internal static class E2eBenchmark
             var hdsPut = new List<double>();
             var rawGet = new List<double>();
             var hdsGet = new List<double>();
-            var rawGetSingle = new List<double>();
+            var rawGetRanges = new List<double>();
             var rawRanged = new List<double>();
             var hdsRanged = new List<double>();
             for (var rep = 0; rep < settings.Reps; rep++)
@@ -214,13 +247,13 @@ internal static class E2eBenchmark
                 var hdsKey = $"large/hds/{label}/{rep}";
                 string? version = null;
                 var rawFirst = rep % 2 == 0;
-                async Task RawPut() => rawPut.Add(size / MiB / await TimeAsync(() => raw.PutLargeAsync(rawKey, size)).ConfigureAwait(false));
+                async Task RawPut() => rawPut.Add(size / MiB / await TimeAsync(() => raw.PutLargeAsync(rawKey, size), $"put-{label} raw").ConfigureAwait(false));
                 async Task HdsPut() => hdsPut.Add(size / MiB / await TimeAsync(async () =>
                 {
                     var receipt = await hds.PutAsync(hdsKey, new PatternStream(size), new PutOptions { Context = Context }).ConfigureAwait(false);
                     version = receipt.VersionId;
-                }).ConfigureAwait(false));
-                async Task RawGet() => rawGet.Add(size / MiB / await TimeAsync(() => raw.GetLargeAsync(rawKey, size)).ConfigureAwait(false));
+                }, $"put-{label} hds").ConfigureAwait(false));
+                async Task RawGet() => rawGet.Add(size / MiB / await TimeAsync(() => raw.GetSingleAsync(rawKey), $"get-{label} raw").ConfigureAwait(false));
                 async Task HdsGet() => hdsGet.Add(size / MiB / await TimeAsync(async () =>
                 {
                     await using var d = await hds.GetAsync(hdsKey, new GetOptions { Context = Context, VersionId = version }).ConfigureAwait(false);
@@ -228,16 +261,16 @@ internal static class E2eBenchmark
                     {
                         throw new InvalidOperationException("Hds.Storage returned the wrong length.");
                     }
-                }).ConfigureAwait(false));
+                }, $"get-{label} hds").ConfigureAwait(false));
 
                 foreach (var step in rawFirst ? new[] { RawPut, HdsPut, RawGet, HdsGet } : [HdsPut, RawPut, HdsGet, RawGet])
                 {
                     await step().ConfigureAwait(false);
                 }
 
-                if (settings.SingleRequestBaseline)
+                if (settings.RangedGetBaseline)
                 {
-                    rawGetSingle.Add(size / MiB / await TimeAsync(() => raw.GetSingleAsync(rawKey)).ConfigureAwait(false));
+                    rawGetRanges.Add(size / MiB / await TimeAsync(() => raw.GetLargeAsync(rawKey, size)).ConfigureAwait(false));
                 }
 
                 if (sizeMiB == largest && rep == settings.Reps - 1 && settings.Runs("ranged"))
@@ -261,7 +294,7 @@ internal static class E2eBenchmark
                 }
 
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{label} rep {rep + 1}: put raw {rawPut[^1]:F0} hds {hdsPut[^1]:F0} MiB/s; get raw {rawGet[^1]:F0} hds {hdsGet[^1]:F0} MiB/s{(rawGetSingle.Count > 0 ? $" (raw 1 GET {rawGetSingle[^1]:F0})" : string.Empty)}  load {Machine.LoadAverage()}"));
+                    $"{label} rep {rep + 1}: put raw {rawPut[^1]:F0} hds {hdsPut[^1]:F0} MiB/s; get raw {rawGet[^1]:F0} hds {hdsGet[^1]:F0} MiB/s{(rawGetRanges.Count > 0 ? $" (raw parallel ranges {rawGetRanges[^1]:F0})" : string.Empty)}  load {Machine.LoadAverage()}"));
                 await raw.DeleteAllAsync(rawKey).ConfigureAwait(false);
                 await raw.DeleteAllAsync(ObjectKeys.ToPhysical(Tenant, hdsKey)).ConfigureAwait(false);
                 env.TryCollectGarbage();
@@ -269,10 +302,10 @@ internal static class E2eBenchmark
 
             results.Add(new ScenarioResult($"put-{label}", "MiB/s", Stats.Median(rawPut), Stats.Median(hdsPut), rawPut, hdsPut));
             results.Add(new ScenarioResult($"get-{label}", "MiB/s", Stats.Median(rawGet), Stats.Median(hdsGet), rawGet, hdsGet));
-            if (rawGetSingle.Count > 0)
+            if (rawGetRanges.Count > 0)
             {
                 notes.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"get-{label}: raw AWSSDK.S3 with one GetObject (no parallel ranges): median {Stats.Median(rawGetSingle):F0} MiB/s ({string.Join(", ", rawGetSingle.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)))})."));
+                    $"get-{label}: raw AWSSDK.S3 with parallel ranged GETs ({settings.PartSize / MiB} MiB, {settings.Concurrency} in flight) instead of one GetObject: median {Stats.Median(rawGetRanges):F0} MiB/s ({string.Join(", ", rawGetRanges.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)))})."));
             }
 
             if (rawRanged.Count > 0)
@@ -399,11 +432,21 @@ internal static class E2eBenchmark
         return (fields["rss"], fields["managed"]);
     }
 
-    private static async Task<double> TimeAsync(Func<Task> action)
+    // HDS_BENCH_PHASES=1 prints each timed phase with its Stopwatch (CLOCK_MONOTONIC) bounds, to slice a system-wide
+    // `perf record -a` of the run into raw and Hds.Storage phases (docs/benchmarks.md, profiles).
+    private static readonly bool PrintPhases = Environment.GetEnvironmentVariable("HDS_BENCH_PHASES") == "1";
+
+    private static async Task<double> TimeAsync(Func<Task> action, string? phase = null)
     {
-        var watch = Stopwatch.StartNew();
+        var start = Stopwatch.GetTimestamp();
         await action().ConfigureAwait(false);
-        return watch.Elapsed.TotalSeconds;
+        var end = Stopwatch.GetTimestamp();
+        if (PrintPhases && phase is not null)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"PHASE {phase.Replace(' ', '/')} {start * 1e9 / Stopwatch.Frequency:F0} {end * 1e9 / Stopwatch.Frequency:F0}"));
+        }
+
+        return Stopwatch.GetElapsedTime(start, end).TotalSeconds;
     }
 
     private sealed class NoAuditSink : Hds.Storage.Audit.HdsAuditSink
