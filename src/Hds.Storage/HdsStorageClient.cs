@@ -40,6 +40,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     private readonly ILogger _logger = NullLogger.Instance;
     private readonly SemaphoreSlim _bucketCheckLock = new(1, 1);
     private volatile bool _bucketChecked;
+    private int _disposed; // 1 once disposed: disposing again (using + explicit Dispose) does nothing, as .NET's guidelines ask
     private readonly AuditRuntime? _audit;
 
     // Headers of versions read by range (a few hundred bytes each): 1024 versions read by range in turn keep one request each.
@@ -664,7 +665,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     /// <param name="disposing">Whether called from <see cref="Dispose()"/>.</param>
     protected virtual void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _audit?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             _backend?.DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -677,6 +678,11 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     /// <returns>A task that completes when released.</returns>
     protected virtual async ValueTask DisposeAsyncCore()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         if (_audit is not null)
         {
             await _audit.DisposeAsync().ConfigureAwait(false);
