@@ -108,6 +108,8 @@ internal static class CliReports
 
     private static readonly Style LabelStyle = new(decoration: Decoration.Bold);
 
+    private static readonly Style ProblemStyle = new(foreground: Color.Red, decoration: Decoration.Bold);
+
     private static Grid PropertyFields(ObjectProperties p) => Fields(
         ("Key", p.Key),
         ("Version", p.VersionId),
@@ -198,7 +200,9 @@ internal static class CliReports
         var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
         foreach (var (label, value) in rows)
         {
-            grid.AddRow(new Text(label, LabelStyle), new Text(value ?? "-"));
+            // Values that report a problem are worded "NOT …" / "NO: …" in every report: the one place they turn red.
+            var problem = value is not null && (value.StartsWith("NOT ", StringComparison.Ordinal) || value.StartsWith("NO:", StringComparison.Ordinal));
+            grid.AddRow(new Text(label, LabelStyle), new Text(value ?? "-", problem ? ProblemStyle : Style.Plain));
         }
 
         return grid;

@@ -119,6 +119,20 @@ public sealed partial class LocalCliTests
         AssertError(5, "NotFound", await Hds("head", Prefix + "absent", "-o", "human"));
     }
 
+    [Fact]
+    public async Task A_store_without_object_lock_in_human_form_says_so_and_still_exits_2()
+    {
+        var store = Path.Combine(WorkDir, "unlocked-human");
+        Directory.CreateDirectory(store);
+        await File.WriteAllTextAsync(Path.Combine(store, "hds-store.json"), """{"Versioning":"Enabled","ObjectLockEnabled":false,"Layout":1}""", TestContext.Current.CancellationToken);
+
+        var check = await Raw(["bucket", "check", "-o", "human", "--local", store, .. Context]);
+
+        AssertError(2, "Configuration", check);
+        Assert.Matches(@"Object lock +NOT enabled\n", check.StdoutText);
+        Assert.Matches(@"Compliant +NO: not fit for health data\n", check.StdoutText);
+    }
+
     /// <summary>Exit 0, plain text (no JSON, no escape codes in a pipe) holding every expected value.</summary>
     private static void AssertHuman(CliResult result, params string[] expected)
     {
