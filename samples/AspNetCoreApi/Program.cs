@@ -4,6 +4,7 @@
 //   curl -X POST -H "X-Demo-User: agent-4711" --data-binary @form.pdf http://localhost:5000/requests/REQ-2024-001
 //   curl -H "X-Demo-User: agent-4711" http://localhost:5000/requests/REQ-2024-001 -o back.pdf
 //   curl -H "X-Demo-User: auditor-1" -H "x-hds-purpose: audit" http://localhost:5000/audit/tail
+//   curl http://localhost:5000/health
 using System.Security.Claims;
 using System.Security.Cryptography;
 using Hds.Storage;
@@ -13,7 +14,10 @@ using Hds.Storage.Backends.Local;
 
 var builder = WebApplication.CreateBuilder(args);
 var storePath = builder.Configuration["Store"] ?? Path.Combine(Path.GetTempPath(), "hds-aspnetcore-sample-store");
-builder.Services.AddSingleton(_ => new HdsStorageClient(new HdsStorageOptions { Local = new LocalStorageOptions { Path = storePath } }));
+builder.Services.AddHdsStorage(o => o.Local = new LocalStorageOptions { Path = storePath });
+
+// Storage reachable, bucket fit for health data (versioning + object lock), key ring available: for load balancers and orchestrators.
+builder.Services.AddHealthChecks().AddHdsStorage();
 
 // In production the opaque-key secret comes from a vault; a random one here means keys change on each run.
 builder.Services.AddSingleton(_ => new HdsOpaqueKeys(RandomNumberGenerator.GetBytes(32)));
@@ -24,6 +28,7 @@ builder.Services.AddHdsAccessContext(o =>
 });
 
 var app = builder.Build();
+app.MapHealthChecks("/health");
 
 // DEMO ONLY: stands in for real authentication (OpenID Connect, JWT bearer). Never trust a plain header in production.
 app.Use((http, next) =>

@@ -1,9 +1,8 @@
 using System.CommandLine;
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using Hds.Storage.Access;
 using Hds.Storage.Backends.Local;
 using Hds.Storage.Backends.S3;
+using Hds.Storage.Cli.Output;
 using Hds.Storage.Retention;
 using Hds.Storage.Sites;
 
@@ -122,7 +121,7 @@ internal sealed class CliContext
         _parse = parse;
     }
 
-    /// <summary>Where JSON results go.</summary>
+    /// <summary>Where results go (JSON or human, <see cref="CliOutput"/> decides).</summary>
     public static TextWriter Output => Console.Out;
 
     /// <summary>Where messages for humans go.</summary>
@@ -155,7 +154,7 @@ internal sealed class CliContext
 
     public static void AddGlobalOptions(Command root)
     {
-        foreach (var option in new Option[] { Config, Local, Endpoint, Site, FailoverTimeout, Bucket, Certificate, EscrowCertificate, Actor, Tenant, Purpose, Role })
+        foreach (var option in new Option[] { CliOutput.Option, Config, Local, Endpoint, Site, FailoverTimeout, Bucket, Certificate, EscrowCertificate, Actor, Tenant, Purpose, Role })
         {
             root.Add(option);
         }
@@ -318,11 +317,9 @@ internal sealed class CliContext
     public T RequestOptions<T>()
         where T : HdsRequestOptions, new() => new() { Context = RequireAccess() };
 
-    public static async Task WriteJsonAsync<T>(T value, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
-    {
-        await Output.WriteLineAsync(JsonSerializer.Serialize(value, typeInfo).AsMemory(), cancellationToken).ConfigureAwait(false);
-        await Output.FlushAsync(cancellationToken).ConfigureAwait(false);
-    }
+    /// <summary>Prints a result on standard output in the form the command line asks for (JSON or human).</summary>
+    public Task WriteAsync<T>(T value, CliReport<T> report, CancellationToken cancellationToken) =>
+        CliOutput.WriteAsync(_parse, value, report, cancellationToken);
 
     // name=url[,priority][,ro]
     private static List<SiteOptions> ParseSites(string[]? values)

@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using Hds.Storage.Cli.Commands;
+using Hds.Storage.Cli.Output;
 
 namespace Hds.Storage.Cli;
 
-/// <summary>Builds the command tree and runs one command line: JSON on stdout, one <c>error:</c> line on stderr, a stable exit code.</summary>
+/// <summary>Builds the command tree and runs one command line: results on stdout (JSON or human), one <c>error:</c> line on stderr, a stable exit code.</summary>
 internal static class HdsCli
 {
     private const string Description = """
@@ -19,7 +20,8 @@ internal static class HdsCli
         (public part), both repeatable; required for S3, the embedded store uses a development certificate when none is given.
         Configuration: ./hds.json or --config <file> (section "HdsStorage", the library's options), overridden by HdsStorage__* or
         HDS_* environment variables, overridden by flags; 'hds config show' prints the result.
-        JSON results go to stdout, messages to stderr.
+        Output: results go to stdout, human-readable on a terminal and JSON when stdout is redirected (pipes, files, scripts);
+        --output json|human (-o) or HDS_OUTPUT=json|human chooses. Messages and errors go to stderr; NO_COLOR turns colours off.
         Exit codes: 0 ok, 1 usage or invalid request, 2 configuration (bucket without versioning/object lock), 3 access denied,
         4 integrity failure, 5 not found, 6 refused by retention or legal hold, 7 backend unavailable, 10 other failure.
         """;
@@ -27,7 +29,8 @@ internal static class HdsCli
     public static RootCommand CreateRootCommand()
     {
         var root = new RootCommand(Description + Environment.NewLine + Environment.NewLine + "Example:" + Environment.NewLine
-            + "  hds put scan.pdf files/2026/0001 --local ./store --actor op-42 --tenant msa --purpose claim-processing");
+            + "  hds put scan.pdf files/2026/0001 --local ./store --actor op-42 --tenant msa --purpose claim-processing" + Environment.NewLine
+            + "  hds ls files/2026/ -o json --local ./store --actor op-42 --tenant msa --purpose claim-processing | jq -r '.[].key'");
         CliContext.AddGlobalOptions(root);
         root.Add(BucketCommands.Create());
         root.Add(PutCommand.Create());
@@ -52,7 +55,7 @@ internal static class HdsCli
         ["bucket"] = "hds bucket check --endpoint https://s3.example:10443 --bucket hds-msa --cert ops.pfx --escrow-cert escrow.cer --actor op-42 --tenant msa --purpose audit",
         ["bucket check"] = "hds bucket check --local ./store --actor op-42 --tenant msa --purpose audit",
         ["bucket create"] = "hds bucket create hds-msa --endpoint https://s3.example:10443 --cert ops.pfx --escrow-cert escrow.cer --actor op-42 --tenant msa --purpose audit",
-        ["put"] = "hds put scan.pdf files/2026/0001 --content-type application/pdf --local ./store --actor op-42 --tenant msa --purpose claim-processing > receipt.json",
+        ["put"] = "hds put scan.pdf files/2026/0001 --content-type application/pdf --local ./store --actor op-42 --tenant msa --purpose claim-processing -o json > receipt.json",
         ["get"] = "hds get files/2026/0001 --out copy.pdf --local ./store --actor op-42 --tenant msa --purpose claim-processing",
         ["head"] = "hds head files/2026/0001 --local ./store --actor op-42 --tenant msa --purpose claim-processing",
         ["ls"] = "hds ls files/2026/ --local ./store --actor op-42 --tenant msa --purpose claim-processing",
@@ -69,7 +72,7 @@ internal static class HdsCli
         ["keys revoke"] = "hds keys revoke 20260131T080000Z-3f9a1c --endpoint https://s3.example:10443 --bucket hds-msa --cert ops.pfx --escrow-cert escrow.cer",
         ["audit"] = "hds audit verify --from 2026-01-01 --local ./store --actor auditor-7 --tenant msa --purpose audit",
         ["audit verify"] = "hds audit verify --from 2026-01-01 --to 2026-02-01 --local ./store --actor auditor-7 --tenant msa --purpose audit",
-        ["audit tail"] = "hds audit tail --n 50 --local ./store --actor auditor-7 --tenant msa --purpose audit",
+        ["audit tail"] = "hds audit tail --n 50 -o json --local ./store --actor auditor-7 --tenant msa --purpose audit",
         ["config"] = "hds config show --config /etc/hds/hds.json",
         ["config show"] = "HDS_S3__BUCKET=hds-msa hds config show",
     };
@@ -105,6 +108,11 @@ internal static class HdsCli
 
         try
         {
+            if (parse.Action is not HelpAction)
+            {
+                CliOutput.FormatOf(parse); // a bad HDS_OUTPUT is refused before any I/O, not after a write succeeded
+            }
+
             return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
         }
         catch (Exception ex)

@@ -621,13 +621,16 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 : $"NOT compliant: versioning {compliance.VersioningEnabled}, object lock {compliance.ObjectLockEnabled}";
             if (!compliance.IsCompliant)
             {
-                problems.Add("bucket not compliant");
+                // Say what to do: object lock cannot be turned on later, so the fix is another bucket, not a setting.
+                problems.Add($"bucket {compliance.Bucket} is not fit for health data (versioning {(compliance.VersioningEnabled ? "enabled" : "NOT enabled")}, "
+                    + $"object lock {(compliance.ObjectLockEnabled ? "enabled" : "NOT enabled")}): use a bucket created with object lock (hds bucket create)");
             }
         }
         catch (HdsStorageException ex)
         {
-            data["bucket"] = "not checked: " + ex.ErrorCode;
-            problems.Add("bucket check failed (" + ex.ErrorCode + ")");
+            // The library's messages say what to do and never hold credentials, keys or content.
+            data["bucket"] = $"not checked: {ex.ErrorCode}: {ex.Message}";
+            problems.Add($"bucket check failed: {ex.Message.TrimEnd('.')}");
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -51,14 +51,23 @@ public sealed class HdsStorageOptions
     public void Validate()
     {
         var errors = new List<string>();
-        if ((S3 is null) == (Local is null))
+        if (S3 is null && Local is null)
         {
-            errors.Add("Set exactly one backend: HdsStorageOptions.S3 (S3 object storage) or HdsStorageOptions.Local (embedded store).");
+            // The first message of a new application: say where the setting goes, in code and in configuration.
+            errors.Add("No storage backend is configured: set S3 (S3 object storage: S3.ServiceUrl, S3.Bucket and key-ring certificates) or "
+                + "Local (the embedded store, for development: Local.Path). In appsettings.json: \"HdsStorage\": { \"Local\": { \"Path\": \"hds-store\" } } "
+                + "with services.AddHdsStorage(builder.Configuration).");
+        }
+        else if (S3 is not null && Local is not null)
+        {
+            errors.Add("Two storage backends are configured (S3 and Local): keep one.");
         }
 
         S3?.Validate(errors);
         Local?.Validate(errors);
-        Encryption.Validate(errors, embeddedStore: Local is not null);
+
+        // Certificates are required for S3 only (the embedded store has a development certificate): without a backend, say nothing yet.
+        Encryption.Validate(errors, embeddedStore: S3 is null);
         if (!RetentionClasses.ContainsKey(DefaultRetentionClass))
         {
             errors.Add($"DefaultRetentionClass names a class that RetentionClasses does not define.");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Hds.Storage.Audit;
+using Hds.Storage.Cli.Output;
 
 namespace Hds.Storage.Cli.Commands;
 
@@ -18,7 +19,7 @@ internal static class AuditCommands
         var from = new Option<string?>("--from") { Description = "Verify the segments holding records from this time on (ISO-8601; UTC without an offset).", HelpName = "ISO-8601" };
         var to = new Option<string?>("--to") { Description = "Verify the segments holding records up to this time (ISO-8601; UTC without an offset).", HelpName = "ISO-8601" };
         var command = new Command("verify",
-            "Verify the stored audit trail: detects removed, altered, inserted or reordered records and invalid checkpoints. Prints the report (JSON); exit 4 when the trail is not intact.")
+            "Verify the stored audit trail: detects removed, altered, inserted or reordered records and invalid checkpoints. Prints the report; exit 4 when the trail is not intact.")
         {
             from,
             to,
@@ -33,7 +34,7 @@ internal static class AuditCommands
             await using (client.ConfigureAwait(false))
             {
                 var result = await client.VerifyAuditLogAsync(options, cancellationToken).ConfigureAwait(false);
-                await CliContext.WriteJsonAsync(AuditReport.From(result), CliJson.Default.AuditReport, cancellationToken).ConfigureAwait(false);
+                await cli.WriteAsync(AuditReport.From(result), CliReports.Audit, cancellationToken).ConfigureAwait(false);
                 if (result.IsValid)
                 {
                     return ExitCodes.Success;
@@ -50,7 +51,7 @@ internal static class AuditCommands
     private static Command CreateTail()
     {
         var count = new Option<int>("--n") { Description = "How many records (1 to 10000).", DefaultValueFactory = _ => 20, HelpName = "count" };
-        var command = new Command("tail", "Print the tenant's most recent audit records, oldest first, one JSON object per line (JSON Lines).")
+        var command = new Command("tail", "Print the tenant's most recent audit records, oldest first, one per line (as JSON: JSON Lines).")
         {
             count,
         };
@@ -64,10 +65,8 @@ internal static class AuditCommands
                 var records = await client.GetRecentAuditRecordsAsync(parse.GetValue(count), options, cancellationToken).ConfigureAwait(false);
                 foreach (var record in records)
                 {
-                    await CliContext.Output.WriteLineAsync(record.ToJsonLine().AsMemory(), cancellationToken).ConfigureAwait(false);
+                    await cli.WriteAsync(record, CliReports.AuditRecord, cancellationToken).ConfigureAwait(false);
                 }
-
-                await CliContext.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
 
             return ExitCodes.Success;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Hds.Storage.Backends.S3;
+using Hds.Storage.Cli.Output;
 
 namespace Hds.Storage.Cli.Commands;
 
@@ -26,7 +27,7 @@ internal static class BucketCommands
             var options = cli.RequestOptions<HdsRequestOptions>();
             await using (client.ConfigureAwait(false))
             {
-                return await ReportAsync(client, options, cancellationToken).ConfigureAwait(false);
+                return await ReportAsync(cli, client, options, cancellationToken).ConfigureAwait(false);
             }
         });
         return command;
@@ -73,16 +74,16 @@ internal static class BucketCommands
             var client = cli.CreateClient(bucketName);
             await using (client.ConfigureAwait(false))
             {
-                return await ReportAsync(client, options, cancellationToken).ConfigureAwait(false);
+                return await ReportAsync(cli, client, options, cancellationToken).ConfigureAwait(false);
             }
         });
         return command;
     }
 
-    private static async Task<int> ReportAsync(HdsStorageClient client, HdsRequestOptions options, CancellationToken cancellationToken)
+    private static async Task<int> ReportAsync(CliContext cli, HdsStorageClient client, HdsRequestOptions options, CancellationToken cancellationToken)
     {
         var compliance = await client.CheckBucketAsync(options, cancellationToken).ConfigureAwait(false);
-        await CliContext.WriteJsonAsync(BucketReport.From(compliance), CliJson.Default.BucketReport, cancellationToken).ConfigureAwait(false);
+        await cli.WriteAsync(BucketReport.From(compliance), CliReports.Bucket, cancellationToken).ConfigureAwait(false);
         if (compliance.IsCompliant)
         {
             return ExitCodes.Success;

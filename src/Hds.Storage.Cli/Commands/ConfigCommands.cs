@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Hds.Storage.Cli.Output;
 
 namespace Hds.Storage.Cli.Commands;
 
@@ -19,7 +20,7 @@ internal static class ConfigCommands
     private static Command CreateShow()
     {
         var command = new Command("show",
-            "Print the effective configuration as JSON (section \"HdsStorage\", the library's schema) with secrets masked, the layers read, and whether it is valid. Exit 0 even when invalid.");
+            "Print the effective configuration (section \"HdsStorage\", the library's schema) with secrets masked, the layers read, and whether it is valid. Exit 0 even when invalid.");
         command.SetAction(async (parse, cancellationToken) =>
         {
             var cli = CliContext.From(parse);
@@ -41,7 +42,7 @@ internal static class ConfigCommands
                 ["problems"] = problems,
                 ["HdsStorage"] = Describe(options),
             };
-            await CliContext.Output.WriteLineAsync(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }).AsMemory(), cancellationToken).ConfigureAwait(false);
+            await cli.WriteAsync(json, CliReports.Configuration, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;

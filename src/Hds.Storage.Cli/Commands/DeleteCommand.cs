@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hds.Storage.Cli.Output;
 
 namespace Hds.Storage.Cli.Commands;
 
@@ -20,7 +21,7 @@ internal static class DeleteCommand
             await using (client.ConfigureAwait(false))
             {
                 var result = await client.DeleteAsync(parse.GetRequiredValue(key), options, cancellationToken).ConfigureAwait(false);
-                await CliContext.WriteJsonAsync(result, CliJson.Default.DeleteResult, cancellationToken).ConfigureAwait(false);
+                await cli.WriteAsync(result, CliReports.Deleted, cancellationToken).ConfigureAwait(false);
             }
 
             return ExitCodes.Success;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hds.Storage.Cli.Output;
 
 namespace Hds.Storage.Cli.Commands;
 
@@ -18,7 +19,7 @@ internal static class GetCommand
             HelpName = "file|-",
             Required = true,
         };
-        var command = new Command("get", "Read a version, verified; prints its properties (JSON) unless the content goes to standard output.")
+        var command = new Command("get", "Read a version, verified; prints its properties unless the content goes to standard output (--out -: the raw bytes only, whatever --output says).")
         {
             key,
             version,
@@ -57,7 +58,7 @@ internal static class GetCommand
                         await WriteAtomicallyAsync(track(download.Content), target, cancellationToken).ConfigureAwait(false);
                         return true;
                     }).ConfigureAwait(false);
-                    await CliContext.WriteJsonAsync(download.Properties, CliJson.Default.ObjectProperties, cancellationToken).ConfigureAwait(false);
+                    await cli.WriteAsync(download.Properties, CliReports.Properties, cancellationToken).ConfigureAwait(false);
                 }
             }
 

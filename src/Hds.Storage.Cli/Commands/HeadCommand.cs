@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hds.Storage.Cli.Output;
 
 namespace Hds.Storage.Cli.Commands;
 
@@ -9,7 +10,7 @@ internal static class HeadCommand
     {
         var key = new Argument<string>("key") { Description = "The object key." };
         var version = new Option<string?>("--version") { Description = "The version id; the latest when omitted.", HelpName = "id" };
-        var command = new Command("head", "Print a version's properties (JSON) without reading its content.")
+        var command = new Command("head", "Print a version's properties without reading its content.")
         {
             key,
             version,
@@ -23,7 +24,7 @@ internal static class HeadCommand
             {
                 var properties = await client.GetPropertiesAsync(parse.GetRequiredValue(key), parse.GetValue(version), options, cancellationToken)
                     .ConfigureAwait(false);
-                await CliContext.WriteJsonAsync(properties, CliJson.Default.ObjectProperties, cancellationToken).ConfigureAwait(false);
+                await cli.WriteAsync(properties, CliReports.Properties, cancellationToken).ConfigureAwait(false);
             }
 
             return ExitCodes.Success;

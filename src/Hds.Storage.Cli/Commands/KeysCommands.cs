@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Hds.Storage.Keys;
+using Hds.Storage.Cli.Output;
 
 namespace Hds.Storage.Cli.Commands;
 
@@ -24,7 +25,7 @@ internal static class KeysCommands
         command.SetAction((parse, cancellationToken) => WithRingAsync(parse, async ring =>
         {
             var entries = await ring.ListAsync(cancellationToken).ConfigureAwait(false);
-            await CliContext.WriteJsonAsync(KeyReport.From(entries, TimeProvider.System.GetUtcNow()), CliJson.Default.ListKeyReport, cancellationToken).ConfigureAwait(false);
+            await CliContext.From(parse).WriteAsync(KeyReport.From(entries, TimeProvider.System.GetUtcNow()), CliReports.Keys, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         }));
         return command;
@@ -38,7 +39,7 @@ internal static class KeysCommands
             var created = await ring.RotateAsync(cancellationToken).ConfigureAwait(false);
             var entries = await ring.ListAsync(cancellationToken).ConfigureAwait(false);
             var report = KeyReport.From(entries, TimeProvider.System.GetUtcNow()).Single(k => k.Id == created.Id);
-            await CliContext.WriteJsonAsync(report, CliJson.Default.KeyReport, cancellationToken).ConfigureAwait(false);
+            await CliContext.From(parse).WriteAsync(report, CliReports.Key, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         }));
         return command;
@@ -52,7 +53,7 @@ internal static class KeysCommands
         command.SetAction((parse, cancellationToken) => WithRingAsync(parse, async ring =>
         {
             var rewrapped = await ring.RewrapAsync(cancellationToken).ConfigureAwait(false);
-            await CliContext.WriteJsonAsync(new RewrapReport(rewrapped.Count, rewrapped.Select(e => e.Id).ToList()), CliJson.Default.RewrapReport, cancellationToken)
+            await CliContext.From(parse).WriteAsync(new RewrapReport(rewrapped.Count, rewrapped.Select(e => e.Id).ToList()), CliReports.Rewrap, cancellationToken)
                 .ConfigureAwait(false);
             return ExitCodes.Success;
         }));
@@ -71,7 +72,7 @@ internal static class KeysCommands
         {
             var revoked = await ring.RevokeAsync(parse.GetRequiredValue(id), cancellationToken).ConfigureAwait(false);
             var entries = await ring.ListAsync(cancellationToken).ConfigureAwait(false);
-            await CliContext.WriteJsonAsync(KeyReport.From(entries, TimeProvider.System.GetUtcNow()).Single(k => k.Id == revoked.Id), CliJson.Default.KeyReport, cancellationToken)
+            await CliContext.From(parse).WriteAsync(KeyReport.From(entries, TimeProvider.System.GetUtcNow()).Single(k => k.Id == revoked.Id), CliReports.Key, cancellationToken)
                 .ConfigureAwait(false);
             return ExitCodes.Success;
         }));

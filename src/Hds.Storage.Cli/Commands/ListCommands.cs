@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Hds.Storage.Models;
+using Hds.Storage.Cli.Output;
 
 namespace Hds.Storage.Cli.Commands;
 
@@ -9,7 +10,7 @@ internal static class ListCommands
     public static Command CreateList()
     {
         var prefix = new Argument<string?>("prefix") { Description = "Only keys starting with this prefix.", Arity = ArgumentArity.ZeroOrOne };
-        var command = new Command("ls", "List the tenant's objects (latest versions), every page, as one JSON array.")
+        var command = new Command("ls", "List the tenant's objects (latest versions), every page (as JSON: one array).")
         {
             prefix,
         };
@@ -32,7 +33,7 @@ internal static class ListCommands
                 while (token is not null);
             }
 
-            await CliContext.WriteJsonAsync(items, CliJson.Default.ListObjectItem, cancellationToken).ConfigureAwait(false);
+            await cli.WriteAsync(items, CliReports.Objects, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;
@@ -41,7 +42,7 @@ internal static class ListCommands
     public static Command CreateVersions()
     {
         var key = new Argument<string>("key") { Description = "The object key." };
-        var command = new Command("versions", "List every version and delete marker of a key, newest first (JSON array).")
+        var command = new Command("versions", "List every version and delete marker of a key, newest first.")
         {
             key,
         };
@@ -53,7 +54,7 @@ internal static class ListCommands
             await using (client.ConfigureAwait(false))
             {
                 var versions = await client.GetVersionsAsync(parse.GetRequiredValue(key), options, cancellationToken).ConfigureAwait(false);
-                await CliContext.WriteJsonAsync(versions, CliJson.Default.IReadOnlyListObjectVersionItem, cancellationToken).ConfigureAwait(false);
+                await cli.WriteAsync(versions, CliReports.Versions, cancellationToken).ConfigureAwait(false);
             }
 
             return ExitCodes.Success;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Hds.Storage.Cli.Output;
 
 namespace Hds.Storage.Cli.Commands;
 
@@ -12,7 +13,7 @@ internal static class LockCommands
         var state = new Argument<string>("state") { Description = "on or off." };
         state.AcceptOnlyFromAmong("on", "off");
         var version = new Option<string?>("--version") { Description = "The version id; the latest when omitted.", HelpName = "id" };
-        var command = new Command("legal-hold", "Turn a version's legal hold on or off; prints its properties as read back (JSON).")
+        var command = new Command("legal-hold", "Turn a version's legal hold on or off; prints its properties as read back.")
         {
             key,
             state,
@@ -28,7 +29,7 @@ internal static class LockCommands
             {
                 var properties = await client.SetLegalHoldAsync(parse.GetRequiredValue(key), enabled, parse.GetValue(version), options, cancellationToken)
                     .ConfigureAwait(false);
-                await CliContext.WriteJsonAsync(properties, CliJson.Default.ObjectProperties, cancellationToken).ConfigureAwait(false);
+                await cli.WriteAsync(properties, CliReports.Properties, cancellationToken).ConfigureAwait(false);
             }
 
             return ExitCodes.Success;
@@ -46,7 +47,7 @@ internal static class LockCommands
             Required = true,
         };
         var version = new Option<string?>("--version") { Description = "The version id; the latest when omitted.", HelpName = "id" };
-        var extend = new Command("extend", "Extend a version's retention; shortening is refused (exit 6). Prints its properties as read back (JSON).")
+        var extend = new Command("extend", "Extend a version's retention; shortening is refused (exit 6). Prints its properties as read back.")
         {
             key,
             until,
@@ -62,7 +63,7 @@ internal static class LockCommands
             {
                 var properties = await client.ExtendRetentionAsync(parse.GetRequiredValue(key), date, parse.GetValue(version), options, cancellationToken)
                     .ConfigureAwait(false);
-                await CliContext.WriteJsonAsync(properties, CliJson.Default.ObjectProperties, cancellationToken).ConfigureAwait(false);
+                await cli.WriteAsync(properties, CliReports.Properties, cancellationToken).ConfigureAwait(false);
             }
 
             return ExitCodes.Success;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hds.Storage.Cli.Output;
 
 namespace Hds.Storage.Cli.Commands;
 
@@ -19,7 +20,7 @@ internal static class PutCommand
             Description = "The MIME type stored with the object (in clear). Default: application/octet-stream.",
             HelpName = "type",
         };
-        var command = new Command("put", "Store a file as a new version, locked by its retention class, and print the receipt (JSON); keep the receipt.")
+        var command = new Command("put", "Store a file as a new version, locked by its retention class, and print the receipt; keep it (as JSON: -o json > receipt.json).")
         {
             file,
             key,
@@ -46,7 +47,7 @@ internal static class PutCommand
                     long? length = input is FileStream { CanSeek: true } file ? file.Length : null;
                     var receipt = await TransferProgress.RunAsync("put", length, track =>
                         client.PutAsync(parse.GetRequiredValue(key), track(input), options, cancellationToken)).ConfigureAwait(false);
-                    await CliContext.WriteJsonAsync(receipt, CliJson.Default.StorageReceipt, cancellationToken).ConfigureAwait(false);
+                    await cli.WriteAsync(receipt, CliReports.Receipt, cancellationToken).ConfigureAwait(false);
                 }
             }
 

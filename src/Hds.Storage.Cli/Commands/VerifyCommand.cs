@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Hds.Storage.Models;
+using Hds.Storage.Cli.Output;
 
 namespace Hds.Storage.Cli.Commands;
 
@@ -16,7 +17,7 @@ internal static class VerifyCommand
             Description = "A receipt printed by 'hds put' (JSON file): the version must match its version, length, SHA-256 and retention.",
             HelpName = "receipt.json",
         };
-        var command = new Command("verify", "Re-read a version and check its integrity (and a receipt); prints the result (JSON), exit 4 on any mismatch.")
+        var command = new Command("verify", "Re-read a version and check its integrity (and a receipt); prints the result, exit 4 on any mismatch.")
         {
             key,
             version,
@@ -36,7 +37,7 @@ internal static class VerifyCommand
             await using (client.ConfigureAwait(false))
             {
                 var result = await client.VerifyAsync(parse.GetRequiredValue(key), options, cancellationToken).ConfigureAwait(false);
-                await CliContext.WriteJsonAsync(result, CliJson.Default.VerificationResult, cancellationToken).ConfigureAwait(false);
+                await cli.WriteAsync(result, CliReports.Verified, cancellationToken).ConfigureAwait(false);
             }
 
             return ExitCodes.Success;

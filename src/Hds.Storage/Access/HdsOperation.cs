@@ -1,9 +1,13 @@
+using System.Text.Json.Serialization;
+
 namespace Hds.Storage.Access;
 
 /// <summary>
 /// Every operation of <see cref="HdsStorageClient"/>: what the authorization policy decides on and what the audit trail records.
-/// Values are stable (audit records store the name).
+/// Values are stable (audit records store the name). Serialized by System.Text.Json by name ("Put"), so audit records returned from
+/// web APIs read the same as those of <c>hds audit tail</c>.
 /// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<HdsOperation>))]
 public enum HdsOperation
 {
     /// <summary>Checks the bucket's versioning and object lock.</summary>

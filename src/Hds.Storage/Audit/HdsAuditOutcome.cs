@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace Hds.Storage.Audit;
 
-/// <summary>How an audited operation ended. Values are stable (audit records store the name).</summary>
+/// <summary>How an audited operation ended. Values are stable (audit records store the name); serialized by name ("Succeeded").</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<HdsAuditOutcome>))]
 public enum HdsAuditOutcome
 {
     /// <summary>Allowed and completed.</summary>

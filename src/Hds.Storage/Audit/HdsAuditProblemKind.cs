@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace Hds.Storage.Audit;
 
-/// <summary>What verification found wrong in the audit trail.</summary>
+/// <summary>What verification found wrong in the audit trail; serialized by name ("RecordAltered").</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<HdsAuditProblemKind>))]
 public enum HdsAuditProblemKind
 {
     /// <summary>A record's content does not match its hash, or is not in canonical form.</summary>

@@ -3,9 +3,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Hds.Storage.Diagnostics;
 
 /// <summary>
-/// Health check for ASP.NET Core hosting (<c>services.AddHealthChecks().AddCheck&lt;HdsStorageHealthCheck&gt;("hds-storage")</c>):
+/// Health check of a client's storage, registered with <c>services.AddHealthChecks().AddHdsStorage()</c> (or <c>AddKeyedHdsStorage(key)</c>):
 /// probes every site, checks that the bucket is fit for health data and that the key ring is available.
-/// Unhealthy when no writable site answers, the bucket is not compliant or the keys are missing; degraded when some site does not answer.
+/// Unhealthy (or the registration's failure status) when no writable site answers, the bucket is not compliant or the keys are missing;
+/// degraded when some site does not answer. The description says what is wrong; it never holds credentials.
 /// The report's data has one entry per site ("site:NAME"), "bucket" and "keyRing".
 /// </summary>
 public sealed class HdsStorageHealthCheck : IHealthCheck
@@ -21,6 +22,13 @@ public sealed class HdsStorageHealthCheck : IHealthCheck
     }
 
     /// <inheritdoc />
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        _client.CheckHealthAsync(cancellationToken);
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var result = await _client.CheckHealthAsync(cancellationToken).ConfigureAwait(false);
+
+        // The registration says how bad "cannot be used" is for this application (failureStatus); called outside a registration, Unhealthy.
+        return result.Status == HealthStatus.Unhealthy && context?.Registration is { } registration
+            ? new HealthCheckResult(registration.FailureStatus, result.Description, result.Exception, result.Data)
+            : result;
+    }
 }

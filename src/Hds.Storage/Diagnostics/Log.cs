@@ -53,7 +53,7 @@ internal static partial class Log
     public static partial void AuditSegmentUploaded(ILogger logger, string node, long first, long last);
 
     [LoggerMessage(EventId = 105, Level = LogLevel.Warning,
-        Message = "No audit checkpoint certificate is configured: audit segments are chained but no signed checkpoint is written. Set Audit.CheckpointCertificate for HDS hosting.")]
+        Message = "No audit checkpoint certificate is configured: audit segments are chained but no signed checkpoint is written. Set Audit.CheckpointCertificatePath (a .pfx; configuration HdsStorage:Audit:CheckpointCertificatePath) or Audit.CheckpointCertificate for HDS hosting.")]
     public static partial void AuditCheckpointsUnsigned(ILogger logger);
 
     [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Audit spool of node {Node} opened: {Pending} records pending upload after recovery.")]

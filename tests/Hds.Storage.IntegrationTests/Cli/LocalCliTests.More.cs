@@ -157,7 +157,9 @@ public sealed partial class LocalCliTests
         using var key = RSA.Create(2048);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyEncipherment | X509KeyUsageFlags.DataEncipherment, critical: true));
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(2));
+        // Expires after the test operational certificate (2 years), as a renewal does: the key ring signs with the certificate that
+        // expires last, and with equal expiries (same second, when this test is the first to create the operational one) it kept the old one.
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(3));
         var path = Path.Combine(WorkDir, Guid.NewGuid().ToString("N") + ".pem");
         File.WriteAllText(path, certificate.ExportCertificatePem() + "\n" + key.ExportPkcs8PrivateKeyPem() + "\n", Encoding.ASCII);
         return path;

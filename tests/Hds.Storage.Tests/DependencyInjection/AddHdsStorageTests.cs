@@ -83,7 +83,9 @@ public sealed class AddHdsStorageTests : IDisposable
         // ValidateOnStart runs through the options validation startup hook, as the host does.
         var validation = provider.GetRequiredService<IAsyncStartupValidator>();
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => validation.ValidateAsync(TestContext.Current.CancellationToken));
-        Assert.Contains("exactly one backend", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("No storage backend is configured", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("\"HdsStorage\": { \"Local\"", ex.Message, StringComparison.Ordinal); // where the setting goes
+        Assert.DoesNotContain("HdsDevelopmentCertificate", ex.Message, StringComparison.Ordinal); // not a certificate problem yet
         Assert.Contains("DefaultRetentionClass", ex.Message, StringComparison.Ordinal);
     }
 

@@ -1,0 +1,105 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace Hds.Storage.Cli.Output;
+
+/// <summary>
+/// The one place that decides how results are printed. <c>--output json|human</c> wins, then <c>HDS_OUTPUT</c>, then the default:
+/// human when standard output is a terminal, JSON when it is redirected, so pipes, files and scripts keep getting JSON without asking.
+/// Messages and errors go to standard error in both forms; exit codes do not depend on the form.
+/// </summary>
+internal static class CliOutput
+{
+    /// <summary>The environment variable that sets the form when --output is not given.</summary>
+    public const string EnvironmentVariable = "HDS_OUTPUT";
+
+    // Redirected human output has no terminal width to fit: long values (SHA-256, version ids, keys) stay on one line for grep.
+    private const int RedirectedWidth = 4096;
+
+    private static readonly string[] Names = ["json", "human"];
+
+    public static readonly Option<string?> Option = CreateOption();
+
+    // Human output is rendered into this buffer, then written with its line ends trimmed (see Render).
+    private static readonly StringWriter Buffer = new(CultureInfo.InvariantCulture);
+
+    private static readonly Lazy<IAnsiConsole> HumanConsole = new(CreateConsole);
+
+    /// <summary>The form for this command line; a bad --output is a parse error, a bad HDS_OUTPUT a usage error (both exit 1).</summary>
+    public static OutputFormat FormatOf(ParseResult parse)
+    {
+        var name = parse.GetValue(Option) ?? Environment.GetEnvironmentVariable(EnvironmentVariable);
+        return string.IsNullOrEmpty(name) ? (Console.IsOutputRedirected ? OutputFormat.Json : OutputFormat.Human)
+            : string.Equals(name, "json", StringComparison.OrdinalIgnoreCase) ? OutputFormat.Json
+            : string.Equals(name, "human", StringComparison.OrdinalIgnoreCase) ? OutputFormat.Human
+            : throw new CliUsageException($"{EnvironmentVariable} must be json or human, got '{name}'.");
+    }
+
+    public static async Task WriteAsync<T>(ParseResult parse, T value, CliReport<T> report, CancellationToken cancellationToken)
+    {
+        if (FormatOf(parse) == OutputFormat.Json)
+        {
+            await CliContext.Output.WriteLineAsync(report.ToJson(value).AsMemory(), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await CliContext.Output.WriteAsync(Render(report.ToHuman(value)).AsMemory(), cancellationToken).ConfigureAwait(false);
+        }
+
+        await CliContext.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static Option<string?> CreateOption()
+    {
+        var option = new Option<string?>("--output", "-o")
+        {
+            Description = $"How results are printed: human (tables) or json (for scripts). Default: human on a terminal, json when standard output is redirected; {EnvironmentVariable} sets it too.",
+            HelpName = "json|human",
+            Recursive = true,
+        };
+        option.AcceptOnlyFromAmong(Names);
+        return option;
+    }
+
+    private static string Render(IRenderable renderable)
+    {
+        Buffer.GetStringBuilder().Clear();
+        HumanConsole.Value.Write(renderable);
+
+        // Grids and tables pad every cell to its column's width: trailing blanks only get in the way of copying a value. A plain text
+        // ends without a line break: every result ends with one.
+        var text = string.Join('\n', Buffer.ToString().Split('\n').Select(line => line.TrimEnd(' ')));
+        return text.EndsWith('\n') ? text : text + "\n";
+    }
+
+    // Colours and styles only on a terminal, and no colour when NO_COLOR is set (no-color.org); a file or a pipe gets plain text.
+    private static IAnsiConsole CreateConsole()
+    {
+        var terminal = !Console.IsOutputRedirected;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(Buffer),
+            Ansi = terminal ? AnsiSupport.Yes : AnsiSupport.No,
+            ColorSystem = terminal && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")) ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Enrichment = new ProfileEnrichment { UseDefaultEnrichers = false },
+        });
+        console.Profile.Width = terminal ? TerminalWidth() : RedirectedWidth;
+        console.Profile.Capabilities.Unicode = Console.OutputEncoding.WebName.StartsWith("utf", StringComparison.OrdinalIgnoreCase);
+        return console;
+    }
+
+    private static int TerminalWidth()
+    {
+        try
+        {
+            return Console.WindowWidth is > 0 and var width ? width : 80;
+        }
+        catch (IOException)
+        {
+            return 80;
+        }
+    }
+}
