@@ -30,7 +30,8 @@ done
 
 tools=$(mktemp -d)
 trap 'rm -rf "$tools"' EXIT
-# The tool's dependencies come from the configured feeds; Hds.Storage and the tool itself from the folder just packed.
-dotnet tool install --tool-path "$tools" --add-source "$out" Hds.Storage.Cli >/dev/null
+# The tool's dependencies come from the configured feeds; Hds.Storage and the tool itself from the folder just packed. A package
+# cache of its own: the version does not change between packs, and the user's cache would answer with an older copy.
+NUGET_PACKAGES="$tools/packages" dotnet tool install --tool-path "$tools" --add-source "$out" Hds.Storage.Cli >/dev/null
 "$tools/hds" --help >/dev/null
 echo "packed and installed: $(cd "$out" && ls *.nupkg | tr '\n' ' ')"
