@@ -87,10 +87,11 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// The certificate-protected key ring (list, rotate, revoke, rewrap), or <see langword="null"/> when key-encryption keys are held by
-    /// a <see cref="EncryptionOptions.KeyProvider"/>.
+    /// The certificate-protected key ring, or <see langword="null"/> when key-encryption keys are held by a
+    /// <see cref="EncryptionOptions.KeyProvider"/>. Not public: callers list and change it through the key operations
+    /// (HdsStorageClient.Keys.cs), which are authorized and audited.
     /// </summary>
-    public virtual KeyRing? KeyRing { get; }
+    internal KeyRing? KeyRing { get; }
 
     /// <summary>The backend (tests and the health check reach the sites through it).</summary>
     internal StorageBackend Backend => _backend;

@@ -63,6 +63,12 @@ public sealed record HdsAuditRecord
     /// <summary>The plaintext SHA-256 (lowercase hex), when known.</summary>
     public string? Sha256 { get; init; }
 
+    /// <summary>
+    /// The key-encryption key concerned, when known: the key protecting the version written, the key a rotation created, the key
+    /// revoked (or asked to be); for a rewrap, the keys rewrapped, comma-separated. An id, never key material.
+    /// </summary>
+    public string? KeyId { get; init; }
+
     /// <summary>The W3C trace id of the current activity, when tracing.</summary>
     public string? TraceId { get; init; }
 
