@@ -233,7 +233,8 @@ public partial class HdsStorageClient
         }
 
         T result;
-        using (OperationScope.Begin(new OperationInfo(context, audit.Node ?? "-", operation.ToString(), this)))
+        var running = new OperationInfo(context, audit.Node ?? "-", operation.ToString(), this);
+        using (OperationScope.Begin(running))
         {
             try
             {
@@ -241,15 +242,16 @@ public partial class HdsStorageClient
             }
             catch (Exception ex)
             {
+                // A write can fail after it was stored (retention not verified): the record still names the site that stored it.
                 var (outcome, reason) = Classify(ex);
-                await RecordAsync(audit, entry with { Outcome = outcome, Reason = reason }, throwIfNotDurable: false).ConfigureAwait(false);
+                await RecordAsync(audit, WithSite(entry, running) with { Outcome = outcome, Reason = reason }, throwIfNotDurable: false).ConfigureAwait(false);
                 throw;
             }
         }
 
         try
         {
-            await RecordAsync(audit, Describe(entry, result), throwIfNotDurable: true).ConfigureAwait(false);
+            await RecordAsync(audit, Describe(WithSite(entry, running), result), throwIfNotDurable: true).ConfigureAwait(false);
         }
         catch (HdsAuditException)
         {
@@ -309,6 +311,19 @@ public partial class HdsStorageClient
         IReadOnlyList<KeyRingEntry> { Count: > 0 } rewrapped when entry.Operation == HdsOperation.RewrapKeys => entry with { KeyId = string.Join(',', rewrapped.Select(e => e.Id)) },
         _ => entry,
     };
+
+    private static HdsAuditRecord WithSite(HdsAuditRecord entry, OperationInfo running) =>
+        entry with { Site = running.Site, FoundAfterLostAnswer = running.FoundAfterLostAnswer };
+
+    /// <summary>Notes, for the audit record of the operation in progress, the site that stored a write or served a read.</summary>
+    private void NoteSite(string? site, bool foundAfterLostAnswer = false)
+    {
+        if (OperationScope.Current is { } running && ReferenceEquals(running.Owner, this))
+        {
+            running.Site = site;
+            running.FoundAfterLostAnswer |= foundAfterLostAnswer;
+        }
+    }
 
     // The audit trail and the key ring belong to the bucket, not to a tenant: the policy decides them by purpose alone.
     private static bool IsBucketWide(HdsOperation operation) =>

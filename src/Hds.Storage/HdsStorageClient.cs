@@ -149,6 +149,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             };
             var written = await _backend.PutAsync(new BackendWriteRequest(physical, contentType, metadata, retention), encoder, cancellationToken)
                 .ConfigureAwait(false);
+            NoteSite(written.Site, written.FoundAfterLostAnswer);
             var seal = encoder.Seal;
             if (seal is null || seal.StoredLength != written.StoredLength)
             {
@@ -200,6 +201,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         }
 
         var read = await _backend.GetAsync(ObjectKeys.ToPhysical(context.Tenant, key), options?.VersionId, null, cancellationToken).ConfigureAwait(false);
+        NoteSite(read.Site);
         try
         {
             RequireVersion(options?.VersionId, read.Head);
@@ -234,6 +236,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             BackendObjectHead head;
             var probe = Math.Max(_codec.MaxHeaderLength, HeaderProbeLength);
             var first = await _backend.GetAsync(physical, versionId, new ByteRange(0, probe), cancellationToken).ConfigureAwait(false);
+            NoteSite(first.Site);
             await using (first.ConfigureAwait(false))
             {
                 head = first.Head;

@@ -13,7 +13,7 @@ namespace Hds.Storage.Audit;
 /// if it is byte-for-byte the canonical form of what it parses to, so no field can be added, reordered or re-encoded unseen.
 /// </summary>
 /// <remarks>
-/// Version 2 added optional members ("keyId"). A record is written with the lowest version that holds its members, so every
+/// Version 2 added optional members ("keyId", "lostAnswer"). A record is written with the lowest version that holds its members, so every
 /// version 1 record stays byte-for-byte canonical and verifiable, and a verifier that predates version 2 reports a version 2
 /// record as of an unknown version rather than as altered.
 /// </remarks>
@@ -104,6 +104,11 @@ internal static class AuditRecordCodec
             Str(w, "keyId", r.KeyId);
             Str(w, "traceId", r.TraceId);
             Str(w, "site", r.Site);
+            if (r.FoundAfterLostAnswer)
+            {
+                w.WriteBoolean("lostAnswer", true);
+            }
+
             Str(w, "prev", r.PreviousHash);
             w.WriteEndObject();
         }
@@ -144,12 +149,13 @@ internal static class AuditRecordCodec
             KeyId = Opt(e, "keyId"),
             TraceId = Opt(e, "traceId"),
             Site = Opt(e, "site"),
+            FoundAfterLostAnswer = e.TryGetProperty("lostAnswer", out var lost) && lost.GetBoolean(),
             PreviousHash = Opt(e, "prev"),
             Hash = Opt(e, "hash"),
         };
     }
 
-    private static int VersionOf(HdsAuditRecord r) => r.KeyId is not null ? 2 : 1;
+    private static int VersionOf(HdsAuditRecord r) => r.KeyId is not null || r.FoundAfterLostAnswer ? 2 : 1;
 
     private static void Str(Utf8JsonWriter w, string name, string? value)
     {

@@ -2,6 +2,7 @@ using System.Text;
 using Hds.Storage.Access;
 using Hds.Storage.Audit;
 using Hds.Storage.Backends;
+using Hds.Storage.Backends.Local;
 using Hds.Storage.IntegrationTests.Contract;
 using Hds.Storage.IntegrationTests.Infrastructure;
 using Hds.Storage.Retention;
@@ -104,6 +105,12 @@ public abstract class AuditContractTests : IAsyncLifetime
         Has(HdsOperation.Put, HdsAuditOutcome.Failed, nameof(HdsErrorCode.InvalidRequest));
         var put = records.First(r => r.Operation == HdsOperation.Put && r.Outcome == HdsAuditOutcome.Succeeded);
         Assert.Equal((receipt.VersionId, receipt.Sha256, receipt.Size, "agent-4711", "corr-1"), (put.VersionId, put.Sha256, put.Size!.Value, put.ActorId, put.CorrelationId));
+
+        // The site that stored the write and served the reads: the embedded store's, or the single S3 endpoint's ("default").
+        var site = Target is LocalTarget ? LocalBackend.SiteName : "default";
+        Assert.Equal((site, false), (put.Site, put.FoundAfterLostAnswer));
+        Assert.Equal(site, records.First(r => r.Operation == HdsOperation.Get && r.Outcome == HdsAuditOutcome.Succeeded).Site);
+        Assert.Equal(site, records.First(r => r.Operation == HdsOperation.Verify && r.Outcome == HdsAuditOutcome.Succeeded).Site);
         Assert.All(records, r => Assert.Equal("msa", r.Tenant));
         Assert.Equal(records.Count, records.Select(r => (r.Node, r.Sequence)).Distinct().Count());
     }

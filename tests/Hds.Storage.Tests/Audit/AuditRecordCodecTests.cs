@@ -50,6 +50,20 @@ public sealed class AuditRecordCodecTests
     }
 
     [Fact]
+    public void A_write_found_after_a_lost_answer_makes_a_version_2_record_and_false_is_never_written()
+    {
+        var line = Line(Entry() with { Operation = HdsOperation.Put, Site = "paris-1", FoundAfterLostAnswer = true });
+
+        Assert.StartsWith("{\"v\":2,", line, StringComparison.Ordinal);
+        Assert.Contains("\"site\":\"paris-1\",\"lostAnswer\":true,", line, StringComparison.Ordinal);
+        var parsed = AuditRecordCodec.TryParse(Encoding.UTF8.GetBytes(line), out _)!;
+        Assert.Equal(("paris-1", true), (parsed.Site, parsed.FoundAfterLostAnswer));
+        Assert.DoesNotContain("lostAnswer", Line(Entry() with { Site = "paris-1" }), StringComparison.Ordinal);
+        Assert.Null(AuditRecordCodec.TryParse(Encoding.UTF8.GetBytes(line.Replace("\"lostAnswer\":true", "\"lostAnswer\":false", StringComparison.Ordinal)), out var problem));
+        Assert.Equal("record not in canonical form", problem);
+    }
+
+    [Fact]
     public void A_version_that_does_not_match_the_members_or_is_unknown_is_refused()
     {
         var withKeyId = Line(Entry() with { KeyId = "k-1" });
