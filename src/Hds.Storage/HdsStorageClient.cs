@@ -40,7 +40,11 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     private readonly ILogger _logger = NullLogger.Instance;
     private readonly SemaphoreSlim _bucketCheckLock = new(1, 1);
     private volatile bool _bucketChecked;
+    private int _disposed; // 1 once disposed: disposing again (using + explicit Dispose) does nothing, as .NET's guidelines ask
     private readonly AuditRuntime? _audit;
+
+    // Headers of versions read by range (a few hundred bytes each): 1024 versions read by range in turn keep one request each.
+    private readonly VerifiedHeaderCache _rangeHeaders = new(capacity: 1024);
 
     /// <summary>Creates a client.</summary>
     /// <param name="options">The settings; validated now.</param>
@@ -228,6 +232,12 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
 
         var physical = ObjectKeys.ToPhysical(context.Tenant, key);
         var identity = new ObjectIdentity(context.Tenant, key);
+        if (versionId is not null && range.Length is > 0
+            && await TryGetRangeWithCachedHeaderAsync(key, physical, identity, versionId, range, cancellationToken).ConfigureAwait(false) is { } fast)
+        {
+            return fast;
+        }
+
         var guess = range.Length is { } wanted and > 0 ? _codec.EstimateStoredRange(range.Offset, wanted) : null;
         var speculative = guess is { } g ? _backend.GetAsync(physical, versionId, g, cancellationToken) : null;
         try
@@ -245,6 +255,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 var got = await first.Body.ReadAtLeastAsync(prefix, prefix.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
                 plan = await _codec.OpenRangeAsync(prefix.AsMemory(0, got), head.StoredLength, identity, range.Offset, range.Length ?? long.MaxValue, cancellationToken)
                     .ConfigureAwait(false);
+                _rangeHeaders.Add(physical, head.VersionId, prefix.AsSpan(0, plan.Plan.HeaderLength), head.StoredLength);
             }
 
             using (plan)
@@ -286,6 +297,46 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 _ = speculative.ContinueWith(
                     t => t.IsCompletedSuccessfully ? t.Result.DisposeAsync().AsTask() : Task.CompletedTask,
                     CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+        }
+    }
+
+    // A ranged read of a version whose header this client already verified: the segments only, in one request. Null when the
+    // header is not cached, the range is empty, or the storage now reports another length (then the long way runs and re-checks).
+    private async Task<HdsDownload?> TryGetRangeWithCachedHeaderAsync(
+        string key, string physical, ObjectIdentity identity, string versionId, ContentRange range, CancellationToken cancellationToken)
+    {
+        if (!_rangeHeaders.TryGet(physical, versionId, out var header, out var storedLength))
+        {
+            return null;
+        }
+
+        var plan = await _codec.OpenRangeAsync(header, storedLength, identity, range.Offset, range.Length ?? long.MaxValue, cancellationToken).ConfigureAwait(false);
+        using (plan)
+        {
+            if (plan.StoredRange is not { } storedRange)
+            {
+                return null;
+            }
+
+            var read = await _backend.GetAsync(physical, versionId, storedRange, cancellationToken).ConfigureAwait(false);
+            NoteSite(read.Site);
+            try
+            {
+                RequireVersion(versionId, read.Head);
+                if (read.Head.StoredLength != storedLength)
+                {
+                    _rangeHeaders.Remove(physical, versionId);
+                    await read.DisposeAsync().ConfigureAwait(false);
+                    return null;
+                }
+
+                return new HdsDownload(plan.CreateDecoder(read.Body), ToProperties(key, read.Head) with { Size = plan.PlaintextLength });
+            }
+            catch
+            {
+                await read.DisposeAsync().ConfigureAwait(false);
+                throw;
             }
         }
     }
@@ -619,7 +670,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     /// <param name="disposing">Whether called from <see cref="Dispose()"/>.</param>
     protected virtual void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _audit?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             _backend?.DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -632,6 +683,11 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     /// <returns>A task that completes when released.</returns>
     protected virtual async ValueTask DisposeAsyncCore()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         if (_audit is not null)
         {
             await _audit.DisposeAsync().ConfigureAwait(false);

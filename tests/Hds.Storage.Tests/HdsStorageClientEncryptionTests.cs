@@ -32,6 +32,22 @@ public sealed class HdsStorageClientEncryptionTests : IDisposable
     }
 
     [Fact]
+    public async Task Disposing_a_client_twice_in_any_order_does_nothing_the_second_time()
+    {
+        // `await using` around a client that the code also disposes explicitly: the second call must not throw (it once threw
+        // ObjectDisposedException from the audit sink's cancellation source).
+        var client = _store.Client(Operational);
+        await client.PutAsync("doc", new MemoryStream(Codec.Pattern(100)), TestStore.Put());
+        await client.DisposeAsync();
+        await client.DisposeAsync();
+        client.Dispose();
+
+        var other = _store.Client(Operational);
+        other.Dispose();
+        await other.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Ranged_gets_equal_slices_of_the_content()
     {
         using var client = _store.Client(Operational);

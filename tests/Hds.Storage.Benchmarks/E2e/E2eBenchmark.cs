@@ -12,6 +12,7 @@ using Hds.Storage.Models;
 using Hds.Storage.Backends.S3;
 using Hds.Storage.Objects;
 using Hds.Storage.Retention;
+using Microsoft.Win32.SafeHandles;
 
 namespace Hds.Storage.Benchmarks.E2e;
 
@@ -59,6 +60,11 @@ internal static class E2eBenchmark
                 await using (var d = await hds.GetAsync("warm/hds", new GetOptions { Context = Context, VersionId = warm.VersionId }).ConfigureAwait(false))
                 {
                     await Drain.ReadAllAsync(d.Content).ConfigureAwait(false);
+                }
+
+                if (settings.Runs("large"))
+                {
+                    await WarmUpLargeAsync(raw, hds).ConfigureAwait(false);
                 }
 
                 if (settings.Runs("large"))
@@ -115,7 +121,7 @@ internal static class E2eBenchmark
             ? async key =>
             {
                 await raw.PutLargeAsync(key, size).ConfigureAwait(false);
-                await raw.GetLargeAsync(key, size).ConfigureAwait(false);
+                await raw.GetSingleAsync(key).ConfigureAwait(false);
             }
             : async key =>
             {
@@ -142,11 +148,20 @@ internal static class E2eBenchmark
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var gcBefore = GC.CollectionCount(2);
+        var threadsBefore = Process.GetCurrentProcess().Threads.Count;
+        var committedBefore = GC.GetGCMemoryInfo().TotalCommittedBytes;
+        using var allocations = AllocationListener.Enabled ? new AllocationListener() : null;
+        var smapsBefore = AllocationListener.Enabled ? File.ReadAllText("/proc/self/smaps") : null;
         using var sampler = new MemorySampler();
         await putGet(prefix + "object").ConfigureAwait(false);
         var (rss, managed) = sampler.Stop();
+        allocations?.Print(Console.Out);
+        if (smapsBefore is not null)
+        {
+            AllocationListener.PrintRssGrowth(smapsBefore, File.ReadAllText("/proc/self/smaps"), Console.Out);
+        }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"MEMORY rss={rss / MiB:F1} managed={managed / MiB:F1} allocated={(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / MiB:F1} gen2={GC.CollectionCount(2) - gcBefore}"));
+            $"MEMORY rss={rss / MiB:F1} managed={managed / MiB:F1} allocated={(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / MiB:F1} gen2={GC.CollectionCount(2) - gcBefore} threads0={threadsBefore} threads1={Process.GetCurrentProcess().Threads.Count} committed0={committedBefore / MiB:F1} committed1={GC.GetGCMemoryInfo().TotalCommittedBytes / MiB:F1}"));
         await raw.DeleteAllAsync(path == "raw" ? prefix : ObjectKeys.ToPhysical(Tenant, prefix)).ConfigureAwait(false);
         if (Directory.Exists(spool))
         {
@@ -184,6 +199,34 @@ internal static class E2eBenchmark
         return new HdsStorageClient(options);
     }
 
+    // The multipart, streaming and ranged paths of both clients run a few times before anything is timed: a system-wide profile
+    // (perf) of a run without it showed the runtime's tiered JIT busy for 0.2-0.5 CPU-s inside each of the first timed 256 MiB
+    // transfers, on cores shared with the S3 server.
+    private static async Task WarmUpLargeAsync(RawS3 raw, HdsStorageClient hds)
+    {
+        const long size = 48L << 20;
+        for (var i = 0; i < 3; i++)
+        {
+            await raw.PutLargeAsync("warm/raw-large", size).ConfigureAwait(false);
+            await raw.GetSingleAsync("warm/raw-large").ConfigureAwait(false);
+            await raw.GetSingleAsync("warm/raw-large", (long)i << 20, 1 << 20).ConfigureAwait(false);
+            var receipt = await hds.PutAsync("warm/hds-large", new PatternStream(size), new PutOptions { Context = Context }).ConfigureAwait(false);
+            await using (var d = await hds.GetAsync("warm/hds-large", new GetOptions { Context = Context, VersionId = receipt.VersionId }).ConfigureAwait(false))
+            {
+                await Drain.ReadAllAsync(d.Content).ConfigureAwait(false);
+            }
+
+            await using (var d = await hds.GetAsync("warm/hds-large", new GetOptions { Context = Context, VersionId = receipt.VersionId, Range = new ContentRange((long)i << 20, 1 << 20) })
+                .ConfigureAwait(false))
+            {
+                await Drain.ReadAllAsync(d.Content).ConfigureAwait(false);
+            }
+        }
+
+        await raw.DeleteAllAsync("warm/raw-large").ConfigureAwait(false);
+        await raw.DeleteAllAsync(ObjectKeys.ToPhysical(Tenant, "warm/hds-large")).ConfigureAwait(false);
+    }
+
     private static async Task RunLargeAsync(E2eSettings settings, RawS3 raw, HdsStorageClient hds, S3Env env, List<ScenarioResult> results, List<string> notes)
     {
         var largest = settings.SizesMiB.Max();
@@ -195,7 +238,7 @@ internal static class E2eBenchmark
             var hdsPut = new List<double>();
             var rawGet = new List<double>();
             var hdsGet = new List<double>();
-            var rawGetSingle = new List<double>();
+            var rawGetRanges = new List<double>();
             var rawRanged = new List<double>();
             var hdsRanged = new List<double>();
             for (var rep = 0; rep < settings.Reps; rep++)
@@ -204,13 +247,13 @@ internal static class E2eBenchmark
                 var hdsKey = $"large/hds/{label}/{rep}";
                 string? version = null;
                 var rawFirst = rep % 2 == 0;
-                async Task RawPut() => rawPut.Add(size / MiB / await TimeAsync(() => raw.PutLargeAsync(rawKey, size)).ConfigureAwait(false));
+                async Task RawPut() => rawPut.Add(size / MiB / await TimeAsync(() => raw.PutLargeAsync(rawKey, size), $"put-{label} raw").ConfigureAwait(false));
                 async Task HdsPut() => hdsPut.Add(size / MiB / await TimeAsync(async () =>
                 {
                     var receipt = await hds.PutAsync(hdsKey, new PatternStream(size), new PutOptions { Context = Context }).ConfigureAwait(false);
                     version = receipt.VersionId;
-                }).ConfigureAwait(false));
-                async Task RawGet() => rawGet.Add(size / MiB / await TimeAsync(() => raw.GetLargeAsync(rawKey, size)).ConfigureAwait(false));
+                }, $"put-{label} hds").ConfigureAwait(false));
+                async Task RawGet() => rawGet.Add(size / MiB / await TimeAsync(() => raw.GetSingleAsync(rawKey), $"get-{label} raw").ConfigureAwait(false));
                 async Task HdsGet() => hdsGet.Add(size / MiB / await TimeAsync(async () =>
                 {
                     await using var d = await hds.GetAsync(hdsKey, new GetOptions { Context = Context, VersionId = version }).ConfigureAwait(false);
@@ -218,16 +261,16 @@ internal static class E2eBenchmark
                     {
                         throw new InvalidOperationException("Hds.Storage returned the wrong length.");
                     }
-                }).ConfigureAwait(false));
+                }, $"get-{label} hds").ConfigureAwait(false));
 
                 foreach (var step in rawFirst ? new[] { RawPut, HdsPut, RawGet, HdsGet } : [HdsPut, RawPut, HdsGet, RawGet])
                 {
                     await step().ConfigureAwait(false);
                 }
 
-                if (settings.SingleRequestBaseline)
+                if (settings.RangedGetBaseline)
                 {
-                    rawGetSingle.Add(size / MiB / await TimeAsync(() => raw.GetSingleAsync(rawKey)).ConfigureAwait(false));
+                    rawGetRanges.Add(size / MiB / await TimeAsync(() => raw.GetLargeAsync(rawKey, size)).ConfigureAwait(false));
                 }
 
                 if (sizeMiB == largest && rep == settings.Reps - 1 && settings.Runs("ranged"))
@@ -251,7 +294,7 @@ internal static class E2eBenchmark
                 }
 
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{label} rep {rep + 1}: put raw {rawPut[^1]:F0} hds {hdsPut[^1]:F0} MiB/s; get raw {rawGet[^1]:F0} hds {hdsGet[^1]:F0} MiB/s{(rawGetSingle.Count > 0 ? $" (raw 1 GET {rawGetSingle[^1]:F0})" : string.Empty)}  load {Machine.LoadAverage()}"));
+                    $"{label} rep {rep + 1}: put raw {rawPut[^1]:F0} hds {hdsPut[^1]:F0} MiB/s; get raw {rawGet[^1]:F0} hds {hdsGet[^1]:F0} MiB/s{(rawGetRanges.Count > 0 ? $" (raw parallel ranges {rawGetRanges[^1]:F0})" : string.Empty)}  load {Machine.LoadAverage()}"));
                 await raw.DeleteAllAsync(rawKey).ConfigureAwait(false);
                 await raw.DeleteAllAsync(ObjectKeys.ToPhysical(Tenant, hdsKey)).ConfigureAwait(false);
                 env.TryCollectGarbage();
@@ -259,10 +302,10 @@ internal static class E2eBenchmark
 
             results.Add(new ScenarioResult($"put-{label}", "MiB/s", Stats.Median(rawPut), Stats.Median(hdsPut), rawPut, hdsPut));
             results.Add(new ScenarioResult($"get-{label}", "MiB/s", Stats.Median(rawGet), Stats.Median(hdsGet), rawGet, hdsGet));
-            if (rawGetSingle.Count > 0)
+            if (rawGetRanges.Count > 0)
             {
                 notes.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"get-{label}: raw AWSSDK.S3 with one GetObject (no parallel ranges): median {Stats.Median(rawGetSingle):F0} MiB/s ({string.Join(", ", rawGetSingle.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)))})."));
+                    $"get-{label}: raw AWSSDK.S3 with parallel ranged GETs ({settings.PartSize / MiB} MiB, {settings.Concurrency} in flight) instead of one GetObject: median {Stats.Median(rawGetRanges):F0} MiB/s ({string.Join(", ", rawGetRanges.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)))})."));
             }
 
             if (rawRanged.Count > 0)
@@ -380,15 +423,30 @@ internal static class E2eBenchmark
         var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("MEMORY ", StringComparison.Ordinal))
             ?? throw new InvalidOperationException($"memory child failed ({process.ExitCode}): {output}\n{await stderr.ConfigureAwait(false)}");
         Console.WriteLine($"  child {path} {sizeMiB} MiB: {line}");
+        foreach (var allocation in output.Split('\n').Where(l => l.StartsWith("  alloc ", StringComparison.Ordinal)))
+        {
+            Console.WriteLine("  " + allocation);
+        }
+
         var fields = line[7..].Split(' ').Select(f => f.Split('=')).ToDictionary(f => f[0], f => double.Parse(f[1], CultureInfo.InvariantCulture));
         return (fields["rss"], fields["managed"]);
     }
 
-    private static async Task<double> TimeAsync(Func<Task> action)
+    // HDS_BENCH_PHASES=1 prints each timed phase with its Stopwatch (CLOCK_MONOTONIC) bounds, to slice a system-wide
+    // `perf record -a` of the run into raw and Hds.Storage phases (docs/benchmarks.md, profiles).
+    private static readonly bool PrintPhases = Environment.GetEnvironmentVariable("HDS_BENCH_PHASES") == "1";
+
+    private static async Task<double> TimeAsync(Func<Task> action, string? phase = null)
     {
-        var watch = Stopwatch.StartNew();
+        var start = Stopwatch.GetTimestamp();
         await action().ConfigureAwait(false);
-        return watch.Elapsed.TotalSeconds;
+        var end = Stopwatch.GetTimestamp();
+        if (PrintPhases && phase is not null)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"PHASE {phase.Replace(' ', '/')} {start * 1e9 / Stopwatch.Frequency:F0} {end * 1e9 / Stopwatch.Frequency:F0}"));
+        }
+
+        return Stopwatch.GetElapsedTime(start, end).TotalSeconds;
     }
 
     private sealed class NoAuditSink : Hds.Storage.Audit.HdsAuditSink
@@ -533,10 +591,37 @@ internal sealed class MemorySampler : IDisposable
 
 internal static class Machine
 {
+    private static readonly Lock StatmLock = new();
+    private static readonly byte[] StatmBuffer = new byte[256];
+    private static SafeFileHandle? _statm;
+
+    /// <summary>
+    /// Resident set size from /proc/self/statm, without allocating: the sampler runs every 2 ms during the measured transfer, and
+    /// a <c>File.ReadAllText</c> there made ~25 MiB of garbage per GiB transferred that counted in the figures it measured.
+    /// </summary>
     public static long Rss()
     {
-        var statm = File.ReadAllText("/proc/self/statm").Split(' ');
-        return long.Parse(statm[1], CultureInfo.InvariantCulture) * Environment.SystemPageSize;
+        lock (StatmLock)
+        {
+            _statm ??= File.OpenHandle("/proc/self/statm");
+            var length = RandomAccess.Read(_statm, StatmBuffer, 0); // pread at 0: procfs regenerates the line
+            var field = 0;
+            long pages = 0;
+            for (var i = 0; i < length && field <= 1; i++)
+            {
+                var b = StatmBuffer[i];
+                if (b == (byte)' ')
+                {
+                    field++;
+                }
+                else if (field == 1)
+                {
+                    pages = (pages * 10) + (b - (byte)'0');
+                }
+            }
+
+            return pages * Environment.SystemPageSize;
+        }
     }
 
     public static string LoadAverage() =>

@@ -18,7 +18,7 @@ internal sealed class E2eSettings
           --concurrency N     parts/ranges in flight per transfer (default: S3StorageOptions.MaxConcurrency)
           --only a,b          scenarios: large, ranged, small, memory (default all)
           --raw-chunked        raw path with the SDK's default aws-chunked streaming signatures (default: plain signed bodies, as Hds.Storage)
-          --single-get        also time raw AWSSDK.S3 with one GetObject per large object
+          --ranged-get        also time raw AWSSDK.S3 reading large objects with parallel ranged GETs (both paths use one GET)
           --audit none        diagnosis only: Hds.Storage with a no-op audit sink (the default is the real spool + uploads)
           --no-write          print only; do not write docs/benchmarks.md and docs/benchmarks.json
         """;
@@ -44,7 +44,7 @@ internal sealed class E2eSettings
 
     public int Concurrency { get; private set; } = new S3StorageOptions().MaxConcurrency;
 
-    public bool SingleRequestBaseline { get; private set; }
+    public bool RangedGetBaseline { get; private set; }
 
     public bool Write { get; private set; } = true;
 
@@ -79,7 +79,7 @@ internal sealed class E2eSettings
                 case "--part-mib": s.PartSize = NextInt() * 1024 * 1024; s._childArguments.AddRange(["--part-mib", args[i]]); break;
                 case "--concurrency": s.Concurrency = NextInt(); s._childArguments.AddRange(["--concurrency", args[i]]); break;
                 case "--only": foreach (var o in Next().Split(',')) { s._only.Add(o); } break;
-                case "--single-get": s.SingleRequestBaseline = true; break;
+                case "--ranged-get": s.RangedGetBaseline = true; break;
                 case "--raw-chunked": s.RawChunked = true; s._childArguments.Add("--raw-chunked"); break;
                 case "--no-write": s.Write = false; break;
                 case "--audit": s.NoAudit = Next() == "none"; if (s.NoAudit) { s._childArguments.AddRange(["--audit", "none"]); } break;

@@ -115,7 +115,7 @@ internal sealed class Report(
               run can remove its large objects as it goes; the bucket is removed with `radosgw-admin bucket rm` at the end).
             * **raw AWSSDK.S3**: the client settings Hds.Storage uses (`RequestChecksumCalculation`/`ResponseChecksumValidation =
               WHEN_REQUIRED`, path style), Content-MD5 and object-lock headers on every write; large objects as multipart uploads of
-              {settings.PartSize / 1024 / 1024} MiB parts, {settings.Concurrency} in flight, and reads as {settings.PartSize / 1024 / 1024} MiB ranged GETs, {settings.Concurrency} in flight
+              {settings.PartSize / 1024 / 1024} MiB parts, {settings.Concurrency} in flight, and reads as one GetObject streamed to the end
               (the same strategy as Hds.Storage, so the ratio isolates its own costs); the SDK computes the SigV4 payload SHA-256 itself.
               Small objects: one PutObject and one GetObject.
             * **Hds.Storage**: `HdsStorageClient.PutAsync`/`GetAsync` with an access context, format 1 encryption (256 KiB segments,
@@ -124,8 +124,8 @@ internal sealed class Report(
             * Content: a generated pseudo-random stream (no object held in memory). MiB/s = 2^20 bytes per second of plaintext.
             * Ranged get: 1 MiB at random offsets of the largest object, alternating raw / Hds; Hds reads the header and the covering segments.
             * Memory: a child process per path and size; after a warm-up with a 1 KiB object and a full GC, a sampler thread records
-              process RSS (/proc/self/statm) and `GC.GetTotalMemory` every 2 ms during one put + get; the figure is the peak above the
-              value before the transfer.
+              process RSS (/proc/self/statm, read without allocating) and `GC.GetTotalMemory` every 2 ms during one put + get; the
+              figure is the peak above the value before the transfer.
             """));
         sb.Append(End);
         return sb.ToString();

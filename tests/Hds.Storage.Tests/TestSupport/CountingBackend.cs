@@ -8,8 +8,12 @@ namespace Hds.Storage.Tests.TestSupport;
 internal sealed class CountingBackend(StorageBackend inner) : StorageBackend
 {
     private int _keyRingReads;
+    private int _objectReads;
 
     public int KeyRingReads => Volatile.Read(ref _keyRingReads);
+
+    /// <summary>GET requests for objects outside the reserved prefix (documents).</summary>
+    public int ObjectReads => Volatile.Read(ref _objectReads);
 
     /// <summary>Applied to every write's result, as a backend with sites would report it.</summary>
     public Func<BackendWriteResult, BackendWriteResult>? AlterWrite { get; init; }
@@ -29,6 +33,10 @@ internal sealed class CountingBackend(StorageBackend inner) : StorageBackend
         if (key.StartsWith("_hds/keys/", StringComparison.Ordinal))
         {
             Interlocked.Increment(ref _keyRingReads);
+        }
+        else if (!key.StartsWith("_hds/", StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref _objectReads);
         }
 
         return inner.GetAsync(key, versionId, range, cancellationToken);

@@ -76,6 +76,10 @@ internal sealed class S3Backend : StorageBackend
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
             Timeout = options.RequestTimeout,
             MaxErrorRetry = maxErrorRetry,
+            // The SDK copies request bodies through a buffer of this size (default 8 KiB) via its PartialWrapperStream, whose
+            // ReadAsync allocates a Task per call: 9 MiB of garbage per GiB uploaded at 8 KiB (measured with allocation ticks in
+            // the e2e memory scenario), 0.4 MiB at 128 KiB, with 16x fewer calls.
+            BufferSize = 128 * 1024,
         };
         // Every request carries the pseudonymous context headers of the operation in progress (composes with the test seam and
         // with the sites' send-once HTTP stack).
