@@ -79,21 +79,21 @@ internal sealed class CliContext
 
     public static readonly Option<string?> Actor = new("--actor")
     {
-        Description = "Access context: pseudonymous id of who acts (required for object commands).",
+        Description = "Access context: pseudonymous id of who acts (required by every command but config).",
         HelpName = "id",
         Recursive = true,
     };
 
     public static readonly Option<string?> Tenant = new("--tenant")
     {
-        Description = "Access context: the scheme (tenant) whose objects are reached (required for object commands).",
+        Description = "Access context: the scheme (tenant) whose objects are reached (required by every command but config).",
         HelpName = "id",
         Recursive = true,
     };
 
     public static readonly Option<string?> Purpose = new("--purpose")
     {
-        Description = "Access context: purpose of use, for example care, claim-processing, audit (required for object commands).",
+        Description = "Access context: purpose of use, for example care, claim-processing, audit, key-management (required by every command but config).",
         HelpName = "purpose",
         Recursive = true,
     };
@@ -277,7 +277,7 @@ internal sealed class CliContext
     public HdsStorageClient CreateClient(string? bucket = null) => new(CreateStorageOptions(bucket));
 
     /// <summary>
-    /// The access context of an object command. A missing actor, tenant or purpose is refused like any anonymous access (exit 3);
+    /// The access context of a command that reaches the store. A missing actor, tenant or purpose is refused like any anonymous access (exit 3);
     /// a malformed one is an invalid request (exit 1).
     /// </summary>
     public HdsAccessContext RequireAccess()
@@ -304,7 +304,7 @@ internal sealed class CliContext
         if (missing.Count > 0)
         {
             throw new HdsAccessDeniedException(
-                $"No access context: every object command must say who acts, for which tenant and why. Missing: {string.Join(", ", missing)}.");
+                $"No access context: every command that reaches the store must say who acts, for which tenant and why. Missing: {string.Join(", ", missing)}.");
         }
 
         var context = new HdsAccessContext(actor!, tenant!, purpose!) { Role = _parse.GetValue(Role), Application = ApplicationName };

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Hds.Storage.Access;
 using Hds.Storage.Audit;
 using Hds.Storage.Diagnostics;
+using Hds.Storage.Encryption;
+using Hds.Storage.Keys;
 using Hds.Storage.Models;
 using Hds.Storage.Objects;
 
@@ -71,10 +73,15 @@ public partial class HdsStorageClient
         _audit is { Chained: not null } audit ? audit
             : throw new HdsConfigurationException("A custom audit sink is configured (Audit.Sink): read and verify the trail through it.");
 
+    private Task<T> ExecuteAsync<T>(
+        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, Func<Task<T>> body, CancellationToken cancellationToken) =>
+        ExecuteAsync(operation, options, key, versionId, null, body, cancellationToken);
+
     // Telemetry around the audited operation: one activity (nested under the caller's), the duration histogram and the byte and
     // integrity counters. Each signal costs nothing when nobody listens (StartActivity returns null, instruments are disabled).
+    // keyId: the key-encryption key an operation names (revocation), recorded even when the operation is refused.
     private async Task<T> ExecuteAsync<T>(
-        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, Func<Task<T>> body, CancellationToken cancellationToken)
+        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, string? keyId, Func<Task<T>> body, CancellationToken cancellationToken)
     {
         // A public operation called by another (Verify reads through Get) is part of the outer one: authorized, audited and traced there.
         if (_audit is null || OperationScope.Current is { } outer && ReferenceEquals(outer.Owner, this))
@@ -89,7 +96,7 @@ public partial class HdsStorageClient
         activity?.SetTag("hds.operation", operationName);
         try
         {
-            var result = await ExecuteAuditedAsync(operation, options, key, versionId, body, activity, cancellationToken).ConfigureAwait(false);
+            var result = await ExecuteAuditedAsync(operation, options, key, versionId, keyId, body, activity, cancellationToken).ConfigureAwait(false);
             var outcome = result is HdsAuditVerificationResult { IsValid: false } ? HdsAuditOutcome.IntegrityFailure : HdsAuditOutcome.Succeeded;
             var size = result switch
             {
@@ -162,7 +169,7 @@ public partial class HdsStorageClient
     }
 
     private async Task<T> ExecuteAuditedAsync<T>(
-        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, Func<Task<T>> body, Activity? activity,
+        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, string? keyId, Func<Task<T>> body, Activity? activity,
         CancellationToken cancellationToken)
     {
         var audit = _audit!;
@@ -174,6 +181,7 @@ public partial class HdsStorageClient
             Outcome = HdsAuditOutcome.Succeeded,
             Key = IsValidKey(key, operation) ? key : null,
             VersionId = versionId is { Length: > 0 and <= 1024 } v && v.All(c => c is > ' ' and < (char)127) ? v : null,
+            KeyId = keyId is not null && FormatV1Header.IsValidKeyId(keyId) ? keyId : null,
         };
 
         HdsAccessContext context;
@@ -206,7 +214,7 @@ public partial class HdsStorageClient
         HdsAuthorizationDecision decision;
         try
         {
-            var resourceTenant = operation is HdsOperation.VerifyAudit or HdsOperation.ReadAudit or HdsOperation.ManageKeys ? null : context.Tenant;
+            var resourceTenant = IsBucketWide(operation) ? null : context.Tenant;
             decision = await audit.Policy.AuthorizeAsync(new HdsAuthorizationRequest(operation, context, resourceTenant, entry.Key, entry.VersionId), cancellationToken)
                 .ConfigureAwait(false);
         }
@@ -225,7 +233,8 @@ public partial class HdsStorageClient
         }
 
         T result;
-        using (OperationScope.Begin(new OperationInfo(context, audit.Node ?? "-", operation.ToString(), this)))
+        var running = new OperationInfo(context, audit.Node ?? "-", operation.ToString(), this);
+        using (OperationScope.Begin(running))
         {
             try
             {
@@ -233,15 +242,16 @@ public partial class HdsStorageClient
             }
             catch (Exception ex)
             {
+                // A write can fail after it was stored (retention not verified): the record still names the site that stored it.
                 var (outcome, reason) = Classify(ex);
-                await RecordAsync(audit, entry with { Outcome = outcome, Reason = reason }, throwIfNotDurable: false).ConfigureAwait(false);
+                await RecordAsync(audit, WithSite(entry, running) with { Outcome = outcome, Reason = reason }, throwIfNotDurable: false).ConfigureAwait(false);
                 throw;
             }
         }
 
         try
         {
-            await RecordAsync(audit, Describe(entry, result), throwIfNotDurable: true).ConfigureAwait(false);
+            await RecordAsync(audit, Describe(WithSite(entry, running), result), throwIfNotDurable: true).ConfigureAwait(false);
         }
         catch (HdsAuditException)
         {
@@ -291,14 +301,34 @@ public partial class HdsStorageClient
 
     private static HdsAuditRecord Describe<T>(HdsAuditRecord entry, T result) => result switch
     {
-        StorageReceipt r => entry with { VersionId = r.VersionId, Size = r.Size, Sha256 = r.Sha256 },
+        StorageReceipt r => entry with { VersionId = r.VersionId, Size = r.Size, Sha256 = r.Sha256, KeyId = r.KeyId },
         HdsDownload d => entry with { VersionId = d.Properties.VersionId },
         VerificationResult v => entry with { VersionId = v.VersionId, Size = v.Size, Sha256 = v.Sha256 },
         ObjectProperties p => entry with { VersionId = p.VersionId },
         DeleteResult d => entry with { VersionId = d.DeleteMarkerVersionId },
         HdsAuditVerificationResult { IsValid: false } => entry with { Outcome = HdsAuditOutcome.IntegrityFailure, Reason = "audit-trail-invalid" },
+        KeyRingEntry k => entry with { KeyId = k.Id },
+        IReadOnlyList<KeyRingEntry> { Count: > 0 } rewrapped when entry.Operation == HdsOperation.RewrapKeys => entry with { KeyId = string.Join(',', rewrapped.Select(e => e.Id)) },
         _ => entry,
     };
+
+    private static HdsAuditRecord WithSite(HdsAuditRecord entry, OperationInfo running) =>
+        entry with { Site = running.Site, FoundAfterLostAnswer = running.FoundAfterLostAnswer };
+
+    /// <summary>Notes, for the audit record of the operation in progress, the site that stored a write or served a read.</summary>
+    private void NoteSite(string? site, bool foundAfterLostAnswer = false)
+    {
+        if (OperationScope.Current is { } running && ReferenceEquals(running.Owner, this))
+        {
+            running.Site = site;
+            running.FoundAfterLostAnswer |= foundAfterLostAnswer;
+        }
+    }
+
+    // The audit trail and the key ring belong to the bucket, not to a tenant: the policy decides them by purpose alone.
+    private static bool IsBucketWide(HdsOperation operation) =>
+        operation is HdsOperation.VerifyAudit or HdsOperation.ReadAudit
+            or HdsOperation.ListKeys or HdsOperation.RotateKey or HdsOperation.RevokeKey or HdsOperation.RewrapKeys;
 
     private static (HdsAuditOutcome Outcome, string Reason) Classify(Exception ex) => ex switch
     {

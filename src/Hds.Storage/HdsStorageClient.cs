@@ -91,10 +91,11 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// The certificate-protected key ring (list, rotate, revoke, rewrap), or <see langword="null"/> when key-encryption keys are held by
-    /// a <see cref="EncryptionOptions.KeyProvider"/>.
+    /// The certificate-protected key ring, or <see langword="null"/> when key-encryption keys are held by a
+    /// <see cref="EncryptionOptions.KeyProvider"/>. Not public: callers list and change it through the key operations
+    /// (HdsStorageClient.Keys.cs), which are authorized and audited.
     /// </summary>
-    public virtual KeyRing? KeyRing { get; }
+    internal KeyRing? KeyRing { get; }
 
     /// <summary>The backend (tests and the health check reach the sites through it).</summary>
     internal StorageBackend Backend => _backend;
@@ -152,6 +153,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             };
             var written = await _backend.PutAsync(new BackendWriteRequest(physical, contentType, metadata, retention), encoder, cancellationToken)
                 .ConfigureAwait(false);
+            NoteSite(written.Site, written.FoundAfterLostAnswer);
             var seal = encoder.Seal;
             if (seal is null || seal.StoredLength != written.StoredLength)
             {
@@ -203,6 +205,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         }
 
         var read = await _backend.GetAsync(ObjectKeys.ToPhysical(context.Tenant, key), options?.VersionId, null, cancellationToken).ConfigureAwait(false);
+        NoteSite(read.Site);
         try
         {
             RequireVersion(options?.VersionId, read.Head);
@@ -243,6 +246,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             BackendObjectHead head;
             var probe = Math.Max(_codec.MaxHeaderLength, HeaderProbeLength);
             var first = await _backend.GetAsync(physical, versionId, new ByteRange(0, probe), cancellationToken).ConfigureAwait(false);
+            NoteSite(first.Site);
             await using (first.ConfigureAwait(false))
             {
                 head = first.Head;
@@ -316,6 +320,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             }
 
             var read = await _backend.GetAsync(physical, versionId, storedRange, cancellationToken).ConfigureAwait(false);
+            NoteSite(read.Site);
             try
             {
                 RequireVersion(versionId, read.Head);

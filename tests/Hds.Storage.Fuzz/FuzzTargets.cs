@@ -144,6 +144,11 @@ internal static class FuzzTargets
                     Key = "requests/0001.pdf",
                     VersionId = "v" + i,
                     Size = 100 * i,
+
+                    // The last record carries the members of record version 2, the others are version 1.
+                    KeyId = i == 3 ? KekId : null,
+                    Site = "site-a",
+                    FoundAfterLostAnswer = i == 3,
                 },
                 "node-1",
                 i,

@@ -4,12 +4,17 @@ using Hds.Storage.Cli.Output;
 
 namespace Hds.Storage.Cli.Commands;
 
-/// <summary><c>hds keys list|rotate|rewrap|revoke</c>: the certificate-protected key ring of the bucket (or local store).</summary>
+/// <summary>
+/// <c>hds keys list|rotate|rewrap|revoke</c>: the certificate-protected key ring of the bucket (or local store). Like every store
+/// command they need the access context; by default the purpose must be "key-management", and each one is audited.
+/// </summary>
 internal static class KeysCommands
 {
     public static Command Create()
     {
-        var keys = new Command("keys", "Manage the key ring: key-encryption keys stored in the bucket as CMS EnvelopedData to the --cert/--escrow-cert certificates.")
+        var keys = new Command("keys",
+            "Manage the key ring: key-encryption keys stored in the bucket as CMS EnvelopedData to the --cert/--escrow-cert certificates "
+            + "(the access context's --purpose must be \"key-management\"; every command is audited).")
         {
             CreateList(),
             CreateRotate(),
@@ -22,9 +27,9 @@ internal static class KeysCommands
     private static Command CreateList()
     {
         var command = new Command("list", "List the key ring's keys, oldest first, without key material (JSON array: id, created, activation, expiry, revoked, current).");
-        command.SetAction((parse, cancellationToken) => WithRingAsync(parse, async ring =>
+        command.SetAction((parse, cancellationToken) => WithClientAsync(parse, async (client, options) =>
         {
-            var entries = await ring.ListAsync(cancellationToken).ConfigureAwait(false);
+            var entries = await client.ListKeysAsync(options, cancellationToken).ConfigureAwait(false);
             await CliContext.From(parse).WriteAsync(KeyReport.From(entries, TimeProvider.System.GetUtcNow()), CliReports.Keys, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         }));
@@ -34,11 +39,11 @@ internal static class KeysCommands
     private static Command CreateRotate()
     {
         var command = new Command("rotate", "Create a new key, active now: new writes use it, existing objects keep theirs (nothing is re-encrypted). Prints the new key.");
-        command.SetAction((parse, cancellationToken) => WithRingAsync(parse, async ring =>
+        command.SetAction((parse, cancellationToken) => WithClientAsync(parse, async (client, options) =>
         {
-            var created = await ring.RotateAsync(cancellationToken).ConfigureAwait(false);
-            var entries = await ring.ListAsync(cancellationToken).ConfigureAwait(false);
-            var report = KeyReport.From(entries, TimeProvider.System.GetUtcNow()).Single(k => k.Id == created.Id);
+            // The new key is the one activated last, so "current" is decided by the entry alone: no second (audited) listing.
+            var created = await client.RotateKeyAsync(options, cancellationToken).ConfigureAwait(false);
+            var report = KeyReport.From([created], TimeProvider.System.GetUtcNow())[0];
             await CliContext.From(parse).WriteAsync(report, CliReports.Key, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         }));
@@ -50,9 +55,9 @@ internal static class KeysCommands
         var command = new Command("rewrap",
             "Re-encrypt every key-ring entry to the currently configured certificates (after a renewal or a new escrow certificate); no object is touched. "
             + "Pass a certificate that opens the entries (old operational or escrow, with its private key) together with the new ones. Prints {rewrapped, keys}.");
-        command.SetAction((parse, cancellationToken) => WithRingAsync(parse, async ring =>
+        command.SetAction((parse, cancellationToken) => WithClientAsync(parse, async (client, options) =>
         {
-            var rewrapped = await ring.RewrapAsync(cancellationToken).ConfigureAwait(false);
+            var rewrapped = await client.RewrapKeysAsync(options, cancellationToken).ConfigureAwait(false);
             await CliContext.From(parse).WriteAsync(new RewrapReport(rewrapped.Count, rewrapped.Select(e => e.Id).ToList()), CliReports.Rewrap, cancellationToken)
                 .ConfigureAwait(false);
             return ExitCodes.Success;
@@ -68,26 +73,26 @@ internal static class KeysCommands
         {
             id,
         };
-        command.SetAction((parse, cancellationToken) => WithRingAsync(parse, async ring =>
+        command.SetAction((parse, cancellationToken) => WithClientAsync(parse, async (client, options) =>
         {
-            var revoked = await ring.RevokeAsync(parse.GetRequiredValue(id), cancellationToken).ConfigureAwait(false);
-            var entries = await ring.ListAsync(cancellationToken).ConfigureAwait(false);
-            await CliContext.From(parse).WriteAsync(KeyReport.From(entries, TimeProvider.System.GetUtcNow()).Single(k => k.Id == revoked.Id), CliReports.Key, cancellationToken)
+            // A revoked key is never current.
+            var revoked = await client.RevokeKeyAsync(parse.GetRequiredValue(id), options, cancellationToken).ConfigureAwait(false);
+            await CliContext.From(parse).WriteAsync(KeyReport.From([revoked], TimeProvider.System.GetUtcNow())[0], CliReports.Key, cancellationToken)
                 .ConfigureAwait(false);
             return ExitCodes.Success;
         }));
         return command;
     }
 
-    private static async Task<int> WithRingAsync(ParseResult parse, Func<KeyRing, Task<int>> action)
+    // The context is required (and validated) before the client is even created: nothing is read without one.
+    private static async Task<int> WithClientAsync(ParseResult parse, Func<HdsStorageClient, HdsRequestOptions, Task<int>> action)
     {
         var cli = CliContext.From(parse);
+        var options = cli.RequestOptions<HdsRequestOptions>();
         var client = cli.CreateClient();
         await using (client.ConfigureAwait(false))
         {
-            var ring = client.KeyRing
-                ?? throw new HdsConfigurationException("The key-encryption keys are held by a key provider (KMS/HSM), not by a key ring: manage them there.");
-            return await action(ring).ConfigureAwait(false);
+            return await action(client, options).ConfigureAwait(false);
         }
     }
 }

@@ -7,16 +7,28 @@ public sealed class HdsAuthorizationOptions
     public const string AuditPurpose = "audit";
 
     /// <summary>
+    /// The purpose used by default for the key-ring operations' allow-list. The key ring is bucket-wide (every tenant's objects
+    /// depend on it), so it is reached by purpose, not by tenant: the context's tenant is recorded but not compared.
+    /// </summary>
+    public const string KeyManagementPurpose = "key-management";
+
+    /// <summary>
     /// The purposes of use allowed per operation. An operation listed here accepts only these purposes; an operation not listed
     /// accepts the purposes of <see cref="DefaultAllowedPurposes"/>.
     /// </summary>
     /// <value>
-    /// The default value allows only the purpose "audit" for <see cref="HdsOperation.VerifyAudit"/> and <see cref="HdsOperation.ReadAudit"/>.
+    /// The default value allows only the purpose "audit" for <see cref="HdsOperation.VerifyAudit"/> and <see cref="HdsOperation.ReadAudit"/>,
+    /// and only the purpose "key-management" for <see cref="HdsOperation.ListKeys"/>, <see cref="HdsOperation.RotateKey"/>,
+    /// <see cref="HdsOperation.RevokeKey"/> and <see cref="HdsOperation.RewrapKeys"/>.
     /// </value>
     public IDictionary<HdsOperation, ISet<string>> AllowedPurposes { get; } = new Dictionary<HdsOperation, ISet<string>>
     {
         [HdsOperation.VerifyAudit] = new HashSet<string>(StringComparer.Ordinal) { AuditPurpose },
         [HdsOperation.ReadAudit] = new HashSet<string>(StringComparer.Ordinal) { AuditPurpose },
+        [HdsOperation.ListKeys] = new HashSet<string>(StringComparer.Ordinal) { KeyManagementPurpose },
+        [HdsOperation.RotateKey] = new HashSet<string>(StringComparer.Ordinal) { KeyManagementPurpose },
+        [HdsOperation.RevokeKey] = new HashSet<string>(StringComparer.Ordinal) { KeyManagementPurpose },
+        [HdsOperation.RewrapKeys] = new HashSet<string>(StringComparer.Ordinal) { KeyManagementPurpose },
     };
 
     /// <summary>The purposes allowed for operations not listed in <see cref="AllowedPurposes"/>; any purpose when null.</summary>

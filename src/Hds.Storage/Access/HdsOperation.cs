@@ -40,12 +40,24 @@ public enum HdsOperation
     /// <summary>Extends a retention.</summary>
     ExtendRetention = 9,
 
-    /// <summary>Reads or manages the key ring (rotation, rewrap).</summary>
-    ManageKeys = 10,
+    // 10 was ManageKeys, never recorded: each key-ring operation has its own value below (the trail tells a rotation from a
+    // revocation, and the policy can allow one without the other). Not reused.
 
     /// <summary>Verifies the audit trail.</summary>
     VerifyAudit = 11,
 
     /// <summary>Reads audit records.</summary>
     ReadAudit = 12,
+
+    /// <summary>Lists the key ring's keys (no key material).</summary>
+    ListKeys = 13,
+
+    /// <summary>Creates a new key-encryption key, used by new writes from now on.</summary>
+    RotateKey = 14,
+
+    /// <summary>Revokes a key-encryption key (irreversible): objects under it are refused on read.</summary>
+    RevokeKey = 15,
+
+    /// <summary>Re-encrypts the key ring's entries to the configured certificates.</summary>
+    RewrapKeys = 16,
 }

@@ -23,5 +23,15 @@ internal static class OperationScope
     }
 }
 
-/// <summary>One operation in progress: its validated context, the node recording it, the operation's name and the client running it.</summary>
-internal sealed record OperationInfo(HdsAccessContext Context, string Node, string Operation, object? Owner = null);
+/// <summary>
+/// One operation in progress: its validated context, the node recording it, the operation's name and the client running it; and,
+/// for its audit record, what the storage said while it ran (set by the client as the backend answers).
+/// </summary>
+internal sealed record OperationInfo(HdsAccessContext Context, string Node, string Operation, object? Owner = null)
+{
+    /// <summary>The site that stored the write, or served the read's first bytes.</summary>
+    public string? Site { get; set; }
+
+    /// <summary>The write's answer was lost and the retry found the version it had stored (no second version written).</summary>
+    public bool FoundAfterLostAnswer { get; set; }
+}

@@ -7,14 +7,19 @@ using Hds.Storage.Access;
 namespace Hds.Storage.Audit;
 
 /// <summary>
-/// The canonical serialization of audit records (docs/format.md, "Audit records"): one JSON object per line, fields in a fixed
+/// The canonical serialization of audit records (docs/format.md §12, "Audit records"): one JSON object per line, fields in a fixed
 /// order, absent values omitted, time as UTC with 7 fractional digits. Hash = SHA-256 over the canonical bytes without the
 /// "hash" member; the stored line is those bytes with ,"hash":"..." appended before the closing brace. A line is accepted only
 /// if it is byte-for-byte the canonical form of what it parses to, so no field can be added, reordered or re-encoded unseen.
 /// </summary>
+/// <remarks>
+/// Version 2 added optional members ("keyId", "lostAnswer"). A record is written with the lowest version that holds its members, so every
+/// version 1 record stays byte-for-byte canonical and verifiable, and a verifier that predates version 2 reports a version 2
+/// record as of an unknown version rather than as altered.
+/// </remarks>
 internal static class AuditRecordCodec
 {
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
     public static readonly string GenesisHash = new('0', 64);
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
 
@@ -73,7 +78,7 @@ internal static class AuditRecordCodec
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, SkipValidation = false }))
         {
             w.WriteStartObject();
-            w.WriteNumber("v", FormatVersion);
+            w.WriteNumber("v", VersionOf(r));
             Str(w, "node", r.Node);
             w.WriteNumber("seq", r.Sequence);
             w.WriteString("time", r.Time.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture));
@@ -96,8 +101,14 @@ internal static class AuditRecordCodec
             }
 
             Str(w, "sha256", r.Sha256);
+            Str(w, "keyId", r.KeyId);
             Str(w, "traceId", r.TraceId);
             Str(w, "site", r.Site);
+            if (r.FoundAfterLostAnswer)
+            {
+                w.WriteBoolean("lostAnswer", true);
+            }
+
             Str(w, "prev", r.PreviousHash);
             w.WriteEndObject();
         }
@@ -109,7 +120,7 @@ internal static class AuditRecordCodec
     {
         using var doc = JsonDocument.Parse(line.ToArray());
         var e = doc.RootElement;
-        if (e.GetProperty("v").GetInt32() != FormatVersion)
+        if (e.GetProperty("v").GetInt32() is < 1 or > FormatVersion)
         {
             throw new FormatException("unknown audit record version");
         }
@@ -135,12 +146,16 @@ internal static class AuditRecordCodec
             VersionId = Opt(e, "versionId"),
             Size = e.TryGetProperty("size", out var s) ? s.GetInt64() : null,
             Sha256 = Opt(e, "sha256"),
+            KeyId = Opt(e, "keyId"),
             TraceId = Opt(e, "traceId"),
             Site = Opt(e, "site"),
+            FoundAfterLostAnswer = e.TryGetProperty("lostAnswer", out var lost) && lost.GetBoolean(),
             PreviousHash = Opt(e, "prev"),
             Hash = Opt(e, "hash"),
         };
     }
+
+    private static int VersionOf(HdsAuditRecord r) => r.KeyId is not null || r.FoundAfterLostAnswer ? 2 : 1;
 
     private static void Str(Utf8JsonWriter w, string name, string? value)
     {

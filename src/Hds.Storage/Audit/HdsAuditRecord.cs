@@ -63,11 +63,27 @@ public sealed record HdsAuditRecord
     /// <summary>The plaintext SHA-256 (lowercase hex), when known.</summary>
     public string? Sha256 { get; init; }
 
+    /// <summary>
+    /// The key-encryption key concerned, when known: the key protecting the version written, the key a rotation created, the key
+    /// revoked (or asked to be); for a rewrap, the keys rewrapped, comma-separated. An id, never key material.
+    /// </summary>
+    public string? KeyId { get; init; }
+
     /// <summary>The W3C trace id of the current activity, when tracing.</summary>
     public string? TraceId { get; init; }
 
-    /// <summary>The storage site that served the operation, when known.</summary>
+    /// <summary>
+    /// The storage site that served the operation, when known: the site that stored a write, or served the first bytes of a
+    /// read (a read that breaks may resume on another). A name from <see cref="Backends.S3.S3StorageOptions.Sites"/> ("default"
+    /// for a single <see cref="Backends.S3.S3StorageOptions.ServiceUrl"/>), "local" for the embedded store.
+    /// </summary>
     public string? Site { get; init; }
+
+    /// <summary>
+    /// Whether the write's answer was lost (timeout, broken connection) and the retry found the version it had stored: that
+    /// version is the one recorded, and no second version was written.
+    /// </summary>
+    public bool FoundAfterLostAnswer { get; init; }
 
     /// <summary>The hash of the previous record of the chain (64 zeros for the first).</summary>
     public string? PreviousHash { get; init; }

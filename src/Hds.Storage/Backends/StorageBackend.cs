@@ -58,7 +58,7 @@ internal sealed record BackendWriteRequest(
 
 internal sealed record BackendWriteResult(string VersionId, long StoredLength, string? ETag)
 {
-    /// <summary>The site that stored the version, when the backend has sites (for the audit trail).</summary>
+    /// <summary>The site that stored the version (for the audit trail).</summary>
     public string? Site { get; init; }
 
     /// <summary>
@@ -94,6 +94,9 @@ internal sealed class BackendReadResult : IAsyncDisposable
     public Stream Body { get; }
 
     public BackendObjectHead Head { get; }
+
+    /// <summary>The site that answered the read (it may resume elsewhere), when the backend has sites (for the audit trail).</summary>
+    public string? Site { get; init; }
 
     public ValueTask DisposeAsync() => Body.DisposeAsync();
 }

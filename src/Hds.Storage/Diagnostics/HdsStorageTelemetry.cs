@@ -67,9 +67,12 @@ public static class HdsStorageTelemetry
         Access.HdsOperation.Delete => "hds.delete",
         Access.HdsOperation.SetLegalHold => "hds.set_legal_hold",
         Access.HdsOperation.ExtendRetention => "hds.extend_retention",
-        Access.HdsOperation.ManageKeys => "hds.manage_keys",
         Access.HdsOperation.VerifyAudit => "hds.verify_audit",
         Access.HdsOperation.ReadAudit => "hds.read_audit",
+        Access.HdsOperation.ListKeys => "hds.list_keys",
+        Access.HdsOperation.RotateKey => "hds.rotate_key",
+        Access.HdsOperation.RevokeKey => "hds.revoke_key",
+        Access.HdsOperation.RewrapKeys => "hds.rewrap_keys",
         _ => "hds.operation",
     };
 

@@ -1,8 +1,9 @@
 namespace Hds.Storage.Keys;
 
 /// <summary>
-/// Holds the key-encryption keys (KEKs) that wrap each object's random data key. The built-in provider is the certificate-protected
-/// <see cref="KeyRing"/>; derive from this class to keep KEKs in a KMS or an HSM (the KEK then never enters the process).
+/// Holds the key-encryption keys (KEKs) that wrap each object's random data key. The built-in provider is the key ring in the
+/// bucket, protected by <see cref="Encryption.EncryptionOptions.Certificates"/>; derive from this class to keep KEKs in a KMS or
+/// an HSM (the KEK then never enters the process).
 /// </summary>
 /// <remarks>
 /// Implementations must be thread-safe. Both operations are asynchronous because a KMS or an HSM is a remote call; implementations

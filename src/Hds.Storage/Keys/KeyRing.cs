@@ -11,8 +11,10 @@ namespace Hds.Storage.Keys;
 /// under "_hds/keys/" as CMS EnvelopedData to every configured certificate (operational and escrow), locked like the data.
 /// Unwrapped keys are cached in memory (pinned, zeroed on dispose) so reading an object costs no private-key operation; a new key
 /// is created when none is active (automatic rotation by lifetime) or on demand. Thread-safe.
+/// Internal: listing and changing the ring are client operations (<see cref="HdsStorageClient.RotateKeyAsync"/>…), so each one
+/// runs under an access context, is authorized and leaves an audit record.
 /// </summary>
-public sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
+internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
 {
     /// <summary>How long a cached view of the ring is used before the store is read again (other processes may rotate or revoke).</summary>
     internal static readonly TimeSpan RefreshInterval = TimeSpan.FromMinutes(15);

@@ -1,7 +1,7 @@
 namespace Hds.Storage.Keys;
 
 /// <summary>
-/// One key-encryption key of the <see cref="KeyRing"/>, described without its key material. New objects are written under the
+/// One key-encryption key of the certificate-protected key ring, described without its key material. New objects are written under the
 /// active key activated last; any key that is not revoked still decrypts, expired or not.
 /// </summary>
 public sealed record KeyRingEntry

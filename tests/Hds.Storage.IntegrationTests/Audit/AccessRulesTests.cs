@@ -11,6 +11,7 @@ public sealed class AccessRulesTests : IAsyncLifetime
 {
     private static readonly HdsAccessContext Alice = new("agent-4711", "msa", "claim-processing");
     private static readonly HdsAccessContext Auditor = new("auditor-7", "msa", "audit");
+    private const string SomeKeyId = "20260101T000000Z-0123456789ab";
     private readonly string _store = Path.Combine(Path.GetTempPath(), "hds-access-" + Guid.NewGuid().ToString("N"));
     private readonly CapturingLoggerProvider _logs = new();
     private HdsStorageClient? _client;
@@ -48,6 +49,10 @@ public sealed class AccessRulesTests : IAsyncLifetime
         yield return (HdsOperation.ExtendRetention, (cl, c) => cl.ExtendRetentionAsync("k", DateTimeOffset.UtcNow.AddYears(30), null, O(c), Ct));
         yield return (HdsOperation.VerifyAudit, (cl, c) => cl.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = c }, Ct));
         yield return (HdsOperation.ReadAudit, (cl, c) => cl.GetRecentAuditRecordsAsync(5, O(c), Ct));
+        yield return (HdsOperation.ListKeys, (cl, c) => cl.ListKeysAsync(O(c), Ct));
+        yield return (HdsOperation.RotateKey, (cl, c) => cl.RotateKeyAsync(O(c), Ct));
+        yield return (HdsOperation.RevokeKey, (cl, c) => cl.RevokeKeyAsync(SomeKeyId, O(c), Ct));
+        yield return (HdsOperation.RewrapKeys, (cl, c) => cl.RewrapKeysAsync(O(c), Ct));
     }
 
     [Fact]
@@ -69,6 +74,9 @@ public sealed class AccessRulesTests : IAsyncLifetime
         {
             Assert.Contains(spooled, r => r.Operation == op && r.Outcome == HdsAuditOutcome.Denied && r.Reason == "no-context" && r.ActorId is null);
         }
+
+        // The key a refused revocation named is recorded (a key id, not key material).
+        Assert.Contains(spooled, r => r.Operation == HdsOperation.RevokeKey && r.KeyId == SomeKeyId);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Text;
 using Hds.Storage.Access;
 using Hds.Storage.Audit;
 using Hds.Storage.Backends;
+using Hds.Storage.Backends.Local;
 using Hds.Storage.IntegrationTests.Contract;
 using Hds.Storage.IntegrationTests.Infrastructure;
 using Hds.Storage.Retention;
@@ -17,6 +18,7 @@ public abstract class AuditContractTests : IAsyncLifetime
     protected static readonly HdsAccessContext Alice = new("agent-4711", "msa", "claim-processing") { Role = "agent", CorrelationId = "corr-1" };
     protected static readonly HdsAccessContext Auditor = new("auditor-7", "msa", "audit") { Role = "auditor" };
     protected static readonly HdsAccessContext OtherTenant = new("agent-0042", "sncf", "claim-processing");
+    protected static readonly HdsAccessContext KeyOfficer = new("officer-12", "msa", HdsAuthorizationOptions.KeyManagementPurpose) { Role = "security-officer" };
 
     private StorageTarget? _target;
     private HdsStorageClient? _client;
@@ -103,6 +105,12 @@ public abstract class AuditContractTests : IAsyncLifetime
         Has(HdsOperation.Put, HdsAuditOutcome.Failed, nameof(HdsErrorCode.InvalidRequest));
         var put = records.First(r => r.Operation == HdsOperation.Put && r.Outcome == HdsAuditOutcome.Succeeded);
         Assert.Equal((receipt.VersionId, receipt.Sha256, receipt.Size, "agent-4711", "corr-1"), (put.VersionId, put.Sha256, put.Size!.Value, put.ActorId, put.CorrelationId));
+
+        // The site that stored the write and served the reads: the embedded store's, or the single S3 endpoint's ("default").
+        var site = Target is LocalTarget ? LocalBackend.SiteName : "default";
+        Assert.Equal((site, false), (put.Site, put.FoundAfterLostAnswer));
+        Assert.Equal(site, records.First(r => r.Operation == HdsOperation.Get && r.Outcome == HdsAuditOutcome.Succeeded).Site);
+        Assert.Equal(site, records.First(r => r.Operation == HdsOperation.Verify && r.Outcome == HdsAuditOutcome.Succeeded).Site);
         Assert.All(records, r => Assert.Equal("msa", r.Tenant));
         Assert.Equal(records.Count, records.Select(r => (r.Node, r.Sequence)).Distinct().Count());
     }
@@ -115,6 +123,75 @@ public abstract class AuditContractTests : IAsyncLifetime
         var verification = await Client.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = Auditor }, Ct);
         Assert.True(verification.IsValid, string.Join("; ", verification.Problems));
         Assert.True(verification.RecordsVerified >= 1);
+    }
+
+    [Fact]
+    public async Task Key_ring_operations_are_audited_with_the_key_concerned_and_the_trail_verifies()
+    {
+        var receipt = await Client.PutAsync("keys/a.pdf", new MemoryStream(TestContent.Random(500)), new PutOptions { Context = Alice }, Ct);
+        var listed = await Client.ListKeysAsync(As(KeyOfficer), Ct);
+        var rotated = await Client.RotateKeyAsync(As(KeyOfficer), Ct);
+        var revoked = await Client.RevokeKeyAsync(receipt.KeyId!, As(KeyOfficer), Ct);
+        var rewrapped = await Client.RewrapKeysAsync(As(KeyOfficer), Ct);
+        const string Unknown = "20200101T000000Z-000000000000";
+        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.RevokeKeyAsync(Unknown, As(KeyOfficer), Ct));
+
+        Assert.Equal(receipt.KeyId, Assert.Single(listed).Id);
+        Assert.True(revoked.IsRevoked);
+        Assert.Empty(rewrapped); // the certificates did not change
+        var verification = await Client.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = Auditor }, Ct);
+        Assert.True(verification.IsValid, string.Join("; ", verification.Problems));
+        var records = await Client.GetRecentAuditRecordsAsync(100, As(Auditor), Ct);
+        HdsAuditRecord One(HdsOperation op, HdsAuditOutcome outcome) => Assert.Single(records, r => r.Operation == op && r.Outcome == outcome);
+        Assert.Equal(receipt.KeyId, One(HdsOperation.Put, HdsAuditOutcome.Succeeded).KeyId);
+        Assert.Null(One(HdsOperation.ListKeys, HdsAuditOutcome.Succeeded).KeyId);
+        var rotation = One(HdsOperation.RotateKey, HdsAuditOutcome.Succeeded);
+        Assert.Equal((rotated.Id, "officer-12", "key-management", "security-officer"), (rotation.KeyId, rotation.ActorId, rotation.Purpose, rotation.Role));
+        Assert.Equal(receipt.KeyId, One(HdsOperation.RevokeKey, HdsAuditOutcome.Succeeded).KeyId);
+        Assert.Null(One(HdsOperation.RewrapKeys, HdsAuditOutcome.Succeeded).KeyId);
+        Assert.Equal(Unknown, One(HdsOperation.RevokeKey, HdsAuditOutcome.NotFound).KeyId);
+    }
+
+    [Fact]
+    public async Task Key_ring_changes_for_a_purpose_not_allowed_are_denied_recorded_and_change_nothing()
+    {
+        var receipt = await Client.PutAsync("keys/b.pdf", new MemoryStream(TestContent.Random(500)), new PutOptions { Context = Alice }, Ct);
+        var storedBefore = await KeyRingVersionsAsync();
+
+        // Another tenant's agent, an auditor, a claims agent: none of them has the key-management purpose.
+        foreach (var context in new[] { Alice, Auditor, OtherTenant })
+        {
+            await Assert.ThrowsAsync<HdsAccessDeniedException>(() => Client.RotateKeyAsync(As(context), Ct));
+            await Assert.ThrowsAsync<HdsAccessDeniedException>(() => Client.RevokeKeyAsync(receipt.KeyId!, As(context), Ct));
+            await Assert.ThrowsAsync<HdsAccessDeniedException>(() => Client.RewrapKeysAsync(As(context), Ct));
+            await Assert.ThrowsAsync<HdsAccessDeniedException>(() => Client.ListKeysAsync(As(context), Ct));
+        }
+
+        Assert.Equal(storedBefore, await KeyRingVersionsAsync());
+        var key = Assert.Single(await Client.ListKeysAsync(As(KeyOfficer), Ct));
+        Assert.Equal((receipt.KeyId, false), (key.Id, key.IsRevoked));
+        await Client.VerifyAsync("keys/b.pdf", new VerifyOptions { Context = Alice, Receipt = receipt }, Ct); // still readable: not revoked
+        var records = await Client.GetRecentAuditRecordsAsync(100, As(Auditor), Ct);
+        foreach (var op in new[] { HdsOperation.RotateKey, HdsOperation.RevokeKey, HdsOperation.RewrapKeys, HdsOperation.ListKeys })
+        {
+            Assert.Equal(2, records.Count(r => r.Operation == op && r.Outcome == HdsAuditOutcome.Denied && r.Reason == "purpose-not-allowed"));
+        }
+
+        Assert.True((await Client.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = Auditor }, Ct)).IsValid);
+    }
+
+    // Every stored version of every key-ring entry, read below the client.
+    private async Task<int> KeyRingVersionsAsync()
+    {
+        await using var backend = Target.OpenBackend();
+        var page = await backend.ListAsync("_hds/keys/", null, 1000, Ct);
+        var versions = 0;
+        foreach (var item in page.Items)
+        {
+            versions += (await backend.ListVersionsAsync(item.Key, Ct)).Count;
+        }
+
+        return versions;
     }
 
     public enum Tampering

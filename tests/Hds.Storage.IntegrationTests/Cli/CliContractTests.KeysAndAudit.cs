@@ -7,15 +7,17 @@ public abstract partial class CliContractTests<TBackend>
 {
     protected static readonly string[] CarePurpose = ["--actor", "op-42", "--tenant", Tenant, "--purpose", "care"];
 
+    protected static readonly string[] KeyManagement = ["--actor", "officer-12", "--tenant", Tenant, "--purpose", "key-management"];
+
     [Fact]
     public async Task Keys_list_rotate_and_revoke_manage_the_key_used_by_new_writes()
     {
         await PutAsync(Prefix + "before-rotation", RandomBytes(100));
-        var before = await Raw(["keys", "list", .. Backend.BackendArgs]);
+        var before = await Raw(["keys", "list", .. Backend.BackendArgs, .. KeyManagement]);
         AssertExit(0, before);
         var oldCurrent = Assert.Single(before.Json().EnumerateArray(), k => k.GetProperty("current").GetBoolean()).GetProperty("id").GetString();
 
-        var rotated = await Raw(["keys", "rotate", .. Backend.BackendArgs]);
+        var rotated = await Raw(["keys", "rotate", .. Backend.BackendArgs, .. KeyManagement]);
         AssertExit(0, rotated);
         var newId = rotated.Json().GetProperty("id").GetString()!;
         Assert.NotEqual(oldCurrent, newId);
@@ -25,14 +27,51 @@ public abstract partial class CliContractTests<TBackend>
         Assert.Equal(newId, underNew.GetProperty("keyId").GetString());
         AssertExit(0, await Hds("verify", Prefix + "before-rotation")); // old objects stay readable
 
-        var revoked = await Raw(["keys", "revoke", newId, .. Backend.BackendArgs]);
+        var revoked = await Raw(["keys", "revoke", newId, .. Backend.BackendArgs, .. KeyManagement]);
         AssertExit(0, revoked);
         Assert.NotEqual(JsonValueKind.Null, revoked.Json().GetProperty("revoked").ValueKind);
         Assert.False(revoked.Json().GetProperty("current").GetBoolean());
-        var after = await Raw(["keys", "list", .. Backend.BackendArgs]);
+        var after = await Raw(["keys", "list", .. Backend.BackendArgs, .. KeyManagement]);
         Assert.Equal(oldCurrent, Assert.Single(after.Json().EnumerateArray(), k => k.GetProperty("current").GetBoolean()).GetProperty("id").GetString());
         AssertError(4, "Integrity", await Hds("verify", Prefix + "after-rotation")); // refused: its key is revoked
-        AssertError(5, "NotFound", await Raw(["keys", "revoke", "no-such-key", .. Backend.BackendArgs]));
+        AssertError(5, "NotFound", await Raw(["keys", "revoke", "no-such-key", .. Backend.BackendArgs, .. KeyManagement]));
+    }
+
+    [Fact]
+    public async Task Keys_commands_without_context_or_with_another_purpose_exit_3_change_nothing_and_are_audited()
+    {
+        var written = await PutAsync(Prefix + "keys-denied", RandomBytes(100));
+        var keyId = written.GetProperty("keyId").GetString()!;
+        var before = await Raw(["keys", "list", .. Backend.BackendArgs, .. KeyManagement]);
+        AssertExit(0, before);
+
+        var anonymous = await Raw(["keys", "rotate", .. Backend.BackendArgs]);
+        var rotate = await Raw(["keys", "rotate", .. Backend.BackendArgs, .. CarePurpose]);
+        var revoke = await Raw(["keys", "revoke", keyId, .. Backend.BackendArgs, .. CarePurpose]);
+        var rewrap = await Raw(["keys", "rewrap", .. Backend.BackendArgs, .. CarePurpose]);
+        var list = await Raw(["keys", "list", .. Backend.BackendArgs, .. CarePurpose]);
+
+        AssertError(3, "AccessDenied", anonymous);
+        Assert.Contains("--actor", anonymous.Stderr, StringComparison.Ordinal);
+        foreach (var denied in new[] { rotate, revoke, rewrap, list })
+        {
+            AssertError(3, "AccessDenied", denied);
+            Assert.Empty(denied.Stdout);
+        }
+
+        var after = await Raw(["keys", "list", .. Backend.BackendArgs, .. KeyManagement]);
+        Assert.Equal(before.StdoutText, after.StdoutText); // no key created, none revoked
+        AssertExit(0, await Hds("verify", Prefix + "keys-denied"));
+        var tail = await Hds("audit", "tail", "--n", "20");
+        AssertExit(0, tail);
+        var records = tail.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        foreach (var op in new[] { "RotateKey", "RevokeKey", "RewrapKeys", "ListKeys" })
+        {
+            Assert.Contains(records, r => r.GetProperty("op").GetString() == op && r.GetProperty("outcome").GetString() == "Denied"
+                && r.GetProperty("reason").GetString() == "purpose-not-allowed" && r.GetProperty("purpose").GetString() == "care");
+        }
+
+        Assert.Contains(records, r => r.GetProperty("op").GetString() == "RevokeKey" && r.TryGetProperty("keyId", out var id) && id.GetString() == keyId);
     }
 
     [Fact]
@@ -40,7 +79,7 @@ public abstract partial class CliContractTests<TBackend>
     {
         await PutAsync(Prefix + "rewrap", RandomBytes(10));
 
-        var rewrap = await Raw(["keys", "rewrap", .. Backend.BackendArgs]);
+        var rewrap = await Raw(["keys", "rewrap", .. Backend.BackendArgs, .. KeyManagement]);
 
         AssertExit(0, rewrap);
         Assert.Equal(0, rewrap.Json().GetProperty("rewrapped").GetInt32());

@@ -17,13 +17,13 @@ public sealed partial class LocalCliTests
         string[] old = ["--local", store, "--cert", TestCertificates.Files.Operational];
         var content = RandomBytes(3000);
         AssertExit(0, await Raw(["put", WriteInput(content), "doc", .. old, .. Context]));
-        AssertExit(0, await Raw(["keys", "rotate", .. old]));
+        AssertExit(0, await Raw(["keys", "rotate", .. old, .. KeyManagement]));
         AssertExit(0, await Raw(["put", WriteInput(content), "doc-2", .. old, .. Context]));
         string[] renewedOnly = ["--local", store, "--cert", renewed];
         AssertError(2, "Configuration", await Raw(["verify", "doc", .. renewedOnly, .. Context])); // not yet encrypted to the renewed certificate
 
-        var rewrap = await Raw(["keys", "rewrap", "--local", store, "--cert", TestCertificates.Files.Operational, "--cert", renewed]);
-        var again = await Raw(["keys", "rewrap", "--local", store, "--cert", TestCertificates.Files.Operational, "--cert", renewed]);
+        var rewrap = await Raw(["keys", "rewrap", "--local", store, "--cert", TestCertificates.Files.Operational, "--cert", renewed, .. KeyManagement]);
+        var again = await Raw(["keys", "rewrap", "--local", store, "--cert", TestCertificates.Files.Operational, "--cert", renewed, .. KeyManagement]);
 
         AssertExit(0, rewrap);
         Assert.Equal(2, rewrap.Json().GetProperty("rewrapped").GetInt32());
@@ -32,7 +32,7 @@ public sealed partial class LocalCliTests
         AssertExit(0, await Raw(["get", "doc", "--out", output, .. renewedOnly, .. Context]));
         Assert.Equal(content, await File.ReadAllBytesAsync(output, TestContext.Current.CancellationToken));
         AssertExit(0, await Raw(["verify", "doc-2", .. renewedOnly, .. Context]));
-        var keys = await Raw(["keys", "list", .. renewedOnly]);
+        var keys = await Raw(["keys", "list", .. renewedOnly, .. KeyManagement]);
         Assert.All(keys.Json().EnumerateArray(), k => Assert.Equal(2, k.GetProperty("recipients").GetArrayLength()));
     }
 

@@ -303,6 +303,10 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
         await client.CheckBucketAsync(new HdsRequestOptions { Context = Alice }, Ct);
         var run = "faults/" + Guid.NewGuid().ToString("N")[..8];
 
+        // The first write to a fresh bucket also stores the key ring's first entry (a PUT too): done before the cut is armed,
+        // so that the answer lost is the document's.
+        await client.PutAsync("faults-warm-up/" + Guid.NewGuid().ToString("N")[..8], NonSeekable(Random(10, seed: 20)), Put(), Ct);
+
         // Single PutObject: the server stores it, the answer never arrives.
         proxy.CutResponseOf(line => line.StartsWith("PUT ", StringComparison.Ordinal) && !line.Contains('?', StringComparison.Ordinal));
         var small = await client.PutAsync(run + "/small.bin", NonSeekable(Random(5000, seed: 21)), Put(), Ct);
@@ -322,6 +326,15 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
 
         await AssertStoredCleanlyAsync(run, [(run + "/small.bin", small.VersionId), (run + "/large.bin", large.VersionId)], []);
         Assert.Equal(0, await PendingUploadsAsync(run));
+
+        // The audit records of both writes say their answer was lost and name the site that stored the version found.
+        var records = await client.GetRecentAuditRecordsAsync(100, new HdsRequestOptions { Context = new HdsAccessContext("auditor-7", "msa", "audit") }, Ct);
+        foreach (var receipt in new[] { small, large })
+        {
+            var put = Assert.Single(records, r => r.Operation == HdsOperation.Put && r.Key == receipt.Key);
+            Assert.Equal((receipt.VersionId, true), (put.VersionId, put.FoundAfterLostAnswer));
+            Assert.Contains(put.Site, new[] { "c", "d" });
+        }
         Output.WriteLine("[sites] lost answers to PutObject and CompleteMultipartUpload: one version each, receipts name them.");
     }
 

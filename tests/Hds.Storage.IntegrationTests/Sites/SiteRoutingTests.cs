@@ -31,7 +31,7 @@ public sealed class SiteRoutingTests : IAsyncLifetime
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [Fact]
-    public async Task A_read_only_site_never_receives_a_write_and_serves_reads_when_the_writable_site_is_down()
+    public async Task A_read_only_site_never_receives_a_write_serves_reads_when_the_writable_site_is_down_and_the_audit_names_each_site()
     {
         var data = Random(20_000, seed: 5);
         StorageReceipt receipt;
@@ -54,6 +54,12 @@ public sealed class SiteRoutingTests : IAsyncLifetime
         await Assert.ThrowsAsync<HdsBackendUnavailableException>(() => client.PutAsync("sites/ro2.bin", NonSeekable(data), new PutOptions { Context = Alice }, Ct));
         Assert.True(backup.Reads > 0, "the read-only site serves reads");
         Assert.Equal(0, backup.Writes);
+
+        // The trail says where each operation was served: the write on primary (by the first client), the read on backup.
+        var records = await client.GetRecentAuditRecordsAsync(50, new HdsRequestOptions { Context = new HdsAccessContext("auditor-7", "msa", "audit") }, Ct);
+        var put = Assert.Single(records, r => r.Operation == HdsOperation.Put && r.Outcome == Storage.Audit.HdsAuditOutcome.Succeeded);
+        Assert.Equal((receipt.VersionId, "primary", false), (put.VersionId, put.Site, put.FoundAfterLostAnswer));
+        Assert.Equal("backup", Assert.Single(records, r => r.Operation == HdsOperation.Get).Site);
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public sealed class KeyRingForgeryTests : IDisposable
         _store.Time.Advance(KeyRing.RefreshInterval + TimeSpan.FromMinutes(1));
 
         await Assert.ThrowsAsync<HdsIntegrityException>(() => client.PutAsync("after", new MemoryStream(_content), TestStore.Put()));
-        await Assert.ThrowsAsync<HdsIntegrityException>(() => client.KeyRing!.ListAsync());
+        await Assert.ThrowsAsync<HdsIntegrityException>(() => client.ListKeysAsync(TestStore.Keys()));
         await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetPropertiesAsync("after", options: TestStore.Put()));
         Assert.StartsWith("2", id, StringComparison.Ordinal);
     }
@@ -60,7 +60,7 @@ public sealed class KeyRingForgeryTests : IDisposable
     {
         using var client = _store.Client(Operational, PublicOnly(Escrow));
         var first = await client.PutAsync("a", new MemoryStream(_content), TestStore.Put());
-        var second = await client.KeyRing!.RotateAsync();
+        var second = await client.RotateKeyAsync(TestStore.Keys());
 
         // A genuine, signed entry copied over another key's object (e.g. to swap in a revoked or attacker-known key).
         var backend = Backend();

@@ -25,7 +25,7 @@ public sealed class KeyRingTests : IDisposable
         using var client = _store.Client(Operational, PublicOnly(Escrow));
         var receipt = await client.PutAsync("doc", new MemoryStream(_content), TestStore.Put());
 
-        var entries = await client.KeyRing!.ListAsync();
+        var entries = await client.ListKeysAsync(TestStore.Keys());
         var entry = Assert.Single(entries);
         Assert.Equal(entry.Id, receipt.KeyId);
         Assert.Equal(1, receipt.FormatVersion);
@@ -63,7 +63,7 @@ public sealed class KeyRingTests : IDisposable
         using (var writer = _store.Client(Operational, PublicOnly(Escrow)))
         {
             await writer.PutAsync("doc-1", new MemoryStream(_content), TestStore.Put());
-            await writer.KeyRing!.RotateAsync();
+            await writer.RotateKeyAsync(TestStore.Keys());
             await writer.PutAsync("doc-2", new MemoryStream(_content), TestStore.Put("tenant-b"));
         }
 
@@ -71,7 +71,7 @@ public sealed class KeyRingTests : IDisposable
         using var recovery = _store.Client(Escrow, PublicOnly(Operational));
         Assert.Equal(_content, await TestStore.ReadAllAsync(recovery, "doc-1", TestStore.Get()));
         Assert.Equal(_content, await TestStore.ReadAllAsync(recovery, "doc-2", TestStore.Get("tenant-b")));
-        Assert.All(await recovery.KeyRing!.ListAsync(), e => Assert.True(e.IsAvailable));
+        Assert.All(await recovery.ListKeysAsync(TestStore.Keys()), e => Assert.True(e.IsAvailable));
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class KeyRingTests : IDisposable
 
         using var stranger = _store.Client(Renewed);
         await Assert.ThrowsAsync<HdsConfigurationException>(() => TestStore.ReadAllAsync(stranger, "doc", TestStore.Get()));
-        Assert.All(await stranger.KeyRing!.ListAsync(), e => Assert.False(e.IsAvailable));
+        Assert.All(await stranger.ListKeysAsync(TestStore.Keys()), e => Assert.False(e.IsAvailable));
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class KeyRingTests : IDisposable
         var second = await client.PutAsync("new", new MemoryStream(_content), TestStore.Put());
 
         Assert.NotEqual(first.KeyId, second.KeyId);
-        Assert.Equal(2, (await client.KeyRing!.ListAsync()).Count);
+        Assert.Equal(2, (await client.ListKeysAsync(TestStore.Keys())).Count);
         Assert.Equal(_content, await TestStore.ReadAllAsync(client, "old", TestStore.Get()));
         var verified = await client.VerifyAsync("old", new VerifyOptions { Context = TestStore.Context(), Receipt = first });
         Assert.Equal(first.Sha256, verified.Sha256);
@@ -108,7 +108,7 @@ public sealed class KeyRingTests : IDisposable
         using var client = _store.Client(Operational, PublicOnly(Escrow));
         var before = await client.PutAsync("a", new MemoryStream(_content), TestStore.Put());
         _store.Time.Advance(TimeSpan.FromSeconds(1));
-        var rotated = await client.KeyRing!.RotateAsync();
+        var rotated = await client.RotateKeyAsync(TestStore.Keys());
         var after = await client.PutAsync("b", new MemoryStream(_content), TestStore.Put());
 
         Assert.NotEqual(before.KeyId, rotated.Id);
@@ -123,7 +123,7 @@ public sealed class KeyRingTests : IDisposable
         using (var client = _store.Client(Operational, PublicOnly(Escrow)))
         {
             var a = await client.PutAsync("a", new MemoryStream(_content), TestStore.Put());
-            await client.KeyRing!.RotateAsync();
+            await client.RotateKeyAsync(TestStore.Keys());
             var b = await client.PutAsync("b", new MemoryStream(_content), TestStore.Put());
             written = new StorageReceiptPair(a, b);
         }
@@ -131,10 +131,15 @@ public sealed class KeyRingTests : IDisposable
         var objectBytes = await File.ReadAllBytesAsync(_store.DataFile("tenant-a/a"));
         using (var migration = _store.Client(Operational, Renewed, PublicOnly(Escrow)))
         {
-            var rewrapped = await migration.KeyRing!.RewrapAsync();
+            var rewrapped = await migration.RewrapKeysAsync(TestStore.Keys());
             Assert.Equal(2, rewrapped.Count);
             Assert.All(rewrapped, e => Assert.Equal(3, e.RecipientThumbprints.Count));
-            Assert.Empty(await migration.KeyRing.RewrapAsync()); // idempotent
+            Assert.Empty(await migration.RewrapKeysAsync(TestStore.Keys())); // idempotent
+
+            // The audit trail names the keys rewrapped (ids only).
+            var records = await migration.GetRecentAuditRecordsAsync(10, new HdsRequestOptions { Context = new("auditor-1", "tenant-a", "audit") });
+            var audited = records.Where(r => r.Operation == Hds.Storage.Access.HdsOperation.RewrapKeys).Select(r => r.KeyId).ToList();
+            Assert.Equal([string.Join(',', rewrapped.Select(e => e.Id)), null], audited);
         }
 
         // The old operational certificate is retired: the renewed one alone (plus the escrow's public part) reads everything.
@@ -155,7 +160,7 @@ public sealed class KeyRingTests : IDisposable
         }
 
         using var other = _store.Client(Renewed);
-        await Assert.ThrowsAsync<HdsConfigurationException>(() => other.KeyRing!.RewrapAsync());
+        await Assert.ThrowsAsync<HdsConfigurationException>(() => other.RewrapKeysAsync(TestStore.Keys()));
     }
 
     [Fact]
@@ -163,7 +168,7 @@ public sealed class KeyRingTests : IDisposable
     {
         using var client = _store.Client(Operational, PublicOnly(Escrow));
         var receipt = await client.PutAsync("a", new MemoryStream(_content), TestStore.Put());
-        var revoked = await client.KeyRing!.RevokeAsync(receipt.KeyId!);
+        var revoked = await client.RevokeKeyAsync(receipt.KeyId!, TestStore.Keys());
         Assert.True(revoked.IsRevoked);
 
         await Assert.ThrowsAsync<HdsIntegrityException>(() => TestStore.ReadAllAsync(client, "a", TestStore.Get()));
@@ -174,7 +179,17 @@ public sealed class KeyRingTests : IDisposable
         using var other = _store.Client(Operational);
         await Assert.ThrowsAsync<HdsIntegrityException>(() => TestStore.ReadAllAsync(other, "a", TestStore.Get()));
         Assert.Equal(_content, await TestStore.ReadAllAsync(other, "b", TestStore.Get()));
-        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => other.KeyRing!.RevokeAsync("no-such-key"));
+        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => other.RevokeKeyAsync("no-such-key", TestStore.Keys()));
+    }
+
+    [Fact]
+    public async Task A_malformed_key_id_is_an_invalid_request_that_does_not_echo_it()
+    {
+        using var client = _store.Client(Operational);
+
+        var error = await Assert.ThrowsAsync<HdsInvalidRequestException>(() => client.RevokeKeyAsync("key\nDupont", TestStore.Keys()));
+
+        Assert.DoesNotContain("Dupont", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -296,7 +311,7 @@ public sealed class KeyRingTests : IDisposable
         using (var client = new HdsStorageClient(options, _store.Time, null))
         {
             await client.PutAsync("doc", new MemoryStream(_content), TestStore.Put());
-            Assert.Equal(2, Assert.Single(await client.KeyRing!.ListAsync()).RecipientThumbprints.Count);
+            Assert.Equal(2, Assert.Single(await client.ListKeysAsync(TestStore.Keys())).RecipientThumbprints.Count);
         }
 
         using var recovery = _store.Client(Escrow, PublicOnly(Operational));

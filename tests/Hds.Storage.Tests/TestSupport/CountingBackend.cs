@@ -4,7 +4,7 @@ using Hds.Storage.Retention;
 
 namespace Hds.Storage.Tests.TestSupport;
 
-/// <summary>Delegates to another backend and counts reads per key prefix.</summary>
+/// <summary>Delegates to another backend, counts reads per key prefix and can change what a write reports (site facts).</summary>
 internal sealed class CountingBackend(StorageBackend inner) : StorageBackend
 {
     private int _keyRingReads;
@@ -15,11 +15,18 @@ internal sealed class CountingBackend(StorageBackend inner) : StorageBackend
     /// <summary>GET requests for objects outside the reserved prefix (documents).</summary>
     public int ObjectReads => Volatile.Read(ref _objectReads);
 
+    /// <summary>Applied to every write's result, as a backend with sites would report it.</summary>
+    public Func<BackendWriteResult, BackendWriteResult>? AlterWrite { get; init; }
+
     public override string Location => inner.Location;
 
     public override Task<BucketCompliance> CheckBucketAsync(CancellationToken cancellationToken) => inner.CheckBucketAsync(cancellationToken);
 
-    public override Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, CancellationToken cancellationToken) => inner.PutAsync(request, body, cancellationToken);
+    public override async Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, CancellationToken cancellationToken)
+    {
+        var written = await inner.PutAsync(request, body, cancellationToken);
+        return AlterWrite is { } alter ? alter(written) : written;
+    }
 
     public override Task<BackendReadResult> GetAsync(string key, string? versionId, ByteRange? range, CancellationToken cancellationToken)
     {

@@ -24,6 +24,9 @@ internal sealed class TestStore : IDisposable
 
     public static PutOptions Put(string tenant = "tenant-a") => new() { Context = Context(tenant) };
 
+    /// <summary>A key officer's context: the key-ring operations are allowed for the purpose "key-management" only.</summary>
+    public static HdsRequestOptions Keys(string tenant = "tenant-a") => new() { Context = new("officer-1", tenant, HdsAuthorizationOptions.KeyManagementPurpose) };
+
     public static GetOptions Get(string tenant = "tenant-a", string? versionId = null) => new() { Context = Context(tenant), VersionId = versionId };
 
     public HdsStorageOptions Options(params X509Certificate2[] certificates)

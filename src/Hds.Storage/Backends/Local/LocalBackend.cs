@@ -16,6 +16,9 @@ namespace Hds.Storage.Backends.Local;
 /// </summary>
 internal sealed class LocalBackend : StorageBackend
 {
+    /// <summary>The site name the embedded store reports for the audit trail (it is one site).</summary>
+    public const string SiteName = "local";
+
     private const string ManifestFile = "hds-store.json";
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> KeyLocks = new(StringComparer.Ordinal);
     private static long s_lastTicks;
@@ -102,7 +105,7 @@ internal sealed class LocalBackend : StorageBackend
                 request.Retention.Mode, request.Retention.Mode == RetentionMode.None ? null : request.Retention.RetainUntil, request.Retention.LegalHold, etag);
             File.Move(tmpData, DataPath(dir, versionId));
             await WriteRecordAsync(dir, record, cancellationToken).ConfigureAwait(false);
-            return new BackendWriteResult(versionId, length, etag);
+            return new BackendWriteResult(versionId, length, etag) { Site = SiteName };
         }
         finally
         {
@@ -127,7 +130,7 @@ internal sealed class LocalBackend : StorageBackend
             stream = new BoundedReadStream(stream, Math.Min(r.Length, record.Length - r.Offset));
         }
 
-        return new BackendReadResult(stream, head);
+        return new BackendReadResult(stream, head) { Site = SiteName };
     }
 
     public override async Task<BackendObjectHead> HeadAsync(string key, string? versionId, CancellationToken cancellationToken) =>

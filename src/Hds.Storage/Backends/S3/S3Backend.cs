@@ -500,7 +500,7 @@ internal sealed class S3Backend : StorageBackend
 
         var end = start + response.ContentLength;
         var body = new ResumingReadStream(new S3ResponseStream(response), site, start, end, (offset, ct) => ReopenAsync(key, head, offset, end, ct), _options.RequestTimeout, _time, _logger);
-        return new BackendReadResult(body, head);
+        return new BackendReadResult(body, head) { Site = site.Name };
     }
 
     // The rest of a broken read: the same version (id and ETag pinned) from the offset reached, on whichever site serves.
