@@ -45,13 +45,13 @@ public sealed partial class LocalCliTests
         var key = "audited-" + Guid.NewGuid().ToString("N")[..8];
         AssertExit(0, await Raw(["put", WriteInput([1, 2, 3]), key, .. local, .. Context]));
 
-        var first = (await Raw(["keys", "list", .. local])).Json()[0].GetProperty("id").GetString()!;
-        AssertHuman(await Raw(["keys", "list", "-o", "human", .. local]), "1 key(s)", first);
-        var rotated = await Raw(["keys", "rotate", "-o", "human", .. local]);
-        var second = (await Raw(["keys", "list", .. local])).Json()[1].GetProperty("id").GetString()!;
+        var first = (await Raw(["keys", "list", .. local, .. KeyManagement])).Json()[0].GetProperty("id").GetString()!;
+        AssertHuman(await Raw(["keys", "list", "-o", "human", .. local, .. KeyManagement]), "1 key(s)", first);
+        var rotated = await Raw(["keys", "rotate", "-o", "human", .. local, .. KeyManagement]);
+        var second = (await Raw(["keys", "list", .. local, .. KeyManagement])).Json()[1].GetProperty("id").GetString()!;
         AssertHuman(rotated, second, "Current", "yes");
-        AssertHuman(await Raw(["keys", "rewrap", "-o", "human", .. local]), "Nothing to rewrap");
-        var revoked = await Raw(["keys", "revoke", second, "-o", "human", .. local]);
+        AssertHuman(await Raw(["keys", "rewrap", "-o", "human", .. local, .. KeyManagement]), "Nothing to rewrap");
+        var revoked = await Raw(["keys", "revoke", second, "-o", "human", .. local, .. KeyManagement]);
         AssertHuman(revoked, second, DateTimeOffset.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         Assert.DoesNotMatch(@"Revoked +-", revoked.StdoutText);
 
