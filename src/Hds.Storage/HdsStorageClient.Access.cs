@@ -279,7 +279,7 @@ public partial class HdsStorageClient
         {
             var stored = await audit.Sink.WriteAsync(record, CancellationToken.None).ConfigureAwait(false);
             Log.AuditRecord(_logger, stored.Operation, stored.Outcome, stored.Reason, stored.ActorId, stored.ActorKind, stored.Tenant, stored.Purpose,
-                stored.CorrelationId, stored.Application, stored.Node, stored.Sequence);
+                stored.CorrelationId, stored.Application, stored.Node, stored.Sequence, stored.KeyId, stored.Site, stored.FoundAfterLostAnswer);
         }
         catch (Exception ex)
         {

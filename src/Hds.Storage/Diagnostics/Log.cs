@@ -32,10 +32,11 @@ internal static partial class Log
     public static partial void MultipartAborted(ILogger logger, Exception? exception);
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information,
-        Message = "Audit {Operation} {Outcome} reason {Reason} actor {Actor} ({ActorKind}) tenant {Tenant} purpose {Purpose} correlation {CorrelationId} application {Application} node {Node} seq {Sequence}")]
+        Message = "Audit {Operation} {Outcome} reason {Reason} actor {Actor} ({ActorKind}) tenant {Tenant} purpose {Purpose} correlation {CorrelationId} application {Application} node {Node} seq {Sequence} key-id {KeyId} site {Site} found-after-lost-answer {FoundAfterLostAnswer}")]
     public static partial void AuditRecord(
         ILogger logger, Access.HdsOperation operation, Audit.HdsAuditOutcome outcome, string? reason, string? actor, string? actorKind,
-        string? tenant, string? purpose, string? correlationId, string? application, string? node, long sequence);
+        string? tenant, string? purpose, string? correlationId, string? application, string? node, long sequence, string? keyId, string? site,
+        bool foundAfterLostAnswer);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Critical,
         Message = "The audit record of a {Operation} operation could not be made durable; the operation was refused (fail-closed).")]

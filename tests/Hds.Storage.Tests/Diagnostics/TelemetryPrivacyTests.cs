@@ -33,5 +33,9 @@ public sealed class TelemetryPrivacyTests : IDisposable
         Assert.Contains(text, t => t.Contains("hds.operation=Put", StringComparison.Ordinal)); // the capture saw the operations
         Assert.NotEmpty(capture.LogLines);
         Assert.DoesNotContain(text, t => t.Contains(Canary, StringComparison.OrdinalIgnoreCase) || t.Contains("form.pdf", StringComparison.Ordinal));
+
+        // The structured audit line (event 100) carries the same non-sensitive facts as the stored record: key id and site.
+        Assert.Contains(capture.LogLines, l => l.StartsWith("100 Audit Put Succeeded", StringComparison.Ordinal)
+            && l.Contains("KeyId=" + receipt.KeyId, StringComparison.Ordinal) && l.Contains("Site=local", StringComparison.Ordinal));
     }
 }
