@@ -3,6 +3,7 @@
 # S3 server's processes, everything else): a system-wide `perf record` of an e2e run, sliced by the phases the benchmark prints
 # (HDS_BENCH_PHASES=1) and summed per process group and per library of the benchmark process (libcrypto = AES-GCM, SHA-256, MD5).
 #   eng/perf-e2e.sh [e2e options]      default: --only large --sizes 256 --reps 2
+#   eng/perf-e2e.sh --only small --reps 2    the small-object passes
 # Needs `perf` (Debian: linux-perf) and root; the test S3 server running (tests/s3-server/start.sh). Not part of the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."

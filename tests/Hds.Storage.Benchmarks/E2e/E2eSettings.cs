@@ -19,6 +19,7 @@ internal sealed class E2eSettings
           --only a,b          scenarios: large, ranged, small, memory (default all)
           --raw-chunked        raw path with the SDK's default aws-chunked streaming signatures (default: plain signed bodies, as Hds.Storage)
           --ranged-get        also time raw AWSSDK.S3 reading large objects with parallel ranged GETs (both paths use one GET)
+          --raw-head          diagnosis only: the raw small put also sends the HEAD Hds.Storage uses to verify the lock
           --audit none        diagnosis only: Hds.Storage with a no-op audit sink (the default is the real spool + uploads)
           --no-write          print only; do not write docs/benchmarks.md and docs/benchmarks.json
         """;
@@ -52,6 +53,8 @@ internal sealed class E2eSettings
 
     public bool RawChunked { get; private set; }
 
+    public bool RawHead { get; private set; }
+
     public bool Quick { get; private set; }
 
     public string CommandLine { get; private set; } = string.Empty;
@@ -82,6 +85,7 @@ internal sealed class E2eSettings
                 case "--ranged-get": s.RangedGetBaseline = true; break;
                 case "--raw-chunked": s.RawChunked = true; s._childArguments.Add("--raw-chunked"); break;
                 case "--no-write": s.Write = false; break;
+                case "--raw-head": s.RawHead = true; break;
                 case "--audit": s.NoAudit = Next() == "none"; if (s.NoAudit) { s._childArguments.AddRange(["--audit", "none"]); } break;
                 default: return null;
             }

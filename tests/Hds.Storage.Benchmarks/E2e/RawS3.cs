@@ -137,6 +137,13 @@ internal sealed class RawS3(AmazonS3Client s3, string bucket, int partSize, int 
         }).ConfigureAwait(false);
     }
 
+    /// <summary>Diagnosis (<c>--raw-head</c>): a small put followed by the HEAD that Hds.Storage sends to prove the lock.</summary>
+    public async Task PutSmallAndHeadAsync(string key, byte[] data)
+    {
+        await PutSmallAsync(key, data).ConfigureAwait(false);
+        await s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = bucket, Key = key }).ConfigureAwait(false);
+    }
+
     /// <summary>Removes every version under <paramref name="prefix"/> (GOVERNANCE lock, bypassed: benchmark data only).</summary>
     public async Task DeleteAllAsync(string prefix)
     {
