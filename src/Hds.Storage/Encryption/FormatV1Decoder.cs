@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 
@@ -9,93 +8,40 @@ namespace Hds.Storage.Encryption;
 /// the final segment's only after the sealed length and SHA-256 matched. Buffers one stored segment plus a look-ahead (the
 /// final segment is the one that ends the stream).
 /// </summary>
-internal sealed class FormatV1Decoder : ContentDecoder
+internal sealed class FormatV1Decoder(Stream stored, SegmentCipher cipher, int segmentSize, int headerLength, string keyId)
+    : SegmentDecoder(stored, cipher)
 {
-    private readonly Stream _stored;
-    private readonly SegmentCipher _cipher;
-    private readonly int _segmentSize;
-    private readonly string _keyId;
     private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private byte[]? _in;
-    private byte[]? _out;
     private int _inCount;
-    private int _outOffset;
-    private int _outCount;
     private bool _eof;
-    private bool _failed;
     private uint _index;
     private long _length;
-    private long _storedLength;
+    private long _storedLength = headerLength;
     private ContentSeal? _seal;
-
-    public FormatV1Decoder(Stream stored, SegmentCipher cipher, int segmentSize, int headerLength, string keyId)
-    {
-        _stored = stored;
-        _cipher = cipher;
-        _segmentSize = segmentSize;
-        _keyId = keyId;
-        _storedLength = headerLength;
-    }
 
     public override ContentSeal? Seal => _seal;
 
-    public override int Read(Span<byte> buffer) => throw new NotSupportedException("Use ReadAsync.");
-
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        if (buffer.Length == 0)
-        {
-            return 0;
-        }
-
-        while (true)
-        {
-            if (_failed)
-            {
-                throw FormatV1.Corrupt("The stored object already failed verification.");
-            }
-
-            if (_outCount > 0)
-            {
-                var take = Math.Min(buffer.Length, _outCount);
-                _out.AsSpan(_outOffset, take).CopyTo(buffer.Span);
-                _outOffset += take;
-                _outCount -= take;
-                return take;
-            }
-
-            if (_seal is not null)
-            {
-                return 0;
-            }
-
-            await NextSegmentAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
+    protected override bool Ended => _seal is not null;
 
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            SegmentBuffers.Release(ref _in, ref _out);
-
-            _cipher.Dispose();
             _sha.Dispose();
-            _stored.Dispose();
         }
 
         base.Dispose(disposing);
     }
 
-    private async ValueTask NextSegmentAsync(CancellationToken cancellationToken)
+    protected override async ValueTask NextSegmentAsync(CancellationToken cancellationToken)
     {
-        var s = _segmentSize;
+        var s = segmentSize;
         var capacity = s + FormatV1.FinalOverhead + 1; // more than the largest final segment: having it all proves "not final"
-        var input = _in ??= ArrayPool<byte>.Shared.Rent(capacity);
-        var output = _out ??= ArrayPool<byte>.Shared.Rent(s + FormatV1.TrailerLength);
+        var input = InputBuffer(capacity);
+        var output = OutputBuffer(s + FormatV1.TrailerLength);
         if (!_eof && _inCount < capacity)
         {
-            _inCount += await _stored.ReadAtLeastAsync(input.AsMemory(_inCount, capacity - _inCount), capacity - _inCount, throwOnEndOfStream: false, cancellationToken)
+            _inCount += await Stored.ReadAtLeastAsync(input.AsMemory(_inCount, capacity - _inCount), capacity - _inCount, throwOnEndOfStream: false, cancellationToken)
                 .ConfigureAwait(false);
             _eof = _inCount < capacity;
         }
@@ -107,7 +53,7 @@ internal sealed class FormatV1Decoder : ContentDecoder
             throw Fail("The stored object is truncated: its final segment is missing.");
         }
 
-        if (!_cipher.TryDecrypt(_index, final, input.AsSpan(0, segmentLength), output))
+        if (!Cipher.TryDecrypt(_index, final, input.AsSpan(0, segmentLength), output))
         {
             throw Fail(final
                 ? "The stored object's last segment failed authentication: the object was truncated, extended or altered."
@@ -127,8 +73,7 @@ internal sealed class FormatV1Decoder : ContentDecoder
             _index++;
             input.AsSpan(segmentLength, _inCount - segmentLength).CopyTo(input);
             _inCount -= segmentLength;
-            _outOffset = 0;
-            _outCount = s;
+            Release(0, s);
             return;
         }
 
@@ -145,20 +90,7 @@ internal sealed class FormatV1Decoder : ContentDecoder
 
         _length = total;
         _inCount = 0;
-        _outOffset = 0;
-        _outCount = content;
-        _seal = new ContentSeal(total, digest, _storedLength, _keyId, FormatV1.Version);
-    }
-
-    private HdsIntegrityException Fail(string message)
-    {
-        _failed = true;
-        _outCount = 0;
-        if (_out is { } output)
-        {
-            CryptographicOperations.ZeroMemory(output);
-        }
-
-        return FormatV1.Corrupt(message);
+        Release(0, content);
+        _seal = new ContentSeal(total, digest, _storedLength, keyId, FormatV1.Version);
     }
 }
