@@ -201,19 +201,13 @@ internal sealed class S3Backend : StorageBackend
         var attempt = NewAttemptId();
         var since = _time.GetUtcNow() - AttemptClockSlack;
         var md5 = ContentMd5(data.Span);
-        var sent = false;
         var tries = 0;
-        return await _sites.ExecuteAsync(
-            SiteAccess.Write,
+        return await WriteOnceAsync(
+            request.Key,
+            attempt,
+            since,
             async (site, ct) =>
             {
-                // A previous try may have been stored although its answer was lost: that version counts, do not write another.
-                if (sent && await FindAttemptAsync(site, request.Key, attempt, since, ct).ConfigureAwait(false) is { } stored)
-                {
-                    return stored;
-                }
-
-                sent = true;
                 var tryId = attempt + "." + Interlocked.Increment(ref tries).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 using var stream = AsStream(data);
                 var put = new PutObjectRequest
@@ -234,6 +228,27 @@ internal sealed class S3Backend : StorageBackend
                 return new BackendWriteResult(RequireVersionId(response.VersionId), data.Length, response.ETag) { Site = site.Name };
             },
             cancellationToken).ConfigureAwait(false);
+    }
+
+    // A creating write (PutObject, CompleteMultipartUpload) through the router, landing at most once: every try after the first
+    // looks for the version an earlier try stored, its answer lost, and returns it instead of writing another.
+    private Task<BackendWriteResult> WriteOnceAsync(
+        string key, string attempt, DateTimeOffset since, Func<SiteEndpoint, CancellationToken, Task<BackendWriteResult>> send, CancellationToken cancellationToken)
+    {
+        var sent = false;
+        return _sites.ExecuteAsync(
+            SiteAccess.Write,
+            async (site, ct) =>
+            {
+                if (sent && await FindAttemptAsync(site, key, attempt, since, ct).ConfigureAwait(false) is { } stored)
+                {
+                    return stored;
+                }
+
+                sent = true;
+                return await send(site, ct).ConfigureAwait(false);
+            },
+            cancellationToken);
     }
 
     /// <summary>
@@ -358,18 +373,13 @@ internal sealed class S3Backend : StorageBackend
                 ReadSourceAsync, cancellationToken).ConfigureAwait(false);
             var parts = uploaded.Select(p => new PartETag(p.PartNumber, p.ETag)).ToList();
 
-            var sent = false;
-            return await _sites.ExecuteAsync(
-                SiteAccess.Write,
+            // A completion whose answer was lost: the upload is gone and the version exists; WriteOnceAsync finds it.
+            return await WriteOnceAsync(
+                request.Key,
+                attempt,
+                since,
                 async (site, ct) =>
                 {
-                    // A completion whose answer was lost: the upload is gone and the version exists; find it.
-                    if (sent && await FindAttemptAsync(site, request.Key, attempt, since, ct).ConfigureAwait(false) is { } stored)
-                    {
-                        return stored;
-                    }
-
-                    sent = true;
                     var complete = await site.Client.CompleteMultipartUploadAsync(
                         new CompleteMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId, PartETags = parts },
                         ct).ConfigureAwait(false);
