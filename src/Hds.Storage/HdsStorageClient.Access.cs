@@ -77,11 +77,17 @@ public partial class HdsStorageClient
         HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, Func<Task<T>> body, CancellationToken cancellationToken) =>
         ExecuteAsync(operation, options, key, versionId, null, body, cancellationToken);
 
+    // keyId: the key-encryption key an operation names (revocation), recorded even when the operation is refused.
+    private Task<T> ExecuteAsync<T>(
+        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, string? keyId, Func<Task<T>> body, CancellationToken cancellationToken) =>
+        ExecuteWithArgumentsAsync(operation, options, key, versionId, keyId is null ? null : new OperationArguments { KeyId = keyId }, body, cancellationToken);
+
     // Telemetry around the audited operation: one activity (nested under the caller's), the duration histogram and the byte and
     // integrity counters. Each signal costs nothing when nobody listens (StartActivity returns null, instruments are disabled).
-    // keyId: the key-encryption key an operation names (revocation), recorded even when the operation is refused.
-    private async Task<T> ExecuteAsync<T>(
-        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, string? keyId, Func<Task<T>> body, CancellationToken cancellationToken)
+    // arguments: what the policy decides on besides the key and version (legal-hold state, retain-until, key id).
+    private async Task<T> ExecuteWithArgumentsAsync<T>(
+        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, OperationArguments? arguments, Func<Task<T>> body,
+        CancellationToken cancellationToken)
     {
         // A public operation called by another (Verify reads through Get) is part of the outer one: authorized, audited and traced there.
         if (_audit is null || OperationScope.Current is { } outer && ReferenceEquals(outer.Owner, this))
@@ -96,7 +102,7 @@ public partial class HdsStorageClient
         activity?.SetTag("hds.operation", operationName);
         try
         {
-            var result = await ExecuteAuditedAsync(operation, options, key, versionId, keyId, body, activity, cancellationToken).ConfigureAwait(false);
+            var result = await ExecuteAuditedAsync(operation, options, key, versionId, arguments, body, activity, cancellationToken).ConfigureAwait(false);
             var outcome = result is HdsAuditVerificationResult { IsValid: false } ? HdsAuditOutcome.IntegrityFailure : HdsAuditOutcome.Succeeded;
             var size = result switch
             {
@@ -169,10 +175,11 @@ public partial class HdsStorageClient
     }
 
     private async Task<T> ExecuteAuditedAsync<T>(
-        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, string? keyId, Func<Task<T>> body, Activity? activity,
-        CancellationToken cancellationToken)
+        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, OperationArguments? arguments, Func<Task<T>> body,
+        Activity? activity, CancellationToken cancellationToken)
     {
         var audit = _audit!;
+        var keyId = arguments?.KeyId;
 
         var entry = new HdsAuditRecord
         {
@@ -203,7 +210,7 @@ public partial class HdsStorageClient
         {
             ActorId = context.ActorId,
             ActorKind = context.ActorKind,
-            Role = context.Role,
+            Role = context.Role ?? (context.Roles.Count > 0 ? context.Roles[0] : null),
             Tenant = context.Tenant,
             Purpose = context.Purpose,
             PatientPseudonym = context.PatientPseudonym,
@@ -211,12 +218,33 @@ public partial class HdsStorageClient
             Application = context.Application,
         };
 
+        // A retain-until beyond the horizon is bad input whatever the role or the policy: refused before the policy is asked.
+        if (arguments?.RetainUntil is { } retainUntil)
+        {
+            try
+            {
+                _retention.CheckWithinHorizon(retainUntil);
+            }
+            catch (HdsInvalidRequestException)
+            {
+                await RecordAsync(audit, entry with { Outcome = HdsAuditOutcome.Failed, Reason = "retain-until-beyond-horizon" }, throwIfNotDurable: false)
+                    .ConfigureAwait(false);
+                throw;
+            }
+        }
+
         HdsAuthorizationDecision decision;
         try
         {
             var resourceTenant = IsBucketWide(operation) ? null : context.Tenant;
-            decision = await audit.Policy.AuthorizeAsync(new HdsAuthorizationRequest(operation, context, resourceTenant, entry.Key, entry.VersionId), cancellationToken)
-                .ConfigureAwait(false);
+            var request = new HdsAuthorizationRequest(operation, context, resourceTenant, entry.Key, entry.VersionId)
+            {
+                Prefix = operation == HdsOperation.List ? entry.Key ?? string.Empty : null,
+                LegalHold = arguments?.LegalHold,
+                RetainUntil = arguments?.RetainUntil,
+                KeyId = entry.KeyId,
+            };
+            decision = await audit.Policy.AuthorizeAsync(request, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -229,7 +257,13 @@ public partial class HdsStorageClient
             Log.AccessDenied(_logger, operation, decision.Reason!);
             await RecordAsync(audit, entry with { Outcome = HdsAuditOutcome.Denied, Reason = decision.Reason }, throwIfNotDurable: false).ConfigureAwait(false);
             throw new HdsAccessDeniedException(
-                $"The access policy denied this {operation} operation ({decision.Reason}). Check the access context's tenant and purpose of use.");
+                $"The access policy denied this {operation} operation ({decision.Reason}). Check the access context's tenant, purpose of use and roles.");
+        }
+
+        // The role a sensitive operation was granted by is the one the record names (an identity may hold several).
+        if (decision.GrantedBy is { } grantedBy)
+        {
+            entry = entry with { Role = grantedBy };
         }
 
         T result;
@@ -325,7 +359,8 @@ public partial class HdsStorageClient
         }
     }
 
-    // The audit trail and the key ring belong to the bucket, not to a tenant: the policy decides them by purpose alone.
+    // The audit trail and the key ring belong to the bucket, not to a tenant: the policy decides them by purpose and role (and the
+    // key ring only from the operating tenant).
     private static bool IsBucketWide(HdsOperation operation) =>
         operation is HdsOperation.VerifyAudit or HdsOperation.ReadAudit
             or HdsOperation.ListKeys or HdsOperation.RotateKey or HdsOperation.RevokeKey or HdsOperation.RewrapKeys;

@@ -68,7 +68,8 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         var factory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = factory.CreateLogger("Hds.Storage");
         _retention = new RetentionPolicy(
-            new Dictionary<string, RetentionClass>(options.RetentionClasses, StringComparer.Ordinal), options.DefaultRetentionClass, timeProvider);
+            new Dictionary<string, RetentionClass>(options.RetentionClasses, StringComparer.Ordinal), options.DefaultRetentionClass, timeProvider,
+            options.Authorization.RetentionHorizon);
         _backend = options.S3 is { } s3 ? new S3Backend(s3, factory.CreateLogger("Hds.Storage.S3"), timeProvider) : new LocalBackend(options.Local!, timeProvider);
         if (options.Local is not null)
         {
@@ -86,7 +87,8 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         _time = timeProvider;
         _logger = logger ?? NullLogger.Instance;
         _retention = new RetentionPolicy(
-            new Dictionary<string, RetentionClass>(options.RetentionClasses, StringComparer.Ordinal), options.DefaultRetentionClass, timeProvider);
+            new Dictionary<string, RetentionClass>(options.RetentionClasses, StringComparer.Ordinal), options.DefaultRetentionClass, timeProvider,
+            options.Authorization.RetentionHorizon);
         _audit = AuditRuntime.Create(options, backend, _retention, timeProvider, NullLoggerFactory.Instance);
     }
 
@@ -521,7 +523,8 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     /// <returns>The version's properties after the change, as read back.</returns>
     public virtual Task<ObjectProperties> SetLegalHoldAsync(
         string key, bool enabled, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.SetLegalHold, options, key, versionId, () => SetLegalHoldCoreAsync(key, enabled, versionId, options, cancellationToken), cancellationToken);
+        ExecuteWithArgumentsAsync(HdsOperation.SetLegalHold, options, key, versionId, new OperationArguments { LegalHold = enabled },
+            () => SetLegalHoldCoreAsync(key, enabled, versionId, options, cancellationToken), cancellationToken);
 
     private async Task<ObjectProperties> SetLegalHoldCoreAsync(string key, bool enabled, string? versionId, HdsRequestOptions? options, CancellationToken cancellationToken)
     {
@@ -551,7 +554,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     /// <exception cref="HdsObjectLockedException">The new date would shorten the retention.</exception>
     public virtual Task<ObjectProperties> ExtendRetentionAsync(
         string key, DateTimeOffset retainUntil, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.ExtendRetention, options, key, versionId,
+        ExecuteWithArgumentsAsync(HdsOperation.ExtendRetention, options, key, versionId, new OperationArguments { RetainUntil = retainUntil },
             () => ExtendRetentionCoreAsync(key, retainUntil, versionId, options, cancellationToken), cancellationToken);
 
     private async Task<ObjectProperties> ExtendRetentionCoreAsync(
@@ -564,6 +567,8 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         {
             throw new HdsInvalidRequestException("The new retain-until date must be in the future.");
         }
+
+        _retention.CheckWithinHorizon(retainUntil); // checked before authorization too; here so this core never runs without it
 
         await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
         var physical = ObjectKeys.ToPhysical(context.Tenant, key);

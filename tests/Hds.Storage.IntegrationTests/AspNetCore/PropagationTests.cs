@@ -108,7 +108,7 @@ public sealed class PropagationTests : IAsyncLifetime
         var seen = JsonSerializer.Deserialize<Seen>(body, JsonSerializerOptions.Web)!;
         Assert.Equal(new Seen("agent-4711", "msa", "claim-processing", "agent", "corr-42", null, "agent-4711"), seen);
 
-        var records = await _client!.GetRecentAuditRecordsAsync(10, new HdsRequestOptions { Context = new HdsAccessContext("auditor-1", "msa", "audit") }, Ct);
+        var records = await _client!.GetRecentAuditRecordsAsync(10, new HdsRequestOptions { Context = new HdsAccessContext("auditor-1", "msa", "audit") { Role = "auditor" } }, Ct);
         var put = Assert.Single(records, r => r.Operation == HdsOperation.Put);
         Assert.Equal((HdsAuditOutcome.Succeeded, "agent-4711", "corr-42", "front"), (put.Outcome, put.ActorId, put.CorrelationId, put.Application));
     }

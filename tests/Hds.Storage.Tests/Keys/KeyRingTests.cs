@@ -137,7 +137,7 @@ public sealed class KeyRingTests : IDisposable
             Assert.Empty(await migration.RewrapKeysAsync(TestStore.Keys())); // idempotent
 
             // The audit trail names the keys rewrapped (ids only).
-            var records = await migration.GetRecentAuditRecordsAsync(10, new HdsRequestOptions { Context = new("auditor-1", "tenant-a", "audit") });
+            var records = await migration.GetRecentAuditRecordsAsync(10, TestStore.Auditor(Hds.Storage.Access.HdsAuthorizationOptions.DefaultOperatingTenant));
             var audited = records.Where(r => r.Operation == Hds.Storage.Access.HdsOperation.RewrapKeys).Select(r => r.KeyId).ToList();
             Assert.Equal([string.Join(',', rewrapped.Select(e => e.Id)), null], audited);
         }
