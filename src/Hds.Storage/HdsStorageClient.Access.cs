@@ -16,7 +16,7 @@ public partial class HdsStorageClient
     /// <summary>
     /// Verifies the stored audit trail (after uploading this client's pending records): detects any removed, altered, inserted or
     /// reordered record or segment, any gap in a chain, and any invalid or inconsistent signed checkpoint.
-    /// Requires a purpose allowed for <see cref="HdsOperation.VerifyAudit"/> ("audit" by default).
+    /// Requires a purpose allowed for <see cref="HdsOperation.VerifyAudit"/> and a role granting it ("audit" and "auditor" by default).
     /// </summary>
     /// <param name="options">The time window and the access context.</param>
     /// <param name="cancellationToken">Cancels the verification.</param>
@@ -37,7 +37,8 @@ public partial class HdsStorageClient
 
     /// <summary>
     /// Reads the most recent audit records of the context's tenant, oldest first (stored segments of every node and this client's
-    /// records not yet uploaded). Requires a purpose allowed for <see cref="HdsOperation.ReadAudit"/> ("audit" by default).
+    /// records not yet uploaded). Requires a purpose allowed for <see cref="HdsOperation.ReadAudit"/> and a role granting it ("audit" and
+    /// "auditor" by default).
     /// </summary>
     /// <param name="count">How many records, 1 to 10000.</param>
     /// <param name="options">The access context.</param>

@@ -514,7 +514,10 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         return new DeleteResult(key, marker);
     }
 
-    /// <summary>Turns the legal hold of a version on or off.</summary>
+    /// <summary>
+    /// Turns the legal hold of a version on or off. Setting and releasing both need the purpose "legal-hold" and the role "legal" by
+    /// default; the policy sees which one is asked (<see cref="HdsAuthorizationRequest.LegalHold"/>).
+    /// </summary>
     /// <param name="key">The object key within the context's tenant.</param>
     /// <param name="enabled">Whether the hold is on.</param>
     /// <param name="versionId">The version; the latest when null.</param>
@@ -544,7 +547,10 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         return ToProperties(key, after);
     }
 
-    /// <summary>Extends the retention of a version. Shortening is refused: retention only ever grows.</summary>
+    /// <summary>
+    /// Extends the retention of a version. Shortening is refused: retention only ever grows. Needs the purpose "retention" and the
+    /// role "legal" by default; a date beyond <see cref="HdsAuthorizationOptions.RetentionHorizon"/> (100 years) is refused whatever the role.
+    /// </summary>
     /// <param name="key">The object key within the context's tenant.</param>
     /// <param name="retainUntil">The new retain-until date; must be later than the current one.</param>
     /// <param name="versionId">The version; the latest when null.</param>
@@ -552,6 +558,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The version's properties after the change, as read back.</returns>
     /// <exception cref="HdsObjectLockedException">The new date would shorten the retention.</exception>
+    /// <exception cref="HdsInvalidRequestException">The new date is in the past or beyond the retention horizon.</exception>
     public virtual Task<ObjectProperties> ExtendRetentionAsync(
         string key, DateTimeOffset retainUntil, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteWithArgumentsAsync(HdsOperation.ExtendRetention, options, key, versionId, new OperationArguments { RetainUntil = retainUntil },
