@@ -140,6 +140,13 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         ObjectKeys.Validate(key);
         var contentType = ValidateContentType(options?.ContentType);
         var (className, retention) = _retention.Resolve(options?.RetentionClass);
+        var acknowledgement = options?.AcknowledgementSites ?? _backend.DefaultAcknowledgementSites;
+        if (acknowledgement < 1 || acknowledgement > _backend.SiteCount)
+        {
+            throw new HdsInvalidRequestException(
+                $"AcknowledgementSites must be between 1 and the number of storage sites ({_backend.SiteCount}); nothing was written.");
+        }
+
         await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
 
         var physical = ObjectKeys.ToPhysical(context.Tenant, key);
@@ -163,7 +170,9 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
 
             var locked = await EnforceRetentionAsync(physical, written, retention, cancellationToken).ConfigureAwait(false);
             Log.Stored(_logger, written.StoredLength, locked.Mode, locked.RetainUntil!.Value);
-            return new StorageReceipt
+            var confirmed = await _backend.ConfirmOnSitesAsync(
+                physical, written.VersionId, written.StoredLength, retention, written.Site ?? "default", acknowledgement, cancellationToken).ConfigureAwait(false);
+            var receipt = new StorageReceipt
             {
                 Key = key,
                 VersionId = written.VersionId,
@@ -178,7 +187,9 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 LegalHold = locked.LegalHold,
                 CreatedAt = _time.GetUtcNow(),
                 Writer = context.ActorId,
+                ConfirmedSites = confirmed,
             };
+            return confirmed.Count >= acknowledgement ? receipt : throw new HdsNotGeoDurableException(receipt, acknowledgement);
         }
     }
 
@@ -782,10 +793,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         }
     }
 
-    private static bool Satisfies(RetentionInfo actual, RetentionInfo wanted) =>
-        actual.Mode == wanted.Mode
-        && actual.RetainUntil is { } until && until + RetentionTolerance >= wanted.RetainUntil!.Value
-        && (actual.LegalHold || !wanted.LegalHold);
+    private static bool Satisfies(RetentionInfo actual, RetentionInfo wanted) => actual.Covers(wanted);
 
     private static ObjectProperties ToProperties(string key, BackendObjectHead head) => new()
     {

@@ -32,7 +32,8 @@ internal static class CliReports
             ("Writer", r.Writer),
             ("Created", Time(r.CreatedAt)),
             ("Key id", r.KeyId),
-            ("Format", Number(r.FormatVersion)))));
+            ("Format", Number(r.FormatVersion)),
+            ("Confirmed on", string.Join(", ", r.ConfirmedSites)))));
 
     public static readonly CliReport<ObjectProperties> Properties = new(CliJson.Default.ObjectProperties, PropertyFields);
 

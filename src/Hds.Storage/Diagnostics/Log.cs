@@ -114,4 +114,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 209, Level = LogLevel.Warning,
         Message = "A multipart upload could not be aborted now (no writable site answered); it is kept and retried by the health probe.")]
     public static partial void MultipartAbortDeferred(ILogger logger, Exception? exception);
+
+    [LoggerMessage(EventId = 210, Level = LogLevel.Warning,
+        Message = "A new version was confirmed on {Confirmed} of the {Required} sites asked within {Timeout}: stored and locked, not yet geo-durable.")]
+    public static partial void NotGeoDurable(ILogger logger, int confirmed, int required, TimeSpan timeout);
 }

@@ -31,4 +31,9 @@ public enum HdsErrorCode
 
     /// <summary>The operation's audit record could not be made durable, so the operation was refused (fail-closed).</summary>
     AuditUnavailable = 8,
+
+    /// <summary>
+    /// The write is stored and locked, but fewer sites than asked confirmed it in time (<see cref="HdsNotGeoDurableException"/>).
+    /// </summary>
+    NotGeoDurable = 9,
 }

@@ -57,6 +57,14 @@ internal sealed class S3Backend : StorageBackend
 
     public override string Location => _options.Bucket;
 
+    public override int SiteCount => _sites.Sites.Count;
+
+    public override int DefaultAcknowledgementSites => _options.AcknowledgementSites;
+
+    public override Task<IReadOnlyList<string>> ConfirmOnSitesAsync(
+        string key, string versionId, long storedLength, RetentionInfo wanted, string storedOn, int required, CancellationToken cancellationToken) =>
+        ReplicaConfirmation.ConfirmAsync(_sites, key, versionId, storedLength, wanted, storedOn, required, _options.AcknowledgementTimeout, _time, _logger, cancellationToken);
+
     /// <summary>The sites and their state (health checks and tests read it).</summary>
     internal SiteRouter Sites => _sites;
 
@@ -774,11 +782,16 @@ internal sealed class S3Backend : StorageBackend
             meta[shortName.ToLowerInvariant()] = metadata[name];
         }
 
+        return new BackendObjectHead(key, RequireVersionId(versionId), length, ToOffset(lastModified), contentType, meta, ToRetention(mode, retainUntil, legalHold), etag);
+    }
+
+    /// <summary>The lock of a version from the object-lock headers of a HEAD or GET answer.</summary>
+    internal static RetentionInfo ToRetention(ObjectLockMode? mode, DateTime? retainUntil, ObjectLockLegalHoldStatus? legalHold)
+    {
         var retentionMode = mode is null ? RetentionMode.None
             : mode == ObjectLockMode.Compliance ? RetentionMode.Compliance
             : mode == ObjectLockMode.Governance ? RetentionMode.Governance
             : RetentionMode.None;
-        var retention = new RetentionInfo(retentionMode, retainUntil is null ? null : ToOffset(retainUntil), legalHold == ObjectLockLegalHoldStatus.On);
-        return new BackendObjectHead(key, RequireVersionId(versionId), length, ToOffset(lastModified), contentType, meta, retention, etag);
+        return new RetentionInfo(retentionMode, retainUntil is null ? null : ToOffset(retainUntil), legalHold == ObjectLockLegalHoldStatus.On);
     }
 }

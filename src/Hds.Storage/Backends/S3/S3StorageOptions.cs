@@ -89,6 +89,24 @@ public sealed class S3StorageOptions
     /// <value>The default value is 100 seconds.</value>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(100);
 
+    /// <summary>
+    /// How many sites must hold a new version, locked, before a write returns (the site that stored it counts as one). With
+    /// replicating sites (StorageGRID ILM, Ceph multisite, AWS CRR) 1 returns as soon as one site stored and locked the version, which
+    /// replication copies later: a receipt can then name a version that no surviving site has if that site is lost first. 2 waits,
+    /// within <see cref="AcknowledgementTimeout"/>, until another site answers for the version (HEAD by version id, same length,
+    /// the lock it must carry): use it before telling a person that their document is filed. Overridden per call by
+    /// <see cref="PutOptions.AcknowledgementSites"/>.
+    /// </summary>
+    /// <value>The default value is 1.</value>
+    public int AcknowledgementSites { get; set; } = 1;
+
+    /// <summary>
+    /// How long a write waits for the other sites of <see cref="AcknowledgementSites"/>; past it the write fails with
+    /// <see cref="HdsNotGeoDurableException"/>, which carries the receipt (the version is stored and locked, on fewer sites).
+    /// </summary>
+    /// <value>The default value is 60 seconds (replication lag is usually under 3 s, with a tail of 10 to 30 s on RGW).</value>
+    public TimeSpan AcknowledgementTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Test seam: lets fault tests put a handler between the AWS SDK and the network.</summary>
     internal Amazon.Runtime.HttpClientFactory? HttpClientFactory { get; set; }
 
@@ -152,6 +170,17 @@ public sealed class S3StorageOptions
         if (RequestTimeout <= TimeSpan.Zero)
         {
             errors.Add("S3.RequestTimeout must be positive.");
+        }
+
+        var siteCount = Math.Max(1, Sites.Count);
+        if (AcknowledgementSites < 1 || AcknowledgementSites > siteCount)
+        {
+            errors.Add($"S3.AcknowledgementSites must be between 1 and the number of sites ({siteCount}).");
+        }
+
+        if (AcknowledgementTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("S3.AcknowledgementTimeout must be positive.");
         }
     }
 
