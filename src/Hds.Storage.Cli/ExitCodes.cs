@@ -14,6 +14,7 @@ internal static class ExitCodes
     public const int ObjectLocked = 6;
     public const int BackendUnavailable = 7;
     public const int NotGeoDurable = 8;
+    public const int NotReplicated = 9;
     public const int Failure = 10;
 
     public static int For(HdsErrorCode code) => code switch
@@ -26,6 +27,7 @@ internal static class ExitCodes
         HdsErrorCode.ObjectLocked => ObjectLocked,
         HdsErrorCode.BackendUnavailable => BackendUnavailable,
         HdsErrorCode.NotGeoDurable => NotGeoDurable,
+        HdsErrorCode.NotReplicated => NotReplicated,
         _ => Failure,
     };
 

@@ -24,7 +24,8 @@ internal static class HdsCli
         --output json|human (-o) or HDS_OUTPUT=json|human chooses. Messages and errors go to stderr; NO_COLOR turns colours off.
         Exit codes: 0 ok, 1 usage or invalid request, 2 configuration (bucket without versioning/object lock), 3 access denied,
         4 integrity failure, 5 not found, 6 refused by retention or legal hold, 7 backend unavailable,
-        8 stored and locked but confirmed on fewer sites than --ack-sites asked (receipt printed), 10 other failure.
+        8 stored and locked but confirmed on fewer sites than --ack-sites asked (receipt printed), 9 version on no reachable site
+        (not replicated yet: retry later), 10 other failure.
         """;
 
     public static RootCommand CreateRootCommand()

@@ -487,8 +487,8 @@ internal sealed class S3Backend : StorageBackend
     // One GET (through the router) whose body resumes on whichever site serves when it breaks.
     private async Task<BackendReadResult> GetResumingAsync(string key, string? versionId, ByteRange? range, CancellationToken cancellationToken)
     {
-        var (response, site) = await _sites.ExecuteAsync(
-            SiteAccess.Read,
+        var (response, site) = await ReadAsync(
+            versionId,
             async (site, ct) =>
             {
                 var request = new GetObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId };
@@ -502,6 +502,13 @@ internal sealed class S3Backend : StorageBackend
             cancellationToken).ConfigureAwait(false);
         return Resuming(key, response, site, range?.Offset ?? 0, ranged: range is not null);
     }
+
+    // A read through the router; for a given version id that the serving site does not have, the other sites are asked too
+    // (replication lag: ReplicaLookup).
+    private Task<T> ReadAsync<T>(string? versionId, Func<SiteEndpoint, CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
+        versionId is null || _sites.Sites.Count < 2
+            ? _sites.ExecuteAsync(SiteAccess.Read, call, cancellationToken)
+            : ReplicaLookup.ReadVersionAsync(_sites, call, _options.ReplicationLagTimeout, _options.RequestTimeout, _time, _logger, cancellationToken);
 
     private BackendReadResult Resuming(string key, GetObjectResponse response, SiteEndpoint site, long start, bool ranged)
     {
@@ -553,8 +560,8 @@ internal sealed class S3Backend : StorageBackend
     {
         try
         {
-            var r = await _sites.ExecuteAsync(
-                SiteAccess.Read,
+            var r = await ReadAsync(
+                versionId,
                 (site, ct) => site.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, ct),
                 cancellationToken).ConfigureAwait(false);
             return ToHead(key, r.VersionId, r.ContentLength, r.LastModified, r.Headers.ContentType, r.Metadata, r.ObjectLockMode,

@@ -107,6 +107,16 @@ public sealed class S3StorageOptions
     /// <value>The default value is 60 seconds (replication lag is usually under 3 s, with a tail of 10 to 30 s on RGW).</value>
     public TimeSpan AcknowledgementTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long a read of a given version id (from a receipt) looks for it on the sites when the one that served first does not have
+    /// it: sites that replicate asynchronously may not have a version written elsewhere yet (0.2 s to 30 s measured on RGW
+    /// multisite). Each site is asked directly, again with growing pauses, until one has it (it serves the read) or the time
+    /// passes: then the read is <see cref="HdsObjectNotFoundException"/> when every site answered that it does not have it, and
+    /// <see cref="HdsNotReplicatedException"/> when a site could not be asked. Zero: no waiting (one round over the sites).
+    /// </summary>
+    /// <value>The default value is 10 seconds.</value>
+    public TimeSpan ReplicationLagTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Test seam: lets fault tests put a handler between the AWS SDK and the network.</summary>
     internal Amazon.Runtime.HttpClientFactory? HttpClientFactory { get; set; }
 
@@ -176,6 +186,11 @@ public sealed class S3StorageOptions
         if (AcknowledgementSites < 1 || AcknowledgementSites > siteCount)
         {
             errors.Add($"S3.AcknowledgementSites must be between 1 and the number of sites ({siteCount}).");
+        }
+
+        if (ReplicationLagTimeout < TimeSpan.Zero)
+        {
+            errors.Add("S3.ReplicationLagTimeout must be zero or positive.");
         }
 
         if (AcknowledgementTimeout <= TimeSpan.Zero)
