@@ -239,24 +239,77 @@ internal sealed class S3Backend : StorageBackend
     }
 
     // A creating write (PutObject, CompleteMultipartUpload) through the router, landing at most once: every try after the first
-    // looks for the version an earlier try stored, its answer lost, and returns it instead of writing another.
+    // looks for the version an earlier try stored, its answer lost, and returns it instead of writing another. With asynchronous
+    // replication the site of the retry may not have that version yet: the sites the earlier tries went to are asked too.
     private Task<BackendWriteResult> WriteOnceAsync(
         string key, string attempt, DateTimeOffset since, Func<SiteEndpoint, CancellationToken, Task<BackendWriteResult>> send, CancellationToken cancellationToken)
     {
-        var sent = false;
+        var sentTo = new List<SiteEndpoint>();
         return _sites.ExecuteAsync(
             SiteAccess.Write,
             async (site, ct) =>
             {
-                if (sent && await FindAttemptAsync(site, key, attempt, since, ct).ConfigureAwait(false) is { } stored)
+                if (sentTo.Count > 0 && await FindAttemptAsync(site, key, attempt, since, ct).ConfigureAwait(false) is { } stored)
                 {
                     return stored;
                 }
 
-                sent = true;
+                if (_options.AsynchronousReplication && sentTo.Any(s => s != site)
+                    && await FindAttemptOnSitesAsync(sentTo.Where(s => s != site).Distinct().ToList(), key, attempt, since, ct).ConfigureAwait(false) is { } elsewhere)
+                {
+                    return elsewhere;
+                }
+
+                sentTo.Add(site);
                 return await send(site, ct).ConfigureAwait(false);
             },
             cancellationToken);
+    }
+
+    // The earlier tries' sites, each asked directly until it answers (found, or not there) within the replication lag timeout: a
+    // site that got a try and cannot be asked may hold the version, so the write stops there rather than store a second copy.
+    private async Task<BackendWriteResult?> FindAttemptOnSitesAsync(
+        List<SiteEndpoint> sites, string key, string attempt, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        var pause = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            foreach (var site in sites.ToList())
+            {
+                using var deadline = new CancellationTokenSource(_options.RequestTimeout, _time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+                try
+                {
+                    if (await FindAttemptAsync(site, key, attempt, since, linked.Token).ConfigureAwait(false) is { } found)
+                    {
+                        return found;
+                    }
+
+                    sites.Remove(site); // it answered: the earlier try did not store the version there
+                }
+                catch (Exception ex) when (TransientFailures.IsTransient(ex, cancellationToken))
+                {
+                    // cannot be asked now: keep it
+                }
+            }
+
+            var left = _options.ReplicationLagTimeout - _time.GetElapsedTime(started);
+            if (sites.Count == 0)
+            {
+                return null;
+            }
+
+            if (left <= TimeSpan.Zero)
+            {
+                throw new HdsBackendUnavailableException(
+                    $"A write's answer was lost on site {string.Join(", ", sites.Select(s => s.Name))}, which cannot be asked now whether it stored the version: "
+                    + "no second copy was written. The version may appear there, locked, without a receipt; check the key's versions before writing again.");
+            }
+
+            await Task.Delay(pause < left ? pause : left, _time, cancellationToken).ConfigureAwait(false);
+            pause = pause * 2 < TimeSpan.FromSeconds(1) ? pause * 2 : TimeSpan.FromSeconds(1);
+        }
     }
 
     /// <summary>
@@ -506,7 +559,7 @@ internal sealed class S3Backend : StorageBackend
     // A read through the router; for a given version id that the serving site does not have, the other sites are asked too
     // (replication lag: ReplicaLookup).
     private Task<T> ReadAsync<T>(string? versionId, Func<SiteEndpoint, CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
-        versionId is null || _sites.Sites.Count < 2
+        versionId is null || _sites.Sites.Count < 2 || !_options.AsynchronousReplication
             ? _sites.ExecuteAsync(SiteAccess.Read, call, cancellationToken)
             : ReplicaLookup.ReadVersionAsync(_sites, call, _options.ReplicationLagTimeout, _options.RequestTimeout, _time, _logger, cancellationToken);
 

@@ -108,11 +108,23 @@ public sealed class S3StorageOptions
     public TimeSpan AcknowledgementTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// How long a read of a given version id (from a receipt) looks for it on the sites when the one that served first does not have
-    /// it: sites that replicate asynchronously may not have a version written elsewhere yet (0.2 s to 30 s measured on RGW
-    /// multisite). Each site is asked directly, again with growing pauses, until one has it (it serves the read) or the time
+    /// Whether the <see cref="Sites"/> are separate copies of the bucket kept in step by asynchronous replication (Ceph RGW multisite
+    /// zones, AWS S3 Cross-Region Replication, separate grids), rather than gateways of one storage system that all see the same
+    /// data at once (the gateways of one StorageGRID grid or one Ceph cluster). With replication, a site may not have a version
+    /// written on another yet: reads of a version id look for it on every site (<see cref="ReplicationLagTimeout"/>), and a write
+    /// whose answer was lost is looked for on the site that got it before it is sent again elsewhere.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>: the sites are gateways of one storage system.</value>
+    public bool AsynchronousReplication { get; set; }
+
+    /// <summary>
+    /// With <see cref="AsynchronousReplication"/>, how long a read of a given version id (from a receipt) looks for it on the sites
+    /// when the one that served first does not have it (0.2 s to 30 s of lag measured on RGW multisite), and how long a retried write
+    /// waits for the site that got an earlier try to answer whether it stored it. Each site is asked directly, again with growing pauses, until one has it (it serves the read) or the time
     /// passes: then the read is <see cref="HdsObjectNotFoundException"/> when every site answered that it does not have it, and
-    /// <see cref="HdsNotReplicatedException"/> when a site could not be asked. Zero: no waiting (one round over the sites).
+    /// <see cref="HdsNotReplicatedException"/> when a site could not be asked. Zero: no waiting (one round over the sites). A write
+    /// whose earlier try went to a site that still cannot be asked after this time fails with <see cref="HdsBackendUnavailableException"/>
+    /// (its outcome is unknown, and no second copy is written).
     /// </summary>
     /// <value>The default value is 10 seconds.</value>
     public TimeSpan ReplicationLagTimeout { get; set; } = TimeSpan.FromSeconds(10);
