@@ -129,6 +129,9 @@ public sealed class S3StorageOptions
     /// <value>The default value is 10 seconds.</value>
     public TimeSpan ReplicationLagTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>StorageGRID's <c>Consistency-Control</c> header per kind of request (reads, writes, listings); unset by default.</summary>
+    public S3ConsistencyControl ConsistencyControl { get; } = new();
+
     /// <summary>Test seam: lets fault tests put a handler between the AWS SDK and the network.</summary>
     internal Amazon.Runtime.HttpClientFactory? HttpClientFactory { get; set; }
 
@@ -199,6 +202,8 @@ public sealed class S3StorageOptions
         {
             errors.Add($"S3.AcknowledgementSites must be between 1 and the number of sites ({siteCount}).");
         }
+
+        ConsistencyControl.Validate(errors);
 
         if (ReplicationLagTimeout < TimeSpan.Zero)
         {
