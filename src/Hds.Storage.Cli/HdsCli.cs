@@ -97,14 +97,14 @@ internal static class HdsCli
     {
         var parse = CreateRootCommand().Parse(args);
         var error = CliContext.Error;
-        if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+        if (parse.Action is not HelpAction && UsageErrors.Of(parse) is { Count: > 0 } usage)
         {
-            foreach (var parseError in parse.Errors)
+            foreach (var message in usage)
             {
-                await WriteErrorAsync(error, HdsErrorCode.InvalidRequest, parseError.Message).ConfigureAwait(false);
+                await WriteErrorAsync(error, HdsErrorCode.InvalidRequest, message).ConfigureAwait(false);
             }
 
-            await error.WriteLineAsync("Run 'hds --help' for usage.").ConfigureAwait(false);
+            await error.WriteLineAsync(UsageErrors.HelpHint(parse)).ConfigureAwait(false);
             return ExitCodes.Usage;
         }
 
