@@ -408,6 +408,12 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             throw new HdsInvalidRequestException("The receipt is for another object key.");
         }
 
+        if (receipt is not null && options?.VersionId is { } asked && !string.Equals(asked, receipt.VersionId, StringComparison.Ordinal))
+        {
+            // A usage mistake, not corruption: nothing was read (monitoring must not page anyone for data damage).
+            throw new HdsInvalidRequestException("The version asked for is not the receipt's version: give one of them (the receipt names its version).");
+        }
+
         var versionId = options?.VersionId ?? receipt?.VersionId;
         var download = await GetAsync(key, new GetOptions { VersionId = versionId, Context = options?.Context }, cancellationToken).ConfigureAwait(false);
         await using (download.ConfigureAwait(false))
@@ -418,13 +424,35 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             if (receipt is not null)
             {
                 var expected = Convert.FromHexString(receipt.Sha256);
-                if (!string.Equals(receipt.VersionId, download.Properties.VersionId, StringComparison.Ordinal)
-                    || receipt.Size != seal.PlaintextLength
-                    || receipt.FormatVersion != seal.FormatVersion
-                    || (receipt.KeyId is not null && !string.Equals(receipt.KeyId, seal.KeyId, StringComparison.Ordinal))
-                    || !CryptographicOperations.FixedTimeEquals(expected, seal.PlaintextSha256))
+                var differ = new List<string>();
+                if (!string.Equals(receipt.VersionId, download.Properties.VersionId, StringComparison.Ordinal))
                 {
-                    throw new HdsIntegrityException("The stored version does not match the receipt (version, length, format, key id or SHA-256 differ).");
+                    differ.Add("version id");
+                }
+
+                if (receipt.Size != seal.PlaintextLength)
+                {
+                    differ.Add("length");
+                }
+
+                if (receipt.FormatVersion != seal.FormatVersion)
+                {
+                    differ.Add("format");
+                }
+
+                if (receipt.KeyId is not null && !string.Equals(receipt.KeyId, seal.KeyId, StringComparison.Ordinal))
+                {
+                    differ.Add("key id");
+                }
+
+                if (!CryptographicOperations.FixedTimeEquals(expected, seal.PlaintextSha256))
+                {
+                    differ.Add("SHA-256");
+                }
+
+                if (differ.Count > 0)
+                {
+                    throw new HdsIntegrityException($"The stored version does not match the receipt: {string.Join(", ", differ)} differ(s).");
                 }
 
                 if (download.Properties.Retention.RetainUntil is not { } until || until + RetentionTolerance < receipt.RetainUntil)

@@ -48,4 +48,30 @@ public sealed class UsageErrorTests
         var result = await Hds(["head", "--local", store.FullName, .. Context, "--", "-dash-key"]);
         Assert.Equal(5, result.ExitCode); // taken as the key: not found, not a usage error
     }
+
+    [Fact]
+    public async Task Verify_with_another_version_than_the_receipts_is_a_usage_error_and_a_mismatch_names_the_field()
+    {
+        var store = Directory.CreateTempSubdirectory("hds-usage-");
+        var local = new[] { "--local", store.FullName };
+        Assert.Equal(0, (await Hds(["bucket", "create", .. local, .. Context])).ExitCode);
+        var file = Path.Combine(store.FullName, "..", Path.GetRandomFileName());
+        await File.WriteAllTextAsync(file, "first", TestContext.Current.CancellationToken);
+        var first = await Hds(["put", file, "doc", .. local, .. Context]);
+        await File.WriteAllTextAsync(file, "second", TestContext.Current.CancellationToken);
+        var second = await Hds(["put", file, "doc", .. local, .. Context]);
+        var receiptOfFirst = Path.Combine(store.FullName, "..", Path.GetRandomFileName());
+        await File.WriteAllBytesAsync(receiptOfFirst, first.Stdout, TestContext.Current.CancellationToken);
+
+        var mixed = await Hds(["verify", "doc", "--version", second.Json().GetProperty("versionId").GetString()!, "--receipt", receiptOfFirst, .. local, .. Context]);
+        Assert.Equal(1, mixed.ExitCode); // a usage mistake, not an integrity failure (exit 4 would page someone for data corruption)
+        Assert.Contains("error: InvalidRequest: The version asked for is not the receipt's version", mixed.Stderr, StringComparison.Ordinal);
+
+        // A receipt that really differs: exit 4, and the message says which field.
+        var tampered = System.Text.Encoding.UTF8.GetString(first.Stdout).Replace(first.Json().GetProperty("sha256").GetString()!, new string('0', 64), StringComparison.Ordinal);
+        await File.WriteAllTextAsync(receiptOfFirst, tampered, TestContext.Current.CancellationToken);
+        var mismatch = await Hds(["verify", "doc", "--receipt", receiptOfFirst, .. local, .. Context]);
+        Assert.Equal(4, mismatch.ExitCode);
+        Assert.Contains("does not match the receipt: SHA-256 differ(s).", mismatch.Stderr, StringComparison.Ordinal);
+    }
 }
