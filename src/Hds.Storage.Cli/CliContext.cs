@@ -172,6 +172,9 @@ internal sealed class CliContext
     /// <summary>The configuration layers that contributed (file, environment), for <c>hds config show</c>.</summary>
     public IReadOnlyList<string> ConfigurationSources => Configured.Sources;
 
+    /// <summary>The options of the configuration layers alone (file and environment), without the flags.</summary>
+    public HdsStorageOptions ConfiguredOptions => Configured.Options;
+
     /// <summary>
     /// Builds the library options: the configuration file, then the environment, then the flags (flags win). Not validated here:
     /// the client validates them all at once.

@@ -114,4 +114,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 209, Level = LogLevel.Warning,
         Message = "A multipart upload could not be aborted now (no writable site answered); it is kept and retried by the health probe.")]
     public static partial void MultipartAbortDeferred(ILogger logger, Exception? exception);
+
+    [LoggerMessage(EventId = 210, Level = LogLevel.Warning,
+        Message = "A new version was confirmed on {Confirmed} of the {Required} sites asked within {Timeout}: stored and locked, not yet geo-durable.")]
+    public static partial void NotGeoDurable(ILogger logger, int confirmed, int required, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 211, Level = LogLevel.Information,
+        Message = "A version the serving site did not have (replication lag) was found on site {Site} after {Elapsed}.")]
+    public static partial void VersionFoundOnAnotherSite(ILogger logger, string site, TimeSpan elapsed);
 }
