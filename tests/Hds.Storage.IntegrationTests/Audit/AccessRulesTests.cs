@@ -145,6 +145,10 @@ public sealed class AccessRulesTests : IAsyncLifetime
         await Capture(() => Client.GetAsync(key, new GetOptions { Context = Alice with { PatientPseudonym = Canary } }, Ct));
         await Capture(() => Task.FromResult(new HdsAccessContext(Canary, "msa", "care")));
         await Capture(() => Client.GetAsync(key, new GetOptions { Context = Alice, VersionId = Canary }, Ct));
+        await Capture(() => Client.GetAsync(key, new GetOptions { Context = Alice with { Roles = ["agent", Canary] } }, Ct));
+        await Capture(() => Client.GetAsync(key, new GetOptions { Context = Alice with { AllowedPurposes = [Canary] } }, Ct));
+        await Capture(() => Client.SetLegalHoldAsync(key, false, receipt.VersionId, new HdsRequestOptions { Context = Alice with { Purpose = "legal-hold" } }, Ct));
+        await Capture(() => Client.ExtendRetentionAsync(key, DateTimeOffset.MaxValue, Canary, new HdsRequestOptions { Context = Alice with { Purpose = "retention", Role = "legal" } }, Ct));
         await Client.FlushAuditAsync(Ct);
 
         Assert.All(messages, m => Assert.DoesNotContain("Dupont", m, StringComparison.OrdinalIgnoreCase));
