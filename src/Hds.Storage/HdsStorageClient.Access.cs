@@ -240,7 +240,8 @@ public partial class HdsStorageClient
             var resourceTenant = IsBucketWide(operation) ? null : context.Tenant;
             var request = new HdsAuthorizationRequest(operation, context, resourceTenant, entry.Key, entry.VersionId)
             {
-                Prefix = operation == HdsOperation.List ? entry.Key ?? string.Empty : null,
+                // Empty for a list of everything; null for a malformed prefix (refused by the operation after the policy).
+                Prefix = operation == HdsOperation.List ? (string.IsNullOrEmpty(key) ? string.Empty : entry.Key) : null,
                 LegalHold = arguments?.LegalHold,
                 RetainUntil = arguments?.RetainUntil,
                 KeyId = entry.KeyId,

@@ -18,7 +18,10 @@ public sealed record HdsAuthorizationRequest(
     string? Key,
     string? VersionId)
 {
-    /// <summary>The key prefix a <see cref="HdsOperation.List"/> asks for (also in <see cref="Key"/>); empty for all objects.</summary>
+    /// <summary>
+    /// The key prefix a <see cref="HdsOperation.List"/> asks for (also in <see cref="Key"/>); empty for all objects, null for a
+    /// malformed prefix (the operation then refuses it).
+    /// </summary>
     public string? Prefix { get; init; }
 
     /// <summary>For <see cref="HdsOperation.SetLegalHold"/>: <see langword="true"/> to set the hold, <see langword="false"/> to release it.</summary>
