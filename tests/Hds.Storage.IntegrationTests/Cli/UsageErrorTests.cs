@@ -74,4 +74,13 @@ public sealed class UsageErrorTests
         Assert.Equal(4, mismatch.ExitCode);
         Assert.Contains("does not match the receipt: SHA-256 differ(s).", mismatch.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_value_outside_an_enum_lists_the_allowed_values_on_one_line_without_tabs()
+    {
+        var result = await Hds("legal-hold", "doc", "maybe");
+        Assert.Equal(1, result.ExitCode);
+        Assert.DoesNotContain('\t', result.Stderr);
+        Assert.Contains("Argument 'maybe' not recognized. Must be one of: 'on', 'off'", result.Stderr, StringComparison.Ordinal);
+    }
 }
