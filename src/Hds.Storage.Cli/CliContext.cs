@@ -214,6 +214,11 @@ internal sealed class CliContext
                 throw new CliUsageException("--local needs the directory of the embedded store.");
             }
 
+            if (File.Exists(local))
+            {
+                throw new HdsConfigurationException("--local names a file: give the directory of the embedded store (create one with 'hds bucket create --local <dir>').");
+            }
+
             options.S3 = null;
             options.Local = new LocalStorageOptions { Path = local };
             return options;

@@ -34,7 +34,9 @@ internal static class UsageErrors
                 continue; // said above, better; a missing command after a mistyped one is the same mistake
             }
 
-            messages.Add(error.Message);
+            // System.CommandLine lists the allowed values of an enum with tabs ("Must be one of: \t'on' \t'off'"): one line, commas.
+            messages.Add(string.Join(", ", error.Message.Split('\t', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                .Replace(":,", ":", StringComparison.Ordinal));
         }
 
         // Tokens that look like options but were taken as an argument's value (a key, a prefix): an option this command does not have.

@@ -83,6 +83,11 @@ internal static class PutCommand
             return Console.OpenStandardInput();
         }
 
+        if (Directory.Exists(path))
+        {
+            throw new CliUsageException("The input is a directory: give a file (or - for standard input).");
+        }
+
         try
         {
             return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);

@@ -81,8 +81,13 @@ internal static partial class Log
     public static partial void NoEscrowCertificate(ILogger logger);
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Warning,
-        Message = "Site {Site} failed a {Access} call ({Failure}); moving to the next site.")]
-    public static partial void SiteCallFailed(ILogger logger, string site, Sites.SiteAccess access, string failure);
+        Message = "Site {Site} failed a {Access} call ({Failure}); trying {Next} until the failover timeout.")]
+    public static partial void SiteCallFailed(ILogger logger, string site, Sites.SiteAccess access, string failure, string next);
+
+    // The same site failing again within one operation: said once at Warning (event 200), then here, so that one unreachable site
+    // does not flood the log with a warning per retry.
+    [LoggerMessage(EventId = 212, Level = LogLevel.Debug, Message = "Site {Site} failed a {Access} call again ({Failure}).")]
+    public static partial void SiteCallFailedAgain(ILogger logger, string site, Sites.SiteAccess access, string failure);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Circuit of site {Site} opened: no traffic for {BreakDuration}.")]
     public static partial void CircuitOpened(ILogger logger, string site, TimeSpan breakDuration);

@@ -42,4 +42,19 @@ public sealed class StoreGradeTests
         Assert.False(local.Json().GetProperty("hdsGrade").GetBoolean());
         Assert.Contains("NOT HDS-grade hosting", local.Json().GetProperty("grade").GetString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_store_path_that_is_a_file_is_a_configuration_error_at_start_up_not_a_failure_of_every_request()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("hds-file-").FullName, "not-a-store.txt");
+        await File.WriteAllTextAsync(file, "x", TestContext.Current.CancellationToken);
+
+        var cli = await CliRunner.RunAsync(["ls", "--local", file, .. Context]);
+        Assert.Equal(2, cli.ExitCode);
+        Assert.Contains("error: Configuration: --local names a file", cli.Stderr, StringComparison.Ordinal);
+
+        var error = Assert.Throws<HdsConfigurationException>(() => new HdsStorageClient(new HdsStorageOptions { Local = new Backends.Local.LocalStorageOptions { Path = file } }));
+        Assert.Contains("Local.Path names a file", error.Message, StringComparison.Ordinal);
+        Assert.Equal("x", await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken)); // untouched
+    }
 }

@@ -74,4 +74,23 @@ public sealed class UsageErrorTests
         Assert.Equal(4, mismatch.ExitCode);
         Assert.Contains("does not match the receipt: SHA-256 differ(s).", mismatch.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_value_outside_an_enum_lists_the_allowed_values_on_one_line_without_tabs()
+    {
+        var result = await Hds("legal-hold", "doc", "maybe");
+        Assert.Equal(1, result.ExitCode);
+        Assert.DoesNotContain('\t', result.Stderr);
+        Assert.Contains("Argument 'maybe' not recognized. Must be one of: 'on', 'off'", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Put_of_a_directory_is_a_usage_error_that_says_so_not_access_denied()
+    {
+        var store = Directory.CreateTempSubdirectory("hds-usage-");
+        var result = await Hds("put", store.FullName, "doc", "--local", store.FullName, "--actor", "op-42", "--tenant", "msa", "--purpose", "claim-processing");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("The input is a directory", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("denied", result.Stderr, StringComparison.OrdinalIgnoreCase);
+    }
 }
