@@ -244,6 +244,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         {
             RangedRead plan;
             BackendObjectHead head;
+            byte[] prefix;
             var probe = Math.Max(_codec.MaxHeaderLength, HeaderProbeLength);
             var first = await _backend.GetAsync(physical, versionId, new ByteRange(0, probe), cancellationToken).ConfigureAwait(false);
             NoteSite(first.Site);
@@ -251,15 +252,26 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             {
                 head = first.Head;
                 RequireVersion(versionId, head);
-                var prefix = new byte[(int)Math.Min(probe, head.StoredLength)];
+                prefix = new byte[(int)Math.Min(probe, head.StoredLength)];
                 var got = await first.Body.ReadAtLeastAsync(prefix, prefix.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
                 plan = await _codec.OpenRangeAsync(prefix.AsMemory(0, got), head.StoredLength, identity, range.Offset, range.Length ?? long.MaxValue, cancellationToken)
                     .ConfigureAwait(false);
-                _rangeHeaders.Add(physical, head.VersionId, prefix.AsSpan(0, plan.Plan.HeaderLength), head.StoredLength);
+                if (plan.PendingFinalSegment is { } final && final.Offset + final.Length <= got)
+                {
+                    plan.VerifyFinalSegment(prefix.AsSpan((int)final.Offset, (int)final.Length));
+                }
             }
 
             using (plan)
             {
+                await VerifyFinalSegmentAsync(physical, head, plan, cancellationToken).ConfigureAwait(false);
+
+                // Kept only once the stored length is proven, so that a later range far from the end may skip that check (T3b).
+                if (plan.FinalSegmentVerified)
+                {
+                    _rangeHeaders.Add(physical, head.VersionId, prefix.AsSpan(0, plan.Plan.HeaderLength), head.StoredLength);
+                }
+
                 Stream stored = Stream.Null;
                 if (plan.StoredRange is { } storedRange)
                 {
@@ -319,6 +331,8 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 return null;
             }
 
+            plan.FinalSegmentVerifiedEarlier(); // cached only once verified at this stored length, which the fetch below re-checks
+
             var read = await _backend.GetAsync(physical, versionId, storedRange, cancellationToken).ConfigureAwait(false);
             NoteSite(read.Site);
             try
@@ -338,6 +352,31 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 await read.DisposeAsync().ConfigureAwait(false);
                 throw;
             }
+        }
+    }
+
+    // Whether the range reaches it or not, the final segment is authenticated before anything is returned: otherwise a stored
+    // length consistent with truncated (or extended) bytes would pass for a shorter object (issue 14). Fetched pinned to the
+    // version, unless the header probe already held it.
+    private async Task VerifyFinalSegmentAsync(string physical, BackendObjectHead head, RangedRead plan, CancellationToken cancellationToken)
+    {
+        if (plan.PendingFinalSegment is not { } final)
+        {
+            return;
+        }
+
+        var read = await _backend.GetAsync(physical, head.VersionId, final, cancellationToken).ConfigureAwait(false);
+        await using (read.ConfigureAwait(false))
+        {
+            RequireVersion(head.VersionId, read.Head);
+            var bytes = new byte[final.Length];
+            var got = await read.Body.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            if (read.Head.StoredLength != head.StoredLength || got != bytes.Length)
+            {
+                throw FormatV1.Corrupt("The stored object's length changed while it was read: it was truncated, extended or replaced.");
+            }
+
+            plan.VerifyFinalSegment(bytes);
         }
     }
 

@@ -72,6 +72,11 @@ internal static class FuzzTargets
             var length = data.Length > 1 ? data[^2] * 97L + 1 : 1;
             var prefix = data.AsMemory(0, Math.Min(FormatV1Header.MaxHeaderLength, data.Length));
             using var plan = Codec.Value.OpenRangeAsync(prefix, data.Length, Identity, offset, length, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            if (plan.PendingFinalSegment is { } f)
+            {
+                plan.VerifyFinalSegment(data.AsSpan((int)f.Offset, (int)f.Length));
+            }
+
             Stream body = Stream.Null;
             if (plan.StoredRange is { } r)
             {

@@ -30,21 +30,23 @@ internal sealed class FormatV1RangeDecoder(Stream stored, SegmentCipher cipher, 
             throw Fail("The stored object is truncated: a segment of the range is missing.");
         }
 
-        if (!Cipher.TryDecrypt((uint)index, final, input.AsSpan(0, length), output))
-        {
-            throw Fail(final
-                ? "The stored object's last segment failed authentication: the object was truncated, extended or altered."
-                : "A segment of the stored object failed authentication: the object was altered, reordered, truncated or spliced.");
-        }
-
-        var content = length - FormatV1.TagLength;
+        int content;
         if (final)
         {
-            content -= FormatV1.TrailerLength;
-            if (BinaryPrimitives.ReadInt64BigEndian(output.AsSpan(content)) != _plan.PlaintextLength)
+            if (OpenFinal(Cipher, _plan, input.AsSpan(0, length), output) is { } problem)
             {
-                throw Fail("The stored object's sealed length does not match its stored length.");
+                throw Fail(problem);
             }
+
+            content = length - FormatV1.FinalOverhead;
+        }
+        else if (!Cipher.TryDecrypt((uint)index, final: false, input.AsSpan(0, length), output))
+        {
+            throw Fail("A segment of the stored object failed authentication: the object was altered, reordered, truncated or spliced.");
+        }
+        else
+        {
+            content = length - FormatV1.TagLength;
         }
 
         var segmentStart = index * s;
@@ -52,5 +54,28 @@ internal sealed class FormatV1RangeDecoder(Stream stored, SegmentCipher cipher, 
         var to = Math.Min(_plan.Offset + _plan.Length, segmentStart + content) - segmentStart;
         _next++;
         Release((int)from, (int)Math.Max(0, to - from));
+    }
+
+    /// <summary>
+    /// Decrypts the final segment at its index with the final flag and checks the sealed length against the layout derived from
+    /// the stored length: together they prove the stored length (no truncation, no extension). Returns the problem, or null.
+    /// </summary>
+    internal static string? OpenFinal(SegmentCipher cipher, RangePlan plan, ReadOnlySpan<byte> stored, Span<byte> output)
+    {
+        var expected = plan.FinalSegmentRange.Length;
+        if (stored.Length != expected || expected < FormatV1.FinalOverhead)
+        {
+            return "The stored object is truncated: its final segment is missing.";
+        }
+
+        if (!cipher.TryDecrypt((uint)(plan.Segments - 1), final: true, stored, output))
+        {
+            return "The stored object's last segment failed authentication: the object was truncated, extended or altered.";
+        }
+
+        var content = stored.Length - FormatV1.FinalOverhead;
+        return BinaryPrimitives.ReadInt64BigEndian(output[content..]) == plan.PlaintextLength
+            ? null
+            : "The stored object's sealed length does not match its stored length.";
     }
 }

@@ -16,7 +16,8 @@ internal sealed record RangePlan(
     long Length,
     long FirstSegment,
     long LastSegment,
-    ByteRange? StoredRange)
+    ByteRange? StoredRange,
+    bool BeyondEnd = false)
 {
     public static RangePlan Create(int headerLength, int segmentSize, long segments, long plaintextLength, long storedLength, long offset, long length)
     {
@@ -25,9 +26,11 @@ internal sealed record RangePlan(
             throw new HdsInvalidRequestException("The range offset and length must not be negative.");
         }
 
+        // Beyond the end: refused only once the final segment proved the length (RangedRead), otherwise a truncated object
+        // would pass for a short one.
         if (offset > plaintextLength)
         {
-            throw new HdsInvalidRequestException($"The range starts beyond the end of the content ({plaintextLength} bytes).");
+            return new RangePlan(headerLength, segmentSize, segments, plaintextLength, storedLength, offset, 0, 0, -1, null, BeyondEnd: true);
         }
 
         length = Math.Min(length, plaintextLength - offset);
@@ -42,6 +45,19 @@ internal sealed record RangePlan(
         var start = headerLength + (first * stride);
         var end = last == segments - 1 ? storedLength : headerLength + ((last + 1) * stride);
         return new RangePlan(headerLength, segmentSize, segments, plaintextLength, storedLength, offset, length, first, last, new ByteRange(start, end - start));
+    }
+
+    /// <summary>Whether the segments this plan reads include the final one (whose tag and sealed length prove the layout).</summary>
+    public bool ReadsFinalSegment => LastSegment == Segments - 1;
+
+    /// <summary>The stored bytes of the final segment.</summary>
+    public ByteRange FinalSegmentRange
+    {
+        get
+        {
+            var start = HeaderLength + ((Segments - 1) * (SegmentSize + (long)FormatV1.TagLength));
+            return new ByteRange(start, StoredLength - start);
+        }
     }
 
     /// <summary>Stored length of segment <paramref name="index"/>.</summary>

@@ -90,8 +90,9 @@ public sealed class S3RollbackCliTests(S3CliBackend backend) : IClassFixture<S3C
         var headerLength = BinaryPrimitives.ReadUInt16BigEndian(stored.AsSpan(6));
         var segmentSize = BinaryPrimitives.ReadInt32BigEndian(stored.AsSpan(8));
 
-        // Cut so that the stored length still looks like a valid object: the kept segments plus 56 bytes taken as a final segment.
-        await WriteAsync(s3, physical, stored[..(headerLength + (keptSegments * (segmentSize + 16)) + 56)], null);
+        // Cut so that the stored length still looks like a valid object: the kept whole segments, then 56 bytes (an empty final
+        // segment) or 1,056 bytes (a final segment of 1,000 content bytes) taken as the final segment.
+        await WriteAsync(s3, physical, stored[..(headerLength + (keptSegments * (segmentSize + 16)) + 56 + (keptSegments * 1000))], null);
 
         var output = Path.Combine(_work, "range.out");
         AssertError(4, await Hds("get", key, "--range", range, "--out", output));

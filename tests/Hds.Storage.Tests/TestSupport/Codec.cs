@@ -52,6 +52,11 @@ internal static class Codec
             var prefix = stored.AsMemory(0, Math.Min(codec.MaxHeaderLength, stored.Length));
             var storedLength = reportedStoredLength ?? stored.Length;
             using var plan = await codec.OpenRangeAsync(prefix, storedLength, identity ?? Identity, offset, length, CancellationToken.None);
+            if (plan.PendingFinalSegment is { } final)
+            {
+                plan.VerifyFinalSegment(Slice(stored, final));
+            }
+
             Stream body = Stream.Null;
             if (plan.StoredRange is { } r)
             {
@@ -68,6 +73,14 @@ internal static class Codec
         {
             return (released.ToArray(), ex);
         }
+    }
+
+    // The stored bytes of a range, cut short where the stored object ends (as a storage would answer).
+    private static byte[] Slice(byte[] stored, Hds.Storage.Backends.ByteRange range)
+    {
+        var start = (int)Math.Min(range.Offset, stored.Length);
+        var end = (int)Math.Min(range.Offset + range.Length, stored.Length);
+        return stored[start..end];
     }
 
     public static byte[] Pattern(int length, int seed = 1)
