@@ -161,7 +161,15 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 throw new HdsIntegrityException("The storage acknowledged a different length than was sent; the version was removed. Retry the write.");
             }
 
-            var locked = await EnforceRetentionAsync(physical, written, retention, cancellationToken).ConfigureAwait(false);
+            var (locked, lastModified) = await EnforceRetentionAsync(physical, written, retention, cancellationToken).ConfigureAwait(false);
+            if (seal.WriteWindow is { } window && !WriteBinding.IsWithin(window, lastModified))
+            {
+                // Locked already, so it stays stored; without a receipt the caller retries, and readers refuse this version.
+                throw new HdsIntegrityException(
+                    "The storage dated the version outside the write's time window (clock skew over 15 minutes between this host and the storage?): "
+                    + "it would be refused on read, so no receipt is given. Fix the clocks and retry the write.");
+            }
+
             Log.Stored(_logger, written.StoredLength, locked.Mode, locked.RetainUntil!.Value);
             return new StorageReceipt
             {
@@ -172,6 +180,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 Sha256 = Convert.ToHexStringLower(seal.PlaintextSha256),
                 KeyId = seal.KeyId,
                 FormatVersion = seal.FormatVersion,
+                WriteId = seal.WriteId,
                 RetentionClass = className,
                 RetentionMode = locked.Mode,
                 RetainUntil = locked.RetainUntil!.Value,
@@ -209,7 +218,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         try
         {
             RequireVersion(options?.VersionId, read.Head);
-            var decoder = await _codec.CreateDecoderAsync(read.Body, new ObjectIdentity(context.Tenant, key), read.Head.Metadata, cancellationToken)
+            var decoder = await _codec.CreateDecoderAsync(read.Body, new ObjectIdentity(context.Tenant, key), StoredVersionOf(read.Head), cancellationToken)
                 .ConfigureAwait(false);
             return new HdsDownload(decoder, ToProperties(key, read.Head));
         }
@@ -254,7 +263,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 RequireVersion(versionId, head);
                 prefix = new byte[(int)Math.Min(probe, head.StoredLength)];
                 var got = await first.Body.ReadAtLeastAsync(prefix, prefix.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-                plan = await _codec.OpenRangeAsync(prefix.AsMemory(0, got), head.StoredLength, identity, range.Offset, range.Length ?? long.MaxValue, cancellationToken)
+                plan = await _codec.OpenRangeAsync(prefix.AsMemory(0, got), head.StoredLength, identity, StoredVersionOf(head), range.Offset, range.Length ?? long.MaxValue, cancellationToken)
                     .ConfigureAwait(false);
                 if (plan.PendingFinalSegment is { } final && final.Offset + final.Length <= got)
                 {
@@ -269,7 +278,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 // Kept only once the stored length is proven, so that a later range far from the end may skip that check (T3b).
                 if (plan.FinalSegmentVerified)
                 {
-                    _rangeHeaders.Add(physical, head.VersionId, prefix.AsSpan(0, plan.Plan.HeaderLength), head.StoredLength);
+                    _rangeHeaders.Add(physical, head.VersionId, prefix.AsSpan(0, plan.Plan.HeaderLength), head.StoredLength, StoredVersionOf(head));
                 }
 
                 Stream stored = Stream.Null;
@@ -318,12 +327,12 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     private async Task<HdsDownload?> TryGetRangeWithCachedHeaderAsync(
         string key, string physical, ObjectIdentity identity, string versionId, ContentRange range, CancellationToken cancellationToken)
     {
-        if (!_rangeHeaders.TryGet(physical, versionId, out var header, out var storedLength))
+        if (!_rangeHeaders.TryGet(physical, versionId, out var header, out var storedLength, out var version))
         {
             return null;
         }
 
-        var plan = await _codec.OpenRangeAsync(header, storedLength, identity, range.Offset, range.Length ?? long.MaxValue, cancellationToken).ConfigureAwait(false);
+        var plan = await _codec.OpenRangeAsync(header, storedLength, identity, version, range.Offset, range.Length ?? long.MaxValue, cancellationToken).ConfigureAwait(false);
         using (plan)
         {
             if (plan.StoredRange is not { } storedRange)
@@ -338,7 +347,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             try
             {
                 RequireVersion(versionId, read.Head);
-                if (read.Head.StoredLength != storedLength)
+                if (read.Head.StoredLength != storedLength || read.Head.LastModified != version.LastModified)
                 {
                     _rangeHeaders.Remove(physical, versionId);
                     await read.DisposeAsync().ConfigureAwait(false);
@@ -450,6 +459,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                     || receipt.Size != seal.PlaintextLength
                     || receipt.FormatVersion != seal.FormatVersion
                     || (receipt.KeyId is not null && !string.Equals(receipt.KeyId, seal.KeyId, StringComparison.Ordinal))
+                    || (receipt.WriteId is not null && !string.Equals(receipt.WriteId, seal.WriteId, StringComparison.Ordinal))
                     || !CryptographicOperations.FixedTimeEquals(expected, seal.PlaintextSha256))
                 {
                     throw new HdsIntegrityException("The stored version does not match the receipt (version, length, format, key id or SHA-256 differ).");
@@ -751,7 +761,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         var encryption = options.Encryption;
         if (encryption.KeyProvider is { } provider)
         {
-            return (new FormatV1(provider, encryption.SegmentSize), null);
+            return (new FormatV1(provider, encryption.SegmentSize, time: time), null);
         }
 
         var certificates = encryption.IsUnconfigured && options.Local is { } local
@@ -769,7 +779,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
 
         var retention = options.RetentionClasses.Values.Max(c => c.Duration);
         var ring = new KeyRing(new KeyRingStore(backend, certificates, retention, time), encryption.KeyLifetime, time, factory.CreateLogger("Hds.Storage.Keys"), ensureReady);
-        return (new FormatV1(ring, encryption.SegmentSize), ring);
+        return (new FormatV1(ring, encryption.SegmentSize, time: time), ring);
     }
 
 
@@ -826,6 +836,8 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         && actual.RetainUntil is { } until && until + RetentionTolerance >= wanted.RetainUntil!.Value
         && (actual.LegalHold || !wanted.LegalHold);
 
+    private static StoredVersion StoredVersionOf(BackendObjectHead head) => new(head.LastModified, head.Metadata);
+
     private static ObjectProperties ToProperties(string key, BackendObjectHead head) => new()
     {
         Key = key,
@@ -842,7 +854,8 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
 
     // The write is only a success once the stored version is verified locked: backends may ignore lock headers (Ceph RGW on
     // multipart uploads, copies), so read the lock back, apply it when missing, and remove the version if it cannot be locked.
-    private async Task<RetentionInfo> EnforceRetentionAsync(string key, BackendWriteResult written, RetentionInfo wanted, CancellationToken cancellationToken)
+    private async Task<(RetentionInfo Retention, DateTimeOffset LastModified)> EnforceRetentionAsync(
+        string key, BackendWriteResult written, RetentionInfo wanted, CancellationToken cancellationToken)
     {
         try
         {
@@ -855,7 +868,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
 
             if (Satisfies(head.Retention, wanted))
             {
-                return head.Retention;
+                return (head.Retention, head.LastModified);
             }
 
             Log.RetentionNotApplied(_logger, head.Retention.Mode);
@@ -869,7 +882,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             RequireVersion(written.VersionId, head);
             if (Satisfies(head.Retention, wanted))
             {
-                return head.Retention;
+                return (head.Retention, head.LastModified);
             }
 
             throw new HdsConfigurationException(

@@ -7,7 +7,7 @@ namespace Hds.Storage.Encryption;
 /// finality before any of its bytes is released; when the range reaches the end, the final flag and the sealed length are checked
 /// too (the SHA-256 of the whole content can only be checked by a full read).
 /// </summary>
-internal sealed class FormatV1RangeDecoder(Stream stored, SegmentCipher cipher, RangePlan plan) : SegmentDecoder(stored, cipher)
+internal sealed class FormatV1RangeDecoder(Stream stored, SegmentCipher cipher, RangePlan plan, WriteBinding? binding) : SegmentDecoder(stored, cipher)
 {
     private readonly RangePlan _plan = plan;
     private long _next = plan.FirstSegment;
@@ -23,8 +23,8 @@ internal sealed class FormatV1RangeDecoder(Stream stored, SegmentCipher cipher, 
         var index = _next;
         var final = index == _plan.Segments - 1;
         var length = _plan.StoredSegmentLength(index);
-        var input = InputBuffer(s + FormatV1.FinalOverhead);
-        var output = OutputBuffer(s + FormatV1.TrailerLength);
+        var input = InputBuffer(s + _plan.FinalOverhead);
+        var output = OutputBuffer(s + _plan.TrailerLength);
         if (await Stored.ReadAtLeastAsync(input.AsMemory(0, length), length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false) < length)
         {
             throw Fail("The stored object is truncated: a segment of the range is missing.");
@@ -33,12 +33,12 @@ internal sealed class FormatV1RangeDecoder(Stream stored, SegmentCipher cipher, 
         int content;
         if (final)
         {
-            if (OpenFinal(Cipher, _plan, input.AsSpan(0, length), output) is { } problem)
+            if (OpenFinal(Cipher, _plan, binding, input.AsSpan(0, length), output) is { } problem)
             {
                 throw Fail(problem);
             }
 
-            content = length - FormatV1.FinalOverhead;
+            content = length - _plan.FinalOverhead;
         }
         else if (!Cipher.TryDecrypt((uint)index, final: false, input.AsSpan(0, length), output))
         {
@@ -58,12 +58,13 @@ internal sealed class FormatV1RangeDecoder(Stream stored, SegmentCipher cipher, 
 
     /// <summary>
     /// Decrypts the final segment at its index with the final flag and checks the sealed length against the layout derived from
-    /// the stored length: together they prove the stored length (no truncation, no extension). Returns the problem, or null.
+    /// the stored length: together they prove the stored length (no truncation, no extension). In format 2, also checks the seal
+    /// time against the version's date (<see cref="WriteBinding"/>). Returns the problem, or null.
     /// </summary>
-    internal static string? OpenFinal(SegmentCipher cipher, RangePlan plan, ReadOnlySpan<byte> stored, Span<byte> output)
+    internal static string? OpenFinal(SegmentCipher cipher, RangePlan plan, WriteBinding? binding, ReadOnlySpan<byte> stored, Span<byte> output)
     {
         var expected = plan.FinalSegmentRange.Length;
-        if (stored.Length != expected || expected < FormatV1.FinalOverhead)
+        if (stored.Length != expected || expected < plan.FinalOverhead)
         {
             return "The stored object is truncated: its final segment is missing.";
         }
@@ -73,9 +74,12 @@ internal sealed class FormatV1RangeDecoder(Stream stored, SegmentCipher cipher, 
             return "The stored object's last segment failed authentication: the object was truncated, extended or altered.";
         }
 
-        var content = stored.Length - FormatV1.FinalOverhead;
-        return BinaryPrimitives.ReadInt64BigEndian(output[content..]) == plan.PlaintextLength
-            ? null
-            : "The stored object's sealed length does not match its stored length.";
+        var content = stored.Length - plan.FinalOverhead;
+        if (BinaryPrimitives.ReadInt64BigEndian(output[content..]) != plan.PlaintextLength)
+        {
+            return "The stored object's sealed length does not match its stored length.";
+        }
+
+        return binding?.CheckSealedAt(BinaryPrimitives.ReadInt64BigEndian(output[(content + FormatV1.TrailerLength)..]));
     }
 }

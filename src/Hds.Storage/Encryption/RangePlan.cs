@@ -17,9 +17,11 @@ internal sealed record RangePlan(
     long FirstSegment,
     long LastSegment,
     ByteRange? StoredRange,
-    bool BeyondEnd = false)
+    bool BeyondEnd = false,
+    int TrailerLength = FormatV1.TrailerLength)
 {
-    public static RangePlan Create(int headerLength, int segmentSize, long segments, long plaintextLength, long storedLength, long offset, long length)
+    public static RangePlan Create(
+        int headerLength, int segmentSize, long segments, long plaintextLength, long storedLength, long offset, long length, int trailerLength)
     {
         if (offset < 0 || length < 0)
         {
@@ -30,13 +32,13 @@ internal sealed record RangePlan(
         // would pass for a short one.
         if (offset > plaintextLength)
         {
-            return new RangePlan(headerLength, segmentSize, segments, plaintextLength, storedLength, offset, 0, 0, -1, null, BeyondEnd: true);
+            return new RangePlan(headerLength, segmentSize, segments, plaintextLength, storedLength, offset, 0, 0, -1, null, BeyondEnd: true, trailerLength);
         }
 
         length = Math.Min(length, plaintextLength - offset);
         if (length == 0)
         {
-            return new RangePlan(headerLength, segmentSize, segments, plaintextLength, storedLength, offset, 0, 0, -1, null);
+            return new RangePlan(headerLength, segmentSize, segments, plaintextLength, storedLength, offset, 0, 0, -1, null, BeyondEnd: false, trailerLength);
         }
 
         long stride = segmentSize + FormatV1.TagLength;
@@ -44,11 +46,17 @@ internal sealed record RangePlan(
         var last = Math.Min((offset + length - 1) / segmentSize, segments - 1);
         var start = headerLength + (first * stride);
         var end = last == segments - 1 ? storedLength : headerLength + ((last + 1) * stride);
-        return new RangePlan(headerLength, segmentSize, segments, plaintextLength, storedLength, offset, length, first, last, new ByteRange(start, end - start));
+        return new RangePlan(headerLength, segmentSize, segments, plaintextLength, storedLength, offset, length, first, last, new ByteRange(start, end - start), BeyondEnd: false, trailerLength);
     }
 
-    /// <summary>Whether the segments this plan reads include the final one (whose tag and sealed length prove the layout).</summary>
-    public bool ReadsFinalSegment => LastSegment == Segments - 1;
+    /// <summary>Stored overhead of the final segment besides its content: the trailer and the tag.</summary>
+    public int FinalOverhead => TrailerLength + FormatV1.TagLength;
+
+    /// <summary>
+    /// Whether the only segment this plan reads is the final one (whose tag, sealed length and, in format 2, seal time are then
+    /// checked before any byte is released); otherwise the final segment is checked first (<see cref="RangedRead"/>).
+    /// </summary>
+    public bool ReadsOnlyFinalSegment => FirstSegment == Segments - 1 && LastSegment == Segments - 1;
 
     /// <summary>The stored bytes of the final segment.</summary>
     public ByteRange FinalSegmentRange

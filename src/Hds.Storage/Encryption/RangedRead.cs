@@ -9,17 +9,21 @@ namespace Hds.Storage.Encryption;
 /// <see cref="CreateDecoder"/> hands it over. The layout (segment count, content length) comes from the stored length the
 /// storage reports, which is not trusted: unless the range reads the final segment itself, that segment is authenticated first
 /// (<see cref="PendingFinalSegment"/>, <see cref="VerifyFinalSegment"/>), so a truncated or extended object fails whatever the
-/// range — empty, past the end, or far from the end (docs/format.md §6).
+/// range — empty, past the end, or far from the end — and, in format 2, a replayed version fails before any byte is returned
+/// (docs/format.md §6).
 /// </summary>
 internal sealed class RangedRead : IDisposable
 {
     private SegmentCipher? _cipher;
 
-    public RangedRead(RangePlan plan, SegmentCipher cipher, string keyId)
+    private readonly WriteBinding? _binding;
+
+    public RangedRead(RangePlan plan, SegmentCipher cipher, string keyId, WriteBinding? binding)
     {
         Plan = plan;
         _cipher = cipher;
         KeyId = keyId;
+        _binding = binding;
     }
 
     public RangePlan Plan { get; }
@@ -28,7 +32,7 @@ internal sealed class RangedRead : IDisposable
     public bool FinalSegmentVerified { get; private set; }
 
     /// <summary>The stored bytes of the final segment to authenticate before <see cref="CreateDecoder"/>; null when not needed.</summary>
-    public ByteRange? PendingFinalSegment => FinalSegmentVerified || Plan.ReadsFinalSegment ? null : Plan.FinalSegmentRange;
+    public ByteRange? PendingFinalSegment => FinalSegmentVerified || Plan.ReadsOnlyFinalSegment ? null : Plan.FinalSegmentRange;
 
     /// <summary>Authenticates the final segment (<paramref name="stored"/>: its stored bytes); then refuses a range past the end.</summary>
     /// <exception cref="HdsIntegrityException">The final segment does not verify: the object was truncated, extended or altered.</exception>
@@ -36,10 +40,10 @@ internal sealed class RangedRead : IDisposable
     public void VerifyFinalSegment(ReadOnlySpan<byte> stored)
     {
         var cipher = _cipher ?? throw new InvalidOperationException("The decoder was already created.");
-        var output = ArrayPool<byte>.Shared.Rent(Plan.SegmentSize + FormatV1.TrailerLength);
+        var output = ArrayPool<byte>.Shared.Rent(Plan.SegmentSize + Plan.TrailerLength);
         try
         {
-            if (FormatV1RangeDecoder.OpenFinal(cipher, Plan, stored, output) is { } problem)
+            if (FormatV1RangeDecoder.OpenFinal(cipher, Plan, _binding, stored, output) is { } problem)
             {
                 throw FormatV1.Corrupt(problem);
             }
@@ -79,7 +83,7 @@ internal sealed class RangedRead : IDisposable
         ThrowIfBeyondEnd();
         var cipher = _cipher ?? throw new InvalidOperationException("The decoder was already created.");
         _cipher = null;
-        return new FormatV1RangeDecoder(stored, cipher, Plan);
+        return new FormatV1RangeDecoder(stored, cipher, Plan, _binding);
     }
 
     public void Dispose() => _cipher?.Dispose();

@@ -53,14 +53,30 @@ public sealed class S3RollbackCliTests(S3CliBackend backend) : IClassFixture<S3C
     [Fact]
     public async Task An_older_version_stored_again_as_the_newest_is_refused_on_read()
     {
+        // The older version must be older than the replay tolerance (30 minutes): it is written by the library in this process
+        // with a clock two hours behind, so its sealed write times are those of a version written two hours ago. (The storage
+        // dates it now, so that writer refuses to give a receipt for it: the same check, seen from the writer's side.)
         var key = _prefix + "replayed";
-        var old = await PutAsync(key, RandomNumberGenerator.GetBytes(5000));
-        await PutAsync(key, RandomNumberGenerator.GetBytes(6000));
+        var server = await Infrastructure.S3Server.GetAsync();
+        var options = new HdsStorageOptions { S3 = server.Options(backend.Bucket) };
+        Infrastructure.TestCertificates.Apply(options);
+        options.Audit.SpoolDirectory = Path.Combine(_work, "spool");
+        var old = RandomNumberGenerator.GetBytes(5000);
+        Exception? refused;
+        await using (var twoHoursAgo = new HdsStorageClient(options, new ShiftedClock(TimeSpan.FromHours(-2)), null))
+        {
+            refused = await Record.ExceptionAsync(() => twoHoursAgo.PutAsync(
+                key, new MemoryStream(old), new PutOptions { Context = new Access.HdsAccessContext("op-42", Tenant, "audit") }, Ct));
+        }
+
         using var s3 = backend.CreateRawClient();
         var physical = ObjectKeys.ToPhysical(Tenant, key);
+        var versions = await s3.ListVersionsAsync(new ListVersionsRequest { BucketName = backend.Bucket, Prefix = physical }, Ct);
+        var oldVersion = Assert.Single(versions.Versions, v => v.Key == physical).VersionId;
+        await PutAsync(key, RandomNumberGenerator.GetBytes(6000)); // the current version, written now through the CLI
 
         // The attacker copies the older version's bytes, content type and metadata into a new version.
-        using (var original = await s3.GetObjectAsync(new GetObjectRequest { BucketName = backend.Bucket, Key = physical, VersionId = old.GetProperty("versionId").GetString() }, Ct))
+        using (var original = await s3.GetObjectAsync(new GetObjectRequest { BucketName = backend.Bucket, Key = physical, VersionId = oldVersion }, Ct))
         {
             var body = new MemoryStream();
             await original.ResponseStream.CopyToAsync(body, Ct);
@@ -71,6 +87,8 @@ public sealed class S3RollbackCliTests(S3CliBackend backend) : IClassFixture<S3C
         AssertError(4, await Hds("get", key, "--range", "0:100", "--out", Path.Combine(_work, "replayed-range.out")));
         AssertError(4, await Hds("verify", key));
         Assert.False(File.Exists(Path.Combine(_work, "replayed.out")));
+        Assert.False(File.Exists(Path.Combine(_work, "replayed-range.out")));
+        Assert.Contains("time window", Assert.IsType<HdsIntegrityException>(refused).Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -168,5 +186,10 @@ public sealed class S3RollbackCliTests(S3CliBackend backend) : IClassFixture<S3C
         }
 
         await s3.PutObjectAsync(put, Ct);
+    }
+
+    private sealed class ShiftedClock(TimeSpan shift) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + shift;
     }
 }

@@ -9,7 +9,7 @@ public sealed class FormatV1Tests
     private const int S = FormatV1.MinSegmentSize;
     private readonly TestKeyProvider _keys = new();
 
-    private FormatV1 Codec1 => new(_keys, S);
+    private FormatV1 Codec1 => new(_keys, S, writeVersion: FormatV1.Version);
 
     [Theory]
     [InlineData(0)]
@@ -34,7 +34,7 @@ public sealed class FormatV1Tests
         Assert.Equal(seal.PlaintextSha256, verified!.PlaintextSha256);
         Assert.Equal(1, seal.FormatVersion);
         Assert.Equal(_keys.CurrentId, seal.KeyId);
-        Assert.True(FormatV1.TryGetLayout(stored.Length, HeaderLength(stored), S, out _, out var l));
+        Assert.True(FormatV1.TryGetLayout(stored.Length, HeaderLength(stored), S, FormatV1.TrailerLength, out _, out var l));
         Assert.Equal(length, l);
     }
 
@@ -342,7 +342,7 @@ public sealed class FormatV1Tests
     [InlineData(4097L, 4096L + 16 + 57)]
     public void Layout_arithmetic_maps_stored_length_to_plaintext_length(long plaintext, long body)
     {
-        Assert.True(FormatV1.TryGetLayout(body + 100, 100, 4096, out _, out var length));
+        Assert.True(FormatV1.TryGetLayout(body + 100, 100, 4096, FormatV1.TrailerLength, out _, out var length));
         Assert.Equal(plaintext, length);
     }
 
@@ -351,7 +351,7 @@ public sealed class FormatV1Tests
     [InlineData(4096L + 57)] // between a full final segment and the smallest two-segment object
     [InlineData(4096L + 72)]
     public void Layout_arithmetic_refuses_impossible_lengths(long body) =>
-        Assert.False(FormatV1.TryGetLayout(body + 100, 100, 4096, out _, out _));
+        Assert.False(FormatV1.TryGetLayout(body + 100, 100, 4096, FormatV1.TrailerLength, out _, out _));
 
     internal static int HeaderLength(byte[] stored) => FormatV1Header.ReadLength(stored);
 
