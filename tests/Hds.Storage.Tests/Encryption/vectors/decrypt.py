@@ -1,6 +1,6 @@
 # Independent decryptor for formats 1 and 2, written from docs/format.md only (Python 'cryptography').
 # Usage: python3 decrypt.py vectors/*.json   (refusals.json is recognised and every entry must be refused as listed)
-import json, sys, struct, hashlib, hmac, os
+import json, sys, struct, hashlib, hmac, os, subprocess, tempfile
 from datetime import datetime
 from cryptography.hazmat.primitives.keywrap import aes_key_unwrap_with_padding
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -186,9 +186,31 @@ def run_refusals(path, refusals):
         print("refused as listed:", r["name"], "->", outcome)
 
 
+def run_key_ring_entry(path, v):  # §9: CMS with the openssl command line (the Python 'cryptography' here has no CMS decrypt)
+    with tempfile.TemporaryDirectory() as d:
+        pem = os.path.join(d, "cert.pem"); open(pem, "w").write(v["certificate_pem"])
+        entry = os.path.join(d, "entry.der"); open(entry, "wb").write(bytes.fromhex(v["entry"]))
+        signed = subprocess.run(["openssl", "cms", "-decrypt", "-inform", "DER", "-in", entry, "-recip", pem, "-inkey", pem,
+                                 "-keyopt", "rsa_padding_mode:oaep", "-binary"], capture_output=True, check=True).stdout
+        assert signed[0] == 0x30, "decrypted content is not DER SignedData"
+        sd = os.path.join(d, "signed.der"); open(sd, "wb").write(signed)
+        # -noverify: no chain check (the signer is trusted by its configured thumbprint, §9.3); the signature itself is checked.
+        payload = subprocess.run(["openssl", "cms", "-verify", "-inform", "DER", "-in", sd, "-noverify", "-binary"],
+                                 capture_output=True, check=True).stdout
+        signer = subprocess.run(["openssl", "x509", "-in", pem, "-noout", "-fingerprint", "-sha256"], capture_output=True, check=True, text=True).stdout
+    assert signer.strip().split("=")[1].replace(":", "") == v["signer_sha256"], "signer thumbprint"
+    assert payload[:5] == b"HDSK\x01", "payload magic/version"
+    n = struct.unpack(">H", payload[5:7])[0]
+    doc = json.loads(payload[7:7 + n]); kek = payload[7 + n:]
+    assert len(kek) == 32 and kek.hex() == v["kek"] and doc["id"] == v["id"] and "revoked" not in doc, "payload"
+    print("ok", os.path.basename(path), "key-ring entry", doc["id"])
+
+
 for f in sys.argv[1:]:
     data = json.load(open(f))
     if isinstance(data, list):
         run_refusals(f, data)
+    elif "certificate_pem" in data:
+        run_key_ring_entry(f, data)
     else:
         run_vector(f, data)
