@@ -244,7 +244,10 @@ public partial class HdsStorageClient
             {
                 // A write can fail after it was stored (retention not verified): the record still names the site that stored it.
                 var (outcome, reason) = Classify(ex);
-                await RecordAsync(audit, WithSite(entry, running) with { Outcome = outcome, Reason = reason }, throwIfNotDurable: false).ConfigureAwait(false);
+                var failed = ex is HdsNotGeoDurableException notGeoDurable
+                    ? Describe(entry, notGeoDurable.Receipt) with { Reason = "not-geo-durable" } // stored and locked: the record names the version
+                    : entry with { Outcome = outcome, Reason = reason };
+                await RecordAsync(audit, WithSite(failed, running), throwIfNotDurable: false).ConfigureAwait(false);
                 throw;
             }
         }
