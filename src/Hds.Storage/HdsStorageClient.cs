@@ -170,7 +170,15 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 throw new HdsIntegrityException("The storage acknowledged a different length than was sent; the version was removed. Retry the write.");
             }
 
-            var locked = await EnforceRetentionAsync(physical, written, retention, cancellationToken).ConfigureAwait(false);
+            var (locked, lastModified) = await EnforceRetentionAsync(physical, written, retention, cancellationToken).ConfigureAwait(false);
+            if (seal.WriteWindow is { } window && !WriteBinding.IsWithin(window, lastModified))
+            {
+                // Locked already, so it stays stored; without a receipt the caller retries, and readers refuse this version.
+                throw new HdsIntegrityException(
+                    "The storage dated the version outside the write's time window (clock skew over 15 minutes between this host and the storage?): "
+                    + "it would be refused on read, so no receipt is given. Fix the clocks and retry the write.");
+            }
+
             Log.Stored(_logger, written.StoredLength, locked.Mode, locked.RetainUntil!.Value);
             var confirmed = await _backend.ConfirmOnSitesAsync(
                 physical, written.VersionId, written.StoredLength, retention, written.Site ?? "default", acknowledgement, cancellationToken).ConfigureAwait(false);
@@ -183,6 +191,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 Sha256 = Convert.ToHexStringLower(seal.PlaintextSha256),
                 KeyId = seal.KeyId,
                 FormatVersion = seal.FormatVersion,
+                WriteId = seal.WriteId,
                 RetentionClass = className,
                 RetentionMode = locked.Mode,
                 RetainUntil = locked.RetainUntil!.Value,
@@ -222,7 +231,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         try
         {
             RequireVersion(options?.VersionId, read.Head);
-            var decoder = await _codec.CreateDecoderAsync(read.Body, new ObjectIdentity(context.Tenant, key), read.Head.Metadata, cancellationToken)
+            var decoder = await _codec.CreateDecoderAsync(read.Body, new ObjectIdentity(context.Tenant, key), StoredVersionOf(read.Head), cancellationToken)
                 .ConfigureAwait(false);
             return new HdsDownload(decoder, ToProperties(key, read.Head));
         }
@@ -257,6 +266,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         {
             RangedRead plan;
             BackendObjectHead head;
+            byte[] prefix;
             var probe = Math.Max(_codec.MaxHeaderLength, HeaderProbeLength);
             var first = await _backend.GetAsync(physical, versionId, new ByteRange(0, probe), cancellationToken).ConfigureAwait(false);
             NoteSite(first.Site);
@@ -264,15 +274,26 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             {
                 head = first.Head;
                 RequireVersion(versionId, head);
-                var prefix = new byte[(int)Math.Min(probe, head.StoredLength)];
+                prefix = new byte[(int)Math.Min(probe, head.StoredLength)];
                 var got = await first.Body.ReadAtLeastAsync(prefix, prefix.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-                plan = await _codec.OpenRangeAsync(prefix.AsMemory(0, got), head.StoredLength, identity, range.Offset, range.Length ?? long.MaxValue, cancellationToken)
+                plan = await _codec.OpenRangeAsync(prefix.AsMemory(0, got), head.StoredLength, identity, StoredVersionOf(head), range.Offset, range.Length ?? long.MaxValue, cancellationToken)
                     .ConfigureAwait(false);
-                _rangeHeaders.Add(physical, head.VersionId, prefix.AsSpan(0, plan.Plan.HeaderLength), head.StoredLength);
+                if (plan.PendingFinalSegment is { } final && final.Offset + final.Length <= got)
+                {
+                    plan.VerifyFinalSegment(prefix.AsSpan((int)final.Offset, (int)final.Length));
+                }
             }
 
             using (plan)
             {
+                await VerifyFinalSegmentAsync(physical, head, plan, cancellationToken).ConfigureAwait(false);
+
+                // Kept only once the stored length is proven, so that a later range far from the end may skip that check (T3b).
+                if (plan.FinalSegmentVerified)
+                {
+                    _rangeHeaders.Add(physical, head.VersionId, prefix.AsSpan(0, plan.Plan.HeaderLength), head.StoredLength, StoredVersionOf(head));
+                }
+
                 Stream stored = Stream.Null;
                 if (plan.StoredRange is { } storedRange)
                 {
@@ -319,12 +340,12 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     private async Task<HdsDownload?> TryGetRangeWithCachedHeaderAsync(
         string key, string physical, ObjectIdentity identity, string versionId, ContentRange range, CancellationToken cancellationToken)
     {
-        if (!_rangeHeaders.TryGet(physical, versionId, out var header, out var storedLength))
+        if (!_rangeHeaders.TryGet(physical, versionId, out var header, out var storedLength, out var version))
         {
             return null;
         }
 
-        var plan = await _codec.OpenRangeAsync(header, storedLength, identity, range.Offset, range.Length ?? long.MaxValue, cancellationToken).ConfigureAwait(false);
+        var plan = await _codec.OpenRangeAsync(header, storedLength, identity, version, range.Offset, range.Length ?? long.MaxValue, cancellationToken).ConfigureAwait(false);
         using (plan)
         {
             if (plan.StoredRange is not { } storedRange)
@@ -332,12 +353,14 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 return null;
             }
 
+            plan.FinalSegmentVerifiedEarlier(); // cached only once verified at this stored length, which the fetch below re-checks
+
             var read = await _backend.GetAsync(physical, versionId, storedRange, cancellationToken).ConfigureAwait(false);
             NoteSite(read.Site);
             try
             {
                 RequireVersion(versionId, read.Head);
-                if (read.Head.StoredLength != storedLength)
+                if (read.Head.StoredLength != storedLength || read.Head.LastModified != version.LastModified)
                 {
                     _rangeHeaders.Remove(physical, versionId);
                     await read.DisposeAsync().ConfigureAwait(false);
@@ -351,6 +374,31 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 await read.DisposeAsync().ConfigureAwait(false);
                 throw;
             }
+        }
+    }
+
+    // Whether the range reaches it or not, the final segment is authenticated before anything is returned: otherwise a stored
+    // length consistent with truncated (or extended) bytes would pass for a shorter object (issue 14). Fetched pinned to the
+    // version, unless the header probe already held it.
+    private async Task VerifyFinalSegmentAsync(string physical, BackendObjectHead head, RangedRead plan, CancellationToken cancellationToken)
+    {
+        if (plan.PendingFinalSegment is not { } final)
+        {
+            return;
+        }
+
+        var read = await _backend.GetAsync(physical, head.VersionId, final, cancellationToken).ConfigureAwait(false);
+        await using (read.ConfigureAwait(false))
+        {
+            RequireVersion(head.VersionId, read.Head);
+            var bytes = new byte[final.Length];
+            var got = await read.Body.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            if (read.Head.StoredLength != head.StoredLength || got != bytes.Length)
+            {
+                throw FormatV1.Corrupt("The stored object's length changed while it was read: it was truncated, extended or replaced.");
+            }
+
+            plan.VerifyFinalSegment(bytes);
         }
     }
 
@@ -445,6 +493,11 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 if (receipt.KeyId is not null && !string.Equals(receipt.KeyId, seal.KeyId, StringComparison.Ordinal))
                 {
                     differ.Add("key id");
+                }
+
+                if (receipt.WriteId is not null && !string.Equals(receipt.WriteId, seal.WriteId, StringComparison.Ordinal))
+                {
+                    differ.Add("write id");
                 }
 
                 if (!CryptographicOperations.FixedTimeEquals(expected, seal.PlaintextSha256))
@@ -763,7 +816,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         var encryption = options.Encryption;
         if (encryption.KeyProvider is { } provider)
         {
-            return (new FormatV1(provider, encryption.SegmentSize), null);
+            return (new FormatV1(provider, encryption.SegmentSize, time: time), null);
         }
 
         var certificates = encryption.IsUnconfigured && options.Local is { } local
@@ -781,7 +834,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
 
         var retention = options.RetentionClasses.Values.Max(c => c.Duration);
         var ring = new KeyRing(new KeyRingStore(backend, certificates, retention, time), encryption.KeyLifetime, time, factory.CreateLogger("Hds.Storage.Keys"), ensureReady);
-        return (new FormatV1(ring, encryption.SegmentSize), ring);
+        return (new FormatV1(ring, encryption.SegmentSize, time: time), ring);
     }
 
 
@@ -835,6 +888,8 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
 
     private static bool Satisfies(RetentionInfo actual, RetentionInfo wanted) => actual.Covers(wanted);
 
+    private static StoredVersion StoredVersionOf(BackendObjectHead head) => new(head.LastModified, head.Metadata);
+
     private static ObjectProperties ToProperties(string key, BackendObjectHead head) => new()
     {
         Key = key,
@@ -851,7 +906,8 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
 
     // The write is only a success once the stored version is verified locked: backends may ignore lock headers (Ceph RGW on
     // multipart uploads, copies), so read the lock back, apply it when missing, and remove the version if it cannot be locked.
-    private async Task<RetentionInfo> EnforceRetentionAsync(string key, BackendWriteResult written, RetentionInfo wanted, CancellationToken cancellationToken)
+    private async Task<(RetentionInfo Retention, DateTimeOffset LastModified)> EnforceRetentionAsync(
+        string key, BackendWriteResult written, RetentionInfo wanted, CancellationToken cancellationToken)
     {
         try
         {
@@ -864,7 +920,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
 
             if (Satisfies(head.Retention, wanted))
             {
-                return head.Retention;
+                return (head.Retention, head.LastModified);
             }
 
             Log.RetentionNotApplied(_logger, head.Retention.Mode);
@@ -878,7 +934,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             RequireVersion(written.VersionId, head);
             if (Satisfies(head.Retention, wanted))
             {
-                return head.Retention;
+                return (head.Retention, head.LastModified);
             }
 
             throw new HdsConfigurationException(

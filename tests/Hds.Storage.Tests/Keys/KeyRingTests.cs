@@ -28,7 +28,7 @@ public sealed class KeyRingTests : IDisposable
         var entries = await client.ListKeysAsync(TestStore.Keys());
         var entry = Assert.Single(entries);
         Assert.Equal(entry.Id, receipt.KeyId);
-        Assert.Equal(1, receipt.FormatVersion);
+        Assert.Equal(2, receipt.FormatVersion);
         Assert.True(entry.IsActiveAt(_store.Time.GetUtcNow()));
         Assert.Equal(2, entry.RecipientThumbprints.Count);
 
