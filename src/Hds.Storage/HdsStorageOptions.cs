@@ -82,7 +82,7 @@ public sealed class HdsStorageOptions
         }
 
         Authorization.Validate(errors);
-        Audit.Validate(errors, RetentionClasses.Keys);
+        Audit.Validate(errors, RetentionClasses.Keys, signerRequired: S3 is not null);
         if (errors.Count > 0)
         {
             throw new HdsConfigurationException("Invalid Hds.Storage options: " + string.Join(" ", errors));

@@ -139,19 +139,22 @@ internal sealed class ChainedAuditSink : HdsAuditSink
 
     // A process killed between storing a segment (or checkpoint) and recording it in the spool state would, once restarted,
     // upload the same records again: a duplicate segment that verification rightly reports. The store is the truth: before
-    // the first upload, adopt the last segment and checkpoint this node already stored.
+    // the first upload, adopt the last segment and checkpoint this node already stored (from the whole history: a delete marker
+    // added by someone else hides nothing from the writer). A segment stored without its checkpoint (killed between the two) gets
+    // its checkpoint now, so no segment stays uncovered.
     private async Task ReconcileWithStoreAsync(CancellationToken cancellationToken)
     {
         var state = _spool.State;
         AuditObjectName? lastSegment = null;
         AuditObjectName? lastCheckpoint = null;
-        foreach (var key in await _store.ListNodeAsync(_spool.Node, cancellationToken).ConfigureAwait(false))
+        foreach (var history in await _store.ListNodeHistoryAsync(_spool.Node, cancellationToken).ConfigureAwait(false))
         {
-            if (!AuditStore.TryParse(key, out var name) || name.Node != _spool.Node)
+            if (!AuditStore.TryParse(history.Key, out var name) || name.Node != _spool.Node || history.Original is not { } original)
             {
                 continue;
             }
 
+            name = name with { VersionId = original.VersionId };
             if (name.IsCheckpoint && name.Last > (lastCheckpoint?.Last ?? 0))
             {
                 lastCheckpoint = name;
@@ -165,7 +168,8 @@ internal sealed class ChainedAuditSink : HdsAuditSink
         var adopted = state;
         if (lastSegment is { } segment && segment.Last > state.UploadedSequence)
         {
-            var lines = System.Text.Encoding.UTF8.GetString(await _store.ReadAsync(segment.Key, cancellationToken).ConfigureAwait(false)).TrimEnd('\n').Split('\n');
+            var content = await _store.ReadAsync(segment.Key, segment.VersionId, cancellationToken).ConfigureAwait(false);
+            var lines = System.Text.Encoding.UTF8.GetString(content).TrimEnd('\n').Split('\n');
             var last = AuditRecordCodec.TryParse(System.Text.Encoding.UTF8.GetBytes(lines[^1]), out _);
             if (last is null || last.Sequence != segment.Last)
             {
@@ -177,14 +181,28 @@ internal sealed class ChainedAuditSink : HdsAuditSink
 
         if (_certificate is not null && lastCheckpoint is { } checkpoint && checkpoint.Last > state.CheckpointSequence)
         {
-            var signed = await _store.ReadAsync(checkpoint.Key, cancellationToken).ConfigureAwait(false);
+            var signed = await _store.ReadAsync(checkpoint.Key, checkpoint.VersionId, cancellationToken).ConfigureAwait(false);
             adopted = adopted with { CheckpointSequence = checkpoint.Last, CheckpointHash = Convert.ToHexStringLower(SHA256.HashData(signed)) };
+        }
+
+        if (_certificate is not null && adopted.UploadedSequence > adopted.CheckpointSequence)
+        {
+            adopted = await PutCheckpointAsync(adopted, adopted.UploadedSequence, adopted.UploadedHash, cancellationToken).ConfigureAwait(false);
         }
 
         if (adopted != state)
         {
             _spool.MarkUploaded(adopted);
         }
+    }
+
+    // Signs and stores the checkpoint of records 1..sequence (head hash), linked to the state's previous checkpoint.
+    private async Task<AuditSpoolState> PutCheckpointAsync(AuditSpoolState state, long sequence, string headHash, CancellationToken cancellationToken)
+    {
+        var checkpoint = new AuditCheckpoint(_spool.Node, sequence, headHash, _time.GetUtcNow(), state.CheckpointSequence, state.CheckpointHash);
+        var signed = CheckpointSigner.Sign(_certificate!, checkpoint);
+        await _store.PutLockedAsync(AuditStore.CheckpointKey(_spool.Node, sequence), signed, "application/pkcs7-mime", cancellationToken).ConfigureAwait(false);
+        return state with { CheckpointSequence = sequence, CheckpointHash = Convert.ToHexStringLower(SHA256.HashData(signed)) };
     }
 
     // Uploads every pending record, one segment of at most BatchSize records at a time, each followed by a checkpoint.
@@ -227,11 +245,7 @@ internal sealed class ChainedAuditSink : HdsAuditSink
                 var next = state with { UploadedSequence = last.Sequence, UploadedHash = last.Hash! };
                 if (_certificate is not null)
                 {
-                    var checkpoint = new AuditCheckpoint(_spool.Node, last.Sequence, last.Hash!, _time.GetUtcNow(), state.CheckpointSequence, state.CheckpointHash);
-                    var signed = CheckpointSigner.Sign(_certificate, checkpoint);
-                    await _store.PutLockedAsync(AuditStore.CheckpointKey(_spool.Node, last.Sequence), signed, "application/pkcs7-mime", cancellationToken)
-                        .ConfigureAwait(false);
-                    next = next with { CheckpointSequence = last.Sequence, CheckpointHash = Convert.ToHexStringLower(SHA256.HashData(signed)) };
+                    next = await PutCheckpointAsync(next, last.Sequence, last.Hash!, cancellationToken).ConfigureAwait(false);
                 }
 
                 _spool.MarkUploaded(next);

@@ -54,8 +54,8 @@ internal static partial class Log
     public static partial void AuditSegmentUploaded(ILogger logger, string node, long first, long last);
 
     [LoggerMessage(EventId = 105, Level = LogLevel.Warning,
-        Message = "No audit checkpoint certificate is configured: audit segments are chained but no signed checkpoint is written. Set Audit.CheckpointCertificatePath (a .pfx; configuration HdsStorage:Audit:CheckpointCertificatePath) or Audit.CheckpointCertificate for HDS hosting.")]
-    public static partial void AuditCheckpointsUnsigned(ILogger logger);
+        Message = "No audit checkpoint certificate is configured: the embedded store's development signer ({Path}) signs the checkpoints. It is for development only: anyone who can read the store's directory can sign with it. Set Audit.CheckpointCertificatePath (configuration HdsStorage:Audit:CheckpointCertificatePath) or Audit.CheckpointCertificate.")]
+    public static partial void AuditDevelopmentSigner(ILogger logger, string path);
 
     [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Audit spool of node {Node} opened: {Pending} records pending upload after recovery.")]
     public static partial void AuditSpoolOpened(ILogger logger, string node, int pending);
