@@ -80,8 +80,14 @@ public partial class HdsStorageClient
     // Telemetry around the audited operation: one activity (nested under the caller's), the duration histogram and the byte and
     // integrity counters. Each signal costs nothing when nobody listens (StartActivity returns null, instruments are disabled).
     // keyId: the key-encryption key an operation names (revocation), recorded even when the operation is refused.
-    private async Task<T> ExecuteAsync<T>(
+    // asked: what the request asks for, recorded on every outcome (the legal hold state, the retain-until date).
+    private Task<T> ExecuteAsync<T>(
         HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, string? keyId, Func<Task<T>> body, CancellationToken cancellationToken)
+        => ExecuteAsync(operation, options, key, versionId, keyId, null, body, cancellationToken);
+
+    private async Task<T> ExecuteAsync<T>(
+        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, string? keyId, Func<HdsAuditRecord, HdsAuditRecord>? asked,
+        Func<Task<T>> body, CancellationToken cancellationToken)
     {
         // A public operation called by another (Verify reads through Get) is part of the outer one: authorized, audited and traced there.
         if (_audit is null || OperationScope.Current is { } outer && ReferenceEquals(outer.Owner, this))
@@ -96,7 +102,7 @@ public partial class HdsStorageClient
         activity?.SetTag("hds.operation", operationName);
         try
         {
-            var result = await ExecuteAuditedAsync(operation, options, key, versionId, keyId, body, activity, cancellationToken).ConfigureAwait(false);
+            var result = await ExecuteAuditedAsync(operation, options, key, versionId, keyId, body, activity, asked, cancellationToken).ConfigureAwait(false);
             var outcome = result is HdsAuditVerificationResult { IsValid: false } ? HdsAuditOutcome.IntegrityFailure : HdsAuditOutcome.Succeeded;
             var size = result switch
             {
@@ -170,7 +176,7 @@ public partial class HdsStorageClient
 
     private async Task<T> ExecuteAuditedAsync<T>(
         HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, string? keyId, Func<Task<T>> body, Activity? activity,
-        CancellationToken cancellationToken)
+        Func<HdsAuditRecord, HdsAuditRecord>? asked, CancellationToken cancellationToken)
     {
         var audit = _audit!;
 
@@ -183,6 +189,7 @@ public partial class HdsStorageClient
             VersionId = versionId is { Length: > 0 and <= 1024 } v && v.All(c => c is > ' ' and < (char)127) ? v : null,
             KeyId = keyId is not null && FormatV1Header.IsValidKeyId(keyId) ? keyId : null,
         };
+        entry = asked?.Invoke(entry) ?? entry;
 
         HdsAccessContext context;
         try
@@ -244,14 +251,26 @@ public partial class HdsStorageClient
             {
                 // A write can fail after it was stored (retention not verified): the record still names the site that stored it.
                 var (outcome, reason) = Classify(ex);
-                await RecordAsync(audit, WithSite(entry, running) with { Outcome = outcome, Reason = reason }, throwIfNotDurable: false).ConfigureAwait(false);
+                var failed = await RecordAsync(audit, WithSite(entry, running) with { Outcome = outcome, Reason = reason }, throwIfNotDurable: false).ConfigureAwait(false);
+                if (outcome == HdsAuditOutcome.IntegrityFailure)
+                {
+                    Log.IntegrityFailure(_logger, operation, entry.VersionId, failed?.Node, failed?.Sequence ?? 0);
+                }
+
                 throw;
             }
         }
 
         try
         {
-            await RecordAsync(audit, Describe(WithSite(entry, running), result), throwIfNotDurable: true).ConfigureAwait(false);
+            var opened = await RecordAsync(audit, Describe(WithSite(entry, running), result), throwIfNotDurable: true).ConfigureAwait(false);
+            if (result is HdsDownload download && opened is not null)
+            {
+                // The content is verified as the caller reads it, after this returns: the end of the read is observed and its
+                // outcome recorded when it is not a success.
+                result = (T)(object)new HdsDownload(new AuditedReadStream(download.Content, (outcome, reason) => RecordFollowUp(audit, opened, outcome, reason)),
+                    download.Properties);
+            }
         }
         catch (HdsAuditException)
         {
@@ -266,9 +285,55 @@ public partial class HdsStorageClient
         return result;
     }
 
+    // The final outcome of a read whose opening was recorded: linked to the opening record (its sequence) and carrying its actor,
+    // correlation, trace, key and version ids. Called from the content stream (synchronously: the default sink appends to the
+    // spool without awaiting). The caller's read already fails (or was released): a record that cannot be made durable is logged
+    // as critical, the original exception stays the caller's.
+    private void RecordFollowUp(AuditRuntime audit, HdsAuditRecord opened, HdsAuditOutcome outcome, string reason)
+    {
+        var record = opened with
+        {
+            Node = null,
+            Sequence = 0,
+            PreviousHash = null,
+            Hash = null,
+            Time = _time.GetUtcNow(),
+            Outcome = outcome,
+            Reason = reason,
+            Follows = opened.Sequence > 0 ? opened.Sequence : null,
+        };
+        try
+        {
+            var write = audit.Sink.WriteAsync(record, CancellationToken.None);
+            var stored = write.IsCompletedSuccessfully ? write.Result : write.AsTask().GetAwaiter().GetResult();
+            Log.AuditRecord(_logger, stored.Operation, stored.Outcome, stored.Reason, stored.ActorId, stored.ActorKind, stored.Tenant, stored.Purpose,
+                stored.CorrelationId, stored.Application, stored.Node, stored.Sequence, stored.KeyId, stored.Site, stored.FoundAfterLostAnswer);
+            if (outcome == HdsAuditOutcome.IntegrityFailure)
+            {
+                Log.IntegrityFailure(_logger, stored.Operation, stored.VersionId, stored.Node, stored.Sequence);
+            }
+        }
+        catch (Exception ex)
+        {
+            if (outcome == HdsAuditOutcome.IntegrityFailure)
+            {
+                Log.IntegrityFailure(_logger, record.Operation, record.VersionId, null, 0);
+            }
+
+            if (audit.FailOpen)
+            {
+                Log.AuditNotDurableFailOpen(_logger, record.Operation, ex);
+            }
+            else
+            {
+                Log.AuditNotDurable(_logger, record.Operation, ex);
+            }
+        }
+    }
+
     // Fail-closed: a record that cannot be made durable refuses the operation (HdsAuditException) unless Audit.FailOpen is set.
-    // On refusals and failures the caller gets the original exception; the lost record is logged as critical.
-    private async Task RecordAsync(AuditRuntime audit, HdsAuditRecord entry, bool throwIfNotDurable)
+    // On refusals and failures the caller gets the original exception; the lost record is logged as critical. Returns the stored record.
+    private async Task<HdsAuditRecord?> RecordAsync(AuditRuntime audit, HdsAuditRecord entry, bool throwIfNotDurable)
     {
         var record = entry with
         {
@@ -280,13 +345,14 @@ public partial class HdsStorageClient
             var stored = await audit.Sink.WriteAsync(record, CancellationToken.None).ConfigureAwait(false);
             Log.AuditRecord(_logger, stored.Operation, stored.Outcome, stored.Reason, stored.ActorId, stored.ActorKind, stored.Tenant, stored.Purpose,
                 stored.CorrelationId, stored.Application, stored.Node, stored.Sequence, stored.KeyId, stored.Site, stored.FoundAfterLostAnswer);
+            return stored;
         }
         catch (Exception ex)
         {
             if (audit.FailOpen)
             {
                 Log.AuditNotDurableFailOpen(_logger, record.Operation, ex);
-                return;
+                return null;
             }
 
             Log.AuditNotDurable(_logger, record.Operation, ex);
@@ -296,12 +362,16 @@ public partial class HdsStorageClient
                     "The audit record of this operation could not be made durable, so the operation was refused (fail-closed). "
                     + "Check the audit spool directory (disk space, permissions). A write that completed stays stored, without a receipt.", ex);
             }
+
+            return null;
         }
     }
 
     private static HdsAuditRecord Describe<T>(HdsAuditRecord entry, T result) => result switch
     {
-        StorageReceipt r => entry with { VersionId = r.VersionId, Size = r.Size, Sha256 = r.Sha256, KeyId = r.KeyId },
+        StorageReceipt r => entry with { VersionId = r.VersionId, Size = r.Size, Sha256 = r.Sha256, KeyId = r.KeyId, RetainUntil = r.RetainUntil },
+        ObjectProperties p when entry.Operation is HdsOperation.SetLegalHold or HdsOperation.ExtendRetention =>
+            entry with { VersionId = p.VersionId, RetainUntil = p.Retention.RetainUntil, LegalHold = entry.Operation == HdsOperation.SetLegalHold ? p.Retention.LegalHold : entry.LegalHold },
         HdsDownload d => entry with { VersionId = d.Properties.VersionId },
         VerificationResult v => entry with { VersionId = v.VersionId, Size = v.Size, Sha256 = v.Sha256 },
         ObjectProperties p => entry with { VersionId = p.VersionId },
@@ -336,7 +406,7 @@ public partial class HdsStorageClient
         HdsIntegrityException => (HdsAuditOutcome.IntegrityFailure, nameof(HdsErrorCode.Integrity)),
         HdsObjectNotFoundException => (HdsAuditOutcome.NotFound, nameof(HdsErrorCode.NotFound)),
         HdsStorageException s => (HdsAuditOutcome.Failed, s.ErrorCode.ToString()),
-        OperationCanceledException => (HdsAuditOutcome.Failed, "cancelled"),
+        OperationCanceledException => (HdsAuditOutcome.Cancelled, "cancelled"),
         ArgumentException => (HdsAuditOutcome.Failed, "invalid-argument"),
         _ => (HdsAuditOutcome.Failed, "unexpected"),
     };

@@ -521,7 +521,8 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     /// <returns>The version's properties after the change, as read back.</returns>
     public virtual Task<ObjectProperties> SetLegalHoldAsync(
         string key, bool enabled, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.SetLegalHold, options, key, versionId, () => SetLegalHoldCoreAsync(key, enabled, versionId, options, cancellationToken), cancellationToken);
+        ExecuteAsync(HdsOperation.SetLegalHold, options, key, versionId, null, r => r with { LegalHold = enabled },
+            () => SetLegalHoldCoreAsync(key, enabled, versionId, options, cancellationToken), cancellationToken);
 
     private async Task<ObjectProperties> SetLegalHoldCoreAsync(string key, bool enabled, string? versionId, HdsRequestOptions? options, CancellationToken cancellationToken)
     {
@@ -551,7 +552,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     /// <exception cref="HdsObjectLockedException">The new date would shorten the retention.</exception>
     public virtual Task<ObjectProperties> ExtendRetentionAsync(
         string key, DateTimeOffset retainUntil, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.ExtendRetention, options, key, versionId,
+        ExecuteAsync(HdsOperation.ExtendRetention, options, key, versionId, null, r => r with { RetainUntilRequested = retainUntil },
             () => ExtendRetentionCoreAsync(key, retainUntil, versionId, options, cancellationToken), cancellationToken);
 
     private async Task<ObjectProperties> ExtendRetentionCoreAsync(

@@ -25,8 +25,9 @@ internal static partial class Log
         Message = "Stored a version: {StoredSize} stored bytes, retention {Mode} until {RetainUntil:O}.")]
     public static partial void Stored(ILogger logger, long storedSize, Retention.RetentionMode mode, DateTimeOffset retainUntil);
 
-    [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "Integrity verification failed on a read.")]
-    public static partial void IntegrityFailure(ILogger logger);
+    [LoggerMessage(EventId = 6, Level = LogLevel.Error,
+        Message = "Integrity verification failed on a {Operation} of version {VersionId}: the data read is not the data written. The audit trail records it (node {Node}, record {Sequence}).")]
+    public static partial void IntegrityFailure(ILogger logger, Access.HdsOperation operation, string? versionId, string? node, long sequence);
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Aborted a multipart upload after a failure.")]
     public static partial void MultipartAborted(ILogger logger, Exception? exception);

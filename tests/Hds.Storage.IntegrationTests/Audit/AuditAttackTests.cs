@@ -204,6 +204,63 @@ public sealed class AuditAttackTests : IAsyncLifetime
         Assert.Contains(Problems(untrusted), p => p.Kind == nameof(HdsAuditProblemKind.NodeNotEnrolled) && p.Node == node);
     }
 
+    [Fact]
+    public async Task Reads_that_fail_verification_while_streaming_are_recorded_as_integrity_failures_not_successes()
+    {
+        await WriteHistoryAsync();
+        using var s3 = Server.PlainClient();
+
+        // A larger document, then a newer version of it with one byte flipped in the middle: the header verifies, a later segment does not.
+        var options = new HdsStorageOptions { S3 = Server.Options(Bucket) };
+        TestCertificates.Apply(options);
+        options.Audit.CheckpointCertificate = _writerSigner;
+        options.Audit.SpoolDirectory = _writerSpool;
+        await using (var client = new HdsStorageClient(options))
+        {
+            await client.PutAsync("docs/big", new MemoryStream(TestContent.Random(3 << 20)), new PutOptions { Context = Alice }, Ct);
+        }
+
+        var physical = Hds.Storage.Objects.ObjectKeys.ToPhysical("msa", "docs/big");
+        var stored = await GetAsync(s3, physical);
+        stored[stored.Length / 2] ^= 0x01;
+        var head = await s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Bucket, Key = physical }, Ct);
+        var put = new PutObjectRequest
+        {
+            BucketName = Bucket,
+            Key = physical,
+            InputStream = new MemoryStream(stored),
+#pragma warning disable CA5351 // Content-MD5 is what S3 object-lock buckets require, not a security control.
+            MD5Digest = Convert.ToBase64String(MD5.HashData(stored)),
+#pragma warning restore CA5351
+        };
+        foreach (var name in head.Metadata.Keys)
+        {
+            put.Metadata[name] = head.Metadata[name];
+        }
+
+        await s3.PutObjectAsync(put, Ct);
+
+        for (var i = 0; i < 2; i++)
+        {
+            var get = await CliRunner.RunAsync(
+                ["--endpoint", Server.EndpointA.ToString(), "--bucket", Bucket, .. S3CliBackend.CertificateArgs, "--actor", "agent-bob", "--tenant", "msa", "--purpose", "care",
+                    "get", "docs/big", "--out", Path.Combine(_workDir, "big.out")],
+                environment: AuditorEnvironment());
+            AssertExit(4, get);
+        }
+
+        var records = Records(await AuditorAsync("audit", "tail", "--n", "100")).Where(r => r.Operation == HdsOperation.Get && r.Key == "docs/big").ToList();
+        Assert.Equal(4, records.Count);
+        foreach (var opened in records.Where(r => r.Outcome == HdsAuditOutcome.Succeeded))
+        {
+            var failed = Assert.Single(records, r => r.Node == opened.Node && r.Follows == opened.Sequence);
+            Assert.Equal((HdsAuditOutcome.IntegrityFailure, opened.VersionId, opened.ActorId), (failed.Outcome, failed.VersionId, failed.ActorId));
+        }
+
+        Assert.Equal(2, records.Count(r => r.Outcome == HdsAuditOutcome.IntegrityFailure));
+        AssertExit(0, await AuditorAsync("audit", "verify"));
+    }
+
     // Alice stores two documents, Bob reads them; everything uploaded (segments of 3 records, each with its signed checkpoint).
     private async Task<string> WriteHistoryAsync()
     {
