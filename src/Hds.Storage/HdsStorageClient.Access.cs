@@ -249,9 +249,12 @@ public partial class HdsStorageClient
             }
             catch (Exception ex)
             {
-                // A write can fail after it was stored (retention not verified): the record still names the site that stored it.
+                // A write can fail after it was stored (retention not verified): the record still names the site that stored it, and
+                // the version it stored when there is one (found by the intent it carries).
                 var (outcome, reason) = Classify(ex);
-                var failed = await RecordAsync(audit, WithSite(entry, running) with { Outcome = outcome, Reason = reason }, throwIfNotDurable: false).ConfigureAwait(false);
+                var failedEntry = WithSite(entry, running) with { Outcome = outcome, Reason = reason, VersionId = running.WrittenVersionId ?? entry.VersionId };
+                var failed = await RecordAsync(audit, failedEntry, throwIfNotDurable: false).ConfigureAwait(false);
+                CompleteIntent(audit, running, failed);
                 if (outcome == HdsAuditOutcome.IntegrityFailure)
                 {
                     Log.IntegrityFailure(_logger, operation, entry.VersionId, failed?.Node, failed?.Sequence ?? 0);
@@ -264,6 +267,7 @@ public partial class HdsStorageClient
         try
         {
             var opened = await RecordAsync(audit, Describe(WithSite(entry, running), result), throwIfNotDurable: true).ConfigureAwait(false);
+            CompleteIntent(audit, running, opened);
             if (result is HdsDownload download && opened is not null)
             {
                 // The content is verified as the caller reads it, after this returns: the end of the read is observed and its
@@ -283,6 +287,50 @@ public partial class HdsStorageClient
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Announces the write in progress in the audit spool, durably, before any byte is sent (fail-closed: not announced, not sent).
+    /// Returns the intent id the stored version carries in its metadata; null without the default audit sink.
+    /// </summary>
+    private string? AnnounceWrite(string physicalKey, string key, HdsAccessContext context)
+    {
+        if (_audit is not { Chained: { } chained } audit || OperationScope.Current is not { } running || !ReferenceEquals(running.Owner, this))
+        {
+            return null;
+        }
+
+        var id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        try
+        {
+            chained.Intents.Announce(new AuditIntent(id, _time.GetUtcNow(), physicalKey, key, context.Tenant, context.ActorId, context.ActorKind, context.Role,
+                context.Purpose, context.PatientPseudonym, context.CorrelationId, context.Application,
+                Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.TraceId.ToHexString() : null));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            if (audit.FailOpen)
+            {
+                Log.AuditNotDurableFailOpen(_logger, HdsOperation.Put, ex);
+                return null;
+            }
+
+            Log.AuditNotDurable(_logger, HdsOperation.Put, ex);
+            throw new HdsAuditException(
+                "The write could not be announced in the audit spool, so nothing was sent (fail-closed). Check the audit spool directory (disk space, permissions).", ex);
+        }
+
+        running.IntentId = id;
+        return id;
+    }
+
+    // The write's record is durable: its intent is closed. Not durable: the intent stays open and the next start reconciles it.
+    private static void CompleteIntent(AuditRuntime audit, OperationInfo running, HdsAuditRecord? recorded)
+    {
+        if (running.IntentId is { } id && recorded is not null)
+        {
+            audit.Chained?.Intents.Complete(id);
+        }
     }
 
     // The final outcome of a read whose opening was recorded: linked to the opening record (its sequence) and carrying its actor,
@@ -392,6 +440,15 @@ public partial class HdsStorageClient
         {
             running.Site = site;
             running.FoundAfterLostAnswer |= foundAfterLostAnswer;
+        }
+    }
+
+    /// <summary>Notes the version a write stored, so that its record names it even when the write then fails (lock not verified).</summary>
+    private void NoteWritten(string versionId)
+    {
+        if (OperationScope.Current is { } running && ReferenceEquals(running.Owner, this))
+        {
+            running.WrittenVersionId = versionId;
         }
     }
 

@@ -74,9 +74,20 @@ internal sealed class AuditRuntime : IAsyncDisposable
             throw new HdsAuditException("The audit spool directory cannot be used; set Audit.SpoolDirectory to a writable local directory.", ex);
         }
 
+        AuditIntents intents;
+        try
+        {
+            intents = AuditIntents.Open(spool.Directory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            spool.Dispose();
+            throw new HdsAuditException("The audit spool directory cannot be used; set Audit.SpoolDirectory to a writable local directory.", ex);
+        }
+
         Log.AuditSpoolOpened(logger, spool.Node, spool.PendingCount);
         var store = new AuditStore(backend, () => retention.Resolve(audit.RetentionClass).Retention);
-        var chained = new ChainedAuditSink(spool, store, certificate, audit, time, logger);
+        var chained = new ChainedAuditSink(spool, intents, store, certificate, audit, time, logger);
         var runtime = new AuditRuntime(policy, accessor, chained, chained, new AuditLogVerifier(store, trusted, audit.CheckpointGracePeriod, time), audit.FailOpen);
         HdsStorageTelemetry.TrackAuditSpool(runtime, () => (spool.Node, spool.PendingCount));
         return runtime;

@@ -116,6 +116,29 @@ internal sealed class AuditStore(StorageBackend backend, Func<RetentionInfo> ret
         }
     }
 
+    /// <summary>
+    /// The version of <paramref name="physicalKey"/> that the write announced by <paramref name="intentId"/> stored (its metadata
+    /// names the intent), looking at versions stored since <paramref name="since"/>; null when that write stored nothing.
+    /// </summary>
+    public async Task<BackendObjectHead?> FindIntentVersionAsync(string physicalKey, string intentId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        foreach (var version in await backend.ListVersionsAsync(physicalKey, cancellationToken).ConfigureAwait(false))
+        {
+            if (version.IsDeleteMarker || version.LastModified < since)
+            {
+                continue;
+            }
+
+            var head = await backend.HeadAsync(physicalKey, version.VersionId, cancellationToken).ConfigureAwait(false);
+            if (head.Metadata.TryGetValue(MetadataNames.AuditIntent, out var stored) && string.Equals(stored, intentId, StringComparison.Ordinal))
+            {
+                return head;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Parses an audit object key; false for a key the log never writes.</summary>
     public static bool TryParse(string key, out AuditObjectName name)
     {

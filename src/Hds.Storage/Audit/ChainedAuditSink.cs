@@ -22,13 +22,16 @@ internal sealed class ChainedAuditSink : HdsAuditSink
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _uploadLock = new(1, 1);
     private bool _reconciled;
+    private bool _intentsReconciled;
+    private List<HdsAuditRecord> _recentlyStored = [];
     private readonly SemaphoreSlim _signal = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    public ChainedAuditSink(AuditSpool spool, AuditStore store, X509Certificate2? certificate, HdsAuditOptions options, TimeProvider time, ILogger logger)
+    public ChainedAuditSink(AuditSpool spool, AuditIntents intents, AuditStore store, X509Certificate2? certificate, HdsAuditOptions options, TimeProvider time, ILogger logger)
     {
         _spool = spool;
+        Intents = intents;
         _store = store;
         _certificate = certificate;
         _batchSize = options.BatchSize;
@@ -41,6 +44,11 @@ internal sealed class ChainedAuditSink : HdsAuditSink
     public string Node => _spool.Node;
 
     public AuditSpool Spool => _spool;
+
+    /// <summary>The writes announced before they are sent.</summary>
+    public AuditIntents Intents { get; }
+
+    public AuditStore Store => _store;
 
     public override ValueTask<HdsAuditRecord> WriteAsync(HdsAuditRecord record, CancellationToken cancellationToken)
     {
@@ -78,6 +86,7 @@ internal sealed class ChainedAuditSink : HdsAuditSink
         }
 
         _spool.Dispose();
+        Intents.Dispose();
         _uploadLock.Dispose();
         _signal.Dispose();
         _stop.Dispose();
@@ -179,6 +188,12 @@ internal sealed class ChainedAuditSink : HdsAuditSink
             adopted = adopted with { UploadedSequence = last.Sequence, UploadedHash = last.Hash! };
         }
 
+        if (lastSegment is { } newest)
+        {
+            var content = await _store.ReadAsync(newest.Key, newest.VersionId, cancellationToken).ConfigureAwait(false);
+            _recentlyStored = AuditLogVerifier.ParseLines(content).Where(r => r.Record is not null).Select(r => r.Record!).ToList();
+        }
+
         if (_certificate is not null && lastCheckpoint is { } checkpoint && checkpoint.Last > state.CheckpointSequence)
         {
             var signed = await _store.ReadAsync(checkpoint.Key, checkpoint.VersionId, cancellationToken).ConfigureAwait(false);
@@ -193,6 +208,45 @@ internal sealed class ChainedAuditSink : HdsAuditSink
         if (adopted != state)
         {
             _spool.MarkUploaded(adopted);
+        }
+    }
+
+    // Writes a previous process announced and did not see through (it died): each gets the record of its outcome, found in the
+    // store by the intent id the write carried in its metadata: stored (with the version and the lock read back) or not stored.
+    // An intent whose write was recorded before the process died (the closing line was not yet on disk) is only closed.
+    private async Task ReconcileIntentsAsync(CancellationToken cancellationToken)
+    {
+        foreach (var intent in Intents.Leftover)
+        {
+            var found = await _store.FindIntentVersionAsync(intent.PhysicalKey, intent.Id, intent.Time.AddHours(-1), cancellationToken).ConfigureAwait(false);
+            var recorded = found is not null && _spool.Pending().Select(p => p.Record).Concat(_recentlyStored)
+                .Any(r => r.Operation == Access.HdsOperation.Put && string.Equals(r.VersionId, found.VersionId, StringComparison.Ordinal));
+            if (!recorded)
+            {
+                var record = new HdsAuditRecord
+                {
+                    Time = _time.GetUtcNow(),
+                    Operation = Access.HdsOperation.Put,
+                    Outcome = HdsAuditOutcome.Incomplete,
+                    Reason = found is null ? "interrupted-not-stored" : "interrupted-stored",
+                    ActorId = intent.ActorId,
+                    ActorKind = intent.ActorKind,
+                    Role = intent.Role,
+                    Tenant = intent.Tenant,
+                    Purpose = intent.Purpose,
+                    PatientPseudonym = intent.PatientPseudonym,
+                    CorrelationId = intent.CorrelationId,
+                    Application = intent.Application,
+                    Key = intent.Key,
+                    VersionId = found?.VersionId,
+                    RetainUntil = found?.Retention.RetainUntil,
+                    TraceId = intent.TraceId,
+                };
+                var stored = _spool.Append(record);
+                Log.AuditIntentReconciled(_logger, _spool.Node, stored.Sequence, stored.Reason!);
+            }
+
+            Intents.Reconciled(intent);
         }
     }
 
@@ -216,6 +270,12 @@ internal sealed class ChainedAuditSink : HdsAuditSink
             {
                 await ReconcileWithStoreAsync(cancellationToken).ConfigureAwait(false);
                 _reconciled = true;
+            }
+
+            if (!_intentsReconciled)
+            {
+                await ReconcileIntentsAsync(cancellationToken).ConfigureAwait(false);
+                _intentsReconciled = true;
             }
 
             while (true)

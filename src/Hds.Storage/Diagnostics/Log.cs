@@ -58,6 +58,10 @@ internal static partial class Log
         Message = "No audit checkpoint certificate is configured: the embedded store's development signer ({Path}) signs the checkpoints. It is for development only: anyone who can read the store's directory can sign with it. Set Audit.CheckpointCertificatePath (configuration HdsStorage:Audit:CheckpointCertificatePath) or Audit.CheckpointCertificate.")]
     public static partial void AuditDevelopmentSigner(ILogger logger, string path);
 
+    [LoggerMessage(EventId = 108, Level = LogLevel.Warning,
+        Message = "A write announced by a process that stopped before it ended was reconciled with the store: record {Sequence} of node {Node} ({Reason}).")]
+    public static partial void AuditIntentReconciled(ILogger logger, string node, long sequence, string reason);
+
     [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Audit spool of node {Node} opened: {Pending} records pending upload after recovery.")]
     public static partial void AuditSpoolOpened(ILogger logger, string node, int pending);
 
