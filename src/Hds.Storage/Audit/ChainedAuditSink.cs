@@ -188,8 +188,9 @@ internal sealed class ChainedAuditSink : HdsAuditSink
             adopted = adopted with { UploadedSequence = last.Sequence, UploadedHash = last.Hash! };
         }
 
-        if (lastSegment is { } newest)
+        if (lastSegment is { } newest && Intents.Leftover.Count > 0)
         {
+            // What the node last stored, to tell a leftover intent whose write was recorded from one that was not.
             var content = await _store.ReadAsync(newest.Key, newest.VersionId, cancellationToken).ConfigureAwait(false);
             _recentlyStored = AuditLogVerifier.ParseLines(content).Where(r => r.Record is not null).Select(r => r.Record!).ToList();
         }
