@@ -9,7 +9,9 @@ using Hds.Storage.Access;
 using Hds.Storage.Backends.Local;
 using Microsoft.Extensions.Logging;
 
-var storePath = args.Length > 0 ? args[0] : Path.Combine(Path.GetTempPath(), "hds-quickstart-store");
+// The user's own data folder (not a shared /tmp, not the project folder): the store holds the development certificate's key.
+var storePath = args.Length > 0 ? args[0]
+    : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "hds-quickstart-store");
 using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
 
 var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = storePath } };
@@ -50,9 +52,11 @@ var trail = await client.GetRecentAuditRecordsAsync(50, new HdsRequestOptions { 
 Console.WriteLine("Audit trail of this run (hash-chained, tamper-evident):");
 foreach (var record in trail.Where(r => r.CorrelationId == run))
 {
-    Console.WriteLine($"  #{record.Sequence} {record.Time:HH:mm:ss.fff} {record.Operation,-8} {record.Outcome,-9} actor={record.ActorId} purpose={record.Purpose} size={record.Size}");
+    var size = record.Size is { } bytes ? $" size={bytes}" : string.Empty; // a read's size is known once it was read to its end
+    Console.WriteLine($"  #{record.Sequence} {record.Time:HH:mm:ss.fff} {record.Operation,-8} {record.Outcome,-9} actor={record.ActorId} purpose={record.Purpose}{size}");
 }
 
 var check = await client.VerifyAuditLogAsync(new Hds.Storage.Audit.HdsAuditVerifyOptions { Context = auditor });
-Console.WriteLine($"Audit trail verified: {(check.IsValid ? "intact" : "NOT INTACT")} ({check.RecordsVerified} records).");
+// The count covers the whole store (earlier runs too) and includes this run's reading of the trail, recorded like any access.
+Console.WriteLine($"Audit trail verified: {(check.IsValid ? "intact" : "NOT INTACT")} ({check.RecordsVerified} records in the store, this run's reading of the trail included).");
 Console.WriteLine($"Store: {storePath}");

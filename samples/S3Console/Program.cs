@@ -40,30 +40,39 @@ options.Encryption.CertificatePassword = Environment.GetEnvironmentVariable("HDS
 // Audit checkpoints are signed on S3 (the client refuses to start without a signer): PEM (certificate + key) or PFX.
 options.Audit.CheckpointCertificatePath = Environment.GetEnvironmentVariable("HDS_AUDIT_CERT");
 options.Audit.CheckpointCertificatePassword = Environment.GetEnvironmentVariable("HDS_AUDIT_CERT_PASSWORD");
-await using var client = new HdsStorageClient(options, TimeProvider.System, loggerFactory);
-var context = new HdsAccessContext("agent-4711", "msa", "claim-processing") { Application = "s3-console-sample" };
-var json = new JsonSerializerOptions { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
-
-// The client checks the bucket first: versioning and object lock enabled, or it refuses to work (hds bucket create makes one).
-var key = $"samples/{Guid.NewGuid():N}/form.pdf";
-var content = Encoding.UTF8.GetBytes("%PDF-1.7 synthetic sample document");
-var receipt = await client.PutAsync(key, new MemoryStream(content), new PutOptions { Context = context, ContentType = "application/pdf" });
-Console.WriteLine("put: receipt");
-Console.WriteLine(JsonSerializer.Serialize(receipt, json));
-
-await using (var download = await client.GetAsync(key, new GetOptions { Context = context, VersionId = receipt.VersionId }))
+try
 {
-    using var copy = new MemoryStream();
-    await download.Content.CopyToAsync(copy); // verified segment by segment; throws HdsIntegrityException on any mismatch
-    Console.WriteLine($"get: {copy.Length} bytes, identical: {copy.ToArray().AsSpan().SequenceEqual(content)}");
+    await using var client = new HdsStorageClient(options, TimeProvider.System, loggerFactory);
+    var context = new HdsAccessContext("agent-4711", "msa", "claim-processing") { Application = "s3-console-sample" };
+    var json = new JsonSerializerOptions { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
+
+    // The client checks the bucket first: versioning and object lock enabled, or it refuses to work (hds bucket create makes one).
+    var key = $"samples/{Guid.NewGuid():N}/form.pdf";
+    var content = Encoding.UTF8.GetBytes("%PDF-1.7 synthetic sample document");
+    var receipt = await client.PutAsync(key, new MemoryStream(content), new PutOptions { Context = context, ContentType = "application/pdf" });
+    Console.WriteLine("put: receipt");
+    Console.WriteLine(JsonSerializer.Serialize(receipt, json));
+
+    await using (var download = await client.GetAsync(key, new GetOptions { Context = context, VersionId = receipt.VersionId }))
+    {
+        using var copy = new MemoryStream();
+        await download.Content.CopyToAsync(copy); // verified segment by segment; throws HdsIntegrityException on any mismatch
+        Console.WriteLine($"get: {copy.Length} bytes, identical: {copy.ToArray().AsSpan().SequenceEqual(content)}");
+    }
+
+    var verified = await client.VerifyAsync(key, new VerifyOptions { Context = context, Receipt = receipt });
+    Console.WriteLine($"verify against the receipt: ok, sha256 {verified.Sha256}");
+
+    foreach (var version in await client.GetVersionsAsync(key, new HdsRequestOptions { Context = context }))
+    {
+        Console.WriteLine($"version {version.VersionId} latest={version.IsLatest} deleteMarker={version.IsDeleteMarker}");
+    }
 }
-
-var verified = await client.VerifyAsync(key, new VerifyOptions { Context = context, Receipt = receipt });
-Console.WriteLine($"verify against the receipt: ok, sha256 {verified.Sha256}");
-
-foreach (var version in await client.GetVersionsAsync(key, new HdsRequestOptions { Context = context }))
+catch (HdsStorageException ex)
 {
-    Console.WriteLine($"version {version.VersionId} latest={version.IsLatest} deleteMarker={version.IsDeleteMarker}");
+    // Typed failures (unreachable storage, a bucket without object lock, a bad certificate...): say what to do, no stack trace.
+    Console.Error.WriteLine($"error: {ex.ErrorCode}: {ex.Message}");
+    return 2;
 }
 
 return 0;

@@ -186,6 +186,9 @@ internal sealed class CliContext
     /// <summary>The configuration layers that contributed (file, environment), for <c>hds config show</c>.</summary>
     public IReadOnlyList<string> ConfigurationSources => Configured.Sources;
 
+    /// <summary>The options of the configuration layers alone (file and environment), without the flags.</summary>
+    public HdsStorageOptions ConfiguredOptions => Configured.Options;
+
     /// <summary>
     /// Builds the library options: the configuration file, then the environment, then the flags (flags win). Not validated here:
     /// the client validates them all at once.
@@ -238,6 +241,11 @@ internal sealed class CliContext
             if (string.IsNullOrWhiteSpace(local))
             {
                 throw new CliUsageException("--local needs the directory of the embedded store.");
+            }
+
+            if (File.Exists(local))
+            {
+                throw new HdsConfigurationException("--local names a file: give the directory of the embedded store (create one with 'hds bucket create --local <dir>').");
             }
 
             options.S3 = null;

@@ -4,11 +4,22 @@ using Hds.Storage.Models;
 
 namespace Hds.Storage.Cli;
 
-/// <summary>What <c>hds bucket check</c> and <c>hds bucket create</c> print.</summary>
-internal sealed record BucketReport(string Bucket, bool VersioningEnabled, bool ObjectLockEnabled, bool Compliant)
+/// <summary>
+/// What <c>hds bucket check</c> and <c>hds bucket create</c> print. <see cref="HdsGrade"/> is false for the embedded store whatever
+/// its versions and locks: a directory on one disk is never health-data hosting, and the report must not let anyone think so.
+/// </summary>
+internal sealed record BucketReport(string Bucket, bool VersioningEnabled, bool ObjectLockEnabled, bool Compliant, bool HdsGrade, string Grade)
 {
-    public static BucketReport From(BucketCompliance compliance) =>
-        new(compliance.Bucket, compliance.VersioningEnabled, compliance.ObjectLockEnabled, compliance.IsCompliant);
+    public const string EmbeddedStoreGrade =
+        "embedded local store: a directory on one disk, no replication, no WORM hardware, keys next to the data. For development and tests only: NOT HDS-grade hosting.";
+
+    public const string S3Grade =
+        "S3 object storage with versioning and object lock: fit for health data when the storage is HDS-certified hosting (the provider's certification, not this check, says so).";
+
+    public static BucketReport From(BucketCompliance compliance, bool embeddedStore) =>
+        new(compliance.Bucket, compliance.VersioningEnabled, compliance.ObjectLockEnabled, compliance.IsCompliant,
+            HdsGrade: !embeddedStore && compliance.IsCompliant,
+            Grade: embeddedStore ? EmbeddedStoreGrade : compliance.IsCompliant ? S3Grade : "not fit for health data: versioning and object lock must both be enabled.");
 }
 
 /// <summary>JSON of everything the CLI prints or reads: camelCase, enums as strings, source-generated (no reflection).</summary>

@@ -13,6 +13,8 @@ internal static class ExitCodes
     public const int NotFound = 5;
     public const int ObjectLocked = 6;
     public const int BackendUnavailable = 7;
+    public const int NotGeoDurable = 8;
+    public const int NotReplicated = 9;
     public const int Failure = 10;
 
     public static int For(HdsErrorCode code) => code switch
@@ -24,6 +26,8 @@ internal static class ExitCodes
         HdsErrorCode.NotFound => NotFound,
         HdsErrorCode.ObjectLocked => ObjectLocked,
         HdsErrorCode.BackendUnavailable => BackendUnavailable,
+        HdsErrorCode.NotGeoDurable => NotGeoDurable,
+        HdsErrorCode.NotReplicated => NotReplicated,
         _ => Failure,
     };
 

@@ -23,7 +23,9 @@ internal static class HdsCli
         Output: results go to stdout, human-readable on a terminal and JSON when stdout is redirected (pipes, files, scripts);
         --output json|human (-o) or HDS_OUTPUT=json|human chooses. Messages and errors go to stderr; NO_COLOR turns colours off.
         Exit codes: 0 ok, 1 usage or invalid request, 2 configuration (bucket without versioning/object lock), 3 access denied,
-        4 integrity failure, 5 not found, 6 refused by retention or legal hold, 7 backend unavailable, 10 other failure.
+        4 integrity failure, 5 not found, 6 refused by retention or legal hold, 7 backend unavailable,
+        8 stored and locked but confirmed on fewer sites than --ack-sites asked (receipt printed), 9 version on no reachable site
+        (not replicated yet: retry later), 10 other failure.
         """;
 
     public static RootCommand CreateRootCommand()
@@ -95,14 +97,14 @@ internal static class HdsCli
     {
         var parse = CreateRootCommand().Parse(args);
         var error = CliContext.Error;
-        if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+        if (parse.Action is not HelpAction && UsageErrors.Of(parse) is { Count: > 0 } usage)
         {
-            foreach (var parseError in parse.Errors)
+            foreach (var message in usage)
             {
-                await WriteErrorAsync(error, HdsErrorCode.InvalidRequest, parseError.Message).ConfigureAwait(false);
+                await WriteErrorAsync(error, HdsErrorCode.InvalidRequest, message).ConfigureAwait(false);
             }
 
-            await error.WriteLineAsync("Run 'hds --help' for usage.").ConfigureAwait(false);
+            await error.WriteLineAsync(UsageErrors.HelpHint(parse)).ConfigureAwait(false);
             return ExitCodes.Usage;
         }
 

@@ -252,8 +252,10 @@ public partial class HdsStorageClient
                 // A write can fail after it was stored (retention not verified): the record still names the site that stored it, and
                 // the version it stored when there is one (found by the intent it carries).
                 var (outcome, reason) = Classify(ex);
-                var failedEntry = WithSite(entry, running) with { Outcome = outcome, Reason = reason, VersionId = running.WrittenVersionId ?? entry.VersionId };
-                var failed = await RecordAsync(audit, failedEntry, throwIfNotDurable: false).ConfigureAwait(false);
+                var failedEntry = ex is HdsNotGeoDurableException notGeoDurable
+                    ? Describe(entry, notGeoDurable.Receipt) with { Reason = "not-geo-durable" } // stored and locked: the record names the version
+                    : entry with { Outcome = outcome, Reason = reason, VersionId = running.WrittenVersionId ?? entry.VersionId };
+                var failed = await RecordAsync(audit, WithSite(failedEntry, running), throwIfNotDurable: false).ConfigureAwait(false);
                 CompleteIntent(audit, running, failed);
                 if (outcome == HdsAuditOutcome.IntegrityFailure)
                 {

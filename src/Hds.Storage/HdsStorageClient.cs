@@ -147,6 +147,13 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         ObjectKeys.Validate(key);
         var contentType = ValidateContentType(options?.ContentType);
         var (className, retention) = _retention.Resolve(options?.RetentionClass);
+        var acknowledgement = options?.AcknowledgementSites ?? _backend.DefaultAcknowledgementSites;
+        if (acknowledgement < 1 || acknowledgement > _backend.SiteCount)
+        {
+            throw new HdsInvalidRequestException(
+                $"AcknowledgementSites must be between 1 and the number of storage sites ({_backend.SiteCount}); nothing was written.");
+        }
+
         await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
 
         var physical = ObjectKeys.ToPhysical(context.Tenant, key);
@@ -176,7 +183,9 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
 
             var locked = await EnforceRetentionAsync(physical, written, retention, cancellationToken).ConfigureAwait(false);
             Log.Stored(_logger, written.StoredLength, locked.Mode, locked.RetainUntil!.Value);
-            return new StorageReceipt
+            var confirmed = await _backend.ConfirmOnSitesAsync(
+                physical, written.VersionId, written.StoredLength, retention, written.Site ?? "default", acknowledgement, cancellationToken).ConfigureAwait(false);
+            var receipt = new StorageReceipt
             {
                 Key = key,
                 VersionId = written.VersionId,
@@ -191,7 +200,9 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 LegalHold = locked.LegalHold,
                 CreatedAt = _time.GetUtcNow(),
                 Writer = context.ActorId,
+                ConfirmedSites = confirmed,
             };
+            return confirmed.Count >= acknowledgement ? receipt : throw new HdsNotGeoDurableException(receipt, acknowledgement);
         }
     }
 
@@ -410,6 +421,12 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             throw new HdsInvalidRequestException("The receipt is for another object key.");
         }
 
+        if (receipt is not null && options?.VersionId is { } asked && !string.Equals(asked, receipt.VersionId, StringComparison.Ordinal))
+        {
+            // A usage mistake, not corruption: nothing was read (monitoring must not page anyone for data damage).
+            throw new HdsInvalidRequestException("The version asked for is not the receipt's version: give one of them (the receipt names its version).");
+        }
+
         var versionId = options?.VersionId ?? receipt?.VersionId;
         var download = await GetAsync(key, new GetOptions { VersionId = versionId, Context = options?.Context }, cancellationToken).ConfigureAwait(false);
         await using (download.ConfigureAwait(false))
@@ -420,13 +437,35 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             if (receipt is not null)
             {
                 var expected = Convert.FromHexString(receipt.Sha256);
-                if (!string.Equals(receipt.VersionId, download.Properties.VersionId, StringComparison.Ordinal)
-                    || receipt.Size != seal.PlaintextLength
-                    || receipt.FormatVersion != seal.FormatVersion
-                    || (receipt.KeyId is not null && !string.Equals(receipt.KeyId, seal.KeyId, StringComparison.Ordinal))
-                    || !CryptographicOperations.FixedTimeEquals(expected, seal.PlaintextSha256))
+                var differ = new List<string>();
+                if (!string.Equals(receipt.VersionId, download.Properties.VersionId, StringComparison.Ordinal))
                 {
-                    throw new HdsIntegrityException("The stored version does not match the receipt (version, length, format, key id or SHA-256 differ).");
+                    differ.Add("version id");
+                }
+
+                if (receipt.Size != seal.PlaintextLength)
+                {
+                    differ.Add("length");
+                }
+
+                if (receipt.FormatVersion != seal.FormatVersion)
+                {
+                    differ.Add("format");
+                }
+
+                if (receipt.KeyId is not null && !string.Equals(receipt.KeyId, seal.KeyId, StringComparison.Ordinal))
+                {
+                    differ.Add("key id");
+                }
+
+                if (!CryptographicOperations.FixedTimeEquals(expected, seal.PlaintextSha256))
+                {
+                    differ.Add("SHA-256");
+                }
+
+                if (differ.Count > 0)
+                {
+                    throw new HdsIntegrityException($"The stored version does not match the receipt: {string.Join(", ", differ)} differ(s).");
                 }
 
                 if (download.Properties.Retention.RetainUntil is not { } until || until + RetentionTolerance < receipt.RetainUntil)
@@ -796,10 +835,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         }
     }
 
-    private static bool Satisfies(RetentionInfo actual, RetentionInfo wanted) =>
-        actual.Mode == wanted.Mode
-        && actual.RetainUntil is { } until && until + RetentionTolerance >= wanted.RetainUntil!.Value
-        && (actual.LegalHold || !wanted.LegalHold);
+    private static bool Satisfies(RetentionInfo actual, RetentionInfo wanted) => actual.Covers(wanted);
 
     private static ObjectProperties ToProperties(string key, BackendObjectHead head) => new()
     {

@@ -50,6 +50,16 @@ public sealed class HdsStorageOptions
     /// <exception cref="HdsConfigurationException">Lists every problem found and how to fix it.</exception>
     public void Validate()
     {
+        var errors = Problems();
+        if (errors.Count > 0)
+        {
+            throw new HdsConfigurationException("Invalid Hds.Storage options: " + string.Join(" ", errors));
+        }
+    }
+
+    /// <summary>Every problem <see cref="Validate"/> would report, one message each (the CLI's config show lists them).</summary>
+    internal List<string> Problems()
+    {
         var errors = new List<string>();
         if (S3 is null && Local is null)
         {
@@ -83,9 +93,6 @@ public sealed class HdsStorageOptions
 
         Authorization.Validate(errors);
         Audit.Validate(errors, RetentionClasses.Keys, signerRequired: S3 is not null);
-        if (errors.Count > 0)
-        {
-            throw new HdsConfigurationException("Invalid Hds.Storage options: " + string.Join(" ", errors));
-        }
+        return errors;
     }
 }

@@ -10,4 +10,11 @@ public sealed class PutOptions : HdsRequestOptions
     /// <summary>The MIME type of the content (stored in clear: never put health data in it).</summary>
     /// <value>The default value is "application/octet-stream".</value>
     public string ContentType { get; set; } = "application/octet-stream";
+
+    /// <summary>
+    /// How many sites must hold the new version, locked, before the write returns: see
+    /// <see cref="Backends.S3.S3StorageOptions.AcknowledgementSites"/>. The embedded store has one site.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: the client's <see cref="Backends.S3.S3StorageOptions.AcknowledgementSites"/> (1).</value>
+    public int? AcknowledgementSites { get; set; }
 }

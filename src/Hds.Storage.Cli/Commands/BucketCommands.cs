@@ -83,7 +83,7 @@ internal static class BucketCommands
     private static async Task<int> ReportAsync(CliContext cli, HdsStorageClient client, HdsRequestOptions options, CancellationToken cancellationToken)
     {
         var compliance = await client.CheckBucketAsync(options, cancellationToken).ConfigureAwait(false);
-        await cli.WriteAsync(BucketReport.From(compliance), CliReports.Bucket, cancellationToken).ConfigureAwait(false);
+        await cli.WriteAsync(BucketReport.From(compliance, embeddedStore: cli.LocalPath is not null), CliReports.Bucket, cancellationToken).ConfigureAwait(false);
         if (compliance.IsCompliant)
         {
             return ExitCodes.Success;

@@ -24,22 +24,27 @@ internal static class ConfigCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             var cli = CliContext.From(parse);
-            var options = cli.CreateStorageOptions();
-            string? problems = null;
+            var problems = new List<string>();
+            HdsStorageOptions options;
             try
             {
-                options.Validate();
+                options = cli.CreateStorageOptions();
             }
-            catch (HdsConfigurationException ex)
+            catch (CliUsageException ex)
             {
-                problems = ex.Message;
+                // Nothing (or something unusable) configured: still show what the layers hold, and say what is missing.
+                problems.Add(ex.Message);
+                options = cli.ConfiguredOptions;
             }
 
+            problems.AddRange(options.Problems().Where(p => problems.Count == 0 || !p.StartsWith("No storage backend", StringComparison.Ordinal)));
             var json = new JsonObject
             {
                 ["sources"] = new JsonArray([.. cli.ConfigurationSources.Select(s => JsonValue.Create(s)), JsonValue.Create("flags")]),
-                ["valid"] = problems is null,
-                ["problems"] = problems,
+                ["valid"] = problems.Count == 0,
+                ["hdsGrade"] = options.Local is null && options.S3 is not null,
+                ["grade"] = options.Local is not null ? BucketReport.EmbeddedStoreGrade : options.S3 is not null ? BucketReport.S3Grade : "no storage configured",
+                ["problems"] = new JsonArray([.. problems.Select(p => JsonValue.Create(p))]),
                 ["HdsStorage"] = Describe(options),
             };
             await cli.WriteAsync(json, CliReports.Configuration, cancellationToken).ConfigureAwait(false);

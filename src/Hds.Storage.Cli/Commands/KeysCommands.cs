@@ -26,7 +26,7 @@ internal static class KeysCommands
 
     private static Command CreateList()
     {
-        var command = new Command("list", "List the key ring's keys, oldest first, without key material (JSON array: id, created, activation, expiry, revoked, current).");
+        var command = new Command("list", "List the key ring's keys, oldest first, without key material (JSON array: id, created, activation, expiry, revoked, current, available, recipients).");
         command.SetAction((parse, cancellationToken) => WithClientAsync(parse, async (client, options) =>
         {
             var entries = await client.ListKeysAsync(options, cancellationToken).ConfigureAwait(false);

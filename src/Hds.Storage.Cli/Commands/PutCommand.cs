@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Hds.Storage.Cli.Output;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Cli.Commands;
 
@@ -20,18 +21,26 @@ internal static class PutCommand
             Description = "The MIME type stored with the object (in clear). Default: application/octet-stream.",
             HelpName = "type",
         };
+        var ackSites = new Option<int?>("--ack-sites")
+        {
+            Description = "Return only when this many sites hold the version, locked (the storing site counts; default 1). "
+                + "Use 2 before telling someone their document is filed. Not confirmed in time: the receipt is printed and the exit code is 8.",
+            HelpName = "n",
+        };
         var command = new Command("put", "Store a file as a new version, locked by its retention class, and print the receipt; keep it (as JSON: -o json > receipt.json).")
         {
             file,
             key,
             retentionClass,
             contentType,
+            ackSites,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var cli = CliContext.From(parse);
             var options = cli.RequestOptions<PutOptions>();
             options.RetentionClass = parse.GetValue(retentionClass);
+            options.AcknowledgementSites = parse.GetValue(ackSites);
             if (parse.GetValue(contentType) is { } type)
             {
                 options.ContentType = type;
@@ -45,8 +54,19 @@ internal static class PutCommand
                 await using (input.ConfigureAwait(false))
                 {
                     long? length = input is FileStream { CanSeek: true } file ? file.Length : null;
-                    var receipt = await TransferProgress.RunAsync("put", length, track =>
-                        client.PutAsync(parse.GetRequiredValue(key), track(input), options, cancellationToken)).ConfigureAwait(false);
+                    StorageReceipt receipt;
+                    try
+                    {
+                        receipt = await TransferProgress.RunAsync("put", length, track =>
+                            client.PutAsync(parse.GetRequiredValue(key), track(input), options, cancellationToken)).ConfigureAwait(false);
+                    }
+                    catch (HdsNotGeoDurableException ex)
+                    {
+                        // Stored and locked on fewer sites than asked: the receipt is still what the caller must keep (exit 8).
+                        await cli.WriteAsync(ex.Receipt, CliReports.Receipt, cancellationToken).ConfigureAwait(false);
+                        throw;
+                    }
+
                     await cli.WriteAsync(receipt, CliReports.Receipt, cancellationToken).ConfigureAwait(false);
                 }
             }
@@ -61,6 +81,11 @@ internal static class PutCommand
         if (path == "-")
         {
             return Console.OpenStandardInput();
+        }
+
+        if (Directory.Exists(path))
+        {
+            throw new CliUsageException("The input is a directory: give a file (or - for standard input).");
         }
 
         try

@@ -32,7 +32,8 @@ internal static class CliReports
             ("Writer", r.Writer),
             ("Created", Time(r.CreatedAt)),
             ("Key id", r.KeyId),
-            ("Format", Number(r.FormatVersion)))));
+            ("Format", Number(r.FormatVersion)),
+            ("Confirmed on", string.Join(", ", r.ConfirmedSites)))));
 
     public static readonly CliReport<ObjectProperties> Properties = new(CliJson.Default.ObjectProperties, PropertyFields);
 
@@ -69,7 +70,8 @@ internal static class CliReports
         ("Bucket", b.Bucket),
         ("Versioning", b.VersioningEnabled ? "enabled" : "NOT enabled"),
         ("Object lock", b.ObjectLockEnabled ? "enabled" : "NOT enabled"),
-        ("Compliant", b.Compliant ? "yes: fit for health data" : "NO: not fit for health data")));
+        ("Compliant", b.Compliant ? "yes: versions kept, locks enforced" : "NO: not fit for health data"),
+        ("HDS grade", (b.HdsGrade ? "possible: " : "NO: ") + b.Grade)));
 
     public static readonly CliReport<List<KeyReport>> Keys = new(CliJson.Default.ListKeyReport, keys => keys.Count == 0
         ? new Text("The key ring is empty: the first write creates its first key.")
@@ -165,8 +167,9 @@ internal static class CliReports
     {
         var rows = new List<(string, string?)>
         {
-            ("Valid", c["valid"]?.GetValue<bool>() == true ? "yes" : "NO: " + c["problems"]),
+            ("Valid", c["valid"]?.GetValue<bool>() == true ? "yes" : "NO: " + string.Join(" ", c["problems"]!.AsArray().Select(p => p!.GetValue<string>()))),
             ("Sources", string.Join(", ", c["sources"]!.AsArray().Select(s => s!.ToString()))),
+            ("HDS grade", (c["hdsGrade"]?.GetValue<bool>() == true ? "possible: " : "NO: ") + c["grade"]),
         };
         Flatten(HdsStorageServiceCollectionExtensions.DefaultSectionName, c[HdsStorageServiceCollectionExtensions.DefaultSectionName], rows);
         return Fields([.. rows]);

@@ -51,6 +51,20 @@ internal abstract class StorageBackend : IAsyncDisposable
     /// <summary>Sets the retention of a version; shortening a lock is refused with <see cref="HdsObjectLockedException"/>.</summary>
     public abstract Task SetRetentionAsync(string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, CancellationToken cancellationToken);
 
+    /// <summary>How many sites serve the storage (the most <see cref="PutOptions.AcknowledgementSites"/> can ask for).</summary>
+    public virtual int SiteCount => 1;
+
+    /// <summary>The client-wide <see cref="PutOptions.AcknowledgementSites"/> default.</summary>
+    public virtual int DefaultAcknowledgementSites => 1;
+
+    /// <summary>
+    /// The sites holding a new version with its lock, <paramref name="storedOn"/> first, once <paramref name="required"/> of them
+    /// confirmed it or the backend's acknowledgement timeout passed (then fewer). One site: only the one that stored it.
+    /// </summary>
+    public virtual Task<IReadOnlyList<string>> ConfirmOnSitesAsync(
+        string key, string versionId, long storedLength, RetentionInfo wanted, string storedOn, int required, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<string>>([storedOn]);
+
     public abstract ValueTask DisposeAsync();
 }
 

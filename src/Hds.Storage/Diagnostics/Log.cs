@@ -86,8 +86,13 @@ internal static partial class Log
     public static partial void NoEscrowCertificate(ILogger logger);
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Warning,
-        Message = "Site {Site} failed a {Access} call ({Failure}); moving to the next site.")]
-    public static partial void SiteCallFailed(ILogger logger, string site, Sites.SiteAccess access, string failure);
+        Message = "Site {Site} failed a {Access} call ({Failure}); trying {Next} until the failover timeout.")]
+    public static partial void SiteCallFailed(ILogger logger, string site, Sites.SiteAccess access, string failure, string next);
+
+    // The same site failing again within one operation: said once at Warning (event 200), then here, so that one unreachable site
+    // does not flood the log with a warning per retry.
+    [LoggerMessage(EventId = 212, Level = LogLevel.Debug, Message = "Site {Site} failed a {Access} call again ({Failure}).")]
+    public static partial void SiteCallFailedAgain(ILogger logger, string site, Sites.SiteAccess access, string failure);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Circuit of site {Site} opened: no traffic for {BreakDuration}.")]
     public static partial void CircuitOpened(ILogger logger, string site, TimeSpan breakDuration);
@@ -119,4 +124,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 209, Level = LogLevel.Warning,
         Message = "A multipart upload could not be aborted now (no writable site answered); it is kept and retried by the health probe.")]
     public static partial void MultipartAbortDeferred(ILogger logger, Exception? exception);
+
+    [LoggerMessage(EventId = 210, Level = LogLevel.Warning,
+        Message = "A new version was confirmed on {Confirmed} of the {Required} sites asked within {Timeout}: stored and locked, not yet geo-durable.")]
+    public static partial void NotGeoDurable(ILogger logger, int confirmed, int required, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 211, Level = LogLevel.Information,
+        Message = "A version the serving site did not have (replication lag) was found on site {Site} after {Elapsed}.")]
+    public static partial void VersionFoundOnAnotherSite(ILogger logger, string site, TimeSpan elapsed);
 }

@@ -31,4 +31,15 @@ public enum HdsErrorCode
 
     /// <summary>The operation's audit record could not be made durable, so the operation was refused (fail-closed).</summary>
     AuditUnavailable = 8,
+
+    /// <summary>
+    /// The write is stored and locked, but fewer sites than asked confirmed it in time (<see cref="HdsNotGeoDurableException"/>).
+    /// </summary>
+    NotGeoDurable = 9,
+
+    /// <summary>
+    /// The version asked for is on no site that answered, and some site could not be reached: it may not be replicated yet
+    /// (<see cref="HdsNotReplicatedException"/>). Retry later.
+    /// </summary>
+    NotReplicated = 10,
 }

@@ -46,4 +46,10 @@ public sealed record StorageReceipt
 
     /// <summary>The pseudonymous id of the writer, when known.</summary>
     public string? Writer { get; init; }
+
+    /// <summary>
+    /// The sites that were seen holding the version, locked, before the write returned: the site that stored it first, then those
+    /// that confirmed it for <see cref="PutOptions.AcknowledgementSites"/>. Replication may copy it to others later.
+    /// </summary>
+    public IReadOnlyList<string> ConfirmedSites { get; init; } = [];
 }

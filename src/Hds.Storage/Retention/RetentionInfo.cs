@@ -11,4 +11,16 @@ public sealed record RetentionInfo(RetentionMode Mode, DateTimeOffset? RetainUnt
     /// <returns><see langword="true"/> when retention has not expired or a legal hold is on.</returns>
     public bool IsLockedAt(DateTimeOffset now) =>
         LegalHold || (Mode != RetentionMode.None && RetainUntil is { } until && until > now);
+
+    /// <summary>How far a stored retain-until may fall short of the one asked (servers keep whole seconds or milliseconds).</summary>
+    internal static readonly TimeSpan Tolerance = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Whether this lock, read back from a storage site, is at least <paramref name="wanted"/>: the same mode, a retain-until no
+    /// earlier (within <see cref="Tolerance"/>), and the legal hold when one is wanted.
+    /// </summary>
+    internal bool Covers(RetentionInfo wanted) =>
+        Mode == wanted.Mode
+        && RetainUntil is { } until && until + Tolerance >= wanted.RetainUntil!.Value
+        && (LegalHold || !wanted.LegalHold);
 }

@@ -65,6 +65,7 @@ internal sealed class SiteRouter : IAsyncDisposable
         var pause = FirstPause;
         var attempts = 0;
         Exception? last = null;
+        HashSet<SiteEndpoint>? warned = null;
         while (true)
         {
             foreach (var site in Candidates(access))
@@ -97,7 +98,15 @@ internal sealed class SiteRouter : IAsyncDisposable
                     SiteMetrics.RecordDuration(site, _time.GetElapsedTime(callStarted), success: false);
                     SiteMetrics.RecordFailover(site, access);
                     site.MarkSuspect();
-                    Log.SiteCallFailed(_logger, site.Name, access, Describe(ex));
+                    var failure = Describe(ex);
+                    if ((warned ??= []).Add(site))
+                    {
+                        Log.SiteCallFailed(_logger, site.Name, access, failure, Sites.Count > 1 ? "the other sites" : "it again");
+                    }
+                    else
+                    {
+                        Log.SiteCallFailedAgain(_logger, site.Name, access, failure);
+                    }
                     last = ex;
                 }
             }

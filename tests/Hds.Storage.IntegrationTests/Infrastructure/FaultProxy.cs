@@ -36,6 +36,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private Func<string, bool>? _cutResponseOf;
     private long _downUntil;
     private long _downAfterCut;
+    private long _downAfterMatchedCut;
 
     public FaultProxy(int targetPort, TimeSpan? lifetime = null)
     {
@@ -106,7 +107,17 @@ public sealed class FaultProxy : IAsyncDisposable
     /// Cuts the final response to the next request whose request line (for example "PUT /bucket/key HTTP/1.1") matches, before its
     /// first byte reaches the client: the server did the work, the client never hears of it.
     /// </summary>
-    public void CutResponseOf(Func<string, bool> requestLine) => Volatile.Write(ref _cutResponseOf, requestLine);
+    public void CutResponseOf(Func<string, bool> requestLine) => CutResponseOf(requestLine, TimeSpan.Zero);
+
+    /// <summary>
+    /// As <see cref="CutResponseOf(Func{string, bool})"/>; then, like a site that went down right after doing the work, resets every
+    /// connection and request for <paramref name="thenDown"/>.
+    /// </summary>
+    public void CutResponseOf(Func<string, bool> requestLine, TimeSpan thenDown)
+    {
+        Volatile.Write(ref _downAfterMatchedCut, (long)thenDown.TotalMilliseconds);
+        Volatile.Write(ref _cutResponseOf, requestLine);
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -288,7 +299,13 @@ public sealed class FaultProxy : IAsyncDisposable
                 else
                 {
                     var isContinue = buffer.AsSpan(0, n).StartsWith(Continue);
-                    if (!isContinue && (Interlocked.CompareExchange(ref _cutNextResponse, 0, 1) == 1 || Interlocked.CompareExchange(ref cutResponse.Value, 0, 1) == 1))
+                    if (!isContinue && Interlocked.CompareExchange(ref cutResponse.Value, 0, 1) == 1)
+                    {
+                        forward = 0;
+                        cut = true;
+                        Volatile.Write(ref _downUntil, Environment.TickCount64 + Volatile.Read(ref _downAfterMatchedCut));
+                    }
+                    else if (!isContinue && Interlocked.CompareExchange(ref _cutNextResponse, 0, 1) == 1)
                     {
                         forward = 0;
                         cut = true;

@@ -13,5 +13,10 @@ public sealed class LocalStorageOptions
         {
             errors.Add("Local.Path must name the directory of the embedded store.");
         }
+        else if (File.Exists(Path))
+        {
+            // Caught at start-up, not as a failure of every request.
+            errors.Add("Local.Path names a file: it must name the directory of the embedded store (an existing store, or a new directory).");
+        }
     }
 }

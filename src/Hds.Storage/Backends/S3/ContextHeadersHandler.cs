@@ -5,13 +5,19 @@ namespace Hds.Storage.Backends.S3;
 
 /// <summary>
 /// Adds the pseudonymous access-context headers (<see cref="HdsContextHeaders"/>) of the current operation to every S3 request,
-/// so the storage's own audit log can be correlated with the SDK's. Not x-amz headers: they need not be signed.
+/// so the storage's own audit log can be correlated with the SDK's, and StorageGRID's <c>Consistency-Control</c> header when
+/// configured. Not x-amz headers: they need not be signed.
 /// </summary>
 internal sealed class ContextHeadersHandler : DelegatingHandler
 {
-    public ContextHeadersHandler(HttpMessageHandler inner)
+    public const string ConsistencyControlHeader = "Consistency-Control";
+
+    private readonly S3ConsistencyControl? _consistency;
+
+    public ContextHeadersHandler(HttpMessageHandler inner, S3ConsistencyControl? consistency = null)
         : base(inner)
     {
+        _consistency = consistency is { IsSet: true } ? consistency : null;
     }
 
     public static void AddHeaders(HttpRequestMessage request, OperationInfo? info)
@@ -35,6 +41,11 @@ internal sealed class ContextHeadersHandler : DelegatingHandler
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         AddHeaders(request, OperationScope.Current);
+        if (_consistency?.For(request) is { } consistency)
+        {
+            Set(request, ConsistencyControlHeader, consistency);
+        }
+
         return base.SendAsync(request, cancellationToken);
     }
 
@@ -52,7 +63,7 @@ internal sealed class ContextHeadersHandler : DelegatingHandler
 /// Gives the AWS SDK HttpClients whose pipeline starts with <see cref="ContextHeadersHandler"/>. Composes with the internal
 /// test seam <see cref="S3StorageOptions.HttpClientFactory"/>: its client becomes the handler's inner handler.
 /// </summary>
-internal sealed class ContextHeadersHttpClientFactory(HttpClientFactory? inner) : HttpClientFactory
+internal sealed class ContextHeadersHttpClientFactory(HttpClientFactory? inner, S3ConsistencyControl? consistency = null) : HttpClientFactory
 {
     public override HttpClient CreateHttpClient(IClientConfig clientConfig)
     {
@@ -66,7 +77,7 @@ internal sealed class ContextHeadersHttpClientFactory(HttpClientFactory? inner) 
                 MaxConnectionsPerServer = clientConfig.MaxConnectionsPerServer ?? int.MaxValue,
             }
             : new ForwardingHandler(inner.CreateHttpClient(clientConfig));
-        return new HttpClient(new ContextHeadersHandler(innermost))
+        return new HttpClient(new ContextHeadersHandler(innermost, consistency))
         {
             Timeout = clientConfig.Timeout ?? TimeSpan.FromSeconds(100),
         };

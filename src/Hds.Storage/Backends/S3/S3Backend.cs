@@ -57,6 +57,14 @@ internal sealed class S3Backend : StorageBackend
 
     public override string Location => _options.Bucket;
 
+    public override int SiteCount => _sites.Sites.Count;
+
+    public override int DefaultAcknowledgementSites => _options.AcknowledgementSites;
+
+    public override Task<IReadOnlyList<string>> ConfirmOnSitesAsync(
+        string key, string versionId, long storedLength, RetentionInfo wanted, string storedOn, int required, CancellationToken cancellationToken) =>
+        ReplicaConfirmation.ConfirmAsync(_sites, key, versionId, storedLength, wanted, storedOn, required, _options.AcknowledgementTimeout, _time, _logger, cancellationToken);
+
     /// <summary>The sites and their state (health checks and tests read it).</summary>
     internal SiteRouter Sites => _sites;
 
@@ -84,7 +92,7 @@ internal sealed class S3Backend : StorageBackend
         // Every request carries the pseudonymous context headers of the operation in progress (composes with the test seam and
         // with the sites' send-once HTTP stack).
         config.HttpClientFactory = new ContextHeadersHttpClientFactory(
-            options.HttpClientFactory ?? httpClientFactory ?? new SiteHttpClientFactory(options.RequestTimeout, refuseSdkRetries: false));
+            options.HttpClientFactory ?? httpClientFactory ?? new SiteHttpClientFactory(options.RequestTimeout, refuseSdkRetries: false), options.ConsistencyControl);
 
         return options.AccessKey is { } ak
             ? new AmazonS3Client(new BasicAWSCredentials(ak, options.SecretKey), config)
@@ -231,24 +239,77 @@ internal sealed class S3Backend : StorageBackend
     }
 
     // A creating write (PutObject, CompleteMultipartUpload) through the router, landing at most once: every try after the first
-    // looks for the version an earlier try stored, its answer lost, and returns it instead of writing another.
+    // looks for the version an earlier try stored, its answer lost, and returns it instead of writing another. With asynchronous
+    // replication the site of the retry may not have that version yet: the sites the earlier tries went to are asked too.
     private Task<BackendWriteResult> WriteOnceAsync(
         string key, string attempt, DateTimeOffset since, Func<SiteEndpoint, CancellationToken, Task<BackendWriteResult>> send, CancellationToken cancellationToken)
     {
-        var sent = false;
+        var sentTo = new List<SiteEndpoint>();
         return _sites.ExecuteAsync(
             SiteAccess.Write,
             async (site, ct) =>
             {
-                if (sent && await FindAttemptAsync(site, key, attempt, since, ct).ConfigureAwait(false) is { } stored)
+                if (sentTo.Count > 0 && await FindAttemptAsync(site, key, attempt, since, ct).ConfigureAwait(false) is { } stored)
                 {
                     return stored;
                 }
 
-                sent = true;
+                if (_options.AsynchronousReplication && sentTo.Any(s => s != site)
+                    && await FindAttemptOnSitesAsync(sentTo.Where(s => s != site).Distinct().ToList(), key, attempt, since, ct).ConfigureAwait(false) is { } elsewhere)
+                {
+                    return elsewhere;
+                }
+
+                sentTo.Add(site);
                 return await send(site, ct).ConfigureAwait(false);
             },
             cancellationToken);
+    }
+
+    // The earlier tries' sites, each asked directly until it answers (found, or not there) within the replication lag timeout: a
+    // site that got a try and cannot be asked may hold the version, so the write stops there rather than store a second copy.
+    private async Task<BackendWriteResult?> FindAttemptOnSitesAsync(
+        List<SiteEndpoint> sites, string key, string attempt, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        var pause = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            foreach (var site in sites.ToList())
+            {
+                using var deadline = new CancellationTokenSource(_options.RequestTimeout, _time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+                try
+                {
+                    if (await FindAttemptAsync(site, key, attempt, since, linked.Token).ConfigureAwait(false) is { } found)
+                    {
+                        return found;
+                    }
+
+                    sites.Remove(site); // it answered: the earlier try did not store the version there
+                }
+                catch (Exception ex) when (TransientFailures.IsTransient(ex, cancellationToken))
+                {
+                    // cannot be asked now: keep it
+                }
+            }
+
+            var left = _options.ReplicationLagTimeout - _time.GetElapsedTime(started);
+            if (sites.Count == 0)
+            {
+                return null;
+            }
+
+            if (left <= TimeSpan.Zero)
+            {
+                throw new HdsBackendUnavailableException(
+                    $"A write's answer was lost on site {string.Join(", ", sites.Select(s => s.Name))}, which cannot be asked now whether it stored the version: "
+                    + "no second copy was written. The version may appear there, locked, without a receipt; check the key's versions before writing again.");
+            }
+
+            await Task.Delay(pause < left ? pause : left, _time, cancellationToken).ConfigureAwait(false);
+            pause = pause * 2 < TimeSpan.FromSeconds(1) ? pause * 2 : TimeSpan.FromSeconds(1);
+        }
     }
 
     /// <summary>
@@ -479,8 +540,8 @@ internal sealed class S3Backend : StorageBackend
     // One GET (through the router) whose body resumes on whichever site serves when it breaks.
     private async Task<BackendReadResult> GetResumingAsync(string key, string? versionId, ByteRange? range, CancellationToken cancellationToken)
     {
-        var (response, site) = await _sites.ExecuteAsync(
-            SiteAccess.Read,
+        var (response, site) = await ReadAsync(
+            versionId,
             async (site, ct) =>
             {
                 var request = new GetObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId };
@@ -494,6 +555,13 @@ internal sealed class S3Backend : StorageBackend
             cancellationToken).ConfigureAwait(false);
         return Resuming(key, response, site, range?.Offset ?? 0, ranged: range is not null);
     }
+
+    // A read through the router; for a given version id that the serving site does not have, the other sites are asked too
+    // (replication lag: ReplicaLookup).
+    private Task<T> ReadAsync<T>(string? versionId, Func<SiteEndpoint, CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
+        versionId is null || _sites.Sites.Count < 2 || !_options.AsynchronousReplication
+            ? _sites.ExecuteAsync(SiteAccess.Read, call, cancellationToken)
+            : ReplicaLookup.ReadVersionAsync(_sites, call, _options.ReplicationLagTimeout, _options.RequestTimeout, _time, _logger, cancellationToken);
 
     private BackendReadResult Resuming(string key, GetObjectResponse response, SiteEndpoint site, long start, bool ranged)
     {
@@ -545,8 +613,8 @@ internal sealed class S3Backend : StorageBackend
     {
         try
         {
-            var r = await _sites.ExecuteAsync(
-                SiteAccess.Read,
+            var r = await ReadAsync(
+                versionId,
                 (site, ct) => site.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, ct),
                 cancellationToken).ConfigureAwait(false);
             return ToHead(key, r.VersionId, r.ContentLength, r.LastModified, r.Headers.ContentType, r.Metadata, r.ObjectLockMode,
@@ -809,11 +877,16 @@ internal sealed class S3Backend : StorageBackend
             meta[shortName.ToLowerInvariant()] = metadata[name];
         }
 
+        return new BackendObjectHead(key, RequireVersionId(versionId), length, ToOffset(lastModified), contentType, meta, ToRetention(mode, retainUntil, legalHold), etag);
+    }
+
+    /// <summary>The lock of a version from the object-lock headers of a HEAD or GET answer.</summary>
+    internal static RetentionInfo ToRetention(ObjectLockMode? mode, DateTime? retainUntil, ObjectLockLegalHoldStatus? legalHold)
+    {
         var retentionMode = mode is null ? RetentionMode.None
             : mode == ObjectLockMode.Compliance ? RetentionMode.Compliance
             : mode == ObjectLockMode.Governance ? RetentionMode.Governance
             : RetentionMode.None;
-        var retention = new RetentionInfo(retentionMode, retainUntil is null ? null : ToOffset(retainUntil), legalHold == ObjectLockLegalHoldStatus.On);
-        return new BackendObjectHead(key, RequireVersionId(versionId), length, ToOffset(lastModified), contentType, meta, retention, etag);
+        return new RetentionInfo(retentionMode, retainUntil is null ? null : ToOffset(retainUntil), legalHold == ObjectLockLegalHoldStatus.On);
     }
 }

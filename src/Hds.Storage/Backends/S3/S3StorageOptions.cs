@@ -89,6 +89,49 @@ public sealed class S3StorageOptions
     /// <value>The default value is 100 seconds.</value>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(100);
 
+    /// <summary>
+    /// How many sites must hold a new version, locked, before a write returns (the site that stored it counts as one). With
+    /// replicating sites (StorageGRID ILM, Ceph multisite, AWS CRR) 1 returns as soon as one site stored and locked the version, which
+    /// replication copies later: a receipt can then name a version that no surviving site has if that site is lost first. 2 waits,
+    /// within <see cref="AcknowledgementTimeout"/>, until another site answers for the version (HEAD by version id, same length,
+    /// the lock it must carry): use it before telling a person that their document is filed. Overridden per call by
+    /// <see cref="PutOptions.AcknowledgementSites"/>.
+    /// </summary>
+    /// <value>The default value is 1.</value>
+    public int AcknowledgementSites { get; set; } = 1;
+
+    /// <summary>
+    /// How long a write waits for the other sites of <see cref="AcknowledgementSites"/>; past it the write fails with
+    /// <see cref="HdsNotGeoDurableException"/>, which carries the receipt (the version is stored and locked, on fewer sites).
+    /// </summary>
+    /// <value>The default value is 60 seconds (replication lag is usually under 3 s, with a tail of 10 to 30 s on RGW).</value>
+    public TimeSpan AcknowledgementTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Whether the <see cref="Sites"/> are separate copies of the bucket kept in step by asynchronous replication (Ceph RGW multisite
+    /// zones, AWS S3 Cross-Region Replication, separate grids), rather than gateways of one storage system that all see the same
+    /// data at once (the gateways of one StorageGRID grid or one Ceph cluster). With replication, a site may not have a version
+    /// written on another yet: reads of a version id look for it on every site (<see cref="ReplicationLagTimeout"/>), and a write
+    /// whose answer was lost is looked for on the site that got it before it is sent again elsewhere.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>: the sites are gateways of one storage system.</value>
+    public bool AsynchronousReplication { get; set; }
+
+    /// <summary>
+    /// With <see cref="AsynchronousReplication"/>, how long a read of a given version id (from a receipt) looks for it on the sites
+    /// when the one that served first does not have it (0.2 s to 30 s of lag measured on RGW multisite), and how long a retried write
+    /// waits for the site that got an earlier try to answer whether it stored it. Each site is asked directly, again with growing pauses, until one has it (it serves the read) or the time
+    /// passes: then the read is <see cref="HdsObjectNotFoundException"/> when every site answered that it does not have it, and
+    /// <see cref="HdsNotReplicatedException"/> when a site could not be asked. Zero: no waiting (one round over the sites). A write
+    /// whose earlier try went to a site that still cannot be asked after this time fails with <see cref="HdsBackendUnavailableException"/>
+    /// (its outcome is unknown, and no second copy is written).
+    /// </summary>
+    /// <value>The default value is 10 seconds.</value>
+    public TimeSpan ReplicationLagTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>StorageGRID's <c>Consistency-Control</c> header per kind of request (reads, writes, listings); unset by default.</summary>
+    public S3ConsistencyControl ConsistencyControl { get; } = new();
+
     /// <summary>Test seam: lets fault tests put a handler between the AWS SDK and the network.</summary>
     internal Amazon.Runtime.HttpClientFactory? HttpClientFactory { get; set; }
 
@@ -152,6 +195,24 @@ public sealed class S3StorageOptions
         if (RequestTimeout <= TimeSpan.Zero)
         {
             errors.Add("S3.RequestTimeout must be positive.");
+        }
+
+        var siteCount = Math.Max(1, Sites.Count);
+        if (AcknowledgementSites < 1 || AcknowledgementSites > siteCount)
+        {
+            errors.Add($"S3.AcknowledgementSites must be between 1 and the number of sites ({siteCount}).");
+        }
+
+        ConsistencyControl.Validate(errors);
+
+        if (ReplicationLagTimeout < TimeSpan.Zero)
+        {
+            errors.Add("S3.ReplicationLagTimeout must be zero or positive.");
+        }
+
+        if (AcknowledgementTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("S3.AcknowledgementTimeout must be positive.");
         }
     }
 
