@@ -60,4 +60,31 @@ public sealed class AuditHistoryTests : IDisposable
         var records = await auditor.GetRecentAuditRecordsAsync(100, new HdsRequestOptions { Context = Auditor }, Ct);
         Assert.Equal(4, records.Count(r => r.Operation == HdsOperation.Put && r.ActorId == "agent-1"));
     }
+
+    [Fact]
+    public async Task Nodes_signed_by_the_development_signer_stay_enrolled_once_a_real_signer_is_configured_and_a_foreign_signer_is_not_trusted()
+    {
+        await using (var development = new HdsStorageClient(_store.Options(), _store.Time, null))
+        {
+            await development.PutAsync("doc", new MemoryStream([1]), new PutOptions { Context = Agent }, Ct);
+        }
+
+        var configured = _store.Options();
+        configured.Audit.CheckpointCertificate = TestCertificates.AuditSigner;
+        configured.Audit.SpoolDirectory = Path.Combine(_store.Path, "configured-spool"); // another node
+        await using (var client = new HdsStorageClient(configured, _store.Time, null))
+        {
+            var result = await client.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = Auditor }, Ct);
+            Assert.True(result.IsValid, string.Join("; ", result.Problems));
+            Assert.Single(result.Nodes); // the development-signed node (this client has recorded nothing yet)
+        }
+
+        // A store whose development signer was replaced (another key in the file) no longer vouches for the nodes signed before.
+        File.Delete(Path.Combine(_store.Path, AuditCertificates.DevelopmentSignerFile));
+        var other = _store.Options();
+        other.Audit.SpoolDirectory = Path.Combine(_store.Path, "other-spool");
+        await using var fresh = new HdsStorageClient(other, _store.Time, null);
+        var after = await fresh.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = Auditor }, Ct);
+        Assert.Contains(after.Problems, p => p.Kind == HdsAuditProblemKind.NodeNotEnrolled);
+    }
 }
