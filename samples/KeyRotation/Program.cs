@@ -18,7 +18,7 @@ var storePath = args.Length > 0 ? args[0] : Path.Combine(Path.GetTempPath(), "hd
 using var certificateA = CreateCertificate("CN=hds-sample-operational-2026", years: 1);
 using var certificateB = CreateCertificate("CN=hds-sample-operational-2027-renewed", years: 2);
 var context = new HdsAccessContext("agent-4711", "msa", "claim-processing");
-var keyOfficer = new HdsRequestOptions { Context = new HdsAccessContext("officer-12", "msa", HdsAuthorizationOptions.KeyManagementPurpose) { Role = "security-officer" } };
+var keyOfficer = new HdsRequestOptions { Context = new HdsAccessContext("officer-12", HdsAuthorizationOptions.DefaultOperatingTenant, HdsAuthorizationOptions.KeyManagementPurpose) { Role = HdsAuthorizationOptions.KeyAdminRole } };
 
 HdsStorageOptions Options(params X509Certificate2[] certificates)
 {

@@ -46,8 +46,8 @@ await using (var download = await client.GetAsync(key, new GetOptions { Context 
 var verified = await client.VerifyAsync(key, new VerifyOptions { Context = context, Receipt = receipt });
 Console.WriteLine($"Verified against the receipt: SHA-256 {verified.Sha256}.");
 
-// Reading the audit trail is itself an audited operation, allowed only for the purpose "audit".
-var auditor = new HdsAccessContext(actorId: "auditor-7", tenant: "msa", purpose: "audit") { Application = "quickstart", CorrelationId = run };
+// Reading the audit trail is itself an audited operation, allowed only for the purpose "audit" and the role "auditor".
+var auditor = new HdsAccessContext(actorId: "auditor-7", tenant: "msa", purpose: "audit") { Role = "auditor", Application = "quickstart", CorrelationId = run };
 var trail = await client.GetRecentAuditRecordsAsync(50, new HdsRequestOptions { Context = auditor });
 Console.WriteLine("Audit trail of this run (hash-chained, tamper-evident):");
 foreach (var record in trail.Where(r => r.CorrelationId == run))

@@ -2,16 +2,19 @@ using System.Globalization;
 using System.Security.Claims;
 using Hds.Storage.Access;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Hds.Storage.AspNetCore;
 
 /// <summary>
-/// Makes the request's access context ambient (<see cref="HdsAccessScope"/>) for the rest of the pipeline. A context propagated
-/// by another service (x-hds-* headers) is accepted only from a trusted caller, and only with a valid, fresh signature when that
-/// caller has a key; anything else is refused with 403. Otherwise the context is built from the authenticated user's claims;
-/// an anonymous request gets no context (the storage client then refuses it).
+/// Makes the request's access context ambient (<see cref="HdsAccessScope"/>) for the rest of the pipeline. The context is built
+/// from the authenticated identity: actor, tenant, roles and the purposes it may declare come from its claims; a request header
+/// may only choose among those purposes. A context propagated by another service (x-hds-* headers) is accepted only from a
+/// trusted caller, with a valid, fresh, single-use signature bound to this request when that caller has a key. Anything
+/// malformed or refused is answered with a problem-details body (400 or 403) that never echoes the values; an anonymous request
+/// gets no context (the storage client then refuses it).
 /// </summary>
 public sealed partial class HdsAccessContextMiddleware
 {
@@ -19,6 +22,7 @@ public sealed partial class HdsAccessContextMiddleware
     private readonly HdsAccessContextOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly NonceCache _nonces;
 
     /// <summary>Creates the middleware.</summary>
     /// <param name="next">The rest of the pipeline.</param>
@@ -33,6 +37,7 @@ public sealed partial class HdsAccessContextMiddleware
         _options = options.Value;
         _time = timeProvider ?? TimeProvider.System;
         _logger = loggerFactory.CreateLogger("Hds.Storage.AspNetCore");
+        _nonces = new NonceCache(_time, _options.MaxSignatureAge * 2);
     }
 
     /// <summary>Runs the middleware.</summary>
@@ -41,23 +46,22 @@ public sealed partial class HdsAccessContextMiddleware
     public async Task InvokeAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
-        HdsAccessContext? context;
-        if (httpContext.Request.Headers.ContainsKey(HdsPropagationHeaders.Caller) || httpContext.Request.Headers.ContainsKey(HdsContextHeaders.Actor))
+        var headers = httpContext.Request.Headers;
+        var propagated = headers.ContainsKey(HdsPropagationHeaders.Caller) || headers.ContainsKey(HdsContextHeaders.Actor);
+        var (context, refusal) = propagated ? AcceptPropagated(httpContext) : FromUser(httpContext);
+        if (refusal is { } r)
         {
-            var (accepted, reason) = AcceptPropagated(httpContext);
-            if (accepted is null)
+            if (propagated)
             {
-                LogRefused(_logger, reason);
-                httpContext.Response.StatusCode = StatusCodes.Status403Forbidden;
-                await httpContext.Response.WriteAsync($"The propagated access context was refused ({reason}).", httpContext.RequestAborted).ConfigureAwait(false);
-                return;
+                LogRefused(_logger, r.Reason);
+            }
+            else
+            {
+                LogUserContextRefused(_logger, r.Reason);
             }
 
-            context = accepted;
-        }
-        else
-        {
-            context = FromUser(httpContext);
+            await WriteProblemAsync(httpContext, r).ConfigureAwait(false);
+            return;
         }
 
         if (context is null)
@@ -72,13 +76,13 @@ public sealed partial class HdsAccessContextMiddleware
         }
     }
 
-    private (HdsAccessContext? Context, string Reason) AcceptPropagated(HttpContext http)
+    private (HdsAccessContext? Context, Refusal? Refusal) AcceptPropagated(HttpContext http)
     {
         var headers = http.Request.Headers;
         var caller = headers[HdsPropagationHeaders.Caller].ToString();
         if (caller.Length == 0 || !_options.TrustedCallers.TryGetValue(caller, out var trusted))
         {
-            return (null, "untrusted-caller");
+            return Forbidden("untrusted-caller");
         }
 
         HdsAccessContext context;
@@ -88,6 +92,8 @@ public sealed partial class HdsAccessContextMiddleware
             {
                 ActorKind = Header(headers, HdsContextHeaders.ActorKind) ?? _options.DefaultActorKind,
                 Role = Header(headers, HdsContextHeaders.Role),
+                Roles = List(Header(headers, HdsPropagationHeaders.Roles)) ?? [],
+                AllowedPurposes = List(Header(headers, HdsPropagationHeaders.AllowedPurposes)),
                 PatientPseudonym = Header(headers, HdsContextHeaders.PatientPseudonym),
                 CorrelationId = Header(headers, HdsContextHeaders.CorrelationId),
                 Application = Header(headers, HdsContextHeaders.Application),
@@ -96,66 +102,154 @@ public sealed partial class HdsAccessContextMiddleware
         }
         catch (HdsInvalidRequestException)
         {
-            return (null, "malformed-context");
+            return Forbidden("malformed-context");
         }
 
         if (trusted.SigningKey is { } key)
         {
             if (!long.TryParse(headers[HdsPropagationHeaders.Timestamp].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var timestamp))
             {
-                return (null, "missing-timestamp");
+                return Forbidden("missing-timestamp");
             }
 
             var age = _time.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(timestamp, 0, 253402300799));
             if (age.Duration() > _options.MaxSignatureAge)
             {
-                return (null, "stale-signature");
+                return Forbidden("stale-signature");
             }
 
-            if (!ContextSignature.Verify(key, caller, timestamp, context, Header(headers, HdsPropagationHeaders.Signature)))
+            var nonce = headers[HdsPropagationHeaders.Nonce].ToString();
+            if (nonce.Length is < 16 or > 64 || !nonce.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
             {
-                return (null, "bad-signature");
+                return Forbidden("missing-nonce");
+            }
+
+            var target = _options.Audience ?? http.Request.PathBase.Add(http.Request.Path).ToUriComponent();
+            if (!ContextSignature.Verify(key, new SignedRequest(caller, timestamp, nonce, http.Request.Method, target), context, Header(headers, HdsPropagationHeaders.Signature)))
+            {
+                return Forbidden("bad-signature");
+            }
+
+            // Only a valid signature consumes its nonce: a forger cannot burn the nonces of genuine requests.
+            if (!_nonces.TryUse(caller, nonce))
+            {
+                return Forbidden("replayed-signature");
             }
         }
         else if (http.User.Identity?.IsAuthenticated != true || http.User.FindFirstValue(_options.CallerClaim) != caller)
         {
-            return (null, "caller-not-authenticated");
+            return Forbidden("caller-not-authenticated");
         }
 
-        return (context, "accepted");
+        return (context, null);
     }
 
-    private HdsAccessContext? FromUser(HttpContext http)
+    private (HdsAccessContext? Context, Refusal? Refusal) FromUser(HttpContext http)
     {
         var user = http.User;
         if (user.Identity?.IsAuthenticated != true)
         {
-            return null;
+            return (null, null);
         }
 
         var actor = user.FindFirstValue(_options.ActorIdClaim);
         var tenant = user.FindFirstValue(_options.TenantClaim);
-        var purpose = user.FindFirstValue(_options.PurposeClaim)
-            ?? (_options.PurposeHeader is { } h ? Header(http.Request.Headers, h) : null)
-            ?? _options.DefaultPurpose;
-        if (actor is null || tenant is null || purpose is null)
+        if (actor is null || tenant is null)
         {
-            return null;
+            return (null, null);
         }
 
-        var correlation = Header(http.Request.Headers, HdsContextHeaders.CorrelationId) ?? http.TraceIdentifier;
-        var context = new HdsAccessContext(actor, tenant, purpose)
+        // What the identity may declare: its listed purposes, its usual purpose and the purpose configured for everyone.
+        var usual = user.FindFirstValue(_options.PurposeClaim);
+        var allowed = user.FindAll(_options.AllowedPurposesClaim).Select(c => c.Value)
+            .Append(usual).Append(_options.DefaultPurpose).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var roles = user.FindAll(_options.RoleClaim).Select(c => c.Value).Distinct(StringComparer.Ordinal).ToList();
+
+        string? purpose = usual ?? _options.DefaultPurpose;
+        if (_options.PurposeHeader is { } purposeHeader && http.Request.Headers.TryGetValue(purposeHeader, out var asked))
         {
-            ActorKind = user.FindFirstValue(_options.ActorKindClaim) ?? _options.DefaultActorKind,
-            Role = user.FindFirstValue(_options.RoleClaim),
-            CorrelationId = correlation.Length <= 128 && correlation.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':' or '@') ? correlation : null,
-            Application = _options.Application,
-        };
-        return context;
+            if (asked.Count != 1 || !IsToken(asked[0], 64))
+            {
+                return BadRequest("invalid-purpose-header", $"The {purposeHeader} header must be one purpose of use: at most 64 characters among letters, digits and - _ . : @.");
+            }
+
+            if (!allowed.Contains(asked[0]!, StringComparer.Ordinal))
+            {
+                return Forbidden("purpose-not-granted");
+            }
+
+            purpose = asked[0];
+        }
+
+        if (purpose is null)
+        {
+            return (null, null);
+        }
+
+        string? correlation = http.TraceIdentifier;
+        if (http.Request.Headers.TryGetValue(HdsContextHeaders.CorrelationId, out var correlationHeader))
+        {
+            if (correlationHeader.Count != 1 || !IsToken(correlationHeader[0], 128))
+            {
+                return BadRequest("invalid-correlation-header", $"The {HdsContextHeaders.CorrelationId} header must be at most 128 characters among letters, digits and - _ . : @.");
+            }
+
+            correlation = correlationHeader[0];
+        }
+
+        try
+        {
+            var context = new HdsAccessContext(actor, tenant, purpose)
+            {
+                ActorKind = user.FindFirstValue(_options.ActorKindClaim) ?? _options.DefaultActorKind,
+                Role = roles.Count > 0 ? roles[0] : null,
+                Roles = roles,
+                AllowedPurposes = allowed,
+                CorrelationId = IsToken(correlation, 128) ? correlation : null,
+                Application = _options.Application,
+            };
+            context.Validate();
+            return (context, null);
+        }
+        catch (HdsInvalidRequestException)
+        {
+            // The identity's own claims cannot form a context (a name instead of a pseudonym, a space in a role…): refused, not a 500.
+            return Forbidden("invalid-identity-claims");
+        }
     }
+
+    private static List<string>? List(string? header) => header is null ? null : [.. header.Split(',')];
+
+    private static bool IsToken(string? value, int maxLength) =>
+        !string.IsNullOrEmpty(value) && value.Length <= maxLength && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':' or '@');
 
     private static string? Header(IHeaderDictionary headers, string name) => headers.TryGetValue(name, out var v) && v.Count == 1 && v[0] is { Length: > 0 } s ? s : null;
 
+    private static (HdsAccessContext?, Refusal?) Forbidden(string reason) =>
+        (null, new Refusal(StatusCodes.Status403Forbidden, reason, "The access context of this request was refused."));
+
+    private static (HdsAccessContext?, Refusal?) BadRequest(string reason, string detail) => (null, new Refusal(StatusCodes.Status400BadRequest, reason, detail));
+
+    // RFC 9457 problem details: a reason code and a fixed text, never a value taken from the request.
+    private static Task WriteProblemAsync(HttpContext http, Refusal refusal)
+    {
+        var problem = new ProblemDetails
+        {
+            Status = refusal.Status,
+            Type = "urn:hds-storage:access-context:" + refusal.Reason,
+            Title = refusal.Status == StatusCodes.Status400BadRequest ? "Invalid access context" : "Access context refused",
+            Detail = refusal.Detail,
+        };
+        problem.Extensions["reason"] = refusal.Reason;
+        http.Response.StatusCode = refusal.Status;
+        return http.Response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", http.RequestAborted);
+    }
+
+    private sealed record Refusal(int Status, string Reason, string Detail);
+
     [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "A propagated access context was refused: {Reason}.")]
     private static partial void LogRefused(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "The access context of an authenticated request was refused: {Reason}.")]
+    private static partial void LogUserContextRefused(ILogger logger, string reason);
 }

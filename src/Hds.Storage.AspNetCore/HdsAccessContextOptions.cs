@@ -15,7 +15,11 @@ public sealed class HdsAccessContextOptions
     /// <value>The default value is "user".</value>
     public string DefaultActorKind { get; set; } = "user";
 
-    /// <summary>The claim holding the role.</summary>
+    /// <summary>
+    /// The claim holding the identity's roles, one claim per role (<see cref="Access.HdsAccessContext.Roles"/>; the first is the
+    /// recorded <see cref="Access.HdsAccessContext.Role"/>). The default policy grants the audit trail to "auditor", the key ring to
+    /// "key-admin" and legal holds and retention extensions to "legal".
+    /// </summary>
     /// <value>The default value is "role".</value>
     public string RoleClaim { get; set; } = "role";
 
@@ -23,15 +27,32 @@ public sealed class HdsAccessContextOptions
     /// <value>The default value is "hds_tenant".</value>
     public string TenantClaim { get; set; } = "hds_tenant";
 
-    /// <summary>The claim holding the purpose of use; then the <see cref="PurposeHeader"/>; then <see cref="DefaultPurpose"/>.</summary>
+    /// <summary>
+    /// The claim holding the identity's usual purpose of use: used when the request's <see cref="PurposeHeader"/> chooses none, and
+    /// one of the purposes the identity may declare.
+    /// </summary>
     /// <value>The default value is "hds_purpose".</value>
     public string PurposeClaim { get; set; } = "hds_purpose";
 
-    /// <summary>A request header an authenticated user may set to declare the purpose of use; null to ignore it.</summary>
+    /// <summary>
+    /// The claim listing the purposes the identity may declare, one claim per purpose. With <see cref="PurposeClaim"/> and
+    /// <see cref="DefaultPurpose"/> they form <see cref="Access.HdsAccessContext.AllowedPurposes"/>: the only purposes the
+    /// <see cref="PurposeHeader"/> may choose.
+    /// </summary>
+    /// <value>The default value is "hds_allowed_purpose".</value>
+    public string AllowedPurposesClaim { get; set; } = "hds_allowed_purpose";
+
+    /// <summary>
+    /// A request header choosing the purpose of use among those the identity may declare; a purpose the identity was not given is
+    /// refused with 403, a malformed one with 400. Null to ignore the header.
+    /// </summary>
     /// <value>The default value is "x-hds-purpose".</value>
     public string? PurposeHeader { get; set; } = Access.HdsContextHeaders.Purpose;
 
-    /// <summary>The purpose when neither claim nor header gives one; without any, the request has no context.</summary>
+    /// <summary>
+    /// A purpose every authenticated identity may declare, used when neither header nor <see cref="PurposeClaim"/> gives one;
+    /// without any purpose, the request has no context.
+    /// </summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public string? DefaultPurpose { get; set; }
 
@@ -50,7 +71,14 @@ public sealed class HdsAccessContextOptions
     /// <value>The default value is empty: propagated contexts are refused.</value>
     public IDictionary<string, HdsTrustedCaller> TrustedCallers { get; } = new Dictionary<string, HdsTrustedCaller>(StringComparer.Ordinal);
 
-    /// <summary>How old (or how far in the future) a signed context may be.</summary>
+    /// <summary>
+    /// The target signed contexts must be bound to, when callers sign an audience (<see cref="HdsContextPropagationOptions.Audience"/>)
+    /// instead of the request path (for example behind a proxy that rewrites paths); null to bind the path.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/> (the request's path base and path).</value>
+    public string? Audience { get; set; }
+
+    /// <summary>How old (or how far in the future) a signed context may be; its nonce is remembered twice as long.</summary>
     /// <value>The default value is 5 minutes.</value>
     public TimeSpan MaxSignatureAge { get; set; } = TimeSpan.FromMinutes(5);
 }

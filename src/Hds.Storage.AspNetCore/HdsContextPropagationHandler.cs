@@ -1,11 +1,13 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using Hds.Storage.Access;
 
 namespace Hds.Storage.AspNetCore;
 
 /// <summary>
 /// Outbound handler: adds the current access context (<see cref="HdsAccessScope.Current"/>) to requests to a downstream
-/// service, with this service's caller id, a timestamp and, when a key is configured, an HMAC signature.
+/// service, with this service's caller id, a timestamp and, when a key is configured, a single-use nonce and an HMAC signature
+/// bound to the request's method and path (or the configured audience).
 /// Register with <c>services.AddHttpClient(...).AddHdsContextPropagation(...)</c>.
 /// </summary>
 public sealed class HdsContextPropagationHandler : DelegatingHandler
@@ -40,6 +42,7 @@ public sealed class HdsContextPropagationHandler : DelegatingHandler
         if (HdsAccessScope.Current is { } context)
         {
             var timestamp = _time.GetUtcNow().ToUnixTimeSeconds();
+            var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', '-').Replace('/', '_');
             Set(request, HdsContextHeaders.Actor, context.ActorId);
             Set(request, HdsContextHeaders.ActorKind, context.ActorKind);
             Set(request, HdsContextHeaders.Role, context.Role);
@@ -48,11 +51,15 @@ public sealed class HdsContextPropagationHandler : DelegatingHandler
             Set(request, HdsContextHeaders.PatientPseudonym, context.PatientPseudonym);
             Set(request, HdsContextHeaders.CorrelationId, context.CorrelationId);
             Set(request, HdsContextHeaders.Application, context.Application);
+            Set(request, HdsPropagationHeaders.Roles, context.Roles.Count > 0 ? string.Join(',', context.Roles) : null);
+            Set(request, HdsPropagationHeaders.AllowedPurposes, context.AllowedPurposes is { Count: > 0 } allowed ? string.Join(',', allowed) : null);
             Set(request, HdsPropagationHeaders.Caller, _options.CallerId);
             Set(request, HdsPropagationHeaders.Timestamp, timestamp.ToString(CultureInfo.InvariantCulture));
             if (_options.SigningKey is { } key)
             {
-                Set(request, HdsPropagationHeaders.Signature, ContextSignature.Compute(key, _options.CallerId, timestamp, context));
+                var target = _options.Audience ?? request.RequestUri?.AbsolutePath ?? "/";
+                Set(request, HdsPropagationHeaders.Nonce, nonce);
+                Set(request, HdsPropagationHeaders.Signature, ContextSignature.Compute(key, new SignedRequest(_options.CallerId, timestamp, nonce, request.Method.Method, target), context));
             }
         }
 

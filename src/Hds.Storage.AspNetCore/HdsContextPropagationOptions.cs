@@ -10,4 +10,11 @@ public sealed class HdsContextPropagationOptions
     /// <summary>The HMAC key shared with the downstream service (at least 32 bytes); no signature when null.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public byte[]? SigningKey { get; set; }
+
+    /// <summary>
+    /// The target signed instead of each request's path, as the downstream service expects it
+    /// (<see cref="HdsAccessContextOptions.Audience"/>); null to sign the path of each request.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? Audience { get; set; }
 }

@@ -12,6 +12,18 @@ public static class HdsPropagationHeaders
     /// <summary>When the caller signed the context: Unix time in seconds.</summary>
     public const string Timestamp = "x-hds-timestamp";
 
-    /// <summary>"v1=" and the Base64 HMAC-SHA-256 over the caller, the timestamp and every context field (see docs/security.md).</summary>
+    /// <summary>A single-use random value (16 to 64 characters among A-Z, a-z, 0-9, '-' and '_'): a replayed request is refused.</summary>
+    public const string Nonce = "x-hds-nonce";
+
+    /// <summary>
+    /// "v2=" and the Base64 HMAC-SHA-256 over the caller, the timestamp, the nonce, the method, the target (audience or path) and
+    /// every context field (see docs/security.md).
+    /// </summary>
     public const string Signature = "x-hds-signature";
+
+    /// <summary>The roles the identity holds, comma-separated (between services only).</summary>
+    public const string Roles = "x-hds-roles";
+
+    /// <summary>The purposes the identity may declare, comma-separated, when it restricts them (between services only).</summary>
+    public const string AllowedPurposes = "x-hds-allowed-purposes";
 }

@@ -110,16 +110,19 @@ internal sealed class CliContext
 
     public static readonly Option<string?> Purpose = new("--purpose")
     {
-        Description = "Access context: purpose of use, for example care, claim-processing, audit, key-management (required by every command but config).",
+        Description = "Access context: purpose of use, for example care, claim-processing, audit, key-management, legal-hold, retention (required by every command but config).",
         HelpName = "purpose",
         Recursive = true,
     };
 
-    public static readonly Option<string?> Role = new("--role")
+    public static readonly Option<string[]> Role = new("--role")
     {
-        Description = "Access context: the actor's role, for example operator (optional).",
+        Description = "Access context: a role the actor holds, repeatable (the first is recorded). The audit commands need auditor, the keys commands "
+            + "key-admin (from the operating tenant, \"operator\" by default), legal-hold and retention extend need legal; see docs/security.md.",
         HelpName = "role",
         Recursive = true,
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
     };
 
     public static readonly Option<string?> Config = new("--config")
@@ -347,9 +350,12 @@ internal sealed class CliContext
                 $"No access context: every command that reaches the store must say who acts, for which tenant and why. Missing: {string.Join(", ", missing)}.");
         }
 
-        var context = new HdsAccessContext(actor!, tenant!, purpose!) { Role = _parse.GetValue(Role), Application = ApplicationName };
+        // The operator's flags are the identity here: whoever runs the CLI holds the storage credentials, so the roles given are
+        // the roles held (the library's policy still decides each operation on them).
+        var roles = _parse.GetValue(Role) ?? [];
+        var context = new HdsAccessContext(actor!, tenant!, purpose!) { Role = roles.Length > 0 ? roles[0] : null, Roles = roles, Application = ApplicationName };
 
-        // The constructor validated before the initializer set the role: validate the whole context before any I/O.
+        // The constructor validated before the initializer set the roles: validate the whole context before any I/O.
         context.Validate();
         return context;
     }

@@ -14,7 +14,7 @@ internal static class HdsCli
         Backend: --local <dir> (embedded store, not HDS-grade) or --endpoint <url> --bucket <name> (S3; credentials from
         AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). Several sites: repeat --endpoint (preferred first) or give
         --site name=url[,priority][,ro]; operations fail over between sites for at most --failover-timeout seconds (default 30).
-        Object commands need --actor, --tenant and --purpose (--role optional).
+        Object commands need --actor, --tenant and --purpose; --role (repeatable) names the roles held: auditor for audit, key-admin for keys, legal for legal-hold and retention.
         Retention classes: "default" = 20 years COMPLIANCE (used when --class is omitted); "short" = 1 day COMPLIANCE (trials and tests only).
         Key-ring certificates: --cert <pfx|pem> (with private key; PFX password from HDS_CERT_PASSWORD) and --escrow-cert <cer|pem>
         (public part), both repeatable; required for S3, the embedded store uses a development certificate when none is given.
@@ -63,18 +63,18 @@ internal static class HdsCli
         ["ls"] = "hds ls files/2026/ --local ./store --actor op-42 --tenant msa --purpose claim-processing",
         ["versions"] = "hds versions files/2026/0001 --local ./store --actor op-42 --tenant msa --purpose claim-processing",
         ["delete"] = "hds delete files/2026/0001 --local ./store --actor op-42 --tenant msa --purpose claim-processing",
-        ["legal-hold"] = "hds legal-hold files/2026/0001 on --local ./store --actor op-42 --tenant msa --purpose litigation",
-        ["retention"] = "hds retention extend files/2026/0001 --until 2060-01-01 --local ./store --actor op-42 --tenant msa --purpose archiving",
-        ["retention extend"] = "hds retention extend files/2026/0001 --until 2060-01-01 --local ./store --actor op-42 --tenant msa --purpose archiving",
+        ["legal-hold"] = "hds legal-hold files/2026/0001 on --local ./store --actor op-42 --tenant msa --purpose legal-hold --role legal",
+        ["retention"] = "hds retention extend files/2026/0001 --until 2060-01-01 --local ./store --actor op-42 --tenant msa --purpose retention --role legal",
+        ["retention extend"] = "hds retention extend files/2026/0001 --until 2060-01-01 --local ./store --actor op-42 --tenant msa --purpose retention --role legal",
         ["verify"] = "hds verify files/2026/0001 --receipt receipt.json --local ./store --actor op-42 --tenant msa --purpose audit",
-        ["keys"] = "hds keys list --endpoint https://s3.example:10443 --bucket hds-msa --cert ops.pfx --escrow-cert escrow.cer --actor op-42 --tenant msa --purpose key-management",
-        ["keys list"] = "hds keys list --endpoint https://s3.example:10443 --bucket hds-msa --cert ops.pfx --escrow-cert escrow.cer --actor op-42 --tenant msa --purpose key-management",
-        ["keys rotate"] = "hds keys rotate --endpoint https://s3.example:10443 --bucket hds-msa --cert ops.pfx --escrow-cert escrow.cer --actor op-42 --tenant msa --purpose key-management",
-        ["keys rewrap"] = "HDS_CERT_PASSWORD=... hds keys rewrap --endpoint https://s3.example:10443 --bucket hds-msa --cert old-ops.pfx --cert new-ops.pfx --escrow-cert escrow.cer --actor op-42 --tenant msa --purpose key-management",
-        ["keys revoke"] = "hds keys revoke 20260131T080000Z-3f9a1c --endpoint https://s3.example:10443 --bucket hds-msa --cert ops.pfx --escrow-cert escrow.cer --actor op-42 --tenant msa --purpose key-management",
-        ["audit"] = "hds audit verify --from 2026-01-01 --local ./store --actor auditor-7 --tenant msa --purpose audit",
-        ["audit verify"] = "hds audit verify --from 2026-01-01 --to 2026-02-01 --local ./store --actor auditor-7 --tenant msa --purpose audit",
-        ["audit tail"] = "hds audit tail --n 50 -o json --local ./store --actor auditor-7 --tenant msa --purpose audit",
+        ["keys"] = "hds keys list --endpoint https://s3.example:10443 --bucket hds-msa --cert ops.pfx --escrow-cert escrow.cer --actor op-42 --tenant operator --purpose key-management --role key-admin",
+        ["keys list"] = "hds keys list --endpoint https://s3.example:10443 --bucket hds-msa --cert ops.pfx --escrow-cert escrow.cer --actor op-42 --tenant operator --purpose key-management --role key-admin",
+        ["keys rotate"] = "hds keys rotate --endpoint https://s3.example:10443 --bucket hds-msa --cert ops.pfx --escrow-cert escrow.cer --actor op-42 --tenant operator --purpose key-management --role key-admin",
+        ["keys rewrap"] = "HDS_CERT_PASSWORD=... hds keys rewrap --endpoint https://s3.example:10443 --bucket hds-msa --cert old-ops.pfx --cert new-ops.pfx --escrow-cert escrow.cer --actor op-42 --tenant operator --purpose key-management --role key-admin",
+        ["keys revoke"] = "hds keys revoke 20260131T080000Z-3f9a1c --endpoint https://s3.example:10443 --bucket hds-msa --cert ops.pfx --escrow-cert escrow.cer --actor op-42 --tenant operator --purpose key-management --role key-admin",
+        ["audit"] = "hds audit verify --from 2026-01-01 --local ./store --actor auditor-7 --tenant msa --purpose audit --role auditor",
+        ["audit verify"] = "hds audit verify --from 2026-01-01 --to 2026-02-01 --local ./store --actor auditor-7 --tenant msa --purpose audit --role auditor",
+        ["audit tail"] = "hds audit tail --n 50 -o json --local ./store --actor auditor-7 --tenant msa --purpose audit --role auditor",
         ["config"] = "hds config show --config /etc/hds/hds.json",
         ["config show"] = "HDS_S3__BUCKET=hds-msa hds config show",
     };

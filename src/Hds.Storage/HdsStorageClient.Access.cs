@@ -16,7 +16,7 @@ public partial class HdsStorageClient
     /// <summary>
     /// Verifies the stored audit trail (after uploading this client's pending records): detects any removed, altered, inserted or
     /// reordered record or segment, any gap in a chain, and any invalid or inconsistent signed checkpoint.
-    /// Requires a purpose allowed for <see cref="HdsOperation.VerifyAudit"/> ("audit" by default).
+    /// Requires a purpose allowed for <see cref="HdsOperation.VerifyAudit"/> and a role granting it ("audit" and "auditor" by default).
     /// </summary>
     /// <param name="options">The time window and the access context.</param>
     /// <param name="cancellationToken">Cancels the verification.</param>
@@ -37,7 +37,8 @@ public partial class HdsStorageClient
 
     /// <summary>
     /// Reads the most recent audit records of the context's tenant, oldest first (stored segments of every node and this client's
-    /// records not yet uploaded). Requires a purpose allowed for <see cref="HdsOperation.ReadAudit"/> ("audit" by default).
+    /// records not yet uploaded). Requires a purpose allowed for <see cref="HdsOperation.ReadAudit"/> and a role granting it ("audit" and
+    /// "auditor" by default).
     /// </summary>
     /// <param name="count">How many records, 1 to 10000.</param>
     /// <param name="options">The access context.</param>
@@ -77,17 +78,17 @@ public partial class HdsStorageClient
         HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, Func<Task<T>> body, CancellationToken cancellationToken) =>
         ExecuteAsync(operation, options, key, versionId, null, body, cancellationToken);
 
+    // keyId: the key-encryption key an operation names (revocation), recorded even when the operation is refused.
+    private Task<T> ExecuteAsync<T>(
+        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, string? keyId, Func<Task<T>> body, CancellationToken cancellationToken) =>
+        ExecuteWithArgumentsAsync(operation, options, key, versionId, keyId is null ? null : new OperationArguments { KeyId = keyId }, body, cancellationToken);
+
     // Telemetry around the audited operation: one activity (nested under the caller's), the duration histogram and the byte and
     // integrity counters. Each signal costs nothing when nobody listens (StartActivity returns null, instruments are disabled).
-    // keyId: the key-encryption key an operation names (revocation), recorded even when the operation is refused.
-    // asked: what the request asks for, recorded on every outcome (the legal hold state, the retain-until date).
-    private Task<T> ExecuteAsync<T>(
-        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, string? keyId, Func<Task<T>> body, CancellationToken cancellationToken)
-        => ExecuteAsync(operation, options, key, versionId, keyId, null, body, cancellationToken);
-
-    private async Task<T> ExecuteAsync<T>(
-        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, string? keyId, Func<HdsAuditRecord, HdsAuditRecord>? asked,
-        Func<Task<T>> body, CancellationToken cancellationToken)
+    // arguments: what the policy decides on besides the key and version (legal-hold state, retain-until, key id).
+    private async Task<T> ExecuteWithArgumentsAsync<T>(
+        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, OperationArguments? arguments, Func<Task<T>> body,
+        CancellationToken cancellationToken)
     {
         // A public operation called by another (Verify reads through Get) is part of the outer one: authorized, audited and traced there.
         if (_audit is null || OperationScope.Current is { } outer && ReferenceEquals(outer.Owner, this))
@@ -102,7 +103,7 @@ public partial class HdsStorageClient
         activity?.SetTag("hds.operation", operationName);
         try
         {
-            var result = await ExecuteAuditedAsync(operation, options, key, versionId, keyId, body, activity, asked, cancellationToken).ConfigureAwait(false);
+            var result = await ExecuteAuditedAsync(operation, options, key, versionId, arguments, body, activity, cancellationToken).ConfigureAwait(false);
             var outcome = result is HdsAuditVerificationResult { IsValid: false } ? HdsAuditOutcome.IntegrityFailure : HdsAuditOutcome.Succeeded;
             var size = result switch
             {
@@ -175,10 +176,11 @@ public partial class HdsStorageClient
     }
 
     private async Task<T> ExecuteAuditedAsync<T>(
-        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, string? keyId, Func<Task<T>> body, Activity? activity,
-        Func<HdsAuditRecord, HdsAuditRecord>? asked, CancellationToken cancellationToken)
+        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, OperationArguments? arguments, Func<Task<T>> body,
+        Activity? activity, CancellationToken cancellationToken)
     {
         var audit = _audit!;
+        var keyId = arguments?.KeyId;
 
         var entry = new HdsAuditRecord
         {
@@ -189,7 +191,8 @@ public partial class HdsStorageClient
             VersionId = versionId is { Length: > 0 and <= 1024 } v && v.All(c => c is > ' ' and < (char)127) ? v : null,
             KeyId = keyId is not null && FormatV1Header.IsValidKeyId(keyId) ? keyId : null,
         };
-        entry = asked?.Invoke(entry) ?? entry;
+        // What the request asks for, recorded on every outcome, refusals included (the legal hold state, the retain-until asked).
+        entry = entry with { LegalHold = arguments?.LegalHold, RetainUntilRequested = arguments?.RetainUntil };
 
         HdsAccessContext context;
         try
@@ -210,7 +213,7 @@ public partial class HdsStorageClient
         {
             ActorId = context.ActorId,
             ActorKind = context.ActorKind,
-            Role = context.Role,
+            Role = context.Role ?? (context.Roles.Count > 0 ? context.Roles[0] : null),
             Tenant = context.Tenant,
             Purpose = context.Purpose,
             PatientPseudonym = context.PatientPseudonym,
@@ -218,12 +221,34 @@ public partial class HdsStorageClient
             Application = context.Application,
         };
 
+        // A retain-until beyond the horizon is bad input whatever the role or the policy: refused before the policy is asked.
+        if (arguments?.RetainUntil is { } retainUntil)
+        {
+            try
+            {
+                _retention.CheckWithinHorizon(retainUntil);
+            }
+            catch (HdsInvalidRequestException)
+            {
+                await RecordAsync(audit, entry with { Outcome = HdsAuditOutcome.Failed, Reason = "retain-until-beyond-horizon" }, throwIfNotDurable: false)
+                    .ConfigureAwait(false);
+                throw;
+            }
+        }
+
         HdsAuthorizationDecision decision;
         try
         {
             var resourceTenant = IsBucketWide(operation) ? null : context.Tenant;
-            decision = await audit.Policy.AuthorizeAsync(new HdsAuthorizationRequest(operation, context, resourceTenant, entry.Key, entry.VersionId), cancellationToken)
-                .ConfigureAwait(false);
+            var request = new HdsAuthorizationRequest(operation, context, resourceTenant, entry.Key, entry.VersionId)
+            {
+                // Empty for a list of everything; null for a malformed prefix (refused by the operation after the policy).
+                Prefix = operation == HdsOperation.List ? (string.IsNullOrEmpty(key) ? string.Empty : entry.Key) : null,
+                LegalHold = arguments?.LegalHold,
+                RetainUntil = arguments?.RetainUntil,
+                KeyId = entry.KeyId,
+            };
+            decision = await audit.Policy.AuthorizeAsync(request, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -236,7 +261,13 @@ public partial class HdsStorageClient
             Log.AccessDenied(_logger, operation, decision.Reason!);
             await RecordAsync(audit, entry with { Outcome = HdsAuditOutcome.Denied, Reason = decision.Reason }, throwIfNotDurable: false).ConfigureAwait(false);
             throw new HdsAccessDeniedException(
-                $"The access policy denied this {operation} operation ({decision.Reason}). Check the access context's tenant and purpose of use.");
+                $"The access policy denied this {operation} operation ({decision.Reason}). Check the access context's tenant, purpose of use and roles.");
+        }
+
+        // The role a sensitive operation was granted by is the one the record names (an identity may hold several).
+        if (decision.GrantedBy is { } grantedBy)
+        {
+            entry = entry with { Role = grantedBy };
         }
 
         T result;
@@ -454,7 +485,8 @@ public partial class HdsStorageClient
         }
     }
 
-    // The audit trail and the key ring belong to the bucket, not to a tenant: the policy decides them by purpose alone.
+    // The audit trail and the key ring belong to the bucket, not to a tenant: the policy decides them by purpose and role (and the
+    // key ring only from the operating tenant).
     private static bool IsBucketWide(HdsOperation operation) =>
         operation is HdsOperation.VerifyAudit or HdsOperation.ReadAudit
             or HdsOperation.ListKeys or HdsOperation.RotateKey or HdsOperation.RevokeKey or HdsOperation.RewrapKeys;

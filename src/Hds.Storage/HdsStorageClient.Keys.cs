@@ -5,13 +5,13 @@ using Hds.Storage.Keys;
 namespace Hds.Storage;
 
 // The key ring's operations. Like every other operation they run under an access context, are authorized and leave an audit
-// record (with the key id concerned, never key material). The key ring is bucket-wide: the default policy reaches it by purpose
-// ("key-management"), whatever the context's tenant.
+// record (with the key id concerned, never key material). The key ring is bucket-wide: the default policy grants it by purpose
+// ("key-management") and role ("key-admin") to the operating tenant only.
 public partial class HdsStorageClient
 {
     /// <summary>
     /// Lists the key ring's keys, oldest first, read from the store (other processes may have rotated or revoked).
-    /// Requires a purpose allowed for <see cref="HdsOperation.ListKeys"/> ("key-management" by default).
+    /// Requires a purpose allowed for <see cref="HdsOperation.ListKeys"/> ("key-management", the role "key-admin" and the operating tenant by default).
     /// </summary>
     /// <param name="options">The access context.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -22,7 +22,7 @@ public partial class HdsStorageClient
 
     /// <summary>
     /// Creates a new key, active now: new writes use it; existing objects keep theirs (nothing is re-encrypted).
-    /// Requires a purpose allowed for <see cref="HdsOperation.RotateKey"/> ("key-management" by default).
+    /// Requires a purpose allowed for <see cref="HdsOperation.RotateKey"/> ("key-management", the role "key-admin" and the operating tenant by default).
     /// </summary>
     /// <param name="options">The access context.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -34,7 +34,7 @@ public partial class HdsStorageClient
     /// <summary>
     /// Revokes a key (irreversible, for a compromised key): no new write uses it and every object under it is refused on read
     /// (<see cref="HdsIntegrityException"/>). Revoking a revoked key changes nothing.
-    /// Requires a purpose allowed for <see cref="HdsOperation.RevokeKey"/> ("key-management" by default).
+    /// Requires a purpose allowed for <see cref="HdsOperation.RevokeKey"/> ("key-management", the role "key-admin" and the operating tenant by default).
     /// </summary>
     /// <param name="keyId">The key id, as listed by <see cref="ListKeysAsync"/> or named by a receipt.</param>
     /// <param name="options">The access context.</param>
@@ -58,7 +58,7 @@ public partial class HdsStorageClient
     /// Re-encrypts every key-ring entry whose recipients differ from the configured certificates (after a certificate renewal or a
     /// new escrow certificate), as new locked versions. No object is read or rewritten. Configure a certificate that opens the
     /// entries (the previous operational or the escrow certificate, with its private key) together with the new ones.
-    /// Requires a purpose allowed for <see cref="HdsOperation.RewrapKeys"/> ("key-management" by default).
+    /// Requires a purpose allowed for <see cref="HdsOperation.RewrapKeys"/> ("key-management", the role "key-admin" and the operating tenant by default).
     /// </summary>
     /// <param name="options">The access context.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

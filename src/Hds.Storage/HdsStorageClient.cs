@@ -74,7 +74,8 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         var factory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = factory.CreateLogger("Hds.Storage");
         _retention = new RetentionPolicy(
-            new Dictionary<string, RetentionClass>(options.RetentionClasses, StringComparer.Ordinal), options.DefaultRetentionClass, timeProvider);
+            new Dictionary<string, RetentionClass>(options.RetentionClasses, StringComparer.Ordinal), options.DefaultRetentionClass, timeProvider,
+            options.Authorization.RetentionHorizon);
         StorageBackend backend = options.S3 is { } s3 ? new S3Backend(s3, factory.CreateLogger("Hds.Storage.S3"), timeProvider) : new LocalBackend(options.Local!, timeProvider);
         _backend = decorateBackend?.Invoke(backend) ?? backend;
         if (options.Local is not null)
@@ -93,7 +94,8 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         _time = timeProvider;
         _logger = logger ?? NullLogger.Instance;
         _retention = new RetentionPolicy(
-            new Dictionary<string, RetentionClass>(options.RetentionClasses, StringComparer.Ordinal), options.DefaultRetentionClass, timeProvider);
+            new Dictionary<string, RetentionClass>(options.RetentionClasses, StringComparer.Ordinal), options.DefaultRetentionClass, timeProvider,
+            options.Authorization.RetentionHorizon);
         _audit = AuditRuntime.Create(options, backend, _retention, timeProvider, NullLoggerFactory.Instance);
     }
 
@@ -181,7 +183,15 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 throw new HdsIntegrityException("The storage acknowledged a different length than was sent; the version was removed. Retry the write.");
             }
 
-            var locked = await EnforceRetentionAsync(physical, written, retention, cancellationToken).ConfigureAwait(false);
+            var (locked, lastModified) = await EnforceRetentionAsync(physical, written, retention, cancellationToken).ConfigureAwait(false);
+            if (seal.WriteWindow is { } window && !WriteBinding.IsWithin(window, lastModified))
+            {
+                // Locked already, so it stays stored; without a receipt the caller retries, and readers refuse this version.
+                throw new HdsIntegrityException(
+                    "The storage dated the version outside the write's time window (clock skew over 15 minutes between this host and the storage?): "
+                    + "it would be refused on read, so no receipt is given. Fix the clocks and retry the write.");
+            }
+
             Log.Stored(_logger, written.StoredLength, locked.Mode, locked.RetainUntil!.Value);
             var confirmed = await _backend.ConfirmOnSitesAsync(
                 physical, written.VersionId, written.StoredLength, retention, written.Site ?? "default", acknowledgement, cancellationToken).ConfigureAwait(false);
@@ -194,6 +204,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 Sha256 = Convert.ToHexStringLower(seal.PlaintextSha256),
                 KeyId = seal.KeyId,
                 FormatVersion = seal.FormatVersion,
+                WriteId = seal.WriteId,
                 RetentionClass = className,
                 RetentionMode = locked.Mode,
                 RetainUntil = locked.RetainUntil!.Value,
@@ -233,7 +244,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         try
         {
             RequireVersion(options?.VersionId, read.Head);
-            var decoder = await _codec.CreateDecoderAsync(read.Body, new ObjectIdentity(context.Tenant, key), read.Head.Metadata, cancellationToken)
+            var decoder = await _codec.CreateDecoderAsync(read.Body, new ObjectIdentity(context.Tenant, key), StoredVersionOf(read.Head), cancellationToken)
                 .ConfigureAwait(false);
             return new HdsDownload(decoder, ToProperties(key, read.Head));
         }
@@ -268,6 +279,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         {
             RangedRead plan;
             BackendObjectHead head;
+            byte[] prefix;
             var probe = Math.Max(_codec.MaxHeaderLength, HeaderProbeLength);
             var first = await _backend.GetAsync(physical, versionId, new ByteRange(0, probe), cancellationToken).ConfigureAwait(false);
             NoteSite(first.Site);
@@ -275,15 +287,26 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             {
                 head = first.Head;
                 RequireVersion(versionId, head);
-                var prefix = new byte[(int)Math.Min(probe, head.StoredLength)];
+                prefix = new byte[(int)Math.Min(probe, head.StoredLength)];
                 var got = await first.Body.ReadAtLeastAsync(prefix, prefix.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-                plan = await _codec.OpenRangeAsync(prefix.AsMemory(0, got), head.StoredLength, identity, range.Offset, range.Length ?? long.MaxValue, cancellationToken)
+                plan = await _codec.OpenRangeAsync(prefix.AsMemory(0, got), head.StoredLength, identity, StoredVersionOf(head), range.Offset, range.Length ?? long.MaxValue, cancellationToken)
                     .ConfigureAwait(false);
-                _rangeHeaders.Add(physical, head.VersionId, prefix.AsSpan(0, plan.Plan.HeaderLength), head.StoredLength);
+                if (plan.PendingFinalSegment is { } final && final.Offset + final.Length <= got)
+                {
+                    plan.VerifyFinalSegment(prefix.AsSpan((int)final.Offset, (int)final.Length));
+                }
             }
 
             using (plan)
             {
+                await VerifyFinalSegmentAsync(physical, head, plan, cancellationToken).ConfigureAwait(false);
+
+                // Kept only once the stored length is proven, so that a later range far from the end may skip that check (T3b).
+                if (plan.FinalSegmentVerified)
+                {
+                    _rangeHeaders.Add(physical, head.VersionId, prefix.AsSpan(0, plan.Plan.HeaderLength), head.StoredLength, StoredVersionOf(head));
+                }
+
                 Stream stored = Stream.Null;
                 if (plan.StoredRange is { } storedRange)
                 {
@@ -330,12 +353,12 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     private async Task<HdsDownload?> TryGetRangeWithCachedHeaderAsync(
         string key, string physical, ObjectIdentity identity, string versionId, ContentRange range, CancellationToken cancellationToken)
     {
-        if (!_rangeHeaders.TryGet(physical, versionId, out var header, out var storedLength))
+        if (!_rangeHeaders.TryGet(physical, versionId, out var header, out var storedLength, out var version))
         {
             return null;
         }
 
-        var plan = await _codec.OpenRangeAsync(header, storedLength, identity, range.Offset, range.Length ?? long.MaxValue, cancellationToken).ConfigureAwait(false);
+        var plan = await _codec.OpenRangeAsync(header, storedLength, identity, version, range.Offset, range.Length ?? long.MaxValue, cancellationToken).ConfigureAwait(false);
         using (plan)
         {
             if (plan.StoredRange is not { } storedRange)
@@ -343,12 +366,14 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 return null;
             }
 
+            plan.FinalSegmentVerifiedEarlier(); // cached only once verified at this stored length, which the fetch below re-checks
+
             var read = await _backend.GetAsync(physical, versionId, storedRange, cancellationToken).ConfigureAwait(false);
             NoteSite(read.Site);
             try
             {
                 RequireVersion(versionId, read.Head);
-                if (read.Head.StoredLength != storedLength)
+                if (read.Head.StoredLength != storedLength || read.Head.LastModified != version.LastModified)
                 {
                     _rangeHeaders.Remove(physical, versionId);
                     await read.DisposeAsync().ConfigureAwait(false);
@@ -362,6 +387,31 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 await read.DisposeAsync().ConfigureAwait(false);
                 throw;
             }
+        }
+    }
+
+    // Whether the range reaches it or not, the final segment is authenticated before anything is returned: otherwise a stored
+    // length consistent with truncated (or extended) bytes would pass for a shorter object (issue 14). Fetched pinned to the
+    // version, unless the header probe already held it.
+    private async Task VerifyFinalSegmentAsync(string physical, BackendObjectHead head, RangedRead plan, CancellationToken cancellationToken)
+    {
+        if (plan.PendingFinalSegment is not { } final)
+        {
+            return;
+        }
+
+        var read = await _backend.GetAsync(physical, head.VersionId, final, cancellationToken).ConfigureAwait(false);
+        await using (read.ConfigureAwait(false))
+        {
+            RequireVersion(head.VersionId, read.Head);
+            var bytes = new byte[final.Length];
+            var got = await read.Body.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            if (read.Head.StoredLength != head.StoredLength || got != bytes.Length)
+            {
+                throw FormatV1.Corrupt("The stored object's length changed while it was read: it was truncated, extended or replaced.");
+            }
+
+            plan.VerifyFinalSegment(bytes);
         }
     }
 
@@ -456,6 +506,11 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 if (receipt.KeyId is not null && !string.Equals(receipt.KeyId, seal.KeyId, StringComparison.Ordinal))
                 {
                     differ.Add("key id");
+                }
+
+                if (receipt.WriteId is not null && !string.Equals(receipt.WriteId, seal.WriteId, StringComparison.Ordinal))
+                {
+                    differ.Add("write id");
                 }
 
                 if (!CryptographicOperations.FixedTimeEquals(expected, seal.PlaintextSha256))
@@ -564,7 +619,10 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         return new DeleteResult(key, marker);
     }
 
-    /// <summary>Turns the legal hold of a version on or off.</summary>
+    /// <summary>
+    /// Turns the legal hold of a version on or off. Setting and releasing both need the purpose "legal-hold" and the role "legal" by
+    /// default; the policy sees which one is asked (<see cref="HdsAuthorizationRequest.LegalHold"/>).
+    /// </summary>
     /// <param name="key">The object key within the context's tenant.</param>
     /// <param name="enabled">Whether the hold is on.</param>
     /// <param name="versionId">The version; the latest when null.</param>
@@ -573,7 +631,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     /// <returns>The version's properties after the change, as read back.</returns>
     public virtual Task<ObjectProperties> SetLegalHoldAsync(
         string key, bool enabled, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.SetLegalHold, options, key, versionId, null, r => r with { LegalHold = enabled },
+        ExecuteWithArgumentsAsync(HdsOperation.SetLegalHold, options, key, versionId, new OperationArguments { LegalHold = enabled },
             () => SetLegalHoldCoreAsync(key, enabled, versionId, options, cancellationToken), cancellationToken);
 
     private async Task<ObjectProperties> SetLegalHoldCoreAsync(string key, bool enabled, string? versionId, HdsRequestOptions? options, CancellationToken cancellationToken)
@@ -594,7 +652,10 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         return ToProperties(key, after);
     }
 
-    /// <summary>Extends the retention of a version. Shortening is refused: retention only ever grows.</summary>
+    /// <summary>
+    /// Extends the retention of a version. Shortening is refused: retention only ever grows. Needs the purpose "retention" and the
+    /// role "legal" by default; a date beyond <see cref="HdsAuthorizationOptions.RetentionHorizon"/> (100 years) is refused whatever the role.
+    /// </summary>
     /// <param name="key">The object key within the context's tenant.</param>
     /// <param name="retainUntil">The new retain-until date; must be later than the current one.</param>
     /// <param name="versionId">The version; the latest when null.</param>
@@ -602,9 +663,10 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The version's properties after the change, as read back.</returns>
     /// <exception cref="HdsObjectLockedException">The new date would shorten the retention.</exception>
+    /// <exception cref="HdsInvalidRequestException">The new date is in the past or beyond the retention horizon.</exception>
     public virtual Task<ObjectProperties> ExtendRetentionAsync(
         string key, DateTimeOffset retainUntil, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.ExtendRetention, options, key, versionId, null, r => r with { RetainUntilRequested = retainUntil },
+        ExecuteWithArgumentsAsync(HdsOperation.ExtendRetention, options, key, versionId, new OperationArguments { RetainUntil = retainUntil },
             () => ExtendRetentionCoreAsync(key, retainUntil, versionId, options, cancellationToken), cancellationToken);
 
     private async Task<ObjectProperties> ExtendRetentionCoreAsync(
@@ -617,6 +679,8 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         {
             throw new HdsInvalidRequestException("The new retain-until date must be in the future.");
         }
+
+        _retention.CheckWithinHorizon(retainUntil); // checked before authorization too; here so this core never runs without it
 
         await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
         var physical = ObjectKeys.ToPhysical(context.Tenant, key);
@@ -765,7 +829,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         var encryption = options.Encryption;
         if (encryption.KeyProvider is { } provider)
         {
-            return (new FormatV1(provider, encryption.SegmentSize), null);
+            return (new FormatV1(provider, encryption.SegmentSize, time: time), null);
         }
 
         var certificates = encryption.IsUnconfigured && options.Local is { } local
@@ -783,7 +847,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
 
         var retention = options.RetentionClasses.Values.Max(c => c.Duration);
         var ring = new KeyRing(new KeyRingStore(backend, certificates, retention, time), encryption.KeyLifetime, time, factory.CreateLogger("Hds.Storage.Keys"), ensureReady);
-        return (new FormatV1(ring, encryption.SegmentSize), ring);
+        return (new FormatV1(ring, encryption.SegmentSize, time: time), ring);
     }
 
 
@@ -837,6 +901,8 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
 
     private static bool Satisfies(RetentionInfo actual, RetentionInfo wanted) => actual.Covers(wanted);
 
+    private static StoredVersion StoredVersionOf(BackendObjectHead head) => new(head.LastModified, head.Metadata);
+
     private static ObjectProperties ToProperties(string key, BackendObjectHead head) => new()
     {
         Key = key,
@@ -853,7 +919,8 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
 
     // The write is only a success once the stored version is verified locked: backends may ignore lock headers (Ceph RGW on
     // multipart uploads, copies), so read the lock back, apply it when missing, and remove the version if it cannot be locked.
-    private async Task<RetentionInfo> EnforceRetentionAsync(string key, BackendWriteResult written, RetentionInfo wanted, CancellationToken cancellationToken)
+    private async Task<(RetentionInfo Retention, DateTimeOffset LastModified)> EnforceRetentionAsync(
+        string key, BackendWriteResult written, RetentionInfo wanted, CancellationToken cancellationToken)
     {
         try
         {
@@ -866,7 +933,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
 
             if (Satisfies(head.Retention, wanted))
             {
-                return head.Retention;
+                return (head.Retention, head.LastModified);
             }
 
             Log.RetentionNotApplied(_logger, head.Retention.Mode);
@@ -880,7 +947,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             RequireVersion(written.VersionId, head);
             if (Satisfies(head.Retention, wanted))
             {
-                return head.Retention;
+                return (head.Retention, head.LastModified);
             }
 
             throw new HdsConfigurationException(

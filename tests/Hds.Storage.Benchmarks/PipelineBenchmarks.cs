@@ -22,6 +22,7 @@ public class PipelineBenchmarks
     private const int ReadBuffer = 8 * 1024 * 1024; // the S3 backend's part buffer size
     private byte[] _plaintext = [];
     private byte[] _stored = [];
+    private StoredVersion _version;
     private byte[] _buffer = [];
     private byte[] _segmentOut = [];
     private FormatV1 _codec = null!;
@@ -44,6 +45,7 @@ public class PipelineBenchmarks
         using var output = new MemoryStream();
         encoder.CopyToAsync(output).GetAwaiter().GetResult();
         _stored = output.ToArray();
+        _version = new StoredVersion(DateTimeOffset.UtcNow, encoder.Metadata); // as the storage would report it
 
         // The primitives' own ciphertext (segment || tag, same segmentation) so that their decryption succeeds like the pipeline's.
         using var aes = new AesGcm(_primitiveKey, 16);
@@ -112,7 +114,7 @@ public class PipelineBenchmarks
     [Benchmark, BenchmarkCategory("decrypt")]
     public async Task<long> Pipeline_decrypt_and_verify()
     {
-        await using var decoder = await _codec.CreateDecoderAsync(new MemoryStream(_stored, writable: false), _identity, new Dictionary<string, string>(), CancellationToken.None);
+        await using var decoder = await _codec.CreateDecoderAsync(new MemoryStream(_stored, writable: false), _identity, _version, CancellationToken.None);
         long total = 0;
         int n;
         while ((n = await decoder.ReadAsync(_buffer)) > 0)

@@ -62,7 +62,7 @@ internal static class FuzzTargets
     {
         Expect(() =>
         {
-            using var decoder = Codec.Value.CreateDecoderAsync(new MemoryStream(data, writable: false), Identity, new Dictionary<string, string>(), CancellationToken.None)
+            using var decoder = Codec.Value.CreateDecoderAsync(new MemoryStream(data, writable: false), Identity, AsWritten(data), CancellationToken.None)
                 .AsTask().GetAwaiter().GetResult();
             Drain(decoder);
         });
@@ -71,7 +71,12 @@ internal static class FuzzTargets
             var offset = data.Length > 0 ? data[^1] * 61L : 0;
             var length = data.Length > 1 ? data[^2] * 97L + 1 : 1;
             var prefix = data.AsMemory(0, Math.Min(FormatV1Header.MaxHeaderLength, data.Length));
-            using var plan = Codec.Value.OpenRangeAsync(prefix, data.Length, Identity, offset, length, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            using var plan = Codec.Value.OpenRangeAsync(prefix, data.Length, Identity, AsWritten(data), offset, length, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            if (plan.PendingFinalSegment is { } f)
+            {
+                plan.VerifyFinalSegment(data.AsSpan((int)f.Offset, (int)f.Length));
+            }
+
             Stream body = Stream.Null;
             if (plan.StoredRange is { } r)
             {
@@ -83,6 +88,26 @@ internal static class FuzzTargets
             using var decoder = plan.CreateDecoder(body);
             Drain(decoder);
         });
+    }
+
+    /// <summary>What a storage reports for the version as the writer stored it: its write id in the metadata, dated when written.</summary>
+    internal static StoredVersion AsWritten(byte[] stored)
+    {
+        try
+        {
+            var length = FormatV1Header.ReadLength(stored);
+            if (stored.Length >= length && FormatV1Header.Parse(stored.AsSpan(0, length)) is { Version: FormatV1.Version2 } header)
+            {
+                return new StoredVersion(
+                    DateTimeOffset.FromUnixTimeMilliseconds(header.WrittenAtMs),
+                    new Dictionary<string, string> { [Hds.Storage.Objects.MetadataNames.WriteId] = Convert.ToHexStringLower(header.WriteId) });
+            }
+        }
+        catch (Exception ex) when (ex is HdsIntegrityException or ArgumentOutOfRangeException)
+        {
+        }
+
+        return new StoredVersion(DateTimeOffset.UnixEpoch, new Dictionary<string, string>());
     }
 
     /// <summary>The decrypted content of a key-ring entry: signature check (SignedData), then the "HDSK" payload parser.</summary>

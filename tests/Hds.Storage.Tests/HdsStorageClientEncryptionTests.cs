@@ -28,7 +28,7 @@ public sealed class HdsStorageClientEncryptionTests : IDisposable
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)), receipt.Sha256);
         Assert.Equal(content, await TestStore.ReadAllAsync(client, "doc", TestStore.Get()));
         var properties = await client.GetPropertiesAsync("doc", options: TestStore.Put());
-        Assert.Equal(1, properties.FormatVersion);
+        Assert.Equal(2, properties.FormatVersion);
     }
 
     [Fact]

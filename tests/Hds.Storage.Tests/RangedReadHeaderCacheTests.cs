@@ -78,19 +78,21 @@ public sealed class RangedReadHeaderCacheTests : IDisposable
     public void The_cache_keeps_the_most_recently_used_headers_within_its_capacity()
     {
         var cache = new VerifiedHeaderCache(capacity: 2);
-        cache.Add("a", "v1", [1], 10);
-        cache.Add("b", "v1", [2], 20);
-        Assert.True(cache.TryGet("a", "v1", out _, out _)); // a is now the most recent
-        cache.Add("c", "v1", [3], 30);
+        var dated = new StoredVersion(DateTimeOffset.UnixEpoch.AddDays(1), new Dictionary<string, string>());
+        cache.Add("a", "v1", [1], 10, dated);
+        cache.Add("b", "v1", [2], 20, dated);
+        Assert.True(cache.TryGet("a", "v1", out _, out _, out _)); // a is now the most recent
+        cache.Add("c", "v1", [3], 30, dated);
 
         Assert.Equal(2, cache.Count);
-        Assert.False(cache.TryGet("b", "v1", out _, out _));
-        Assert.True(cache.TryGet("a", "v1", out var header, out var length));
+        Assert.False(cache.TryGet("b", "v1", out _, out _, out _));
+        Assert.True(cache.TryGet("a", "v1", out var header, out var length, out var version));
         Assert.Equal([1], header);
         Assert.Equal(10, length);
-        Assert.False(cache.TryGet("a", "v2", out _, out _));
+        Assert.Equal(dated.LastModified, version.LastModified);
+        Assert.False(cache.TryGet("a", "v2", out _, out _, out _));
         cache.Remove("a", "v1");
-        Assert.False(cache.TryGet("a", "v1", out _, out _));
+        Assert.False(cache.TryGet("a", "v1", out _, out _, out _));
     }
 
     private static async Task<byte[]> ReadRangeAsync(HdsStorageClient client, string versionId, long offset, long length)

@@ -5,10 +5,10 @@ using Hds.Storage.Cli.Output;
 
 namespace Hds.Storage.Cli.Commands;
 
-/// <summary><c>hds audit verify</c> and <c>hds audit tail</c>: the hash-chained audit trail. The purpose of use must be "audit".</summary>
+/// <summary><c>hds audit verify</c> and <c>hds audit tail</c>: the hash-chained audit trail. The purpose of use must be "audit" and the actor must hold the role "auditor" (by default).</summary>
 internal static class AuditCommands
 {
-    public static Command Create() => new("audit", "Verify or read the audit trail (the access context's --purpose must be \"audit\").")
+    public static Command Create() => new("audit", "Verify or read the audit trail (needs --purpose audit and --role auditor).")
     {
         CreateVerify(),
         CreateTail(),

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Hds.Storage.Cli.Output;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Cli.Commands;
 
@@ -19,17 +20,24 @@ internal static class GetCommand
             HelpName = "file|-",
             Required = true,
         };
+        var range = new Option<string?>("--range")
+        {
+            Description = "Only content bytes offset to offset+length-1 (length omitted: to the end), verified like the whole object.",
+            HelpName = "offset[:length]",
+        };
         var command = new Command("get", "Read a version, verified; prints its properties unless the content goes to standard output (--out -: the raw bytes only, whatever --output says).")
         {
             key,
             version,
             output,
+            range,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var cli = CliContext.From(parse);
             var options = cli.RequestOptions<GetOptions>();
             options.VersionId = parse.GetValue(version);
+            options.Range = parse.GetValue(range) is { } text ? ParseRange(text) : null;
             var target = parse.GetRequiredValue(output);
             var client = cli.CreateClient();
             await using (client.ConfigureAwait(false))
@@ -66,6 +74,28 @@ internal static class GetCommand
         });
         return command;
     }
+
+    // "offset:length", "offset:" or "offset" (to the end); decimal, non-negative.
+    private static ContentRange ParseRange(string text)
+    {
+        var parts = text.Split(':');
+        if (parts.Length > 2 || !TryParseCount(parts[0], out var offset))
+        {
+            throw new CliUsageException("--range must be offset[:length] in bytes, for example 1048576:4096.");
+        }
+
+        if (parts.Length == 1 || parts[1].Length == 0)
+        {
+            return new ContentRange(offset);
+        }
+
+        return TryParseCount(parts[1], out var length)
+            ? new ContentRange(offset, length)
+            : throw new CliUsageException("--range must be offset[:length] in bytes, for example 1048576:4096.");
+    }
+
+    private static bool TryParseCount(string text, out long value) =>
+        long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out value);
 
     private static async Task WriteAtomicallyAsync(Stream content, string target, CancellationToken cancellationToken)
     {

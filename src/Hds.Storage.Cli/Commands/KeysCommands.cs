@@ -6,7 +6,7 @@ namespace Hds.Storage.Cli.Commands;
 
 /// <summary>
 /// <c>hds keys list|rotate|rewrap|revoke</c>: the certificate-protected key ring of the bucket (or local store). Like every store
-/// command they need the access context; by default the purpose must be "key-management", and each one is audited.
+/// command they need the access context; by default the purpose must be "key-management", the role "key-admin" and the tenant the operating one ("operator"), and each one is audited.
 /// </summary>
 internal static class KeysCommands
 {
@@ -14,7 +14,7 @@ internal static class KeysCommands
     {
         var keys = new Command("keys",
             "Manage the key ring: key-encryption keys stored in the bucket as CMS EnvelopedData to the --cert/--escrow-cert certificates "
-            + "(the access context's --purpose must be \"key-management\"; every command is audited).")
+            + "(needs --purpose key-management, --role key-admin and the operating tenant, \"operator\" by default; every command is audited).")
         {
             CreateList(),
             CreateRotate(),

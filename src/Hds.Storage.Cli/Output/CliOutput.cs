@@ -15,8 +15,9 @@ internal static class CliOutput
     /// <summary>The environment variable that sets the form when --output is not given.</summary>
     public const string EnvironmentVariable = "HDS_OUTPUT";
 
-    // Redirected human output has no terminal width to fit: long values (SHA-256, version ids, keys) stay on one line for grep.
-    private const int RedirectedWidth = 4096;
+    // Spectre never wraps a value: long values (SHA-256, version ids, keys) stay whole on one line, for grep and for copying from a
+    // terminal (which folds a long line without breaking the value). Tables that would not fit FitWidth are printed as blocks instead.
+    private const int RenderWidth = 4096;
 
     private static readonly string[] Names = ["json", "human"];
 
@@ -50,6 +51,9 @@ internal static class CliOutput
 
         await CliContext.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The width tables must fit: the terminal's (or COLUMNS); unbounded when output is redirected.</summary>
+    public static int FitWidth { get; private set; } = RenderWidth;
 
     private static Option<string?> CreateOption()
     {
@@ -86,7 +90,10 @@ internal static class CliOutput
             Interactive = InteractionSupport.No,
             Enrichment = new ProfileEnrichment { UseDefaultEnrichers = false },
         });
-        console.Profile.Width = terminal ? TerminalWidth() : RedirectedWidth;
+        console.Profile.Width = RenderWidth;
+        FitWidth = Environment.GetEnvironmentVariable("COLUMNS") is { } columns && int.TryParse(columns, CultureInfo.InvariantCulture, out var set) && set > 0
+            ? set
+            : terminal ? TerminalWidth() : RenderWidth;
         console.Profile.Capabilities.Unicode = Console.OutputEncoding.WebName.StartsWith("utf", StringComparison.OrdinalIgnoreCase);
         return console;
     }

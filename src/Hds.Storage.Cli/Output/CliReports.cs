@@ -211,20 +211,45 @@ internal static class CliReports
         return grid;
     }
 
-    private static Rows Listed(string title, string[] columns, IEnumerable<string[]> rows)
+    private static Rows Listed(string title, string[] columns, IEnumerable<string[]> rows) => Titled(title, new Listing(columns, [.. rows]));
+
+    /// <summary>
+    /// Rows of values: a table when it fits the terminal's width, else one block of "Label value" lines per row. Never a table whose
+    /// cells wrap: the values operators copy (key ids, version ids, SHA-256) must stay whole on one line.
+    /// </summary>
+    private sealed class Listing(string[] columns, IReadOnlyList<string[]> rows) : Renderable
     {
-        var table = new Table().Border(TableBorder.Rounded);
-        foreach (var column in columns)
-        {
-            table.AddColumn(new TableColumn(new Text(column, LabelStyle)));
-        }
+        protected override Measurement Measure(RenderOptions options, int maxWidth) => Choose(options).Measure(options, maxWidth);
 
-        foreach (var row in rows)
-        {
-            table.AddRow(row.Select(cell => (IRenderable)new Text(cell)));
-        }
+        protected override IEnumerable<Segment> Render(RenderOptions options, int maxWidth) => Choose(options).Render(options, maxWidth);
 
-        return Titled(title, table);
+        private IRenderable Choose(RenderOptions options)
+        {
+            var table = new Table().Border(TableBorder.Rounded);
+            foreach (var column in columns)
+            {
+                table.AddColumn(new TableColumn(new Text(column, LabelStyle)).NoWrap());
+            }
+
+            foreach (var row in rows)
+            {
+                table.AddRow(row.Select(cell => (IRenderable)new Text(cell)));
+            }
+
+            if (((IRenderable)table).Measure(options, int.MaxValue / 2).Max <= CliOutput.FitWidth)
+            {
+                return table;
+            }
+
+            var blocks = new List<IRenderable>();
+            foreach (var row in rows)
+            {
+                blocks.Add(Fields([.. columns.Zip(row, (label, value) => (label, (string?)value))]));
+                blocks.Add(new Text(string.Empty));
+            }
+
+            return new Rows(blocks);
+        }
     }
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);

@@ -26,8 +26,33 @@ public sealed record HdsAccessContext
     /// <value>The default value is "user".</value>
     public string ActorKind { get; init; } = "user";
 
-    /// <summary>The actor's role, for example "agent", "physician", "operator".</summary>
+    /// <summary>
+    /// The role the actor acts in, for example "agent", "physician", "operator": recorded in the audit trail and, like
+    /// <see cref="Roles"/>, a role the identity holds.
+    /// </summary>
     public string? Role { get; init; }
+
+    /// <summary>
+    /// Every role the authenticated identity holds (from its claims, the operator's flags or the calling code, never from a request
+    /// header alone). The default policy grants sensitive operations by role ("auditor", "key-admin", "legal"); <see cref="Role"/>
+    /// counts as held too. At most 32 roles.
+    /// </summary>
+    /// <value>The default value is empty.</value>
+    public IReadOnlyList<string> Roles { get; init; } = [];
+
+    /// <summary>
+    /// The purposes of use the authenticated identity may declare, when the identity restricts them (from its claims in ASP.NET
+    /// Core); <see cref="Purpose"/> must then be one of them, or every operation is denied ("purpose-not-granted").
+    /// <see langword="null"/> when the code building the context vouches for the purpose itself. At most 32 purposes.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public IReadOnlyList<string>? AllowedPurposes { get; init; }
+
+    /// <summary>Whether the identity holds <paramref name="role"/> (in <see cref="Roles"/> or as <see cref="Role"/>).</summary>
+    /// <param name="role">The role name, compared ordinally.</param>
+    /// <returns><see langword="true"/> when held.</returns>
+    public bool HasRole(string role) =>
+        string.Equals(Role, role, StringComparison.Ordinal) || (Roles ?? []).Contains(role, StringComparer.Ordinal);
 
     /// <summary>The scheme (tenant) whose objects are accessed.</summary>
     public string Tenant { get; init; }
@@ -55,6 +80,8 @@ public sealed record HdsAccessContext
         CheckToken(PatientPseudonym, nameof(PatientPseudonym), 128, required: false);
         CheckToken(CorrelationId, nameof(CorrelationId), 128, required: false);
         CheckToken(Application, nameof(Application), 64, required: false);
+        CheckList(Roles, nameof(Roles), required: true);
+        CheckList(AllowedPurposes, nameof(AllowedPurposes), required: false);
         if (!IsValidTenant(Tenant))
         {
             throw new HdsInvalidRequestException(
@@ -65,6 +92,36 @@ public sealed record HdsAccessContext
     internal static bool IsValidTenant(string? tenant) =>
         !string.IsNullOrEmpty(tenant) && tenant.Length <= 63 && char.IsAsciiLetterOrDigit(tenant[0])
         && tenant.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
+
+    private const int MaxListCount = 32;
+
+    private static void CheckList(IReadOnlyList<string>? values, string name, bool required)
+    {
+        if (values is null)
+        {
+            if (required)
+            {
+                throw new HdsInvalidRequestException($"The access context's {name} must be a list (empty when none).");
+            }
+
+            return;
+        }
+
+        if (values.Count > MaxListCount)
+        {
+            throw new HdsInvalidRequestException($"The access context's {name} holds more than {MaxListCount} entries.");
+        }
+
+        foreach (var value in values)
+        {
+            if (string.IsNullOrEmpty(value))
+            {
+                throw new HdsInvalidRequestException($"The access context's {name} holds an empty entry.");
+            }
+
+            CheckToken(value, name, 64, required: true);
+        }
+    }
 
     // Context values travel in S3 headers and metadata: printable ASCII without separators keeps them safe there and in logs.
     private static void CheckToken(string? value, string name, int maxLength, bool required)

@@ -1,15 +1,18 @@
 namespace Hds.Storage.Access;
 
 /// <summary>
-/// The default policy: a context only reaches its own tenant's objects (the tenant is part of every object's identity), and
-/// each operation accepts only the purposes of use allowed for it by <see cref="HdsAuthorizationOptions"/>.
+/// The default policy (docs/security.md, "Rights model"), checked in this order, the first failure giving the denial's reason:
+/// a context only reaches its own tenant's objects ("cross-tenant"); the declared purpose must be one the identity may declare
+/// ("purpose-not-granted") and one the operation accepts ("purpose-not-allowed"); an operation that needs a role needs the
+/// identity to hold one of them ("missing-role-auditor", "missing-role-key-admin", "missing-role-legal"…); the key-ring operations
+/// are refused outside the operating tenant ("not-operating-tenant").
 /// </summary>
 public class HdsDefaultAuthorizationPolicy : HdsAuthorizationPolicy
 {
     private readonly HdsAuthorizationOptions _options;
 
     /// <summary>Creates the policy.</summary>
-    /// <param name="options">The purpose allow-lists.</param>
+    /// <param name="options">The purposes and roles per operation.</param>
     public HdsDefaultAuthorizationPolicy(HdsAuthorizationOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -20,17 +23,56 @@ public class HdsDefaultAuthorizationPolicy : HdsAuthorizationPolicy
     public override ValueTask<HdsAuthorizationDecision> AuthorizeAsync(HdsAuthorizationRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.ResourceTenant is not null && !string.Equals(request.ResourceTenant, request.Context.Tenant, StringComparison.Ordinal))
+        return ValueTask.FromResult(Decide(request));
+    }
+
+    private HdsAuthorizationDecision Decide(HdsAuthorizationRequest request)
+    {
+        var context = request.Context;
+        if (request.ResourceTenant is not null && !string.Equals(request.ResourceTenant, context.Tenant, StringComparison.Ordinal))
         {
-            return ValueTask.FromResult(HdsAuthorizationDecision.Deny("cross-tenant"));
+            return HdsAuthorizationDecision.Deny("cross-tenant");
+        }
+
+        // The identity's own list first: a purpose it was never given is refused whatever the operation accepts.
+        if (context.AllowedPurposes is { } granted && !granted.Contains(context.Purpose, StringComparer.Ordinal))
+        {
+            return HdsAuthorizationDecision.Deny("purpose-not-granted");
         }
 
         var allowed = _options.AllowedPurposes.TryGetValue(request.Operation, out var list) ? list : _options.DefaultAllowedPurposes;
-        if (allowed is not null && !allowed.Contains(request.Context.Purpose))
+        if (allowed is not null && !allowed.Contains(context.Purpose))
         {
-            return ValueTask.FromResult(HdsAuthorizationDecision.Deny("purpose-not-allowed"));
+            return HdsAuthorizationDecision.Deny("purpose-not-allowed");
         }
 
-        return ValueTask.FromResult(HdsAuthorizationDecision.Allow);
+        string? grantedBy = null;
+        if (_options.RequiredRoles.TryGetValue(request.Operation, out var roles))
+        {
+            grantedBy = roles.Order(StringComparer.Ordinal).FirstOrDefault(context.HasRole);
+            if (grantedBy is null)
+            {
+                return HdsAuthorizationDecision.Deny(MissingRole(roles));
+            }
+        }
+
+        if (IsKeyRingOperation(request.Operation) && (_options.OperatingTenant is null
+            || !string.Equals(_options.OperatingTenant, context.Tenant, StringComparison.Ordinal)))
+        {
+            return HdsAuthorizationDecision.Deny("not-operating-tenant");
+        }
+
+        return grantedBy is null ? HdsAuthorizationDecision.Allow : HdsAuthorizationDecision.AllowAs(grantedBy);
+    }
+
+    internal static bool IsKeyRingOperation(HdsOperation operation) =>
+        operation is HdsOperation.ListKeys or HdsOperation.RotateKey or HdsOperation.RevokeKey or HdsOperation.RewrapKeys;
+
+    // The reason names the role expected when it fits a reason code (roles may hold '.', ':', '@', '_', which codes do not).
+    private static string MissingRole(ISet<string> roles)
+    {
+        var first = roles.Order(StringComparer.Ordinal).First();
+        var code = "missing-role-" + first;
+        return code.Length <= 64 && first.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') ? code : "missing-role";
     }
 }

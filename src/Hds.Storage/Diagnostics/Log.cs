@@ -85,6 +85,10 @@ internal static partial class Log
         Message = "Only one key-ring certificate is configured: there is no escrow. Losing its private key loses every object. Configure an escrow certificate.")]
     public static partial void NoEscrowCertificate(ILogger logger);
 
+    [LoggerMessage(EventId = 25, Level = LogLevel.Error,
+        Message = "Key-ring entry {KeyId} was rolled back: its newest version is older than a state it already had (revocation, expiry). The merged state is kept (a revoked key stays revoked) and reads under the key are refused. Investigate who wrote under _hds/keys/.")]
+    public static partial void KeyRingRollback(ILogger logger, string keyId);
+
     [LoggerMessage(EventId = 200, Level = LogLevel.Warning,
         Message = "Site {Site} failed a {Access} call ({Failure}); trying {Next} until the failover timeout.")]
     public static partial void SiteCallFailed(ILogger logger, string site, Sites.SiteAccess access, string failure, string next);

@@ -13,10 +13,10 @@ internal abstract class ContentCodec
     /// <summary>Starts decoding a whole stored object read from the backend.</summary>
     /// <param name="stored">The stored bytes.</param>
     /// <param name="identity">The identity the object must have been written for.</param>
-    /// <param name="metadata">The object's stored metadata (not trusted: only a hint; everything that matters is authenticated).</param>
+    /// <param name="version">What the storage says about the version (its date and metadata), checked against the write binding.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     public abstract ValueTask<ContentDecoder> CreateDecoderAsync(
-        Stream stored, ObjectIdentity identity, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken);
+        Stream stored, ObjectIdentity identity, StoredVersion version, CancellationToken cancellationToken);
 
     /// <summary>How many leading stored bytes always hold the whole header: a ranged read fetches this much first.</summary>
     public abstract int MaxHeaderLength { get; }
@@ -38,11 +38,12 @@ internal abstract class ContentCodec
     /// <param name="storedPrefix">The first stored bytes (at least the header; up to <see cref="MaxHeaderLength"/>).</param>
     /// <param name="storedLength">The stored length the storage reports (not trusted: checked by the last segment).</param>
     /// <param name="identity">The identity the object must have been written for.</param>
+    /// <param name="version">What the storage says about the version (its date and metadata), checked against the write binding.</param>
     /// <param name="offset">The first content byte.</param>
     /// <param name="length">How many content bytes.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     public abstract ValueTask<RangedRead> OpenRangeAsync(
-        ReadOnlyMemory<byte> storedPrefix, long storedLength, ObjectIdentity identity, long offset, long length, CancellationToken cancellationToken);
+        ReadOnlyMemory<byte> storedPrefix, long storedLength, ObjectIdentity identity, StoredVersion version, long offset, long length, CancellationToken cancellationToken);
 
     /// <summary>
     /// Health-check hook for the key ring: whether the keys needed to write (current key-encryption key) and read are available.
@@ -62,13 +63,22 @@ internal readonly record struct KeyRingHealth(bool Available, string Description
 /// <param name="Key">The logical object key within the tenant.</param>
 internal readonly record struct ObjectIdentity(string Tenant, string Key);
 
+/// <summary>What the storage says about the version being read (not trusted: checked against what the format authenticates).</summary>
+/// <param name="LastModified">The version's date.</param>
+/// <param name="Metadata">The version's user metadata.</param>
+internal readonly record struct StoredVersion(DateTimeOffset LastModified, IReadOnlyDictionary<string, string> Metadata);
+
 /// <summary>What an encoder sealed into the object, or what a decoder verified, once the stream was read to its end.</summary>
 /// <param name="PlaintextLength">Length of the content.</param>
 /// <param name="PlaintextSha256">SHA-256 of the content.</param>
 /// <param name="StoredLength">Length of the stored bytes.</param>
 /// <param name="KeyId">Identifier of the key-encryption key, when encrypted.</param>
 /// <param name="FormatVersion">The stored format version.</param>
-internal sealed record ContentSeal(long PlaintextLength, byte[] PlaintextSha256, long StoredLength, string? KeyId, int FormatVersion);
+/// <param name="WriteId">Format 2: the write id (lowercase hex); null in format 1.</param>
+/// <param name="WriteWindow">Format 2, encoder only: when the write began and was sealed (writer's clock).</param>
+internal sealed record ContentSeal(
+    long PlaintextLength, byte[] PlaintextSha256, long StoredLength, string? KeyId, int FormatVersion, string? WriteId = null,
+    (DateTimeOffset Began, DateTimeOffset Sealed)? WriteWindow = null);
 
 /// <summary>A read-only, forward-only stream of stored bytes.</summary>
 internal abstract class ContentEncoder : ReadOnlyForwardStream

@@ -7,7 +7,7 @@ using Hds.Storage.Keys;
 namespace Hds.Storage.Encryption;
 
 /// <summary>
-/// Format 1 (docs/format.md, normative): a per-object random data key wrapped by a key-encryption key, per-object keys derived
+/// Formats 1 and 2 (docs/format.md, normative; version 2 is version 1 plus the write binding, <see cref="WriteBinding"/>): a per-object random data key wrapped by a key-encryption key, per-object keys derived
 /// with HKDF-SHA256 from that data key, a random salt and the object identity (tenant + key), a key commitment and an HMAC over
 /// the header, then AES-256-GCM segments whose nonce binds the segment index and a final-segment flag (Tink streaming AEAD), the
 /// last segment carrying the sealed plaintext length and SHA-256.
@@ -15,6 +15,9 @@ namespace Hds.Storage.Encryption;
 internal sealed class FormatV1 : ContentCodec
 {
     public const byte Version = 1;
+
+    /// <summary>The version new objects are written in: version 1 plus the write binding that refuses replays on read.</summary>
+    public const byte Version2 = 2;
     public const byte Suite = 1; // AES-256-GCM segments, HKDF-SHA256, HMAC-SHA256 header MAC, SHA-256 digest
     public const int MinSegmentSize = 4 * 1024;
     public const int MaxSegmentSize = 16 * 1024 * 1024;
@@ -22,10 +25,11 @@ internal sealed class FormatV1 : ContentCodec
     /// <summary>The default plaintext bytes per segment; measured in docs/benchmarks.md (throughput flat from 64 KiB, memory and ranged-read waste grow with it).</summary>
     public const int DefaultSegmentSize = 256 * 1024;
     public const int TagLength = 16;
-    public const int TrailerLength = 8 + 32;
+    public const int TrailerLength = 8 + 32; // version 1: content length, SHA-256
+    public const int MaxTrailerLength = TrailerLength + 8; // version 2 adds the seal time
     public const int DataKeyLength = 32;
 
-    /// <summary>Stored overhead of the final segment besides its content: the trailer and the tag.</summary>
+    /// <summary>Stored overhead of a version 1 final segment besides its content: the trailer and the tag.</summary>
     public const int FinalOverhead = TrailerLength + TagLength;
 
     private static readonly byte[] SegmentKeyLabel = "HDS1 segment key\0"u8.ToArray();
@@ -35,12 +39,16 @@ internal sealed class FormatV1 : ContentCodec
     private readonly KeyEncryptionKeyProvider _keys;
     private readonly int _segmentSize;
     private readonly Action<Span<byte>> _random;
+    private readonly TimeProvider _time;
+    private readonly byte _writeVersion;
 
     /// <summary>Creates the codec.</summary>
     /// <param name="keys">Wraps and unwraps data keys.</param>
     /// <param name="segmentSize">Plaintext bytes per segment for new objects (readers take it from the header).</param>
-    /// <param name="random">The randomness for data keys, salts and nonce prefixes; only known-answer tests replace it.</param>
-    public FormatV1(KeyEncryptionKeyProvider keys, int segmentSize = DefaultSegmentSize, Action<Span<byte>>? random = null)
+    /// <param name="random">The randomness for data keys, salts, nonce prefixes and write ids; only known-answer tests replace it.</param>
+    /// <param name="time">The clock for the write times of format 2.</param>
+    /// <param name="writeVersion">The version new objects are written in: 2; 1 only for the format 1 known-answer vectors.</param>
+    public FormatV1(KeyEncryptionKeyProvider keys, int segmentSize = DefaultSegmentSize, Action<Span<byte>>? random = null, TimeProvider? time = null, byte writeVersion = Version2)
     {
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentOutOfRangeException.ThrowIfLessThan(segmentSize, MinSegmentSize);
@@ -48,7 +56,12 @@ internal sealed class FormatV1 : ContentCodec
         _keys = keys;
         _segmentSize = segmentSize;
         _random = random ?? RandomNumberGenerator.Fill;
+        _time = time ?? TimeProvider.System;
+        _writeVersion = writeVersion is Version or Version2 ? writeVersion : throw new ArgumentOutOfRangeException(nameof(writeVersion));
     }
+
+    /// <summary>Bytes of the trailer sealed in the final segment of an object of <paramref name="version"/>.</summary>
+    public static int TrailerLengthOf(byte version) => version == Version2 ? MaxTrailerLength : TrailerLength;
 
     /// <summary>Health: the key ring can produce the current key-encryption key (loads, decrypts, or creates it).</summary>
     public override async ValueTask<KeyRingHealth> CheckKeyRingAsync(CancellationToken cancellationToken)
@@ -92,14 +105,21 @@ internal sealed class FormatV1 : ContentCodec
             var noncePrefix = new byte[FormatV1Header.NoncePrefixLength];
             _random(salt);
             _random(noncePrefix);
-            var header = new FormatV1Header(_segmentSize, wrapped.KeyId, wrapped.WrappedKey.ToArray(), salt, noncePrefix);
+            var writeId = new byte[_writeVersion == Version2 ? FormatV1Header.WriteIdLength : 0];
+            if (writeId.Length > 0)
+            {
+                _random(writeId);
+            }
+
+            var header = new FormatV1Header(
+                _segmentSize, wrapped.KeyId, wrapped.WrappedKey.ToArray(), salt, noncePrefix, _writeVersion, writeId, _time.GetUtcNow().ToUnixTimeMilliseconds());
             var headerBytes = new byte[header.Length];
             header.WriteFields(headerBytes);
             using var derived = Derive(dek, salt, identity);
             derived.Commitment.CopyTo(headerBytes.AsSpan(header.CommitmentOffset));
             HMACSHA256.HashData(derived.HeaderKey, headerBytes.AsSpan(0, header.Length - FormatV1Header.MacLength), headerBytes.AsSpan(header.Length - FormatV1Header.MacLength));
             var cipher = new SegmentCipher(derived.SegmentKey, noncePrefix);
-            return new FormatV1Encoder(plaintext, headerBytes, cipher, _segmentSize, wrapped.KeyId);
+            return new FormatV1Encoder(plaintext, headerBytes, header, cipher, _time);
         }
         finally
         {
@@ -108,7 +128,7 @@ internal sealed class FormatV1 : ContentCodec
     }
 
     public override async ValueTask<ContentDecoder> CreateDecoderAsync(
-        Stream stored, ObjectIdentity identity, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+        Stream stored, ObjectIdentity identity, StoredVersion version, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stored);
         var prefix = new byte[FormatV1Header.FixedPrefixLength];
@@ -125,8 +145,8 @@ internal sealed class FormatV1 : ContentCodec
             throw Corrupt("The stored object is truncated: it ends inside its header.");
         }
 
-        var (header, cipher) = await OpenAsync(headerBytes, identity, cancellationToken).ConfigureAwait(false);
-        return new FormatV1Decoder(stored, cipher, header.SegmentSize, headerBytes.Length, header.KeyId);
+        var (header, cipher, binding) = await OpenAsync(headerBytes, identity, version, cancellationToken).ConfigureAwait(false);
+        return new FormatV1Decoder(stored, cipher, header, binding);
     }
 
     public override ByteRange? EstimateStoredRange(long offset, long length)
@@ -140,12 +160,12 @@ internal sealed class FormatV1 : ContentCodec
         var first = offset / _segmentSize;
         var last = (offset + length - 1) / _segmentSize;
         var start = FormatV1Header.MinHeaderLength + (first * stride);
-        var end = FormatV1Header.MaxHeaderLength + ((last + 1) * stride) + TrailerLength; // the last segment may be the final one
+        var end = FormatV1Header.MaxHeaderLength + ((last + 1) * stride) + MaxTrailerLength; // the last segment may be the final one
         return new ByteRange(start, end - start);
     }
 
     public override async ValueTask<RangedRead> OpenRangeAsync(
-        ReadOnlyMemory<byte> storedPrefix, long storedLength, ObjectIdentity identity, long offset, long length, CancellationToken cancellationToken)
+        ReadOnlyMemory<byte> storedPrefix, long storedLength, ObjectIdentity identity, StoredVersion version, long offset, long length, CancellationToken cancellationToken)
     {
         if (storedPrefix.Length < FormatV1Header.FixedPrefixLength)
         {
@@ -159,16 +179,16 @@ internal sealed class FormatV1 : ContentCodec
         }
 
         var headerBytes = storedPrefix[..headerLength].ToArray();
-        var (header, cipher) = await OpenAsync(headerBytes, identity, cancellationToken).ConfigureAwait(false);
+        var (header, cipher, binding) = await OpenAsync(headerBytes, identity, version, cancellationToken).ConfigureAwait(false);
         try
         {
-            if (!TryGetLayout(storedLength, headerLength, header.SegmentSize, out var segments, out var plaintextLength))
+            if (!TryGetLayout(storedLength, headerLength, header.SegmentSize, header.TrailerLength, out var segments, out var plaintextLength))
             {
-                throw Corrupt("The stored object's length is not a valid format 1 length: it was truncated or extended.");
+                throw Corrupt("The stored object's length is not a valid length for its format: it was truncated or extended.");
             }
 
-            var plan = RangePlan.Create(headerLength, header.SegmentSize, segments, plaintextLength, storedLength, offset, length);
-            return new RangedRead(plan, cipher, header.KeyId);
+            var plan = RangePlan.Create(headerLength, header.SegmentSize, segments, plaintextLength, storedLength, offset, length, header.TrailerLength);
+            return new RangedRead(plan, cipher, header.KeyId, binding);
         }
         catch
         {
@@ -181,32 +201,33 @@ internal sealed class FormatV1 : ContentCodec
     /// Computes the segment count and plaintext length from the stored length (docs/format.md §6). The stored length comes from
     /// the storage and is not trusted: a wrong value makes the final-flag check of the last segment fail.
     /// </summary>
-    public static bool TryGetLayout(long storedLength, int headerLength, int segmentSize, out long segments, out long plaintextLength)
+    public static bool TryGetLayout(long storedLength, int headerLength, int segmentSize, int trailerLength, out long segments, out long plaintextLength)
     {
         segments = 0;
         plaintextLength = 0;
+        var overhead = trailerLength + TagLength;
         var body = storedLength - headerLength;
-        if (body < FinalOverhead)
+        if (body < overhead)
         {
             return false;
         }
 
-        if (body == FinalOverhead)
+        if (body == overhead)
         {
             segments = 1;
             return true;
         }
 
         long stride = segmentSize + TagLength;
-        var full = (body - FinalOverhead - 1) / stride; // non-final segments; the final one holds 1..S content bytes
+        var full = (body - overhead - 1) / stride; // non-final segments; the final one holds 1..S content bytes
         var final = body - (full * stride);
-        if (final > segmentSize + FinalOverhead || full + 1 > uint.MaxValue)
+        if (final > segmentSize + overhead || full + 1 > uint.MaxValue)
         {
             return false;
         }
 
         segments = full + 1;
-        plaintextLength = (full * segmentSize) + final - FinalOverhead;
+        plaintextLength = (full * segmentSize) + final - overhead;
         return true;
     }
 
@@ -249,7 +270,9 @@ internal sealed class FormatV1 : ContentCodec
     }
 
     // Unwraps the data key, derives the object's keys, and checks the commitment and the header MAC before anything else is read.
-    private async Task<(FormatV1Header Header, SegmentCipher Cipher)> OpenAsync(byte[] headerBytes, ObjectIdentity identity, CancellationToken cancellationToken)
+    // Format 2: then binds the bytes to the version read (WriteBinding).
+    private async Task<(FormatV1Header Header, SegmentCipher Cipher, WriteBinding? Binding)> OpenAsync(
+        byte[] headerBytes, ObjectIdentity identity, StoredVersion version, CancellationToken cancellationToken)
     {
         var header = FormatV1Header.Parse(headerBytes);
         byte[] dek;
@@ -279,7 +302,8 @@ internal sealed class FormatV1 : ContentCodec
                 throw Corrupt("The stored object's header failed authentication: it was altered, or it was written for another object key or tenant.");
             }
 
-            return (header, new SegmentCipher(derived.SegmentKey, header.NoncePrefix));
+            var binding = WriteBinding.Check(header, version);
+            return (header, new SegmentCipher(derived.SegmentKey, header.NoncePrefix), binding);
         }
         finally
         {

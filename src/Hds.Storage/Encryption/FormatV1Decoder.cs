@@ -8,15 +8,16 @@ namespace Hds.Storage.Encryption;
 /// the final segment's only after the sealed length and SHA-256 matched. Buffers one stored segment plus a look-ahead (the
 /// final segment is the one that ends the stream).
 /// </summary>
-internal sealed class FormatV1Decoder(Stream stored, SegmentCipher cipher, int segmentSize, int headerLength, string keyId)
+internal sealed class FormatV1Decoder(Stream stored, SegmentCipher cipher, FormatV1Header header, WriteBinding? binding)
     : SegmentDecoder(stored, cipher)
 {
+    private readonly int _overhead = header.TrailerLength + FormatV1.TagLength;
     private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private int _inCount;
     private bool _eof;
     private uint _index;
     private long _length;
-    private long _storedLength = headerLength;
+    private long _storedLength = header.Length;
     private ContentSeal? _seal;
 
     public override ContentSeal? Seal => _seal;
@@ -35,10 +36,10 @@ internal sealed class FormatV1Decoder(Stream stored, SegmentCipher cipher, int s
 
     protected override async ValueTask NextSegmentAsync(CancellationToken cancellationToken)
     {
-        var s = segmentSize;
-        var capacity = s + FormatV1.FinalOverhead + 1; // more than the largest final segment: having it all proves "not final"
+        var s = header.SegmentSize;
+        var capacity = s + _overhead + 1; // more than the largest final segment: having it all proves "not final"
         var input = InputBuffer(capacity);
-        var output = OutputBuffer(s + FormatV1.TrailerLength);
+        var output = OutputBuffer(s + header.TrailerLength);
         if (!_eof && _inCount < capacity)
         {
             _inCount += await Stored.ReadAtLeastAsync(input.AsMemory(_inCount, capacity - _inCount), capacity - _inCount, throwOnEndOfStream: false, cancellationToken)
@@ -48,7 +49,7 @@ internal sealed class FormatV1Decoder(Stream stored, SegmentCipher cipher, int s
 
         var final = _inCount < capacity;
         var segmentLength = final ? _inCount : s + FormatV1.TagLength;
-        if (final && (segmentLength < FormatV1.FinalOverhead || (_index > 0 && segmentLength == FormatV1.FinalOverhead)))
+        if (final && (segmentLength < _overhead || (_index > 0 && segmentLength == _overhead)))
         {
             throw Fail("The stored object is truncated: its final segment is missing.");
         }
@@ -77,7 +78,7 @@ internal sealed class FormatV1Decoder(Stream stored, SegmentCipher cipher, int s
             return;
         }
 
-        var content = segmentLength - FormatV1.FinalOverhead;
+        var content = segmentLength - _overhead;
         _sha.AppendData(output, 0, content);
         var total = _length + content;
         var digest = _sha.GetHashAndReset();
@@ -88,9 +89,14 @@ internal sealed class FormatV1Decoder(Stream stored, SegmentCipher cipher, int s
             throw Fail("The stored object's sealed length or SHA-256 does not match its content.");
         }
 
+        if (binding?.CheckSealedAt(BinaryPrimitives.ReadInt64BigEndian(output.AsSpan(content + FormatV1.TrailerLength))) is { } replayed)
+        {
+            throw Fail(replayed);
+        }
+
         _length = total;
         _inCount = 0;
         Release(0, content);
-        _seal = new ContentSeal(total, digest, _storedLength, keyId, FormatV1.Version);
+        _seal = new ContentSeal(total, digest, _storedLength, header.KeyId, header.Version, binding is null ? null : Convert.ToHexStringLower(binding.WriteId));
     }
 }

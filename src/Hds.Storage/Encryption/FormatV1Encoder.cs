@@ -17,6 +17,9 @@ internal sealed class FormatV1Encoder : ContentEncoder
     private readonly SegmentCipher _cipher;
     private readonly int _segmentSize;
     private readonly string _keyId;
+    private readonly FormatV1Header _fields;
+    private readonly TimeProvider _time;
+    private readonly int _trailerLength;
     private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private byte[]? _plain;   // S content bytes + 1 look-ahead byte + room for the trailer
     private byte[]? _stored;  // one stored segment, when the reader's buffer is too small for it
@@ -30,19 +33,28 @@ internal sealed class FormatV1Encoder : ContentEncoder
     private bool _finished;
     private ContentSeal? _seal;
 
-    public FormatV1Encoder(Stream plaintext, byte[] header, SegmentCipher cipher, int segmentSize, string keyId)
+    public FormatV1Encoder(Stream plaintext, byte[] header, FormatV1Header fields, SegmentCipher cipher, TimeProvider time)
     {
         _plaintext = plaintext;
         _header = header;
+        _fields = fields;
         _cipher = cipher;
-        _segmentSize = segmentSize;
-        _keyId = keyId;
+        _time = time;
+        _segmentSize = fields.SegmentSize;
+        _keyId = fields.KeyId;
+        _trailerLength = fields.TrailerLength;
         _storedLength = header.Length;
-        Metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            [MetadataNames.Format] = FormatV1.Version.ToString(CultureInfo.InvariantCulture),
-            [MetadataNames.KeyId] = keyId,
+            [MetadataNames.Format] = fields.Version.ToString(CultureInfo.InvariantCulture),
+            [MetadataNames.KeyId] = fields.KeyId,
         };
+        if (fields.Version == FormatV1.Version2)
+        {
+            metadata[MetadataNames.WriteId] = Convert.ToHexStringLower(fields.WriteId);
+        }
+
+        Metadata = metadata;
     }
 
     public override IReadOnlyDictionary<string, string> Metadata { get; }
@@ -77,7 +89,7 @@ internal sealed class FormatV1Encoder : ContentEncoder
         }
 
         var s = _segmentSize;
-        var plain = _plain ??= ArrayPool<byte>.Shared.Rent(s + 1 + FormatV1.TrailerLength);
+        var plain = _plain ??= ArrayPool<byte>.Shared.Rent(s + 1 + _trailerLength);
         var want = s + 1 - _carry;
         var got = _carry + await _plaintext.ReadAtLeastAsync(plain.AsMemory(_carry, want), want, throwOnEndOfStream: false, cancellationToken)
             .ConfigureAwait(false);
@@ -93,10 +105,19 @@ internal sealed class FormatV1Encoder : ContentEncoder
             var digest = _sha.GetHashAndReset();
             BinaryPrimitives.WriteInt64BigEndian(plain.AsSpan(content), _length);
             digest.CopyTo(plain, content + 8);
-            plainLength += FormatV1.TrailerLength;
+            (DateTimeOffset, DateTimeOffset)? window = null;
+            if (_fields.Version == FormatV1.Version2)
+            {
+                // When the writer sealed the write: a version the storage dates well after it is a replay (WriteBinding).
+                var sealedAt = _time.GetUtcNow().ToUnixTimeMilliseconds();
+                BinaryPrimitives.WriteInt64BigEndian(plain.AsSpan(content + FormatV1.TrailerLength), sealedAt);
+                window = (DateTimeOffset.FromUnixTimeMilliseconds(_fields.WrittenAtMs), DateTimeOffset.FromUnixTimeMilliseconds(sealedAt));
+            }
+
+            plainLength += _trailerLength;
             _finished = true;
             _storedLength += plainLength + FormatV1.TagLength;
-            _seal = new ContentSeal(_length, digest, _storedLength, _keyId, FormatV1.Version);
+            _seal = new ContentSeal(_length, digest, _storedLength, _keyId, _fields.Version, _fields.Version == FormatV1.Version2 ? Convert.ToHexStringLower(_fields.WriteId) : null, window);
         }
         else
         {
@@ -117,7 +138,7 @@ internal sealed class FormatV1Encoder : ContentEncoder
         }
         else
         {
-            var stored = _stored ??= ArrayPool<byte>.Shared.Rent(s + FormatV1.FinalOverhead);
+            var stored = _stored ??= ArrayPool<byte>.Shared.Rent(s + _trailerLength + FormatV1.TagLength);
             _cipher.Encrypt(_index, final, plain.AsSpan(0, plainLength), stored);
             _pendingOffset = 0;
             _pendingCount = storedLength;

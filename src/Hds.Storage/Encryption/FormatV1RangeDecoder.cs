@@ -7,7 +7,7 @@ namespace Hds.Storage.Encryption;
 /// finality before any of its bytes is released; when the range reaches the end, the final flag and the sealed length are checked
 /// too (the SHA-256 of the whole content can only be checked by a full read).
 /// </summary>
-internal sealed class FormatV1RangeDecoder(Stream stored, SegmentCipher cipher, RangePlan plan) : SegmentDecoder(stored, cipher)
+internal sealed class FormatV1RangeDecoder(Stream stored, SegmentCipher cipher, RangePlan plan, WriteBinding? binding) : SegmentDecoder(stored, cipher)
 {
     private readonly RangePlan _plan = plan;
     private long _next = plan.FirstSegment;
@@ -23,28 +23,30 @@ internal sealed class FormatV1RangeDecoder(Stream stored, SegmentCipher cipher, 
         var index = _next;
         var final = index == _plan.Segments - 1;
         var length = _plan.StoredSegmentLength(index);
-        var input = InputBuffer(s + FormatV1.FinalOverhead);
-        var output = OutputBuffer(s + FormatV1.TrailerLength);
+        var input = InputBuffer(s + _plan.FinalOverhead);
+        var output = OutputBuffer(s + _plan.TrailerLength);
         if (await Stored.ReadAtLeastAsync(input.AsMemory(0, length), length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false) < length)
         {
             throw Fail("The stored object is truncated: a segment of the range is missing.");
         }
 
-        if (!Cipher.TryDecrypt((uint)index, final, input.AsSpan(0, length), output))
-        {
-            throw Fail(final
-                ? "The stored object's last segment failed authentication: the object was truncated, extended or altered."
-                : "A segment of the stored object failed authentication: the object was altered, reordered, truncated or spliced.");
-        }
-
-        var content = length - FormatV1.TagLength;
+        int content;
         if (final)
         {
-            content -= FormatV1.TrailerLength;
-            if (BinaryPrimitives.ReadInt64BigEndian(output.AsSpan(content)) != _plan.PlaintextLength)
+            if (OpenFinal(Cipher, _plan, binding, input.AsSpan(0, length), output) is { } problem)
             {
-                throw Fail("The stored object's sealed length does not match its stored length.");
+                throw Fail(problem);
             }
+
+            content = length - _plan.FinalOverhead;
+        }
+        else if (!Cipher.TryDecrypt((uint)index, final: false, input.AsSpan(0, length), output))
+        {
+            throw Fail("A segment of the stored object failed authentication: the object was altered, reordered, truncated or spliced.");
+        }
+        else
+        {
+            content = length - FormatV1.TagLength;
         }
 
         var segmentStart = index * s;
@@ -52,5 +54,32 @@ internal sealed class FormatV1RangeDecoder(Stream stored, SegmentCipher cipher, 
         var to = Math.Min(_plan.Offset + _plan.Length, segmentStart + content) - segmentStart;
         _next++;
         Release((int)from, (int)Math.Max(0, to - from));
+    }
+
+    /// <summary>
+    /// Decrypts the final segment at its index with the final flag and checks the sealed length against the layout derived from
+    /// the stored length: together they prove the stored length (no truncation, no extension). In format 2, also checks the seal
+    /// time against the version's date (<see cref="WriteBinding"/>). Returns the problem, or null.
+    /// </summary>
+    internal static string? OpenFinal(SegmentCipher cipher, RangePlan plan, WriteBinding? binding, ReadOnlySpan<byte> stored, Span<byte> output)
+    {
+        var expected = plan.FinalSegmentRange.Length;
+        if (stored.Length != expected || expected < plan.FinalOverhead)
+        {
+            return "The stored object is truncated: its final segment is missing.";
+        }
+
+        if (!cipher.TryDecrypt((uint)(plan.Segments - 1), final: true, stored, output))
+        {
+            return "The stored object's last segment failed authentication: the object was truncated, extended or altered.";
+        }
+
+        var content = stored.Length - plan.FinalOverhead;
+        if (BinaryPrimitives.ReadInt64BigEndian(output[content..]) != plan.PlaintextLength)
+        {
+            return "The stored object's sealed length does not match its stored length.";
+        }
+
+        return binding?.CheckSealedAt(BinaryPrimitives.ReadInt64BigEndian(output[(content + FormatV1.TrailerLength)..]));
     }
 }

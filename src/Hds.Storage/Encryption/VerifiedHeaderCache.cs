@@ -24,7 +24,7 @@ internal sealed class VerifiedHeaderCache(int capacity)
         }
     }
 
-    public bool TryGet(string physicalKey, string versionId, out byte[] header, out long storedLength)
+    public bool TryGet(string physicalKey, string versionId, out byte[] header, out long storedLength, out StoredVersion version)
     {
         lock (_lock)
         {
@@ -32,18 +32,19 @@ internal sealed class VerifiedHeaderCache(int capacity)
             {
                 _recency.Remove(node);
                 _recency.AddFirst(node);
-                (header, storedLength) = (node.Value.Header, node.Value.StoredLength);
+                (header, storedLength, version) = (node.Value.Header, node.Value.StoredLength, node.Value.Version);
                 return true;
             }
         }
 
-        (header, storedLength) = ([], 0);
+        (header, storedLength, version) = ([], 0, default);
         return false;
     }
 
-    public void Add(string physicalKey, string versionId, ReadOnlySpan<byte> header, long storedLength)
+    /// <summary>Keeps a header whose final segment verified at <paramref name="storedLength"/> (and, in format 2, against <paramref name="version"/>).</summary>
+    public void Add(string physicalKey, string versionId, ReadOnlySpan<byte> header, long storedLength, StoredVersion version)
     {
-        var entry = new Entry(physicalKey, versionId, header.ToArray(), storedLength);
+        var entry = new Entry(physicalKey, versionId, header.ToArray(), storedLength, version);
         lock (_lock)
         {
             if (_entries.Remove((physicalKey, versionId), out var existing))
@@ -72,5 +73,5 @@ internal sealed class VerifiedHeaderCache(int capacity)
         }
     }
 
-    private sealed record Entry(string Key, string VersionId, byte[] Header, long StoredLength);
+    private sealed record Entry(string Key, string VersionId, byte[] Header, long StoredLength, StoredVersion Version);
 }

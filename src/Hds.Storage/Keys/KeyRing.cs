@@ -160,6 +160,13 @@ internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
     public override async ValueTask<byte[]> UnwrapDataKeyAsync(string keyId, ReadOnlyMemory<byte> wrappedDataKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(keyId);
+
+        // The id comes from an object header: checked against the key-ring syntax before any lookup, reload or message.
+        if (!KeyRingStore.IsValidId(keyId))
+        {
+            throw Encryption.FormatV1.Corrupt("The object's header names a key id that is not a key-ring id (wrong bucket, or the header was altered).");
+        }
+
         var snapshot = await GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
         if (!snapshot.Keys.TryGetValue(keyId, out var key) && _time.GetUtcNow() - snapshot.LoadedAt >= UnknownKeyReloadInterval)
         {
@@ -170,6 +177,13 @@ internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
         if (key is null)
         {
             throw Encryption.FormatV1.Corrupt($"The object was written under key '{keyId}', which the key ring does not hold (wrong bucket, or the header was altered).");
+        }
+
+        if (key.RolledBack)
+        {
+            throw Encryption.FormatV1.Corrupt(
+                $"The key-ring entry of key '{keyId}' was rolled back (an older version of it was stored again as the newest): an integrity problem to investigate. "
+                + (key.Entry.IsRevoked ? "The key stays revoked: its objects are refused." : "Reads under the key are refused until the entry is restored."));
         }
 
         if (key.Entry.IsRevoked)
@@ -298,17 +312,22 @@ internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
         var loaded = await _store.LoadAllAsync(cancellationToken).ConfigureAwait(false);
         var previous = _snapshot;
         var keys = new Dictionary<string, LoadedKey>(StringComparer.Ordinal);
-        foreach (var (entry, kek) in loaded)
+        foreach (var (entry, kek, rolledBack) in loaded)
         {
+            if (rolledBack)
+            {
+                Log.KeyRingRollback(_logger, entry.Id);
+            }
+
             // Key material never changes for an id: keep the cached array (callers may hold it) and zero the fresh copy.
             if (kek is not null && previous is not null && previous.Keys.TryGetValue(entry.Id, out var known) && known.Kek is { } cached)
             {
                 CryptographicOperations.ZeroMemory(kek);
-                keys[entry.Id] = new LoadedKey(entry, cached);
+                keys[entry.Id] = new LoadedKey(entry, cached, rolledBack);
             }
             else
             {
-                keys[entry.Id] = new LoadedKey(entry, kek);
+                keys[entry.Id] = new LoadedKey(entry, kek, rolledBack);
             }
         }
 
@@ -319,7 +338,9 @@ internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
 
     private void Publish(Snapshot snapshot) => _snapshot = snapshot;
 
-    private sealed record LoadedKey(KeyRingEntry Entry, byte[]? Kek);
+    // RolledBack: the entry's newest version is behind its merged state (an older version stored again): an integrity problem,
+    // reported on every read under the key; the merged state (revoked, say) is what counts.
+    private sealed record LoadedKey(KeyRingEntry Entry, byte[]? Kek, bool RolledBack = false);
 
     private sealed class Snapshot(Dictionary<string, LoadedKey> keys, DateTimeOffset loadedAt)
     {
@@ -328,7 +349,7 @@ internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
         public DateTimeOffset LoadedAt => loadedAt;
 
         public LoadedKey? Current(DateTimeOffset now) =>
-            keys.Values.Where(k => k.Kek is not null && k.Entry.IsActiveAt(now))
+            keys.Values.Where(k => k.Kek is not null && !k.RolledBack && k.Entry.IsActiveAt(now))
                 .OrderByDescending(k => k.Entry.ActivatesAt).ThenByDescending(k => k.Entry.Id, StringComparer.Ordinal).FirstOrDefault();
 
         public Snapshot With(LoadedKey key) => new(new Dictionary<string, LoadedKey>(keys, StringComparer.Ordinal) { [key.Entry.Id] = key }, loadedAt);

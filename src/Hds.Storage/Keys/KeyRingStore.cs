@@ -19,6 +19,8 @@ internal sealed class KeyRingStore
     private const string Suffix = ".p7m";
     private const int MaxEntryBytes = 256 * 1024;
     private static readonly TimeSpan RetentionTolerance = TimeSpan.FromSeconds(1);
+    private const int IdLength = 29; // yyyyMMddTHHmmssZ-<12 hex>
+    private const string DataContentType = "1.2.840.113549.1.7.1"; // id-data: the signed content is the raw payload
     private static readonly Oid Aes256Cbc = new("2.16.840.1.101.3.4.1.42");
 
     private readonly StorageBackend _backend;
@@ -42,23 +44,29 @@ internal sealed class KeyRingStore
     public IReadOnlyList<string> RecipientThumbprints() =>
         Recipients().Select(c => c.GetCertHashString(HashAlgorithmName.SHA256)).Order(StringComparer.Ordinal).ToList();
 
-    /// <summary>Reads every entry; an entry no configured certificate opens is returned unavailable (no key).</summary>
-    public async Task<List<(KeyRingEntry Entry, byte[]? Kek)>> LoadAllAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads every entry, each merged across all its versions (<see cref="Merge"/>); an entry no configured certificate opens is
+    /// returned unavailable (no key). Objects under "_hds/keys/" whose name is not a key-ring id are skipped: no header can name
+    /// them (key ids are checked against <see cref="IsValidId"/> before any lookup), so they can neither serve nor block a read.
+    /// </summary>
+    public async Task<List<LoadedEntry>> LoadAllAsync(CancellationToken cancellationToken)
     {
-        var result = new List<(KeyRingEntry, byte[]?)>();
+        var result = new List<LoadedEntry>();
         string? token = null;
         do
         {
             var page = await _backend.ListAsync(Prefix, token, 1000, cancellationToken).ConfigureAwait(false);
             foreach (var item in page.Items)
             {
-                if (!item.Key.EndsWith(Suffix, StringComparison.Ordinal))
+                if (!item.Key.EndsWith(Suffix, StringComparison.Ordinal) || !IsValidId(item.Key[Prefix.Length..^Suffix.Length]))
                 {
                     continue;
                 }
 
-                var id = item.Key[Prefix.Length..^Suffix.Length];
-                result.Add(await LoadAsync(id, cancellationToken).ConfigureAwait(false));
+                if (await LoadAsync(item.Key[Prefix.Length..^Suffix.Length], cancellationToken).ConfigureAwait(false) is { } loaded)
+                {
+                    result.Add(loaded);
+                }
             }
 
             token = page.ContinuationToken;
@@ -68,15 +76,114 @@ internal sealed class KeyRingStore
         return result;
     }
 
-    public async Task<(KeyRingEntry Entry, byte[]? Kek)> LoadAsync(string id, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether <paramref name="id"/> has the syntax of the ids this key ring creates: <c>yyyyMMddTHHmmssZ-</c> and 12 lowercase
+    /// hexadecimal digits (docs/format.md §9). Checked before an id read from a header or a listing is looked up or named in a message.
+    /// </summary>
+    public static bool IsValidId(string id)
+    {
+        if (id.Length != IdLength || id[8] != 'T' || id[15] != 'Z' || id[16] != '-')
+        {
+            return false;
+        }
+
+        for (var i = 0; i < IdLength; i++)
+        {
+            var ok = i switch
+            {
+                8 or 15 or 16 => true,
+                < 16 => char.IsAsciiDigit(id[i]),
+                _ => char.IsAsciiDigit(id[i]) || id[i] is >= 'a' and <= 'f',
+            };
+            if (!ok)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Reads every version of one entry (they are all locked: a bucket writer can add versions, not remove them) and merges them
+    /// (<see cref="Merge"/>). <see langword="null"/> when the entry has no version left (hidden by a delete marker meanwhile).
+    /// </summary>
+    public async Task<LoadedEntry?> LoadAsync(string id, CancellationToken cancellationToken)
+    {
+        var key = PhysicalKey(id);
+        var versions = await _backend.ListVersionsAsync(key, cancellationToken).ConfigureAwait(false);
+        var opened = new List<(KeyRingEntry Entry, byte[]? Kek)>();
+        try
+        {
+            foreach (var version in versions.Where(v => !v.IsDeleteMarker))
+            {
+                opened.Add(await LoadVersionAsync(id, key, version.VersionId, cancellationToken).ConfigureAwait(false));
+            }
+
+            return opened.Count == 0 ? null : Merge(id, opened);
+        }
+        finally
+        {
+            foreach (var (_, kek) in opened)
+            {
+                if (kek is not null)
+                {
+                    CryptographicOperations.ZeroMemory(kek);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The state of an entry across its versions (newest first), each already verified: state that may only move forward keeps
+    /// its most advanced value whatever version is the newest — revoked if any version is revoked (earliest revocation), the
+    /// latest activation, the earliest expiry — so re-storing an older version (a rollback) cannot undo a revocation. The key
+    /// material must be the same in every version. Versions no configured certificate opens cannot be verified and do not count
+    /// (a rewrap keeps the state, so the versions encrypted to the current certificates carry it). The returned KEK is a new
+    /// pinned array the caller owns.
+    /// </summary>
+    internal static LoadedEntry Merge(string id, IReadOnlyList<(KeyRingEntry Entry, byte[]? Kek)> versions)
+    {
+        var verified = versions.Where(v => v.Kek is not null).ToList();
+        if (verified.Count == 0)
+        {
+            return new LoadedEntry(versions[0].Entry, null, RolledBack: false);
+        }
+
+        var newest = verified[0].Entry;
+        var kek = verified[0].Kek!;
+        if (verified.Any(v => !CryptographicOperations.FixedTimeEquals(v.Kek, kek)))
+        {
+            throw Unverifiable(id);
+        }
+
+        var revoked = verified.Select(v => v.Entry.RevokedAt).Where(r => r is not null).Min();
+        var merged = newest with
+        {
+            CreatedAt = verified.Min(v => v.Entry.CreatedAt),
+            ActivatesAt = verified.Max(v => v.Entry.ActivatesAt),
+            ExpiresAt = verified.Min(v => v.Entry.ExpiresAt),
+            RevokedAt = revoked,
+        };
+        var rolledBack = merged.RevokedAt != newest.RevokedAt || merged.ActivatesAt != newest.ActivatesAt || merged.ExpiresAt != newest.ExpiresAt
+            || merged.CreatedAt != newest.CreatedAt;
+        var copy = GC.AllocateUninitializedArray<byte>(KeyRingPayload.KekLength, pinned: true);
+        kek.CopyTo(copy, 0);
+        return new LoadedEntry(merged, copy, rolledBack);
+    }
+
+    // One version: every failure (not CMS, does not decrypt, bad padding, not signed, foreign signer, bad signature, malformed
+    // payload, another id inside) gives the same error with no inner exception, so that what fails tells nothing about the bytes
+    // (no padding-oracle signal from a planted entry).
+    private async Task<(KeyRingEntry Entry, byte[]? Kek)> LoadVersionAsync(string id, string key, string versionId, CancellationToken cancellationToken)
     {
         byte[] bytes;
-        var read = await _backend.GetAsync(PhysicalKey(id), null, null, cancellationToken).ConfigureAwait(false);
+        var read = await _backend.GetAsync(key, versionId, null, cancellationToken).ConfigureAwait(false);
         await using (read.ConfigureAwait(false))
         {
-            if (read.Head.StoredLength > MaxEntryBytes)
+            if (read.Head.StoredLength > MaxEntryBytes || !string.Equals(read.Head.VersionId, versionId, StringComparison.Ordinal))
             {
-                throw new HdsIntegrityException($"Key-ring entry '{id}' is larger than any key-ring entry: it was tampered with.");
+                throw Unverifiable(id);
             }
 
             using var buffer = new MemoryStream();
@@ -89,9 +196,9 @@ internal sealed class KeyRingStore
         {
             cms.Decode(bytes);
         }
-        catch (CryptographicException ex)
+        catch (CryptographicException)
         {
-            throw new HdsIntegrityException($"Key-ring entry '{id}' is not valid CMS EnvelopedData: it was tampered with.", ex);
+            throw Unverifiable(id);
         }
 
         var recipients = cms.RecipientInfos.Cast<RecipientInfo>().ToList();
@@ -103,19 +210,19 @@ internal sealed class KeyRingStore
                 continue;
             }
 
-            using var key = certificate.GetRSAPrivateKey();
-            if (key is null)
+            using var rsa = certificate.GetRSAPrivateKey();
+            if (rsa is null)
             {
                 continue;
             }
 
             try
             {
-                cms.Decrypt(match, key);
+                cms.Decrypt(match, rsa);
             }
-            catch (CryptographicException ex)
+            catch (CryptographicException)
             {
-                throw new HdsIntegrityException($"Key-ring entry '{id}' does not decrypt with its recipient certificate: it was tampered with.", ex);
+                throw Unverifiable(id);
             }
 
             var content = cms.ContentInfo.Content;
@@ -134,44 +241,47 @@ internal sealed class KeyRingStore
         return (new KeyRingEntry { Id = id, CreatedAt = now, ActivatesAt = DateTimeOffset.MaxValue, ExpiresAt = DateTimeOffset.MaxValue, IsAvailable = false }, null);
     }
 
+    /// <summary>The one error for a key-ring entry version that does not verify, whatever failed.</summary>
+    internal static HdsIntegrityException Unverifiable(string id) =>
+        new($"Key-ring entry '{id}' failed verification: a version of it is not an entry of this key ring signed by a configured certificate "
+            + "(planted, altered or moved), or its versions disagree. The key ring is not used until an administrator removes the bad version. "
+            + "(When recovering with the escrow certificate, configure the public part of the operational certificate that signed the entries too.)");
+
     /// <summary>
     /// Opens the decrypted content of an entry: CMS SignedData by one of the configured certificates around the payload. Anyone
     /// holding only the public certificates can produce EnvelopedData for them, so without this signature anyone able to write
     /// under "_hds/keys/" could plant a key-encryption key of their choosing (and read every object written under it afterwards)
-    /// or replace an entry (un-revoking a key). Every failure is an <see cref="HdsIntegrityException"/>.
+    /// or replace an entry. Every failure is the same <see cref="HdsIntegrityException"/> (<see cref="Unverifiable"/>).
     /// </summary>
     internal (KeyRingEntry Entry, byte[] Kek) OpenContent(string id, byte[] content)
     {
         if (content.Length == 0 || content[0] != 0x30)
         {
-            throw new HdsIntegrityException($"Key-ring entry '{id}' is not signed: it was planted or tampered with (entries are signed by a configured certificate).");
+            throw Unverifiable(id);
         }
 
         var signed = new SignedCms();
         try
         {
             signed.Decode(content);
-            if (signed.SignerInfos.Count != 1 || signed.Detached)
+            if (signed.SignerInfos.Count != 1 || signed.Detached
+                || !string.Equals(signed.ContentInfo.ContentType.Value, DataContentType, StringComparison.Ordinal))
             {
-                throw new HdsIntegrityException($"Key-ring entry '{id}' does not carry exactly one signature: it was planted or tampered with.");
+                throw Unverifiable(id);
             }
 
             var signer = signed.SignerInfos[0];
-            var certificate = signer.Certificate
-                ?? throw new HdsIntegrityException($"Key-ring entry '{id}' does not name its signing certificate: it was planted or tampered with.");
-            var thumbprint = certificate.GetCertHashString(HashAlgorithmName.SHA256);
-            if (!_signerThumbprints.Contains(thumbprint))
+            var certificate = signer.Certificate ?? throw Unverifiable(id);
+            if (!_signerThumbprints.Contains(certificate.GetCertHashString(HashAlgorithmName.SHA256)))
             {
-                throw new HdsIntegrityException(
-                    $"Key-ring entry '{id}' is signed by certificate {thumbprint}, which is not a configured key-ring certificate: it was planted or tampered with. "
-                    + "(When recovering with the escrow certificate, configure the public part of the operational certificate that signed the entries too.)");
+                throw Unverifiable(id);
             }
 
             signer.CheckSignature(verifySignatureOnly: true);
         }
-        catch (CryptographicException ex)
+        catch (CryptographicException)
         {
-            throw new HdsIntegrityException($"Key-ring entry '{id}' has an invalid signature: it was planted or tampered with.", ex);
+            throw Unverifiable(id);
         }
 
         var payload = signed.ContentInfo.Content;
@@ -194,15 +304,15 @@ internal sealed class KeyRingStore
         {
             (entry, kek) = KeyRingPayload.Decode(payload);
         }
-        catch (CryptographicException ex)
+        catch (CryptographicException)
         {
-            throw new HdsIntegrityException($"Key-ring entry '{id}' is malformed: it was tampered with.", ex);
+            throw Unverifiable(id);
         }
 
         if (!string.Equals(entry.Id, id, StringComparison.Ordinal))
         {
             CryptographicOperations.ZeroMemory(kek);
-            throw new HdsIntegrityException($"Key-ring object '{id}' holds another key's entry: it was moved or tampered with.");
+            throw Unverifiable(id);
         }
 
         return (entry, kek);
@@ -308,3 +418,6 @@ internal sealed class KeyRingStore
         return recipients;
     }
 }
+
+/// <summary>An entry as merged across its versions; <paramref name="RolledBack"/> when its newest version is behind the merged state.</summary>
+internal sealed record LoadedEntry(KeyRingEntry Entry, byte[]? Kek, bool RolledBack);

@@ -29,6 +29,12 @@ public sealed record StorageReceipt
     /// <summary>Version of the stored object format (docs/format.md).</summary>
     public required int FormatVersion { get; init; }
 
+    /// <summary>
+    /// Format 2: the write's id (lowercase hexadecimal), sealed in the stored header and kept in the version's metadata; verifying
+    /// with this receipt checks it. Null for format 1.
+    /// </summary>
+    public string? WriteId { get; init; }
+
     /// <summary>The retention class the retention was computed from.</summary>
     public required string RetentionClass { get; init; }
 

@@ -10,6 +10,9 @@ internal static class MetadataNames
     public const string KeyId = "hds-key-id";
     public const string RetentionClass = "hds-class";
     public const string Writer = "hds-writer";
+
+    /// <summary>Format 2: the write id sealed in the header (hex), so that bytes of another write under this version are refused.</summary>
+    public const string WriteId = "hds-write-id";
     public const string AuditFormat = "hds-audit";
 
     /// <summary>The audit intent announced before the write was sent: after a crash, the spool finds the version it stored by it.</summary>

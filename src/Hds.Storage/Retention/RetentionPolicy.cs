@@ -1,3 +1,5 @@
+using Hds.Storage.Access;
+
 namespace Hds.Storage.Retention;
 
 /// <summary>Computes the retention of a new version from its class and the clock.</summary>
@@ -6,12 +8,30 @@ internal sealed class RetentionPolicy
     private readonly IReadOnlyDictionary<string, RetentionClass> _classes;
     private readonly string _defaultClass;
     private readonly TimeProvider _time;
+    private readonly TimeSpan _horizon;
 
-    public RetentionPolicy(IReadOnlyDictionary<string, RetentionClass> classes, string defaultClass, TimeProvider time)
+    public RetentionPolicy(IReadOnlyDictionary<string, RetentionClass> classes, string defaultClass, TimeProvider time, TimeSpan? horizon = null)
     {
         _classes = classes;
         _defaultClass = defaultClass;
         _time = time;
+        _horizon = horizon ?? new HdsAuthorizationOptions().RetentionHorizon;
+    }
+
+    /// <summary>
+    /// Refuses a requested retain-until date beyond the horizon (<see cref="HdsAuthorizationOptions.RetentionHorizon"/>): COMPLIANCE
+    /// cannot be shortened by anyone, so a date such as 9999-12-31 would block forever an erasure the law may one day require.
+    /// </summary>
+    /// <exception cref="HdsInvalidRequestException">The date is beyond the horizon.</exception>
+    public void CheckWithinHorizon(DateTimeOffset retainUntil)
+    {
+        var now = _time.GetUtcNow();
+        if (retainUntil > now + _horizon)
+        {
+            throw new HdsInvalidRequestException(
+                $"The retain-until date is beyond the retention horizon ({_horizon.TotalDays:0} days from now, Authorization.RetentionHorizon): "
+                + "a COMPLIANCE retention cannot be shortened, so it is refused whatever the role.");
+        }
     }
 
     public (string Name, RetentionInfo Retention) Resolve(string? className)

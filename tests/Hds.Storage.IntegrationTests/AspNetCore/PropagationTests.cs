@@ -108,9 +108,86 @@ public sealed class PropagationTests : IAsyncLifetime
         var seen = JsonSerializer.Deserialize<Seen>(body, JsonSerializerOptions.Web)!;
         Assert.Equal(new Seen("agent-4711", "msa", "claim-processing", "agent", "corr-42", null, "agent-4711"), seen);
 
-        var records = await _client!.GetRecentAuditRecordsAsync(10, new HdsRequestOptions { Context = new HdsAccessContext("auditor-1", "msa", "audit") }, Ct);
+        var records = await _client!.GetRecentAuditRecordsAsync(10, new HdsRequestOptions { Context = new HdsAccessContext("auditor-1", "msa", "audit") { Role = "auditor" } }, Ct);
         var put = Assert.Single(records, r => r.Operation == HdsOperation.Put);
         Assert.Equal((HdsAuditOutcome.Succeeded, "agent-4711", "corr-42", "front"), (put.Outcome, put.ActorId, put.CorrelationId, put.Application));
+    }
+
+    [Fact]
+    public async Task A_captured_signed_request_replayed_or_redirected_is_refused()
+    {
+        var context = new HdsAccessContext("agent-4711", "msa", "claim-processing") { Roles = ["agent"] };
+        var headers = Signed(context, "POST", "/documents/replayed");
+        using var http = new HttpClient { BaseAddress = _documentsUrl };
+
+        using var first = await SendAsync(http, HttpMethod.Post, "/documents/replayed", headers);
+        using var replay = await SendAsync(http, HttpMethod.Post, "/documents/replayed", headers);
+        using var otherPath = await SendAsync(http, HttpMethod.Post, "/documents/elsewhere", Signed(context, "POST", "/documents/replayed"));
+        using var otherMethod = await SendAsync(http, HttpMethod.Put, "/documents/replayed", Signed(context, "POST", "/documents/replayed"));
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, replay.StatusCode);
+        Assert.Contains("replayed-signature", await replay.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal("application/problem+json", replay.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.Forbidden, otherPath.StatusCode);
+        Assert.Contains("bad-signature", await otherPath.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, otherMethod.StatusCode);
+        var stored = (await _client!.ListAsync(null, new ListOptions { Context = context }, Ct)).Items;
+        Assert.Single(stored, i => i.Key == "docs/replayed"); // stored once: the replay wrote nothing
+        Assert.DoesNotContain(stored, i => i.Key == "docs/elsewhere");
+    }
+
+    [Fact]
+    public async Task Roles_and_allowed_purposes_travel_signed_and_cannot_be_added_on_the_way()
+    {
+        var context = new HdsAccessContext("agent-4711", "msa", "claim-processing") { Roles = ["agent"], AllowedPurposes = ["claim-processing"] };
+        var headers = Signed(context, "POST", "/documents/escalated");
+        headers[HdsPropagationHeaders.Roles] = "agent,auditor"; // a man in the middle adds a role
+
+        using var http = new HttpClient { BaseAddress = _documentsUrl };
+        using var escalated = await SendAsync(http, HttpMethod.Post, "/documents/escalated", headers);
+
+        Assert.Equal(HttpStatusCode.Forbidden, escalated.StatusCode);
+        Assert.Contains("bad-signature", await escalated.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    private static Dictionary<string, string> Signed(HdsAccessContext context, string method, string path)
+    {
+        var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var nonce = Guid.NewGuid().ToString("N");
+        var headers = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [HdsContextHeaders.Actor] = context.ActorId,
+            [HdsContextHeaders.Tenant] = context.Tenant,
+            [HdsContextHeaders.Purpose] = context.Purpose,
+            [HdsContextHeaders.ActorKind] = context.ActorKind,
+            [HdsPropagationHeaders.Caller] = "front",
+            [HdsPropagationHeaders.Timestamp] = timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [HdsPropagationHeaders.Nonce] = nonce,
+            [HdsPropagationHeaders.Signature] = ContextSignature.Compute(Key, new SignedRequest("front", timestamp, nonce, method, path), context),
+        };
+        if (context.Roles.Count > 0)
+        {
+            headers[HdsPropagationHeaders.Roles] = string.Join(',', context.Roles);
+        }
+
+        if (context.AllowedPurposes is { } allowed)
+        {
+            headers[HdsPropagationHeaders.AllowedPurposes] = string.Join(',', allowed);
+        }
+
+        return headers;
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string path, Dictionary<string, string> headers)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = new ByteArrayContent([1]) };
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.Add(name, value);
+        }
+
+        return await http.SendAsync(request, Ct);
     }
 
     [Theory]
@@ -134,7 +211,8 @@ public sealed class PropagationTests : IAsyncLifetime
         if (forgery != "unsigned")
         {
             var key = forgery == "bad-signature" ? new byte[32] : Key;
-            request.Headers.Add(HdsPropagationHeaders.Signature, ContextSignature.Compute(key, "front", timestamp, context));
+            request.Headers.Add(HdsPropagationHeaders.Nonce, "n" + Guid.NewGuid().ToString("N"));
+            request.Headers.Add(HdsPropagationHeaders.Signature, ContextSignature.Compute(key, new SignedRequest("front", timestamp, request.Headers.GetValues(HdsPropagationHeaders.Nonce).Single(), "POST", "/documents/x"), context));
         }
 
         using var http = new HttpClient { BaseAddress = _documentsUrl };

@@ -10,7 +10,7 @@ namespace Hds.Storage.IntegrationTests.Audit;
 public sealed class AccessRulesTests : IAsyncLifetime
 {
     private static readonly HdsAccessContext Alice = new("agent-4711", "msa", "claim-processing");
-    private static readonly HdsAccessContext Auditor = new("auditor-7", "msa", "audit");
+    private static readonly HdsAccessContext Auditor = new("auditor-7", "msa", "audit") { Role = "auditor" };
     private const string SomeKeyId = "20260101T000000Z-0123456789ab";
     private readonly string _store = Path.Combine(Path.GetTempPath(), "hds-access-" + Guid.NewGuid().ToString("N"));
     private readonly CapturingLoggerProvider _logs = new();
@@ -106,11 +106,13 @@ public sealed class AccessRulesTests : IAsyncLifetime
         await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.VerifyAsync("k", new VerifyOptions { Context = sncf }, Ct));
         await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.GetPropertiesAsync("k", receipt.VersionId, o, Ct));
         await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.DeleteAsync("k", o, Ct));
-        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.SetLegalHoldAsync("k", true, receipt.VersionId, o, Ct));
-        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.ExtendRetentionAsync("k", DateTimeOffset.UtcNow.AddYears(30), receipt.VersionId, o, Ct));
+        var sncfLegal = new HdsAccessContext("legal-0042", "sncf", "legal-hold") { Role = "legal" };
+        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.SetLegalHoldAsync("k", true, receipt.VersionId, new HdsRequestOptions { Context = sncfLegal }, Ct));
+        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.ExtendRetentionAsync(
+            "k", DateTimeOffset.UtcNow.AddYears(30), receipt.VersionId, new HdsRequestOptions { Context = sncfLegal with { Purpose = "retention" } }, Ct));
         Assert.Empty((await Client.ListAsync(null, new ListOptions { Context = sncf }, Ct)).Items);
         Assert.Empty(await Client.GetVersionsAsync("k", o, Ct));
-        Assert.DoesNotContain(await Client.GetRecentAuditRecordsAsync(100, new HdsRequestOptions { Context = new HdsAccessContext("a-1", "sncf", "audit") }, Ct), r => r.Tenant == "msa");
+        Assert.DoesNotContain(await Client.GetRecentAuditRecordsAsync(100, new HdsRequestOptions { Context = new HdsAccessContext("a-1", "sncf", "audit") { Role = "auditor" } }, Ct), r => r.Tenant == "msa");
         Assert.Equal(Retention.RetentionMode.Compliance, RetentionModeOf(await Client.GetPropertiesAsync("k", receipt.VersionId, new HdsRequestOptions { Context = Alice }, Ct)));
     }
 
@@ -143,6 +145,10 @@ public sealed class AccessRulesTests : IAsyncLifetime
         await Capture(() => Client.GetAsync(key, new GetOptions { Context = Alice with { PatientPseudonym = Canary } }, Ct));
         await Capture(() => Task.FromResult(new HdsAccessContext(Canary, "msa", "care")));
         await Capture(() => Client.GetAsync(key, new GetOptions { Context = Alice, VersionId = Canary }, Ct));
+        await Capture(() => Client.GetAsync(key, new GetOptions { Context = Alice with { Roles = ["agent", Canary] } }, Ct));
+        await Capture(() => Client.GetAsync(key, new GetOptions { Context = Alice with { AllowedPurposes = [Canary] } }, Ct));
+        await Capture(() => Client.SetLegalHoldAsync(key, false, receipt.VersionId, new HdsRequestOptions { Context = Alice with { Purpose = "legal-hold" } }, Ct));
+        await Capture(() => Client.ExtendRetentionAsync(key, DateTimeOffset.MaxValue, Canary, new HdsRequestOptions { Context = Alice with { Purpose = "retention", Role = "legal" } }, Ct));
         await Client.FlushAuditAsync(Ct);
 
         Assert.All(messages, m => Assert.DoesNotContain("Dupont", m, StringComparison.OrdinalIgnoreCase));

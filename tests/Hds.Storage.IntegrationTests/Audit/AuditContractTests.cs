@@ -18,7 +18,9 @@ public abstract class AuditContractTests : IAsyncLifetime
     protected static readonly HdsAccessContext Alice = new("agent-4711", "msa", "claim-processing") { Role = "agent", CorrelationId = "corr-1" };
     protected static readonly HdsAccessContext Auditor = new("auditor-7", "msa", "audit") { Role = "auditor" };
     protected static readonly HdsAccessContext OtherTenant = new("agent-0042", "sncf", "claim-processing");
-    protected static readonly HdsAccessContext KeyOfficer = new("officer-12", "msa", HdsAuthorizationOptions.KeyManagementPurpose) { Role = "security-officer" };
+    protected static readonly HdsAccessContext KeyOfficer = new("officer-12", "operator", HdsAuthorizationOptions.KeyManagementPurpose) { Role = "key-admin" };
+    protected static readonly HdsAccessContext OperatorAuditor = Auditor with { Tenant = "operator" };
+    protected static readonly HdsAccessContext Lawyer = new("legal-3", "msa", HdsAuthorizationOptions.LegalHoldPurpose) { Role = "legal" };
 
     private StorageTarget? _target;
     private HdsStorageClient? _client;
@@ -72,9 +74,9 @@ public abstract class AuditContractTests : IAsyncLifetime
         await Client.GetPropertiesAsync("docs/a.pdf", null, As(Alice), Ct);
         await Client.ListAsync("docs/", new ListOptions { Context = Alice }, Ct);
         await Client.GetVersionsAsync("docs/a.pdf", As(Alice), Ct);
-        await Client.SetLegalHoldAsync("docs/a.pdf", true, receipt.VersionId, As(Alice), Ct);
-        await Client.SetLegalHoldAsync("docs/a.pdf", false, receipt.VersionId, As(Alice), Ct);
-        await Client.ExtendRetentionAsync("docs/a.pdf", receipt.RetainUntil.AddDays(1), receipt.VersionId, As(Alice), Ct);
+        await Client.SetLegalHoldAsync("docs/a.pdf", true, receipt.VersionId, As(Lawyer), Ct);
+        await Client.SetLegalHoldAsync("docs/a.pdf", false, receipt.VersionId, As(Lawyer), Ct);
+        await Client.ExtendRetentionAsync("docs/a.pdf", receipt.RetainUntil.AddDays(1), receipt.VersionId, As(Lawyer with { Purpose = "retention" }), Ct);
         await Client.CheckBucketAsync(As(Alice), Ct);
         await Client.DeleteAsync("docs/a.pdf", As(Alice), Ct);
         await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.GetPropertiesAsync("docs/none.pdf", null, As(Alice), Ct));
@@ -141,12 +143,15 @@ public abstract class AuditContractTests : IAsyncLifetime
         Assert.Empty(rewrapped); // the certificates did not change
         var verification = await Client.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = Auditor }, Ct);
         Assert.True(verification.IsValid, string.Join("; ", verification.Problems));
-        var records = await Client.GetRecentAuditRecordsAsync(100, As(Auditor), Ct);
+        var put = Assert.Single(await Client.GetRecentAuditRecordsAsync(100, As(Auditor), Ct), r => r.Operation == HdsOperation.Put);
+        Assert.Equal(receipt.KeyId, put.KeyId);
+
+        // The key ring is administered from the operating tenant: its records are that tenant's.
+        var records = await Client.GetRecentAuditRecordsAsync(100, As(OperatorAuditor), Ct);
         HdsAuditRecord One(HdsOperation op, HdsAuditOutcome outcome) => Assert.Single(records, r => r.Operation == op && r.Outcome == outcome);
-        Assert.Equal(receipt.KeyId, One(HdsOperation.Put, HdsAuditOutcome.Succeeded).KeyId);
         Assert.Null(One(HdsOperation.ListKeys, HdsAuditOutcome.Succeeded).KeyId);
         var rotation = One(HdsOperation.RotateKey, HdsAuditOutcome.Succeeded);
-        Assert.Equal((rotated.Id, "officer-12", "key-management", "security-officer"), (rotation.KeyId, rotation.ActorId, rotation.Purpose, rotation.Role));
+        Assert.Equal((rotated.Id, "officer-12", "key-management", "key-admin"), (rotation.KeyId, rotation.ActorId, rotation.Purpose, rotation.Role));
         Assert.Equal(receipt.KeyId, One(HdsOperation.RevokeKey, HdsAuditOutcome.Succeeded).KeyId);
         Assert.Null(One(HdsOperation.RewrapKeys, HdsAuditOutcome.Succeeded).KeyId);
         Assert.Equal(Unknown, One(HdsOperation.RevokeKey, HdsAuditOutcome.NotFound).KeyId);

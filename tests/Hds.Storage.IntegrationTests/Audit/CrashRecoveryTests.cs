@@ -60,7 +60,7 @@ public sealed class CrashRecoveryTests : IDisposable
         Assert.Equal(150, acked.Count);
         var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = _store } };
         await using var recovered = new HdsStorageClient(options);
-        var auditor = new HdsRequestOptions { Context = new HdsAccessContext("auditor-7", "msa", "audit") };
+        var auditor = new HdsRequestOptions { Context = new HdsAccessContext("auditor-7", "msa", "audit") { Role = "auditor" } };
         var verification = await recovered.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = auditor.Context }, ct);
         Assert.True(verification.IsValid, string.Join("; ", verification.Problems));
 

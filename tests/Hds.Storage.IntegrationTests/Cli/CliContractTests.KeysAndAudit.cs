@@ -7,7 +7,8 @@ public abstract partial class CliContractTests<TBackend>
 {
     protected static readonly string[] CarePurpose = ["--actor", "op-42", "--tenant", Tenant, "--purpose", "care"];
 
-    protected static readonly string[] KeyManagement = ["--actor", "officer-12", "--tenant", Tenant, "--purpose", "key-management"];
+    /// <summary>A key administrator of the operating tenant: the only context the key ring accepts by default.</summary>
+    protected static readonly string[] KeyManagement = ["--actor", "officer-12", "--tenant", "operator", "--purpose", "key-management", "--role", "key-admin"];
 
     [Fact]
     public async Task Keys_list_rotate_and_revoke_manage_the_key_used_by_new_writes()

@@ -11,7 +11,13 @@ public abstract partial class CliContractTests<TBackend> : IClassFixture<TBacken
 {
     protected const string Tenant = "msa-test";
 
-    protected static readonly string[] Context = ["--actor", "op-42", "--tenant", Tenant, "--purpose", "audit", "--role", "operator"];
+    protected static readonly string[] Context = ["--actor", "op-42", "--tenant", Tenant, "--purpose", "audit", "--role", "operator", "--role", "auditor"];
+
+    /// <summary>A legal officer setting or releasing holds: purpose legal-hold, role legal.</summary>
+    protected static readonly string[] LegalHold = ["--actor", "legal-3", "--tenant", Tenant, "--purpose", "legal-hold", "--role", "legal"];
+
+    /// <summary>A legal officer extending a retention: purpose retention, role legal.</summary>
+    protected static readonly string[] RetentionExtension = ["--actor", "legal-3", "--tenant", Tenant, "--purpose", "retention", "--role", "legal"];
 
     protected CliContractTests(TBackend backend)
     {
@@ -41,6 +47,9 @@ public abstract partial class CliContractTests<TBackend> : IClassFixture<TBacken
 
     protected Task<CliResult> HdsWithStdin(byte[] stdin, params string[] args) =>
         CliRunner.RunAsync([.. args, .. Backend.BackendArgs, .. Context], stdin, Backend.Environment, WorkDir);
+
+    /// <summary>Runs hds with the backend options and another access context after the command.</summary>
+    protected Task<CliResult> HdsAs(string[] context, params string[] args) => Raw([.. args, .. Backend.BackendArgs, .. context]);
 
     /// <summary>Runs hds with exactly these arguments (plus the backend's environment).</summary>
     protected Task<CliResult> Raw(params string[] args) => CliRunner.RunAsync(args, environment: Backend.Environment, workingDirectory: WorkDir);
@@ -317,15 +326,15 @@ public abstract partial class CliContractTests<TBackend> : IClassFixture<TBacken
         var key = Prefix + "hold";
         await PutAsync(key, RandomBytes(10));
 
-        var on = await Hds("legal-hold", key, "on");
+        var on = await HdsAs(LegalHold, "legal-hold", key, "on");
         AssertExit(0, on);
         Assert.True(on.Json().GetProperty("retention").GetProperty("legalHold").GetBoolean());
         Assert.True((await Hds("head", key)).Json().GetProperty("retention").GetProperty("legalHold").GetBoolean());
 
-        var off = await Hds("legal-hold", key, "off");
+        var off = await HdsAs(LegalHold, "legal-hold", key, "off");
         AssertExit(0, off);
         Assert.False(off.Json().GetProperty("retention").GetProperty("legalHold").GetBoolean());
-        AssertExit(1, await Hds("legal-hold", key, "maybe"));
+        AssertExit(1, await HdsAs(LegalHold, "legal-hold", key, "maybe"));
     }
 
     [Fact]
@@ -336,15 +345,15 @@ public abstract partial class CliContractTests<TBackend> : IClassFixture<TBacken
         var until = DateTimeOffset.UtcNow.AddDays(30);
         var iso = until.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
-        var extend = await Hds("retention", "extend", key, "--until", iso, "--version", receipt.GetProperty("versionId").GetString()!);
+        var extend = await HdsAs(RetentionExtension, "retention", "extend", key, "--until", iso, "--version", receipt.GetProperty("versionId").GetString()!);
 
         AssertExit(0, extend);
         var applied = extend.Json().GetProperty("retention").GetProperty("retainUntil").GetDateTimeOffset();
         Assert.InRange(applied, until.AddSeconds(-2), until.AddSeconds(2));
         var shorter = DateTimeOffset.UtcNow.AddDays(10).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
-        AssertError(6, "ObjectLocked", await Hds("retention", "extend", key, "--until", shorter));
-        AssertError(1, "InvalidRequest", await Hds("retention", "extend", key, "--until", "next tuesday"));
-        AssertError(1, "InvalidRequest", await Hds("retention", "extend", key));
+        AssertError(6, "ObjectLocked", await HdsAs(RetentionExtension, "retention", "extend", key, "--until", shorter));
+        AssertError(1, "InvalidRequest", await HdsAs(RetentionExtension, "retention", "extend", key, "--until", "next tuesday"));
+        AssertError(1, "InvalidRequest", await HdsAs(RetentionExtension, "retention", "extend", key));
     }
 
     [Fact]

@@ -29,6 +29,9 @@ public static class CliRunner
 {
     private static readonly Lazy<string> CliPath = new(LocateCli);
 
+    /// <summary>The built hds.dll.</summary>
+    public static string CliDll => CliPath.Value;
+
     public static async Task<CliResult> RunAsync(
         IEnumerable<string> args, byte[]? stdin = null, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {

@@ -24,12 +24,12 @@ public sealed partial class LocalCliTests
         var output = Path.Combine(WorkDir, "human.out");
         AssertHuman(await Hds("get", key, "--out", output, "-o", "human"), key, version);
         Assert.Equal(content, await File.ReadAllBytesAsync(output, TestContext.Current.CancellationToken));
-        var hold = await Hds("legal-hold", key, "on", "-o", "human");
+        var hold = await HdsAs(LegalHold, "legal-hold", key, "on", "-o", "human");
         AssertHuman(hold, version);
         Assert.Matches(@"Legal hold +on\n", hold.StdoutText);
-        AssertHuman(await Hds("retention", "extend", key, "--until", "2060-01-01", "-o", "human"), version, "Compliance until 2060-01-01 00:00:00 UTC");
+        AssertHuman(await HdsAs(RetentionExtension, "retention", "extend", key, "--until", "2060-01-01", "-o", "human"), version, "Compliance until 2060-01-01 00:00:00 UTC");
         AssertHuman(await Hds("ls", Prefix, "-o", "human"), "1 object(s)", key);
-        await Hds("legal-hold", key, "off");
+        AssertExit(0, await HdsAs(LegalHold, "legal-hold", key, "off"));
         var delete = await Hds("delete", key, "-o", "human");
         var marker = (await Hds("versions", key)).Json()[0].GetProperty("versionId").GetString()!;
         AssertHuman(delete, key, marker, "delete marker");

@@ -13,6 +13,10 @@ public abstract class StorageContractTests : IAsyncLifetime
     protected static readonly HdsAccessContext Alice = new("agent-4711", "msa", "claim-processing") { Role = "agent" };
     protected static readonly HdsAccessContext OtherTenant = new("agent-0042", "sncf", "claim-processing");
 
+    /// <summary>Legal holds and retention extensions need the role "legal" and their own purpose (docs/security.md, rights model).</summary>
+    protected static readonly HdsAccessContext LegalHold = new("legal-3", "msa", HdsAuthorizationOptions.LegalHoldPurpose) { Role = HdsAuthorizationOptions.LegalRole };
+    protected static readonly HdsAccessContext RetentionOfficer = LegalHold with { Purpose = HdsAuthorizationOptions.RetentionPurpose };
+
     private StorageTarget? _target;
     private HdsStorageClient? _client;
 
@@ -142,12 +146,12 @@ public abstract class StorageContractTests : IAsyncLifetime
         var receipt = await Client.PutAsync("r.txt", new MemoryStream("x"u8.ToArray()), Put(), Ct);
 
         await Assert.ThrowsAsync<HdsObjectLockedException>(() =>
-            Client.ExtendRetentionAsync("r.txt", receipt.RetainUntil.AddDays(-1), receipt.VersionId, As(Alice), Ct));
+            Client.ExtendRetentionAsync("r.txt", receipt.RetainUntil.AddDays(-1), receipt.VersionId, As(RetentionOfficer), Ct));
         var unchanged = await Target.ReadLockDirectlyAsync(Physical("r.txt"), receipt.VersionId);
         Assert.True(unchanged.RetainUntil >= receipt.RetainUntil.AddSeconds(-1));
 
         var later = receipt.RetainUntil.AddDays(30);
-        var extended = await Client.ExtendRetentionAsync("r.txt", later, receipt.VersionId, As(Alice), Ct);
+        var extended = await Client.ExtendRetentionAsync("r.txt", later, receipt.VersionId, As(RetentionOfficer), Ct);
         Assert.True(extended.Retention.RetainUntil >= later.AddSeconds(-1));
         var direct = await Target.ReadLockDirectlyAsync(Physical("r.txt"), receipt.VersionId);
         Assert.True(direct.RetainUntil >= later.AddSeconds(-1));
@@ -157,14 +161,14 @@ public abstract class StorageContractTests : IAsyncLifetime
     public async Task Legal_hold_blocks_destruction_after_retention_expired()
     {
         var receipt = await Client.PutAsync("held.txt", new MemoryStream("x"u8.ToArray()), Put(ContractDefaults.ShortClass), Ct);
-        var held = await Client.SetLegalHoldAsync("held.txt", true, receipt.VersionId, As(Alice), Ct);
+        var held = await Client.SetLegalHoldAsync("held.txt", true, receipt.VersionId, As(LegalHold), Ct);
         Assert.True(held.Retention.LegalHold);
 
         // Let the 2-second retention expire: only the legal hold protects the version now.
         await Task.Delay(TimeSpan.FromSeconds(3), Ct);
         Assert.True(await Target.TryDestroyVersionDirectlyAsync(Physical("held.txt"), receipt.VersionId), "legal hold did not block destruction");
 
-        var released = await Client.SetLegalHoldAsync("held.txt", false, receipt.VersionId, As(Alice), Ct);
+        var released = await Client.SetLegalHoldAsync("held.txt", false, receipt.VersionId, As(LegalHold), Ct);
         Assert.False(released.Retention.LegalHold);
         Assert.False(await Target.TryDestroyVersionDirectlyAsync(Physical("held.txt"), receipt.VersionId), "an expired, unheld version could not be purged");
     }

@@ -133,14 +133,22 @@ public sealed class AtRestTamperingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Stale_bytes_written_as_a_new_version_read_back_as_latest_and_only_the_receipt_catches_the_rollback()
+    public async Task Stale_bytes_replayed_within_the_replay_tolerance_read_back_as_latest_and_only_the_receipt_catches_them()
     {
-        // Residual risk (docs/security.md): whoever may write the bucket can replay an old version's bytes as a new version.
-        // It decrypts (same tenant and key); a read of "latest" cannot know; Verify against the receipt does.
+        // Residual risk (docs/security.md R2): a version replayed less than WriteBinding.Tolerance (30 minutes) after it was
+        // written passes format 2's date check; Verify against the receipt catches it. Older replays are refused on read
+        // (Cli.S3RollbackCliTests.An_older_version_stored_again_as_the_newest_is_refused_on_read).
         var old = await Client.PutAsync("doc", new MemoryStream(TestContent.Random(100, seed: 11)), Put(), Ct);
         var current = await Client.PutAsync("doc", new MemoryStream(_content), Put(), Ct);
-        await _target!.WriteVersionDirectlyAsync("msa/doc", current.VersionId, await _target.ReadStoredBytesDirectlyAsync("msa/doc", old.VersionId));
+        var oldBytes = await _target!.ReadStoredBytesDirectlyAsync("msa/doc", old.VersionId);
 
+        // Under the current version's metadata, the old bytes name another write: refused at once.
+        await _target.WriteVersionDirectlyAsync("msa/doc", current.VersionId, oldBytes);
+        var (_, swapped) = await ReadAsync(NewClient(), versionId: null);
+        Assert.IsType<HdsIntegrityException>(swapped);
+
+        // Under its own metadata, within the tolerance: reads back.
+        await _target.WriteVersionDirectlyAsync("msa/doc", old.VersionId, oldBytes);
         var (released, error) = await ReadAsync(NewClient(), versionId: null);
         Assert.Null(error);
         Assert.Equal(100, released.Length);

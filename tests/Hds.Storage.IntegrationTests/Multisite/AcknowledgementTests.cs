@@ -110,7 +110,7 @@ public sealed class AcknowledgementTests : IAsyncLifetime
             Assert.Null(await _server.HeadAsync("z2", _bucket, "msa/ack/lagging.bin", receipt.VersionId));
 
             // The trail names the version: it exists, so it is recorded as stored, with why the write did not return normally.
-            var records = await client.GetRecentAuditRecordsAsync(20, new HdsRequestOptions { Context = Alice with { Purpose = "audit" } }, Ct);
+            var records = await client.GetRecentAuditRecordsAsync(20, new HdsRequestOptions { Context = Alice with { Purpose = "audit", Role = "auditor" } }, Ct);
             var put = Assert.Single(records, r => r.Operation == HdsOperation.Put && r.Key == "ack/lagging.bin");
             Assert.Equal(HdsAuditOutcome.Succeeded, put.Outcome);
             Assert.Equal("not-geo-durable", put.Reason);

@@ -328,7 +328,7 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
         Assert.Equal(0, await PendingUploadsAsync(run));
 
         // The audit records of both writes say their answer was lost and name the site that stored the version found.
-        var records = await client.GetRecentAuditRecordsAsync(100, new HdsRequestOptions { Context = new HdsAccessContext("auditor-7", "msa", "audit") }, Ct);
+        var records = await client.GetRecentAuditRecordsAsync(100, new HdsRequestOptions { Context = new HdsAccessContext("auditor-7", "msa", "audit") { Role = "auditor" } }, Ct);
         foreach (var receipt in new[] { small, large })
         {
             var put = Assert.Single(records, r => r.Operation == HdsOperation.Put && r.Key == receipt.Key);

@@ -56,7 +56,7 @@ public sealed class SiteRoutingTests : IAsyncLifetime
         Assert.Equal(0, backup.Writes);
 
         // The trail says where each operation was served: the write on primary (by the first client), the read on backup.
-        var records = await client.GetRecentAuditRecordsAsync(50, new HdsRequestOptions { Context = new HdsAccessContext("auditor-7", "msa", "audit") }, Ct);
+        var records = await client.GetRecentAuditRecordsAsync(50, new HdsRequestOptions { Context = new HdsAccessContext("auditor-7", "msa", "audit") { Role = "auditor" } }, Ct);
         var put = Assert.Single(records, r => r.Operation == HdsOperation.Put && r.Outcome == Storage.Audit.HdsAuditOutcome.Succeeded);
         Assert.Equal((receipt.VersionId, "primary", false), (put.VersionId, put.Site, put.FoundAfterLostAnswer));
         Assert.Equal("backup", Assert.Single(records, r => r.Operation == HdsOperation.Get).Site);

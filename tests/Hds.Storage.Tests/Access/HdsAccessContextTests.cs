@@ -32,6 +32,38 @@ public sealed class HdsAccessContextTests
     }
 
     [Fact]
+    public void Roles_and_allowed_purposes_are_validated_like_every_field_without_echoing_them()
+    {
+        var context = new HdsAccessContext("agent", "msa", "care");
+        HdsAccessContext[] malformed =
+        [
+            context with { Roles = ["agent", "DUPONT Jean"] },
+            context with { Roles = [""] },
+            context with { Roles = null! },
+            context with { Roles = Enumerable.Range(0, 33).Select(i => "r" + i).ToArray() },
+            context with { AllowedPurposes = ["care", "DUPONT\nJean"] },
+            context with { AllowedPurposes = Enumerable.Range(0, 33).Select(i => "p" + i).ToArray() },
+        ];
+
+        foreach (var bad in malformed)
+        {
+            var ex = Assert.Throws<HdsInvalidRequestException>(bad.Validate);
+            Assert.DoesNotContain("DUPONT", ex.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void The_roles_held_are_the_roles_listed_and_the_recorded_role()
+    {
+        var context = new HdsAccessContext("agent", "msa", "care") { Role = "agent", Roles = ["auditor"] };
+
+        Assert.True(context.HasRole("agent"));
+        Assert.True(context.HasRole("auditor"));
+        Assert.False(context.HasRole("Auditor"));
+        Assert.False(context.HasRole("legal"));
+    }
+
+    [Fact]
     public async Task Scope_flows_across_awaits_and_is_restored()
     {
         var outer = new HdsAccessContext("a", "msa", "care");

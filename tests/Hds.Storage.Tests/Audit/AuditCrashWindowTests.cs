@@ -13,7 +13,7 @@ namespace Hds.Storage.Tests.Audit;
 public sealed class AuditCrashWindowTests : IDisposable
 {
     private static readonly HdsAccessContext Alice = new("agent-4711", "msa", "claim-processing");
-    private static readonly HdsAccessContext Auditor = new("auditor-7", "msa", HdsAuthorizationOptions.AuditPurpose);
+    private static readonly HdsAccessContext Auditor = new("auditor-7", "msa", HdsAuthorizationOptions.AuditPurpose) { Role = HdsAuthorizationOptions.AuditorRole };
     private readonly string _store = Path.Combine(Path.GetTempPath(), "hds-crashwindow-" + Guid.NewGuid().ToString("N"));
     private readonly X509Certificate2 _signer = CreateSigner();
 

@@ -9,7 +9,7 @@ public sealed class FormatV1Tests
     private const int S = FormatV1.MinSegmentSize;
     private readonly TestKeyProvider _keys = new();
 
-    private FormatV1 Codec1 => new(_keys, S);
+    private FormatV1 Codec1 => new(_keys, S, writeVersion: FormatV1.Version);
 
     [Theory]
     [InlineData(0)]
@@ -34,7 +34,7 @@ public sealed class FormatV1Tests
         Assert.Equal(seal.PlaintextSha256, verified!.PlaintextSha256);
         Assert.Equal(1, seal.FormatVersion);
         Assert.Equal(_keys.CurrentId, seal.KeyId);
-        Assert.True(FormatV1.TryGetLayout(stored.Length, HeaderLength(stored), S, out _, out var l));
+        Assert.True(FormatV1.TryGetLayout(stored.Length, HeaderLength(stored), S, FormatV1.TrailerLength, out _, out var l));
         Assert.Equal(length, l);
     }
 
@@ -290,6 +290,38 @@ public sealed class FormatV1Tests
         Assert.True(lied.Length <= 3 * S);
     }
 
+    [Theory]
+    [InlineData(0, 0L, 0L)] // empty range: before issue 14, 0 bytes and no error
+    [InlineData(0, 0L, long.MaxValue)] // open-ended
+    [InlineData(0, 5000L, 10L)] // past the truncated end: an integrity error, not "beyond the end"
+    [InlineData(1, 0L, 100L)] // far from the end, inside a segment that still verifies
+    [InlineData(2, 5000L, 100L)]
+    public async Task Regression_issue_14_ranged_read_of_a_truncated_object_fails_whatever_the_range(int keptSegments, long offset, long length)
+    {
+        var plaintext = Codec.Pattern((3 * S) + 100);
+        var (stored, _) = await Codec.EncodeAsync(Codec1, plaintext);
+        var header = HeaderLength(stored);
+
+        // The stored length stays consistent: the kept segments, then bytes taken as a final segment (empty, or 1,000 content bytes).
+        var truncated = stored[..(header + (keptSegments * (S + FormatV1.TagLength)) + FormatV1.FinalOverhead + (keptSegments > 0 ? 1000 : 0))];
+        var (released, error) = await Codec.DecodeRangeAsync(Codec1, truncated, offset, length);
+
+        Assert.IsType<HdsIntegrityException>(error);
+        Assert.Empty(released);
+    }
+
+    [Fact]
+    public async Task Ranged_read_of_an_extended_object_fails_far_from_the_end()
+    {
+        var plaintext = Codec.Pattern((3 * S) + 100);
+        var (stored, _) = await Codec.EncodeAsync(Codec1, plaintext);
+
+        var (released, error) = await Codec.DecodeRangeAsync(Codec1, [.. stored, .. new byte[S + FormatV1.TagLength]], 0, 10);
+
+        Assert.IsType<HdsIntegrityException>(error);
+        Assert.Empty(released);
+    }
+
     [Fact]
     public async Task Ranged_read_of_a_flipped_segment_releases_nothing_of_it()
     {
@@ -310,7 +342,7 @@ public sealed class FormatV1Tests
     [InlineData(4097L, 4096L + 16 + 57)]
     public void Layout_arithmetic_maps_stored_length_to_plaintext_length(long plaintext, long body)
     {
-        Assert.True(FormatV1.TryGetLayout(body + 100, 100, 4096, out _, out var length));
+        Assert.True(FormatV1.TryGetLayout(body + 100, 100, 4096, FormatV1.TrailerLength, out _, out var length));
         Assert.Equal(plaintext, length);
     }
 
@@ -319,7 +351,7 @@ public sealed class FormatV1Tests
     [InlineData(4096L + 57)] // between a full final segment and the smallest two-segment object
     [InlineData(4096L + 72)]
     public void Layout_arithmetic_refuses_impossible_lengths(long body) =>
-        Assert.False(FormatV1.TryGetLayout(body + 100, 100, 4096, out _, out _));
+        Assert.False(FormatV1.TryGetLayout(body + 100, 100, 4096, FormatV1.TrailerLength, out _, out _));
 
     internal static int HeaderLength(byte[] stored) => FormatV1Header.ReadLength(stored);
 

@@ -16,6 +16,8 @@ namespace Hds.Storage.Tests.Hygiene;
 public sealed class BadInputCatalogueTests : IDisposable
 {
     private static readonly HdsAccessContext Context = new("agent-1", "tenant-a", "care");
+    private static readonly HdsAccessContext LegalHold = new("legal-1", "tenant-a", HdsAuthorizationOptions.LegalHoldPurpose) { Role = HdsAuthorizationOptions.LegalRole };
+    private static readonly HdsAccessContext Retention = LegalHold with { Purpose = HdsAuthorizationOptions.RetentionPurpose };
     private readonly TestStore _store = new();
 
     public void Dispose() => _store.Dispose();
@@ -29,10 +31,14 @@ public sealed class BadInputCatalogueTests : IDisposable
         ["page size 1001"] = (typeof(HdsInvalidRequestException), (c, _) => c.ListAsync(null, new ListOptions { Context = Context, PageSize = 1001 })),
         ["empty version id"] = (typeof(HdsInvalidRequestException), (c, _) => c.GetAsync("doc", new GetOptions { Context = Context, VersionId = string.Empty })),
         ["version id with a newline"] = (typeof(HdsInvalidRequestException), (c, _) => c.GetPropertiesAsync("doc", "v\n1", new HdsRequestOptions { Context = Context })),
-        ["version id of 1025 characters"] = (typeof(HdsInvalidRequestException), (c, _) => c.SetLegalHoldAsync("doc", true, new string('v', 1025), new HdsRequestOptions { Context = Context })),
+        ["version id of 1025 characters"] = (typeof(HdsInvalidRequestException), (c, _) => c.SetLegalHoldAsync("doc", true, new string('v', 1025), new HdsRequestOptions { Context = LegalHold })),
         ["unknown version id"] = (typeof(HdsObjectNotFoundException), (c, _) => c.GetAsync("doc", new GetOptions { Context = Context, VersionId = "no-such-version" })),
-        ["retain-until in the past"] = (typeof(HdsInvalidRequestException), (c, _) => c.ExtendRetentionAsync("doc", DateTimeOffset.UtcNow.AddDays(-1), options: new HdsRequestOptions { Context = Context })),
-        ["retain-until earlier than the current one"] = (typeof(HdsObjectLockedException), (c, r) => c.ExtendRetentionAsync("doc", r.RetainUntil.AddDays(-30), options: new HdsRequestOptions { Context = Context })),
+        ["retain-until in the past"] = (typeof(HdsInvalidRequestException), (c, _) => c.ExtendRetentionAsync("doc", DateTimeOffset.UtcNow.AddDays(-1), options: new HdsRequestOptions { Context = Retention })),
+        ["retain-until earlier than the current one"] = (typeof(HdsObjectLockedException), (c, r) => c.ExtendRetentionAsync("doc", r.RetainUntil.AddDays(-30), options: new HdsRequestOptions { Context = Retention })),
+
+        // Whatever the role: COMPLIANCE until year 9999 would block forever an erasure the law may require.
+        ["retain-until beyond the horizon, legal role"] = (typeof(HdsInvalidRequestException), (c, _) => c.ExtendRetentionAsync("doc", new DateTimeOffset(9999, 12, 31, 0, 0, 0, TimeSpan.Zero), options: new HdsRequestOptions { Context = Retention })),
+        ["retain-until beyond the horizon, no role"] = (typeof(HdsInvalidRequestException), (c, _) => c.ExtendRetentionAsync("doc", new DateTimeOffset(9999, 12, 31, 0, 0, 0, TimeSpan.Zero), options: new HdsRequestOptions { Context = Context })),
         ["negative range offset"] = (typeof(HdsInvalidRequestException), (c, _) => c.GetAsync("doc", new GetOptions { Context = Context, Range = new ContentRange(-1, 10) })),
         ["negative range length"] = (typeof(HdsInvalidRequestException), (c, _) => c.GetAsync("doc", new GetOptions { Context = Context, Range = new ContentRange(0, -10) })),
         ["content type with parameters"] = (typeof(HdsInvalidRequestException), (c, _) => c.PutAsync("new", new MemoryStream([1]), new PutOptions { Context = Context, ContentType = "text/plain; name=x" })),

@@ -72,6 +72,14 @@ public sealed class SecretsCanaryTests : IDisposable
         // Context fields (actor, purpose, correlation id...) are recorded as given, by design (the audit trail needs them):
         // their syntax is validated, their pseudonymity is the caller's contract (docs/security.md, residual risks).
         await Capture(sink, () => client.GetAsync(Patient, new GetOptions { Context = context }));
+
+        // The identity's roles and allowed purposes, and the arguments a policy sees (retain-until, legal-hold state, version id).
+        await Capture(sink, () => client.GetAsync("doc", new GetOptions { Context = context with { Roles = ["agent", "Jeanne " + Patient] } }));
+        await Capture(sink, () => client.GetAsync("doc", new GetOptions { Context = context with { AllowedPurposes = ["care", Patient + "\n"] } }));
+        await Capture(sink, () => client.GetRecentAuditRecordsAsync(5, new HdsRequestOptions { Context = context with { Purpose = "audit", Roles = ["agent"] } }));
+        await Capture(sink, () => client.SetLegalHoldAsync("doc", false, Patient + " v", new HdsRequestOptions { Context = context with { Purpose = "legal-hold", Role = "legal" } }));
+        await Capture(sink, () => client.SetLegalHoldAsync("doc", false, Patient, new HdsRequestOptions { Context = context }));
+        await Capture(sink, () => client.ExtendRetentionAsync("doc", DateTimeOffset.MaxValue, Patient, new HdsRequestOptions { Context = context with { Purpose = "retention", Role = "legal" } }));
         await Capture(sink, () => client.ListAsync(Patient + "\u0000", new ListOptions { Context = context }));
 
         // Tampered content: the integrity failure must not quote what it read.

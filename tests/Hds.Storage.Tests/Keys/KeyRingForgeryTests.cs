@@ -52,7 +52,89 @@ public sealed class KeyRingForgeryTests : IDisposable
         _store.Time.Advance(KeyRing.RefreshInterval + TimeSpan.FromMinutes(1));
 
         var error = await Assert.ThrowsAsync<HdsIntegrityException>(() => client.PutAsync("after", new MemoryStream(_content), TestStore.Put()));
-        Assert.Contains("not a configured key-ring certificate", error.Message, StringComparison.Ordinal);
+        Assert.Contains("failed verification", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Regression_issue_14_re_storing_the_entry_before_its_revocation_leaves_the_key_revoked_and_unused()
+    {
+        using var client = _store.Client(Operational, PublicOnly(Escrow));
+        var receipt = await client.PutAsync("a", new MemoryStream(_content), TestStore.Put());
+        var backend = Backend();
+        var entryKey = KeyRingStore.PhysicalKey(receipt.KeyId!);
+        var beforeRevocation = await ReadAsync(backend, entryKey);
+        await client.RevokeKeyAsync(receipt.KeyId!, TestStore.Keys());
+
+        // The attacker stores the older, validly signed version again: it is now the newest version of the entry.
+        await WriteAsync(backend, entryKey, beforeRevocation);
+        Assert.Equal(beforeRevocation, await ReadAsync(backend, entryKey));
+
+        using var reader = _store.Client(Operational, PublicOnly(Escrow));
+        var error = await Assert.ThrowsAsync<HdsIntegrityException>(() => TestStore.ReadAllAsync(reader, "a", TestStore.Get()));
+        Assert.Contains("rolled back", error.Message, StringComparison.Ordinal);
+        var next = await reader.PutAsync("b", new MemoryStream(_content), TestStore.Put());
+        Assert.NotEqual(receipt.KeyId, next.KeyId);
+        var listed = Assert.Single(await reader.ListKeysAsync(TestStore.Keys()), k => k.Id == receipt.KeyId);
+        Assert.True(listed.IsRevoked);
+    }
+
+    [Fact]
+    public async Task Every_way_a_key_ring_entry_fails_gives_the_same_error_without_inner_detail()
+    {
+        // No padding-oracle signal: a bad CBC padding, a bad signature, a foreign signer, an unsigned payload and another id all
+        // read the same.
+        using var foreign = CreateRsa("CN=hds-test-operational");
+        var messages = new List<string>();
+        foreach (var variant in new[] { "flip", "unsigned", "foreign", "truncated" })
+        {
+            using var store = new TestStore();
+            using (var writer = store.Client(Operational, PublicOnly(Escrow)))
+            {
+                await writer.PutAsync("a", new MemoryStream(_content), TestStore.Put());
+            }
+
+            var backend = new LocalBackend(new LocalStorageOptions { Path = store.Path }, store.Time);
+            var key = Assert.Single((await backend.ListAsync(KeyRingStore.Prefix, null, 10, CancellationToken.None)).Items).Key;
+            var id = key[KeyRingStore.Prefix.Length..^4];
+            var bytes = await ReadAsync(backend, key);
+            switch (variant)
+            {
+                case "flip":
+                    bytes[^5] ^= 0x01;
+                    break;
+                case "truncated":
+                    bytes = bytes[..^20];
+                    break;
+                default:
+                    bytes = Envelope(KeyRingPayload.Encode(
+                        new KeyRingEntry { Id = id, CreatedAt = store.Time.GetUtcNow(), ActivatesAt = store.Time.GetUtcNow(), ExpiresAt = store.Time.GetUtcNow().AddDays(9) },
+                        RandomNumberGenerator.GetBytes(32)), variant == "foreign" ? foreign : null);
+                    break;
+            }
+
+            await WriteAsync(backend, key, bytes);
+            using var reader = store.Client(Operational, PublicOnly(Escrow));
+            var error = await Assert.ThrowsAsync<HdsIntegrityException>(() => TestStore.ReadAllAsync(reader, "a", TestStore.Get()));
+            Assert.Null(error.InnerException);
+            messages.Add(error.Message.Replace(id, "ID", StringComparison.Ordinal));
+        }
+
+        Assert.Single(messages.Distinct(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("../../_hds/keys/<b>X</b>")]
+    [InlineData("20261201T000000Z-0123456789AB")] // capitals: not an id this key ring creates
+    [InlineData("not-a-key")]
+    public async Task A_key_id_that_is_not_a_key_ring_id_is_refused_without_lookup_or_echo(string keyId)
+    {
+        using var client = _store.Client(Operational, PublicOnly(Escrow));
+        await client.PutAsync("a", new MemoryStream(_content), TestStore.Put());
+        var ring = client.KeyRing!;
+
+        var error = await Assert.ThrowsAsync<HdsIntegrityException>(() => ring.UnwrapDataKeyAsync(keyId, new byte[40], CancellationToken.None).AsTask());
+        Assert.DoesNotContain(keyId, error.Message, StringComparison.Ordinal);
+        Assert.Contains("not a key-ring id", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -145,6 +227,24 @@ public sealed class KeyRingForgeryTests : IDisposable
         cms.Encrypt(recipients);
         await WriteAsync(Backend(), KeyRingStore.PhysicalKey(id), cms.Encode());
         return id;
+    }
+
+    private static byte[] Envelope(byte[] payload, X509Certificate2? sign)
+    {
+        if (sign is not null)
+        {
+            var signed = new SignedCms(new ContentInfo(payload));
+            signed.ComputeSignature(new CmsSigner(sign), silent: true);
+            payload = signed.Encode();
+        }
+
+        var cms = new EnvelopedCms(new ContentInfo(payload), new AlgorithmIdentifier(new Oid("2.16.840.1.101.3.4.1.42")));
+        cms.Encrypt(new CmsRecipientCollection
+        {
+            new CmsRecipient(SubjectIdentifierType.IssuerAndSerialNumber, PublicOnly(Operational), RSAEncryptionPadding.OaepSHA256),
+            new CmsRecipient(SubjectIdentifierType.IssuerAndSerialNumber, PublicOnly(Escrow), RSAEncryptionPadding.OaepSHA256),
+        });
+        return cms.Encode();
     }
 
     private static async Task<byte[]> ReadAsync(StorageBackend backend, string key)

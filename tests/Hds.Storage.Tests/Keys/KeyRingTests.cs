@@ -28,7 +28,7 @@ public sealed class KeyRingTests : IDisposable
         var entries = await client.ListKeysAsync(TestStore.Keys());
         var entry = Assert.Single(entries);
         Assert.Equal(entry.Id, receipt.KeyId);
-        Assert.Equal(1, receipt.FormatVersion);
+        Assert.Equal(2, receipt.FormatVersion);
         Assert.True(entry.IsActiveAt(_store.Time.GetUtcNow()));
         Assert.Equal(2, entry.RecipientThumbprints.Count);
 
@@ -137,7 +137,7 @@ public sealed class KeyRingTests : IDisposable
             Assert.Empty(await migration.RewrapKeysAsync(TestStore.Keys())); // idempotent
 
             // The audit trail names the keys rewrapped (ids only).
-            var records = await migration.GetRecentAuditRecordsAsync(10, new HdsRequestOptions { Context = new("auditor-1", "tenant-a", "audit") });
+            var records = await migration.GetRecentAuditRecordsAsync(10, TestStore.Auditor(Hds.Storage.Access.HdsAuthorizationOptions.DefaultOperatingTenant));
             var audited = records.Where(r => r.Operation == Hds.Storage.Access.HdsOperation.RewrapKeys).Select(r => r.KeyId).ToList();
             Assert.Equal([string.Join(',', rewrapped.Select(e => e.Id)), null], audited);
         }

@@ -24,8 +24,16 @@ internal sealed class TestStore : IDisposable
 
     public static PutOptions Put(string tenant = "tenant-a") => new() { Context = Context(tenant) };
 
-    /// <summary>A key officer's context: the key-ring operations are allowed for the purpose "key-management" only.</summary>
-    public static HdsRequestOptions Keys(string tenant = "tenant-a") => new() { Context = new("officer-1", tenant, HdsAuthorizationOptions.KeyManagementPurpose) };
+    /// <summary>
+    /// A key officer's context: the key-ring operations are allowed for the purpose "key-management", the role "key-admin" and the
+    /// operating tenant only.
+    /// </summary>
+    public static HdsRequestOptions Keys() =>
+        new() { Context = new("officer-1", HdsAuthorizationOptions.DefaultOperatingTenant, HdsAuthorizationOptions.KeyManagementPurpose) { Role = HdsAuthorizationOptions.KeyAdminRole } };
+
+    /// <summary>An auditor's context: purpose "audit" and role "auditor".</summary>
+    public static HdsRequestOptions Auditor(string tenant = "tenant-a") =>
+        new() { Context = new("auditor-1", tenant, HdsAuthorizationOptions.AuditPurpose) { Role = HdsAuthorizationOptions.AuditorRole } };
 
     public static GetOptions Get(string tenant = "tenant-a", string? versionId = null) => new() { Context = Context(tenant), VersionId = versionId };
 
