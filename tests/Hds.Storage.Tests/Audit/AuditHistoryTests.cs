@@ -15,7 +15,7 @@ namespace Hds.Storage.Tests.Audit;
 public sealed class AuditHistoryTests : IDisposable
 {
     private static readonly HdsAccessContext Agent = new("agent-1", "tenant-a", "care");
-    private static readonly HdsAccessContext Auditor = new("auditor-1", "tenant-a", "audit");
+    private static readonly HdsAccessContext Auditor = TestStore.Auditor().Context!;
     private readonly TestStore _store = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
