@@ -57,6 +57,13 @@ internal static class AuditCertificates
         }
     }
 
+    /// <summary>The embedded store's development signer's certificate when the store has one, else null.</summary>
+    public static X509Certificate2? ExistingDevelopmentSigner(string storeDirectory)
+    {
+        var path = System.IO.Path.Combine(storeDirectory, DevelopmentSignerFile);
+        return File.Exists(path) ? X509CertificateLoader.LoadPkcs12FromFile(path, null, X509KeyStorageFlags.EphemeralKeySet) : null;
+    }
+
     /// <summary>
     /// The embedded store's development signer: a self-signed ECDSA P-256 certificate created once in the store's directory and used
     /// by every client of that store. For development only: whoever reads the directory can sign with it.

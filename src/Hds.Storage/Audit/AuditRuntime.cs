@@ -61,6 +61,10 @@ internal sealed class AuditRuntime : IAsyncDisposable
 
         var trusted = audit.TrustedCheckpointCertificates.Concat(audit.TrustedCheckpointCertificateFiles.Select(AuditCertificates.LoadTrusted)).ToList();
         trusted.Insert(0, certificate);
+        if (options.Local is { } embedded && AuditCertificates.ExistingDevelopmentSigner(Path.GetFullPath(embedded.Path)) is { } development)
+        {
+            trusted.Add(development); // the embedded store's own: nodes it signed before a real signer was configured stay enrolled
+        }
 
         var target = TargetOf(options, backend);
         var spoolRoot = audit.SpoolDirectory ?? DefaultSpoolDirectory(options, target);

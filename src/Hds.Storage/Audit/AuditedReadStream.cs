@@ -41,7 +41,7 @@ internal sealed class AuditedReadStream(Stream inner, Action<HdsAuditOutcome, st
 
     public override async ValueTask DisposeAsync()
     {
-        End(HdsAuditOutcome.Incomplete, "released-before-end");
+        EndIfNotVerified();
         await inner.DisposeAsync().ConfigureAwait(false);
         await base.DisposeAsync().ConfigureAwait(false);
     }
@@ -50,7 +50,7 @@ internal sealed class AuditedReadStream(Stream inner, Action<HdsAuditOutcome, st
     {
         if (disposing)
         {
-            End(HdsAuditOutcome.Incomplete, "released-before-end");
+            EndIfNotVerified();
             inner.Dispose();
         }
 
@@ -65,6 +65,15 @@ internal sealed class AuditedReadStream(Stream inner, Action<HdsAuditOutcome, st
         }
 
         return read;
+    }
+
+    // Released: complete when the decoder verified the content to its seal (the last byte was read, even without a read of 0).
+    private void EndIfNotVerified()
+    {
+        if (inner is not ContentDecoder { Seal: not null })
+        {
+            End(HdsAuditOutcome.Incomplete, "released-before-end");
+        }
     }
 
     private void Fail(Exception ex)

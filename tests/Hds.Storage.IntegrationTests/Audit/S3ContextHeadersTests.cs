@@ -82,7 +82,8 @@ public sealed class S3ContextHeadersTests
                 }
 
                 await client.ListAsync("", new ListOptions { Context = context }, ct);
-                await client.DeleteAsync("cc.txt", new HdsRequestOptions { Context = context }, ct); // a delete marker: a write
+                var counsel = new HdsAccessContext("legal-3", "msa", HdsAuthorizationOptions.LegalHoldPurpose) { Role = HdsAuthorizationOptions.LegalRole };
+                await client.SetLegalHoldAsync("cc.txt", false, receipt.VersionId, new HdsRequestOptions { Context = counsel }, ct);
             }
 
             var byKind = recorder.Requests.GroupBy(r => r.Kind).ToDictionary(g => g.Key, g => g.Select(r => r.Headers.GetValueOrDefault("consistency-control")).ToList());
