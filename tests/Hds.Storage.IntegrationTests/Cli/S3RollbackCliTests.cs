@@ -18,7 +18,7 @@ public sealed class S3RollbackCliTests(S3CliBackend backend) : IClassFixture<S3C
 {
     private const string Tenant = "msa-test";
     private static readonly string[] Context = ["--actor", "op-42", "--tenant", Tenant, "--purpose", "audit"];
-    private static readonly string[] KeyManagement = ["--actor", "officer-12", "--tenant", Tenant, "--purpose", "key-management"];
+    private static readonly string[] KeyManagement = ["--actor", "officer-12", "--tenant", "operator", "--purpose", "key-management", "--role", "key-admin"];
     private readonly string _prefix = "rb-" + Guid.NewGuid().ToString("N")[..12] + "/";
     private readonly string _work = Directory.CreateTempSubdirectory("hds-rollback-").FullName;
 
