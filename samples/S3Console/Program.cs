@@ -36,6 +36,10 @@ if (escrow is { Length: > 0 })
 }
 
 options.Encryption.CertificatePassword = Environment.GetEnvironmentVariable("HDS_CERT_PASSWORD"); // for a PFX
+
+// Audit checkpoints are signed on S3 (the client refuses to start without a signer): PEM (certificate + key) or PFX.
+options.Audit.CheckpointCertificatePath = Environment.GetEnvironmentVariable("HDS_AUDIT_CERT");
+options.Audit.CheckpointCertificatePassword = Environment.GetEnvironmentVariable("HDS_AUDIT_CERT_PASSWORD");
 try
 {
     await using var client = new HdsStorageClient(options, TimeProvider.System, loggerFactory);

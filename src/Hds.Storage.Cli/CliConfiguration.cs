@@ -66,6 +66,13 @@ internal static class CliConfiguration
                 options.Audit.CheckpointCertificatePath = Path.GetFullPath(checkpoint, directory);
             }
 
+            var trusted = options.Audit.TrustedCheckpointCertificateFiles.Select(f => Path.GetFullPath(f, directory)).ToList();
+            options.Audit.TrustedCheckpointCertificateFiles.Clear();
+            foreach (var trustedFile in trusted)
+            {
+                options.Audit.TrustedCheckpointCertificateFiles.Add(trustedFile);
+            }
+
             sources.Add("file:" + path);
         }
 

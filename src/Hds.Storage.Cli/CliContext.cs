@@ -77,6 +77,23 @@ internal sealed class CliContext
         AllowMultipleArgumentsPerToken = false,
     };
 
+    public static readonly Option<string?> AuditCertificate = new("--audit-cert")
+    {
+        Description = "Audit checkpoint signing certificate file (PFX/P12 or PEM with its private key). Required with --endpoint: every command writes audit records, "
+            + "and their checkpoints are signed; the embedded store uses a development signer when none is given. PFX password: HDS_AUDIT_CERT_PASSWORD.",
+        HelpName = "path",
+        Recursive = true,
+    };
+
+    public static readonly Option<string[]> AuditTrust = new("--audit-trust")
+    {
+        Description = "Certificate file (PEM/CER) of a further trusted audit checkpoint signer, repeatable: for `hds audit verify` and `tail`, every writer's signer.",
+        HelpName = "path",
+        Recursive = true,
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     public static readonly Option<string?> Actor = new("--actor")
     {
         Description = "Access context: pseudonymous id of who acts (required by every command but config).",
@@ -157,7 +174,7 @@ internal sealed class CliContext
 
     public static void AddGlobalOptions(Command root)
     {
-        foreach (var option in new Option[] { CliOutput.Option, Config, Local, Endpoint, Site, FailoverTimeout, Bucket, Certificate, EscrowCertificate, Actor, Tenant, Purpose, Role })
+        foreach (var option in new Option[] { CliOutput.Option, Config, Local, Endpoint, Site, FailoverTimeout, Bucket, Certificate, EscrowCertificate, AuditCertificate, AuditTrust, Actor, Tenant, Purpose, Role })
         {
             root.Add(option);
         }
@@ -198,6 +215,21 @@ internal sealed class CliContext
         if (Environment.GetEnvironmentVariable("HDS_CERT_PASSWORD") is { } password)
         {
             options.Encryption.CertificatePassword = password;
+        }
+
+        if (_parse.GetValue(AuditCertificate) is { Length: > 0 } auditCertificate)
+        {
+            options.Audit.CheckpointCertificatePath = Path.GetFullPath(auditCertificate);
+        }
+
+        if (Environment.GetEnvironmentVariable("HDS_AUDIT_CERT_PASSWORD") is { } auditPassword)
+        {
+            options.Audit.CheckpointCertificatePassword = auditPassword;
+        }
+
+        foreach (var trusted in _parse.GetValue(AuditTrust) ?? [])
+        {
+            options.Audit.TrustedCheckpointCertificateFiles.Add(Path.GetFullPath(trusted));
         }
 
         var sites = Sites;

@@ -191,6 +191,8 @@ public partial class HdsStorageClient
             VersionId = versionId is { Length: > 0 and <= 1024 } v && v.All(c => c is > ' ' and < (char)127) ? v : null,
             KeyId = keyId is not null && FormatV1Header.IsValidKeyId(keyId) ? keyId : null,
         };
+        // What the request asks for, recorded on every outcome, refusals included (the legal hold state, the retain-until asked).
+        entry = entry with { LegalHold = arguments?.LegalHold, RetainUntilRequested = arguments?.RetainUntil };
 
         HdsAccessContext context;
         try
@@ -278,19 +280,34 @@ public partial class HdsStorageClient
             }
             catch (Exception ex)
             {
-                // A write can fail after it was stored (retention not verified): the record still names the site that stored it.
+                // A write can fail after it was stored (retention not verified): the record still names the site that stored it, and
+                // the version it stored when there is one (found by the intent it carries).
                 var (outcome, reason) = Classify(ex);
-                var failed = ex is HdsNotGeoDurableException notGeoDurable
+                var failedEntry = ex is HdsNotGeoDurableException notGeoDurable
                     ? Describe(entry, notGeoDurable.Receipt) with { Reason = "not-geo-durable" } // stored and locked: the record names the version
-                    : entry with { Outcome = outcome, Reason = reason };
-                await RecordAsync(audit, WithSite(failed, running), throwIfNotDurable: false).ConfigureAwait(false);
+                    : entry with { Outcome = outcome, Reason = reason, VersionId = running.WrittenVersionId ?? entry.VersionId };
+                var failed = await RecordAsync(audit, WithSite(failedEntry, running), throwIfNotDurable: false).ConfigureAwait(false);
+                CompleteIntent(audit, running, failed);
+                if (outcome == HdsAuditOutcome.IntegrityFailure)
+                {
+                    Log.IntegrityFailure(_logger, operation, entry.VersionId, failed?.Node, failed?.Sequence ?? 0);
+                }
+
                 throw;
             }
         }
 
         try
         {
-            await RecordAsync(audit, Describe(WithSite(entry, running), result), throwIfNotDurable: true).ConfigureAwait(false);
+            var opened = await RecordAsync(audit, Describe(WithSite(entry, running), result), throwIfNotDurable: true).ConfigureAwait(false);
+            CompleteIntent(audit, running, opened);
+            if (result is HdsDownload download && opened is not null)
+            {
+                // The content is verified as the caller reads it, after this returns: the end of the read is observed and its
+                // outcome recorded when it is not a success.
+                result = (T)(object)new HdsDownload(new AuditedReadStream(download.Content, (outcome, reason) => RecordFollowUp(audit, opened, outcome, reason)),
+                    download.Properties);
+            }
         }
         catch (HdsAuditException)
         {
@@ -305,9 +322,99 @@ public partial class HdsStorageClient
         return result;
     }
 
+    /// <summary>
+    /// Announces the write in progress in the audit spool, durably, before any byte is sent (fail-closed: not announced, not sent).
+    /// Returns the intent id the stored version carries in its metadata; null without the default audit sink.
+    /// </summary>
+    private string? AnnounceWrite(string physicalKey, string key, HdsAccessContext context)
+    {
+        if (_audit is not { Chained: { } chained } audit || OperationScope.Current is not { } running || !ReferenceEquals(running.Owner, this))
+        {
+            return null;
+        }
+
+        var id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        try
+        {
+            chained.Intents.Announce(new AuditIntent(id, _time.GetUtcNow(), physicalKey, key, context.Tenant, context.ActorId, context.ActorKind, context.Role,
+                context.Purpose, context.PatientPseudonym, context.CorrelationId, context.Application,
+                Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.TraceId.ToHexString() : null));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            if (audit.FailOpen)
+            {
+                Log.AuditNotDurableFailOpen(_logger, HdsOperation.Put, ex);
+                return null;
+            }
+
+            Log.AuditNotDurable(_logger, HdsOperation.Put, ex);
+            throw new HdsAuditException(
+                "The write could not be announced in the audit spool, so nothing was sent (fail-closed). Check the audit spool directory (disk space, permissions).", ex);
+        }
+
+        running.IntentId = id;
+        return id;
+    }
+
+    // The write's record is durable: its intent is closed. Not durable: the intent stays open and the next start reconciles it.
+    private static void CompleteIntent(AuditRuntime audit, OperationInfo running, HdsAuditRecord? recorded)
+    {
+        if (running.IntentId is { } id && recorded is not null)
+        {
+            audit.Chained?.Intents.Complete(id);
+        }
+    }
+
+    // The final outcome of a read whose opening was recorded: linked to the opening record (its sequence) and carrying its actor,
+    // correlation, trace, key and version ids. Called from the content stream (synchronously: the default sink appends to the
+    // spool without awaiting). The caller's read already fails (or was released): a record that cannot be made durable is logged
+    // as critical, the original exception stays the caller's.
+    private void RecordFollowUp(AuditRuntime audit, HdsAuditRecord opened, HdsAuditOutcome outcome, string reason)
+    {
+        var record = opened with
+        {
+            Node = null,
+            Sequence = 0,
+            PreviousHash = null,
+            Hash = null,
+            Time = _time.GetUtcNow(),
+            Outcome = outcome,
+            Reason = reason,
+            Follows = opened.Sequence > 0 ? opened.Sequence : null,
+        };
+        try
+        {
+            var write = audit.Sink.WriteAsync(record, CancellationToken.None);
+            var stored = write.IsCompletedSuccessfully ? write.Result : write.AsTask().GetAwaiter().GetResult();
+            Log.AuditRecord(_logger, stored.Operation, stored.Outcome, stored.Reason, stored.ActorId, stored.ActorKind, stored.Tenant, stored.Purpose,
+                stored.CorrelationId, stored.Application, stored.Node, stored.Sequence, stored.KeyId, stored.Site, stored.FoundAfterLostAnswer);
+            if (outcome == HdsAuditOutcome.IntegrityFailure)
+            {
+                Log.IntegrityFailure(_logger, stored.Operation, stored.VersionId, stored.Node, stored.Sequence);
+            }
+        }
+        catch (Exception ex)
+        {
+            if (outcome == HdsAuditOutcome.IntegrityFailure)
+            {
+                Log.IntegrityFailure(_logger, record.Operation, record.VersionId, null, 0);
+            }
+
+            if (audit.FailOpen)
+            {
+                Log.AuditNotDurableFailOpen(_logger, record.Operation, ex);
+            }
+            else
+            {
+                Log.AuditNotDurable(_logger, record.Operation, ex);
+            }
+        }
+    }
+
     // Fail-closed: a record that cannot be made durable refuses the operation (HdsAuditException) unless Audit.FailOpen is set.
-    // On refusals and failures the caller gets the original exception; the lost record is logged as critical.
-    private async Task RecordAsync(AuditRuntime audit, HdsAuditRecord entry, bool throwIfNotDurable)
+    // On refusals and failures the caller gets the original exception; the lost record is logged as critical. Returns the stored record.
+    private async Task<HdsAuditRecord?> RecordAsync(AuditRuntime audit, HdsAuditRecord entry, bool throwIfNotDurable)
     {
         var record = entry with
         {
@@ -319,13 +426,14 @@ public partial class HdsStorageClient
             var stored = await audit.Sink.WriteAsync(record, CancellationToken.None).ConfigureAwait(false);
             Log.AuditRecord(_logger, stored.Operation, stored.Outcome, stored.Reason, stored.ActorId, stored.ActorKind, stored.Tenant, stored.Purpose,
                 stored.CorrelationId, stored.Application, stored.Node, stored.Sequence, stored.KeyId, stored.Site, stored.FoundAfterLostAnswer);
+            return stored;
         }
         catch (Exception ex)
         {
             if (audit.FailOpen)
             {
                 Log.AuditNotDurableFailOpen(_logger, record.Operation, ex);
-                return;
+                return null;
             }
 
             Log.AuditNotDurable(_logger, record.Operation, ex);
@@ -335,12 +443,16 @@ public partial class HdsStorageClient
                     "The audit record of this operation could not be made durable, so the operation was refused (fail-closed). "
                     + "Check the audit spool directory (disk space, permissions). A write that completed stays stored, without a receipt.", ex);
             }
+
+            return null;
         }
     }
 
     private static HdsAuditRecord Describe<T>(HdsAuditRecord entry, T result) => result switch
     {
-        StorageReceipt r => entry with { VersionId = r.VersionId, Size = r.Size, Sha256 = r.Sha256, KeyId = r.KeyId },
+        StorageReceipt r => entry with { VersionId = r.VersionId, Size = r.Size, Sha256 = r.Sha256, KeyId = r.KeyId, RetainUntil = r.RetainUntil },
+        ObjectProperties p when entry.Operation is HdsOperation.SetLegalHold or HdsOperation.ExtendRetention =>
+            entry with { VersionId = p.VersionId, RetainUntil = p.Retention.RetainUntil, LegalHold = entry.Operation == HdsOperation.SetLegalHold ? p.Retention.LegalHold : entry.LegalHold },
         HdsDownload d => entry with { VersionId = d.Properties.VersionId },
         VerificationResult v => entry with { VersionId = v.VersionId, Size = v.Size, Sha256 = v.Sha256 },
         ObjectProperties p => entry with { VersionId = p.VersionId },
@@ -364,6 +476,15 @@ public partial class HdsStorageClient
         }
     }
 
+    /// <summary>Notes the version a write stored, so that its record names it even when the write then fails (lock not verified).</summary>
+    private void NoteWritten(string versionId)
+    {
+        if (OperationScope.Current is { } running && ReferenceEquals(running.Owner, this))
+        {
+            running.WrittenVersionId = versionId;
+        }
+    }
+
     // The audit trail and the key ring belong to the bucket, not to a tenant: the policy decides them by purpose and role (and the
     // key ring only from the operating tenant).
     private static bool IsBucketWide(HdsOperation operation) =>
@@ -376,7 +497,7 @@ public partial class HdsStorageClient
         HdsIntegrityException => (HdsAuditOutcome.IntegrityFailure, nameof(HdsErrorCode.Integrity)),
         HdsObjectNotFoundException => (HdsAuditOutcome.NotFound, nameof(HdsErrorCode.NotFound)),
         HdsStorageException s => (HdsAuditOutcome.Failed, s.ErrorCode.ToString()),
-        OperationCanceledException => (HdsAuditOutcome.Failed, "cancelled"),
+        OperationCanceledException => (HdsAuditOutcome.Cancelled, "cancelled"),
         ArgumentException => (HdsAuditOutcome.Failed, "invalid-argument"),
         _ => (HdsAuditOutcome.Failed, "unexpected"),
     };

@@ -60,6 +60,12 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     /// <param name="loggerFactory">Where logs go; none when null.</param>
     /// <exception cref="HdsConfigurationException">The options are invalid.</exception>
     public HdsStorageClient(HdsStorageOptions options, TimeProvider timeProvider, ILoggerFactory? loggerFactory)
+        : this(options, timeProvider, loggerFactory, decorateBackend: null)
+    {
+    }
+
+    /// <summary>A client whose backend is wrapped (tests and harnesses observe or interrupt the storage calls).</summary>
+    internal HdsStorageClient(HdsStorageOptions options, TimeProvider timeProvider, ILoggerFactory? loggerFactory, Func<StorageBackend, StorageBackend>? decorateBackend)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -70,7 +76,8 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         _retention = new RetentionPolicy(
             new Dictionary<string, RetentionClass>(options.RetentionClasses, StringComparer.Ordinal), options.DefaultRetentionClass, timeProvider,
             options.Authorization.RetentionHorizon);
-        _backend = options.S3 is { } s3 ? new S3Backend(s3, factory.CreateLogger("Hds.Storage.S3"), timeProvider) : new LocalBackend(options.Local!, timeProvider);
+        StorageBackend backend = options.S3 is { } s3 ? new S3Backend(s3, factory.CreateLogger("Hds.Storage.S3"), timeProvider) : new LocalBackend(options.Local!, timeProvider);
+        _backend = decorateBackend?.Invoke(backend) ?? backend;
         if (options.Local is not null)
         {
             Log.LocalStoreNotHdsGrade(_logger, _backend.Location);
@@ -160,9 +167,15 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 [MetadataNames.RetentionClass] = className,
                 [MetadataNames.Writer] = context.ActorId,
             };
+            if (AnnounceWrite(physical, key, context) is { } intent)
+            {
+                metadata[MetadataNames.AuditIntent] = intent;
+            }
+
             var written = await _backend.PutAsync(new BackendWriteRequest(physical, contentType, metadata, retention), encoder, cancellationToken)
                 .ConfigureAwait(false);
             NoteSite(written.Site, written.FoundAfterLostAnswer);
+            NoteWritten(written.VersionId);
             var seal = encoder.Seal;
             if (seal is null || seal.StoredLength != written.StoredLength)
             {

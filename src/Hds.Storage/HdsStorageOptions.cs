@@ -92,7 +92,7 @@ public sealed class HdsStorageOptions
         }
 
         Authorization.Validate(errors);
-        Audit.Validate(errors, RetentionClasses.Keys);
+        Audit.Validate(errors, RetentionClasses.Keys, signerRequired: S3 is not null);
         return errors;
     }
 }

@@ -1,6 +1,9 @@
 // Audit harness.
 //   load <store> [count]      : puts small objects into the local store at <store>, printing "ACK <n> <key>" after each put
 //                               returned (its audit record is then durable). The crash test kills this process with SIGKILL.
+//   crash <store> <point>     : one put into the local store whose storage calls kill this process with SIGKILL at <point>:
+//                               before-send (the intent is announced, no byte sent), after-commit (the version is stored),
+//                               after-lock-check (its retention was read back). The crash test then recovers the spool.
 //   overhead <store> [count]  : measures the audit overhead per operation: the same put+head+get loop with the default audit
 //                               (fsync'd spool, chained, uploaded) and with a no-op sink. Prints microseconds per operation.
 using System.Diagnostics;
@@ -12,7 +15,7 @@ using Hds.Storage.Backends.Local;
 
 var mode = args.Length > 0 ? args[0] : "overhead";
 var store = args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "hds-audit-harness-" + Guid.NewGuid().ToString("N"));
-var count = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : (mode == "load" ? int.MaxValue : 500);
+var count = args.Length > 2 && mode != "crash" ? int.Parse(args[2], CultureInfo.InvariantCulture) : (mode == "load" ? int.MaxValue : 500);
 var context = new HdsAccessContext("agent-4711", "msa", "claim-processing") { Application = "audit-harness" };
 var payload = new byte[1024];
 
@@ -30,6 +33,17 @@ if (mode == "load")
         Console.Out.Flush();
     }
 
+    return 0;
+}
+
+if (mode == "crash")
+{
+    var point = args.Length > 2 ? args[2] : "after-commit";
+    var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = store } };
+    options.Audit.UploadInterval = TimeSpan.FromHours(1);
+    await using var client = new HdsStorageClient(options, TimeProvider.System, null, backend => new KillingBackend(backend, point));
+    await client.PutAsync("crash/1", new MemoryStream(payload), new PutOptions { Context = context });
+    Console.Out.WriteLine("ACK crash/1"); // not reached: the process is killed at the point
     return 0;
 }
 
@@ -73,7 +87,7 @@ if (mode == "overhead")
     return 0;
 }
 
-Console.Error.WriteLine("usage: load <store> [count] | overhead <store> [count]");
+Console.Error.WriteLine("usage: load <store> [count] | crash <store> <point> | overhead <store> [count]");
 return 2;
 
 async Task<HdsStorageClient> CreateAsync(string path, HdsAuditSink? sink)
@@ -118,4 +132,71 @@ async Task OneAsync(HdsStorageClient client, string key)
 internal sealed class NoOpSink : HdsAuditSink
 {
     public override ValueTask<HdsAuditRecord> WriteAsync(HdsAuditRecord record, CancellationToken cancellationToken) => ValueTask.FromResult(record);
+}
+
+/// <summary>Forwards to the real backend and kills this process (SIGKILL) at one point of a document's put.</summary>
+internal sealed class KillingBackend(Hds.Storage.Backends.StorageBackend inner, string point) : Hds.Storage.Backends.StorageBackend
+{
+    public override string Location => inner.Location;
+
+    public override Task<Hds.Storage.Models.BucketCompliance> CheckBucketAsync(CancellationToken cancellationToken) => inner.CheckBucketAsync(cancellationToken);
+
+    public override async Task<Hds.Storage.Backends.BackendWriteResult> PutAsync(Hds.Storage.Backends.BackendWriteRequest request, Stream body, CancellationToken cancellationToken)
+    {
+        var document = !request.Key.StartsWith("_hds/", StringComparison.Ordinal);
+        if (document && point == "before-send")
+        {
+            Kill();
+        }
+
+        var written = await inner.PutAsync(request, body, cancellationToken);
+        if (document && point == "after-commit")
+        {
+            Kill();
+        }
+
+        return written;
+    }
+
+    public override Task<Hds.Storage.Backends.BackendReadResult> GetAsync(string key, string? versionId, Hds.Storage.Backends.ByteRange? range, CancellationToken cancellationToken) =>
+        inner.GetAsync(key, versionId, range, cancellationToken);
+
+    public override async Task<Hds.Storage.Backends.BackendObjectHead> HeadAsync(string key, string? versionId, CancellationToken cancellationToken)
+    {
+        var head = await inner.HeadAsync(key, versionId, cancellationToken);
+        if (!key.StartsWith("_hds/", StringComparison.Ordinal) && point == "after-lock-check")
+        {
+            Kill();
+        }
+
+        return head;
+    }
+
+    public override Task<Hds.Storage.Backends.BackendListPage> ListAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken) =>
+        inner.ListAsync(prefix, continuationToken, pageSize, cancellationToken);
+
+    public override Task<IReadOnlyList<Hds.Storage.Backends.BackendVersion>> ListVersionsAsync(string key, CancellationToken cancellationToken) =>
+        inner.ListVersionsAsync(key, cancellationToken);
+
+    public override Task<IReadOnlyList<Hds.Storage.Backends.BackendVersion>> ListHistoryAsync(string prefix, CancellationToken cancellationToken) =>
+        inner.ListHistoryAsync(prefix, cancellationToken);
+
+    public override Task<string> DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
+
+    public override Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken) => inner.DeleteVersionAsync(key, versionId, cancellationToken);
+
+    public override Task SetLegalHoldAsync(string key, string versionId, bool enabled, CancellationToken cancellationToken) =>
+        inner.SetLegalHoldAsync(key, versionId, enabled, cancellationToken);
+
+    public override Task SetRetentionAsync(string key, string versionId, Hds.Storage.Retention.RetentionMode mode, DateTimeOffset retainUntil, CancellationToken cancellationToken) =>
+        inner.SetRetentionAsync(key, versionId, mode, retainUntil, cancellationToken);
+
+    public override ValueTask DisposeAsync() => inner.DisposeAsync();
+
+    private static void Kill()
+    {
+        Console.Out.Flush();
+        Process.GetCurrentProcess().Kill(); // SIGKILL on Unix: no finally block, no flush, no dispose runs
+        Thread.Sleep(Timeout.Infinite);
+    }
 }

@@ -39,4 +39,38 @@ public sealed class HdsStorageOptionsTests
     [Fact]
     public void A_client_cannot_be_built_from_invalid_options() =>
         Assert.Throws<HdsConfigurationException>(() => new HdsStorageClient(new HdsStorageOptions()));
+
+    [Fact]
+    public void S3_without_an_audit_checkpoint_signer_is_refused_with_what_to_configure()
+    {
+        var options = new HdsStorageOptions { S3 = new S3StorageOptions { ServiceUrl = new Uri("http://127.0.0.1:1"), Bucket = "bucket" } };
+        options.Encryption.Certificates.Add(TestSupport.TestCertificates.Operational);
+
+        var ex = Assert.Throws<HdsConfigurationException>(() => new HdsStorageClient(options));
+
+        Assert.Contains("Audit checkpoints must be signed on S3", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Audit.CheckpointCertificatePath", ex.Message, StringComparison.Ordinal);
+        options.Audit.CheckpointCertificate = TestSupport.TestCertificates.AuditSigner;
+        options.Validate();
+    }
+
+    [Fact]
+    public void The_embedded_store_signs_checkpoints_with_a_development_signer_kept_in_its_directory()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "hds-devsigner-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = dir } };
+            options.Validate();
+            using (new HdsStorageClient(options))
+            {
+            }
+
+            Assert.True(File.Exists(Path.Combine(dir, "audit-dev-signer.pfx")));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -98,6 +98,8 @@ internal static class ConfigCommands
                 ["UploadInterval"] = Duration(audit.UploadInterval),
                 ["CheckpointCertificatePath"] = audit.CheckpointCertificatePath,
                 ["CheckpointCertificatePassword"] = Mask(audit.CheckpointCertificatePassword),
+                ["TrustedCheckpointCertificateFiles"] = new JsonArray(audit.TrustedCheckpointCertificateFiles.Select(f => (JsonNode?)JsonValue.Create(f)).ToArray()),
+                ["CheckpointGracePeriod"] = Duration(audit.CheckpointGracePeriod),
                 ["RetentionClass"] = audit.RetentionClass,
                 ["FailOpen"] = audit.FailOpen,
             },

@@ -34,4 +34,10 @@ internal sealed record OperationInfo(HdsAccessContext Context, string Node, stri
 
     /// <summary>The write's answer was lost and the retry found the version it had stored (no second version written).</summary>
     public bool FoundAfterLostAnswer { get; set; }
+
+    /// <summary>The write's intent announced in the audit spool (completed once the write's record is durable).</summary>
+    public string? IntentId { get; set; }
+
+    /// <summary>The version a write stored (named by its record even when the write then fails).</summary>
+    public string? WrittenVersionId { get; set; }
 }

@@ -4,36 +4,23 @@ using System.Security.Cryptography.X509Certificates;
 namespace Hds.Storage.Audit;
 
 /// <summary>
-/// Verifies the stored audit trail, node by node: every segment's records are canonical and match their hashes, sequences run
-/// from 1 without gap, repetition or reordering, each record links to its predecessor's hash (across segments too), segment
-/// names match their records, every checkpoint is signed by a trusted certificate, matches the record it names and links to
-/// the previous checkpoint, and nothing attested (by the last checkpoint or this node's spool) is missing.
+/// Verifies the stored audit trail from its whole history, node by node, with no need for any writer's spool: every version and
+/// delete marker under the audit prefix is listed (S3 ListObjectVersions), so a delete marker (a hidden segment or checkpoint) or a
+/// second version of a key (a rewritten one) is reported, and the chain is verified on each key's original version. Within a node:
+/// every segment's records are canonical and match their hashes, sequences run from 1 without gap, repetition or reordering, each
+/// record links to its predecessor's hash (across segments too), segment names match their records, every checkpoint is signed by a
+/// trusted certificate, matches the record it names and links to the previous checkpoint, nothing attested is missing, the node is
+/// enrolled (its first checkpoint, vouching for its first records, is signed by a trusted certificate) and every segment stored
+/// longer ago than the grace period is covered by a signed checkpoint.
 /// A time window restricts the segments checked; the segment before the window anchors its first link.
 /// </summary>
-internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certificate2> trusted)
+internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certificate2> trusted, TimeSpan checkpointGrace, TimeProvider time)
 {
     public async Task<HdsAuditVerificationResult> VerifyAsync(
         DateTimeOffset? from, DateTimeOffset? to, AuditSpool? localSpool, CancellationToken cancellationToken)
     {
         var problems = new List<HdsAuditProblem>();
-        var byNode = new SortedDictionary<string, (List<AuditObjectName> Segments, List<AuditObjectName> Checkpoints)>(StringComparer.Ordinal);
-        foreach (var key in await store.ListAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (!AuditStore.TryParse(key, out var name))
-            {
-                problems.Add(new HdsAuditProblem(HdsAuditProblemKind.UnexpectedObject, NodeOf(key), null, "an object the audit log never writes is stored under the audit prefix"));
-                continue;
-            }
-
-            if (!byNode.TryGetValue(name.Node, out var lists))
-            {
-                lists = ([], []);
-                byNode[name.Node] = lists;
-            }
-
-            (name.IsCheckpoint ? lists.Checkpoints : lists.Segments).Add(name);
-        }
-
+        var byNode = await ListNodesAsync(problems, cancellationToken).ConfigureAwait(false);
         if (localSpool is not null && !byNode.ContainsKey(localSpool.Node) && localSpool.State.UploadedSequence > 0)
         {
             byNode[localSpool.Node] = ([], []);
@@ -61,7 +48,10 @@ internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certi
         };
     }
 
-    /// <summary>The most recent records of every node (stored segments, then this node's pending spool), oldest first.</summary>
+    /// <summary>
+    /// The most recent records of every enrolled node (the original version of every stored segment, hidden ones included, then this
+    /// node's pending spool), oldest first. Records of a node that no trusted checkpoint vouches for are left out: nobody enrolled it.
+    /// </summary>
     public async Task<IReadOnlyList<HdsAuditRecord>> ReadRecentAsync(int count, Func<HdsAuditRecord, bool> filter, AuditSpool? localSpool, CancellationToken cancellationToken)
     {
         var all = new List<HdsAuditRecord>();
@@ -70,17 +60,19 @@ internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certi
             all.AddRange(localSpool.Pending().Select(p => p.Record).Where(filter));
         }
 
-        var names = (await store.ListAsync(cancellationToken).ConfigureAwait(false))
-            .Select(k => AuditStore.TryParse(k, out var n) ? n : default)
-            .Where(n => n.Key is not null && !n.IsCheckpoint)
-            .GroupBy(n => n.Node, StringComparer.Ordinal);
-        foreach (var node in names)
+        var byNode = await ListNodesAsync(null, cancellationToken).ConfigureAwait(false);
+        foreach (var (node, lists) in byNode)
         {
-            var found = 0;
-            foreach (var segment in node.OrderByDescending(n => n.First))
+            if (node != localSpool?.Node && !await IsEnrolledAsync(node, lists.Checkpoints, cancellationToken).ConfigureAwait(false))
             {
-                var content = await store.ReadAsync(segment.Key, cancellationToken).ConfigureAwait(false);
-                var parsed = ParseLines(content).Where(r => r.Record is not null).Select(r => r.Record!).Where(filter).ToList();
+                continue;
+            }
+
+            var found = 0;
+            foreach (var segment in lists.Segments.OrderByDescending(n => n.First))
+            {
+                var content = await store.ReadAsync(segment.Key, segment.VersionId, cancellationToken).ConfigureAwait(false);
+                var parsed = ParseLines(content).Where(r => r.Record is not null && r.Record.Node == node).Select(r => r.Record!).Where(filter).ToList();
                 all.AddRange(parsed);
                 found += parsed.Count;
                 if (found >= count)
@@ -92,6 +84,71 @@ internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certi
 
         return all.DistinctBy(r => (r.Node, r.Sequence)).OrderBy(r => r.Time).ThenBy(r => r.Node, StringComparer.Ordinal).ThenBy(r => r.Sequence)
             .TakeLast(count).ToList();
+    }
+
+    // Every key ever stored under the audit prefix, grouped by node, each named with its original version. With a problem list:
+    // delete markers, further versions and keys the log never writes are reported.
+    private async Task<SortedDictionary<string, (List<AuditObjectName> Segments, List<AuditObjectName> Checkpoints)>> ListNodesAsync(
+        List<HdsAuditProblem>? problems, CancellationToken cancellationToken)
+    {
+        var byNode = new SortedDictionary<string, (List<AuditObjectName> Segments, List<AuditObjectName> Checkpoints)>(StringComparer.Ordinal);
+        foreach (var history in await store.ListHistoryAsync(null, cancellationToken).ConfigureAwait(false))
+        {
+            if (!AuditStore.TryParse(history.Key, out var name))
+            {
+                problems?.Add(new HdsAuditProblem(HdsAuditProblemKind.UnexpectedObject, NodeOf(history.Key), null, "an object the audit log never writes is stored under the audit prefix"));
+                continue;
+            }
+
+            var what = name.IsCheckpoint ? "checkpoint" : "segment";
+            if (history.DeleteMarkers.Count > 0)
+            {
+                var when = string.Join(", ", history.DeleteMarkers.Select(m => m.LastModified.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture)));
+                problems?.Add(new HdsAuditProblem(HdsAuditProblemKind.ObjectHidden, name.Node, name.First,
+                    $"{history.DeleteMarkers.Count} delete marker(s) hide this {what} from listings (added {when}); the log never deletes"));
+            }
+
+            if (history.Versions.Count > 1)
+            {
+                problems?.Add(new HdsAuditProblem(HdsAuditProblemKind.ObjectRewritten, name.Node, name.First,
+                    $"{history.Versions.Count} versions are stored under this {what}'s key; the log writes each key once (the original is verified)"));
+            }
+
+            if (history.Original is not { } original)
+            {
+                continue; // delete markers only: nothing was ever stored there
+            }
+
+            if (!byNode.TryGetValue(name.Node, out var lists))
+            {
+                lists = ([], []);
+                byNode[name.Node] = lists;
+            }
+
+            (name.IsCheckpoint ? lists.Checkpoints : lists.Segments).Add(name with { VersionId = original.VersionId, StoredAt = original.LastModified });
+        }
+
+        return byNode;
+    }
+
+    // Whether the node's first checkpoint (the one vouching for its first records) is signed by a trusted certificate and names it.
+    private async Task<bool> IsEnrolledAsync(string node, List<AuditObjectName> checkpoints, CancellationToken cancellationToken)
+    {
+        if (checkpoints.Count == 0)
+        {
+            return false;
+        }
+
+        var first = checkpoints.MinBy(c => c.First);
+        try
+        {
+            var checkpoint = CheckpointSigner.TryVerify(await store.ReadAsync(first.Key, first.VersionId, cancellationToken).ConfigureAwait(false), trusted, out _);
+            return checkpoint is { PreviousSequence: 0 } && checkpoint.Node == node && checkpoint.Sequence == first.First;
+        }
+        catch (HdsStorageException)
+        {
+            return false;
+        }
     }
 
     private async Task<(long Records, int Segments, int Checkpoints)> VerifyNodeAsync(
@@ -126,7 +183,7 @@ internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certi
             byte[] content;
             try
             {
-                content = await store.ReadAsync(name.Key, cancellationToken).ConfigureAwait(false);
+                content = await store.ReadAsync(name.Key, name.VersionId, cancellationToken).ConfigureAwait(false);
             }
             catch (HdsStorageException)
             {
@@ -196,7 +253,25 @@ internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certi
         }
 
         var lastStored = segmentNames.Count > 0 ? segmentNames.Max(s => s.Last) : 0;
-        var checkpoints = await VerifyCheckpointsAsync(node, checkpointNames, hashes, lastStored, problems, cancellationToken).ConfigureAwait(false);
+        var (checkpoints, coveredThrough, enrolled) = await VerifyCheckpointsAsync(node, checkpointNames, hashes, lastStored, problems, cancellationToken).ConfigureAwait(false);
+        if (!enrolled && (segmentNames.Count > 0 || checkpointNames.Count > 0))
+        {
+            problems.Add(new HdsAuditProblem(HdsAuditProblemKind.NodeNotEnrolled, node, 1,
+                "no checkpoint signed by a trusted certificate vouches for this node's first records: a writer nobody enrolled"));
+        }
+
+        // A segment left uncovered longer than the grace period: whoever stored it had no trusted signer (or it was added to the chain).
+        var now = time.GetUtcNow();
+        for (var i = firstIndex; i <= lastIndex && i < segmentNames.Count; i++)
+        {
+            var name = segmentNames[i];
+            if (name.Last > coveredThrough && name.StoredAt < now - checkpointGrace)
+            {
+                problems.Add(new HdsAuditProblem(HdsAuditProblemKind.CheckpointMissing, node, name.First,
+                    $"records {name.First} to {name.Last}, stored more than {checkpointGrace.TotalMinutes:0.#} minutes ago, are covered by no signed checkpoint"));
+            }
+        }
+
         if (localState is not null && localState.UploadedSequence > lastStored)
         {
             problems.Add(new HdsAuditProblem(HdsAuditProblemKind.TailMissing, node, lastStored + 1,
@@ -211,10 +286,14 @@ internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certi
         return (records, segments, checkpoints);
     }
 
-    private async Task<int> VerifyCheckpointsAsync(
+    // Returns how many checkpoints were verified, the last sequence a valid checkpoint covers, and whether the node is enrolled
+    // (its first checkpoint is valid, trusted and starts the checkpoint chain). The first and last checkpoints are always read.
+    private async Task<(int Verified, long CoveredThrough, bool Enrolled)> VerifyCheckpointsAsync(
         string node, List<AuditObjectName> names, Dictionary<long, string> hashes, long lastStored, List<HdsAuditProblem> problems, CancellationToken cancellationToken)
     {
         var verified = 0;
+        long coveredThrough = 0;
+        var enrolled = false;
         long previousSequence = 0;
         string? previousObjectHash = null;
         var known = hashes.Count == 0 ? (Min: long.MaxValue, Max: long.MinValue) : (Min: hashes.Keys.Min(), Max: hashes.Keys.Max());
@@ -222,10 +301,10 @@ internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certi
         {
             var name = names[i];
 
-            // Checkpoints outside the window are read only when they anchor the next one in it.
+            // Checkpoints outside the window are read only when they anchor the next one in it, or are the first or the last.
             var inWindow = name.First >= known.Min && name.First <= known.Max;
             var anchorsNext = i + 1 < names.Count && names[i + 1].First >= known.Min && names[i + 1].First <= known.Max;
-            if (!inWindow && !anchorsNext)
+            if (!inWindow && !anchorsNext && i != 0 && i != names.Count - 1)
             {
                 previousObjectHash = null;
                 previousSequence = name.First;
@@ -235,7 +314,7 @@ internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certi
             byte[] content;
             try
             {
-                content = await store.ReadAsync(name.Key, cancellationToken).ConfigureAwait(false);
+                content = await store.ReadAsync(name.Key, name.VersionId, cancellationToken).ConfigureAwait(false);
             }
             catch (HdsStorageException)
             {
@@ -254,10 +333,17 @@ internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certi
                 continue;
             }
 
-            if (inWindow)
+            var matches = checkpoint.Node == node && checkpoint.Sequence == name.First;
+            if (matches)
+            {
+                coveredThrough = Math.Max(coveredThrough, checkpoint.Sequence);
+                enrolled |= i == 0 && checkpoint.PreviousSequence == 0;
+            }
+
+            if (inWindow || i == 0 || i == names.Count - 1)
             {
                 verified++;
-                if (checkpoint.Node != node || checkpoint.Sequence != name.First)
+                if (!matches)
                 {
                     problems.Add(new HdsAuditProblem(HdsAuditProblemKind.CheckpointMismatch, node, name.First, "the checkpoint names another node or sequence"));
                 }
@@ -287,7 +373,7 @@ internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certi
                 $"the last checkpoint attests records through {names[^1].First} but the storage holds them only through {lastStored}"));
         }
 
-        return verified;
+        return (verified, coveredThrough, enrolled);
     }
 
     internal static IEnumerable<(HdsAuditRecord? Record, string? Problem)> ParseLines(byte[] content)

@@ -13,13 +13,14 @@ namespace Hds.Storage.Audit;
 /// if it is byte-for-byte the canonical form of what it parses to, so no field can be added, reordered or re-encoded unseen.
 /// </summary>
 /// <remarks>
-/// Version 2 added optional members ("keyId", "lostAnswer"). A record is written with the lowest version that holds its members, so every
+/// Version 3 added optional members ("follows", "legalHold", "retainUntilAsked", "retainUntil") and the outcomes "Cancelled" and
+/// "Incomplete". Version 2 added optional members ("keyId", "lostAnswer"). A record is written with the lowest version that holds its members, so every
 /// version 1 record stays byte-for-byte canonical and verifiable, and a verifier that predates version 2 reports a version 2
 /// record as of an unknown version rather than as altered.
 /// </remarks>
 internal static class AuditRecordCodec
 {
-    public const int FormatVersion = 2;
+    public const int FormatVersion = 3;
     public static readonly string GenesisHash = new('0', 64);
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
 
@@ -109,6 +110,26 @@ internal static class AuditRecordCodec
                 w.WriteBoolean("lostAnswer", true);
             }
 
+            if (r.Follows is { } follows)
+            {
+                w.WriteNumber("follows", follows);
+            }
+
+            if (r.LegalHold is { } hold)
+            {
+                w.WriteBoolean("legalHold", hold);
+            }
+
+            if (r.RetainUntilRequested is { } asked)
+            {
+                w.WriteString("retainUntilAsked", asked.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture));
+            }
+
+            if (r.RetainUntil is { } until)
+            {
+                w.WriteString("retainUntil", until.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture));
+            }
+
             Str(w, "prev", r.PreviousHash);
             w.WriteEndObject();
         }
@@ -129,8 +150,7 @@ internal static class AuditRecordCodec
         {
             Node = Opt(e, "node"),
             Sequence = e.GetProperty("seq").GetInt64(),
-            Time = new DateTimeOffset(DateTime.ParseExact(e.GetProperty("time").GetString()!, TimeFormat, CultureInfo.InvariantCulture,
-                DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal), TimeSpan.Zero),
+            Time = ParseTime(e.GetProperty("time").GetString()!),
             Operation = Enum.Parse<HdsOperation>(e.GetProperty("op").GetString()!),
             Outcome = Enum.Parse<HdsAuditOutcome>(e.GetProperty("outcome").GetString()!),
             Reason = Opt(e, "reason"),
@@ -150,12 +170,24 @@ internal static class AuditRecordCodec
             TraceId = Opt(e, "traceId"),
             Site = Opt(e, "site"),
             FoundAfterLostAnswer = e.TryGetProperty("lostAnswer", out var lost) && lost.GetBoolean(),
+            Follows = e.TryGetProperty("follows", out var follows) ? follows.GetInt64() : null,
+            LegalHold = e.TryGetProperty("legalHold", out var hold) ? hold.GetBoolean() : null,
+            RetainUntilRequested = e.TryGetProperty("retainUntilAsked", out var asked) ? ParseTime(asked.GetString()!) : null,
+            RetainUntil = e.TryGetProperty("retainUntil", out var until) ? ParseTime(until.GetString()!) : null,
             PreviousHash = Opt(e, "prev"),
             Hash = Opt(e, "hash"),
         };
     }
 
-    private static int VersionOf(HdsAuditRecord r) => r.KeyId is not null || r.FoundAfterLostAnswer ? 2 : 1;
+    private static DateTimeOffset ParseTime(string value) =>
+        new(DateTime.ParseExact(value, TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal), TimeSpan.Zero);
+
+    // The lowest version holding the record's members (and outcome): older records stay byte-for-byte what they were.
+    private static int VersionOf(HdsAuditRecord r) =>
+        r.Follows is not null || r.LegalHold is not null || r.RetainUntilRequested is not null || r.RetainUntil is not null
+            || r.Outcome is HdsAuditOutcome.Cancelled or HdsAuditOutcome.Incomplete ? 3
+        : r.KeyId is not null || r.FoundAfterLostAnswer ? 2
+        : 1;
 
     private static void Str(Utf8JsonWriter w, string name, string? value)
     {

@@ -50,16 +50,17 @@ internal sealed class AuditRuntime : IAsyncDisposable
         }
 
         var certificate = audit.CheckpointCertificate
-            ?? (audit.CheckpointCertificatePath is { } path ? X509CertificateLoader.LoadPkcs12FromFile(path, audit.CheckpointCertificatePassword) : null);
-        var trusted = audit.TrustedCheckpointCertificates.ToList();
-        if (certificate is not null)
+            ?? (audit.CheckpointCertificatePath is { } path ? AuditCertificates.LoadSigner(path, audit.CheckpointCertificatePassword) : null);
+        if (certificate is null)
         {
-            trusted.Insert(0, certificate);
+            // Validation refused S3 without a signer: this is the embedded store (or a backend given by a test).
+            var location = options.Local is { } local ? Path.GetFullPath(local.Path) : backend.Location;
+            (certificate, var signerPath) = AuditCertificates.DevelopmentSigner(location);
+            Log.AuditDevelopmentSigner(logger, signerPath);
         }
-        else
-        {
-            Log.AuditCheckpointsUnsigned(logger);
-        }
+
+        var trusted = audit.TrustedCheckpointCertificates.Concat(audit.TrustedCheckpointCertificateFiles.Select(AuditCertificates.LoadTrusted)).ToList();
+        trusted.Insert(0, certificate);
 
         var target = TargetOf(options, backend);
         var spoolRoot = audit.SpoolDirectory ?? DefaultSpoolDirectory(options, target);
@@ -73,10 +74,21 @@ internal sealed class AuditRuntime : IAsyncDisposable
             throw new HdsAuditException("The audit spool directory cannot be used; set Audit.SpoolDirectory to a writable local directory.", ex);
         }
 
+        AuditIntents intents;
+        try
+        {
+            intents = AuditIntents.Open(spool.Directory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            spool.Dispose();
+            throw new HdsAuditException("The audit spool directory cannot be used; set Audit.SpoolDirectory to a writable local directory.", ex);
+        }
+
         Log.AuditSpoolOpened(logger, spool.Node, spool.PendingCount);
         var store = new AuditStore(backend, () => retention.Resolve(audit.RetentionClass).Retention);
-        var chained = new ChainedAuditSink(spool, store, certificate, audit, time, logger);
-        var runtime = new AuditRuntime(policy, accessor, chained, chained, new AuditLogVerifier(store, trusted), audit.FailOpen);
+        var chained = new ChainedAuditSink(spool, intents, store, certificate, audit, time, logger);
+        var runtime = new AuditRuntime(policy, accessor, chained, chained, new AuditLogVerifier(store, trusted, audit.CheckpointGracePeriod, time), audit.FailOpen);
         HdsStorageTelemetry.TrackAuditSpool(runtime, () => (spool.Node, spool.PendingCount));
         return runtime;
     }

@@ -78,15 +78,65 @@ internal sealed class AuditStore(StorageBackend backend, Func<RetentionInfo> ret
         return keys;
     }
 
-    public async Task<byte[]> ReadAsync(string key, CancellationToken cancellationToken)
+    /// <summary>
+    /// The whole history under <paramref name="prefix"/> (the audit prefix by default): every version and delete marker of every key,
+    /// grouped by key in key order, each key's entries newest first.
+    /// </summary>
+    public async Task<IReadOnlyList<AuditObjectHistory>> ListHistoryAsync(string? prefix, CancellationToken cancellationToken)
     {
-        var read = await backend.GetAsync(key, null, null, cancellationToken).ConfigureAwait(false);
+        var all = await backend.ListHistoryAsync(prefix ?? Prefix, cancellationToken).ConfigureAwait(false);
+        var result = new List<AuditObjectHistory>();
+        foreach (var group in all.GroupBy(v => v.Key, StringComparer.Ordinal))
+        {
+            var entries = group.ToList();
+            result.Add(new AuditObjectHistory(
+                group.Key,
+                entries.Where(v => !v.IsDeleteMarker).ToList(),
+                entries.Where(v => v.IsDeleteMarker).ToList()));
+        }
+
+        result.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return result;
+    }
+
+    /// <summary>The history of one writer node.</summary>
+    public Task<IReadOnlyList<AuditObjectHistory>> ListNodeHistoryAsync(string node, CancellationToken cancellationToken) =>
+        ListHistoryAsync(Prefix + node + "/", cancellationToken);
+
+    public async Task<byte[]> ReadAsync(string key, CancellationToken cancellationToken) => await ReadAsync(key, null, cancellationToken).ConfigureAwait(false);
+
+    public async Task<byte[]> ReadAsync(string key, string? versionId, CancellationToken cancellationToken)
+    {
+        var read = await backend.GetAsync(key, versionId, null, cancellationToken).ConfigureAwait(false);
         await using (read.ConfigureAwait(false))
         {
             using var buffer = new MemoryStream();
             await read.Body.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
             return buffer.ToArray();
         }
+    }
+
+    /// <summary>
+    /// The version of <paramref name="physicalKey"/> that the write announced by <paramref name="intentId"/> stored (its metadata
+    /// names the intent), looking at versions stored since <paramref name="since"/>; null when that write stored nothing.
+    /// </summary>
+    public async Task<BackendObjectHead?> FindIntentVersionAsync(string physicalKey, string intentId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        foreach (var version in await backend.ListVersionsAsync(physicalKey, cancellationToken).ConfigureAwait(false))
+        {
+            if (version.IsDeleteMarker || version.LastModified < since)
+            {
+                continue;
+            }
+
+            var head = await backend.HeadAsync(physicalKey, version.VersionId, cancellationToken).ConfigureAwait(false);
+            if (head.Metadata.TryGetValue(MetadataNames.AuditIntent, out var stored) && string.Equals(stored, intentId, StringComparison.Ordinal))
+            {
+                return head;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Parses an audit object key; false for a key the log never writes.</summary>
@@ -139,6 +189,24 @@ internal sealed class AuditStore(StorageBackend backend, Func<RetentionInfo> ret
     }
 }
 
+/// <summary>
+/// Everything ever stored under one audit key: its versions (newest first) and delete markers. The log writes each key once, so
+/// the first version stored (<see cref="Original"/>) is the writer's; any further version or any delete marker is an attack (or a
+/// mistake) that verification reports.
+/// </summary>
+internal sealed record AuditObjectHistory(string Key, IReadOnlyList<BackendVersion> Versions, IReadOnlyList<BackendVersion> DeleteMarkers)
+{
+    /// <summary>The oldest version, or null when the key holds delete markers only.</summary>
+    public BackendVersion? Original => Versions.Count > 0 ? Versions[^1] : null;
+}
+
 /// <summary>A parsed audit object key (names are not trusted: verification checks them against the content).</summary>
 internal readonly record struct AuditObjectName(
-    string Key, string Node, bool IsCheckpoint, long First, long Last, DateTimeOffset FirstTime, DateTimeOffset LastTime);
+    string Key, string Node, bool IsCheckpoint, long First, long Last, DateTimeOffset FirstTime, DateTimeOffset LastTime)
+{
+    /// <summary>The version read (the key's original one), null for the latest.</summary>
+    public string? VersionId { get; init; }
+
+    /// <summary>When the storage says the version was stored.</summary>
+    public DateTimeOffset StoredAt { get; init; }
+}

@@ -22,13 +22,16 @@ internal sealed class ChainedAuditSink : HdsAuditSink
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _uploadLock = new(1, 1);
     private bool _reconciled;
+    private bool _intentsReconciled;
+    private List<HdsAuditRecord> _recentlyStored = [];
     private readonly SemaphoreSlim _signal = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    public ChainedAuditSink(AuditSpool spool, AuditStore store, X509Certificate2? certificate, HdsAuditOptions options, TimeProvider time, ILogger logger)
+    public ChainedAuditSink(AuditSpool spool, AuditIntents intents, AuditStore store, X509Certificate2? certificate, HdsAuditOptions options, TimeProvider time, ILogger logger)
     {
         _spool = spool;
+        Intents = intents;
         _store = store;
         _certificate = certificate;
         _batchSize = options.BatchSize;
@@ -41,6 +44,11 @@ internal sealed class ChainedAuditSink : HdsAuditSink
     public string Node => _spool.Node;
 
     public AuditSpool Spool => _spool;
+
+    /// <summary>The writes announced before they are sent.</summary>
+    public AuditIntents Intents { get; }
+
+    public AuditStore Store => _store;
 
     public override ValueTask<HdsAuditRecord> WriteAsync(HdsAuditRecord record, CancellationToken cancellationToken)
     {
@@ -78,6 +86,7 @@ internal sealed class ChainedAuditSink : HdsAuditSink
         }
 
         _spool.Dispose();
+        Intents.Dispose();
         _uploadLock.Dispose();
         _signal.Dispose();
         _stop.Dispose();
@@ -139,19 +148,22 @@ internal sealed class ChainedAuditSink : HdsAuditSink
 
     // A process killed between storing a segment (or checkpoint) and recording it in the spool state would, once restarted,
     // upload the same records again: a duplicate segment that verification rightly reports. The store is the truth: before
-    // the first upload, adopt the last segment and checkpoint this node already stored.
+    // the first upload, adopt the last segment and checkpoint this node already stored (from the whole history: a delete marker
+    // added by someone else hides nothing from the writer). A segment stored without its checkpoint (killed between the two) gets
+    // its checkpoint now, so no segment stays uncovered.
     private async Task ReconcileWithStoreAsync(CancellationToken cancellationToken)
     {
         var state = _spool.State;
         AuditObjectName? lastSegment = null;
         AuditObjectName? lastCheckpoint = null;
-        foreach (var key in await _store.ListNodeAsync(_spool.Node, cancellationToken).ConfigureAwait(false))
+        foreach (var history in await _store.ListNodeHistoryAsync(_spool.Node, cancellationToken).ConfigureAwait(false))
         {
-            if (!AuditStore.TryParse(key, out var name) || name.Node != _spool.Node)
+            if (!AuditStore.TryParse(history.Key, out var name) || name.Node != _spool.Node || history.Original is not { } original)
             {
                 continue;
             }
 
+            name = name with { VersionId = original.VersionId };
             if (name.IsCheckpoint && name.Last > (lastCheckpoint?.Last ?? 0))
             {
                 lastCheckpoint = name;
@@ -165,7 +177,8 @@ internal sealed class ChainedAuditSink : HdsAuditSink
         var adopted = state;
         if (lastSegment is { } segment && segment.Last > state.UploadedSequence)
         {
-            var lines = System.Text.Encoding.UTF8.GetString(await _store.ReadAsync(segment.Key, cancellationToken).ConfigureAwait(false)).TrimEnd('\n').Split('\n');
+            var content = await _store.ReadAsync(segment.Key, segment.VersionId, cancellationToken).ConfigureAwait(false);
+            var lines = System.Text.Encoding.UTF8.GetString(content).TrimEnd('\n').Split('\n');
             var last = AuditRecordCodec.TryParse(System.Text.Encoding.UTF8.GetBytes(lines[^1]), out _);
             if (last is null || last.Sequence != segment.Last)
             {
@@ -175,16 +188,76 @@ internal sealed class ChainedAuditSink : HdsAuditSink
             adopted = adopted with { UploadedSequence = last.Sequence, UploadedHash = last.Hash! };
         }
 
+        if (lastSegment is { } newest && Intents.Leftover.Count > 0)
+        {
+            // What the node last stored, to tell a leftover intent whose write was recorded from one that was not.
+            var content = await _store.ReadAsync(newest.Key, newest.VersionId, cancellationToken).ConfigureAwait(false);
+            _recentlyStored = AuditLogVerifier.ParseLines(content).Where(r => r.Record is not null).Select(r => r.Record!).ToList();
+        }
+
         if (_certificate is not null && lastCheckpoint is { } checkpoint && checkpoint.Last > state.CheckpointSequence)
         {
-            var signed = await _store.ReadAsync(checkpoint.Key, cancellationToken).ConfigureAwait(false);
+            var signed = await _store.ReadAsync(checkpoint.Key, checkpoint.VersionId, cancellationToken).ConfigureAwait(false);
             adopted = adopted with { CheckpointSequence = checkpoint.Last, CheckpointHash = Convert.ToHexStringLower(SHA256.HashData(signed)) };
+        }
+
+        if (_certificate is not null && adopted.UploadedSequence > adopted.CheckpointSequence)
+        {
+            adopted = await PutCheckpointAsync(adopted, adopted.UploadedSequence, adopted.UploadedHash, cancellationToken).ConfigureAwait(false);
         }
 
         if (adopted != state)
         {
             _spool.MarkUploaded(adopted);
         }
+    }
+
+    // Writes a previous process announced and did not see through (it died): each gets the record of its outcome, found in the
+    // store by the intent id the write carried in its metadata: stored (with the version and the lock read back) or not stored.
+    // An intent whose write was recorded before the process died (the closing line was not yet on disk) is only closed.
+    private async Task ReconcileIntentsAsync(CancellationToken cancellationToken)
+    {
+        foreach (var intent in Intents.Leftover)
+        {
+            var found = await _store.FindIntentVersionAsync(intent.PhysicalKey, intent.Id, intent.Time.AddHours(-1), cancellationToken).ConfigureAwait(false);
+            var recorded = found is not null && _spool.Pending().Select(p => p.Record).Concat(_recentlyStored)
+                .Any(r => r.Operation == Access.HdsOperation.Put && string.Equals(r.VersionId, found.VersionId, StringComparison.Ordinal));
+            if (!recorded)
+            {
+                var record = new HdsAuditRecord
+                {
+                    Time = _time.GetUtcNow(),
+                    Operation = Access.HdsOperation.Put,
+                    Outcome = HdsAuditOutcome.Incomplete,
+                    Reason = found is null ? "interrupted-not-stored" : "interrupted-stored",
+                    ActorId = intent.ActorId,
+                    ActorKind = intent.ActorKind,
+                    Role = intent.Role,
+                    Tenant = intent.Tenant,
+                    Purpose = intent.Purpose,
+                    PatientPseudonym = intent.PatientPseudonym,
+                    CorrelationId = intent.CorrelationId,
+                    Application = intent.Application,
+                    Key = intent.Key,
+                    VersionId = found?.VersionId,
+                    RetainUntil = found?.Retention.RetainUntil,
+                    TraceId = intent.TraceId,
+                };
+                var stored = _spool.Append(record);
+                Log.AuditIntentReconciled(_logger, _spool.Node, stored.Sequence, stored.Reason!);
+            }
+
+            Intents.Reconciled(intent);
+        }
+    }
+
+    // Signs and stores the checkpoint of records 1..sequence (head hash), linked to the state's previous checkpoint.
+    private async Task<AuditSpoolState> PutCheckpointAsync(AuditSpoolState state, long sequence, string headHash, CancellationToken cancellationToken)
+    {
+        var checkpoint = new AuditCheckpoint(_spool.Node, sequence, headHash, _time.GetUtcNow(), state.CheckpointSequence, state.CheckpointHash);
+        var signed = CheckpointSigner.Sign(_certificate!, checkpoint);
+        await _store.PutLockedAsync(AuditStore.CheckpointKey(_spool.Node, sequence), signed, "application/pkcs7-mime", cancellationToken).ConfigureAwait(false);
+        return state with { CheckpointSequence = sequence, CheckpointHash = Convert.ToHexStringLower(SHA256.HashData(signed)) };
     }
 
     // Uploads every pending record, one segment of at most BatchSize records at a time, each followed by a checkpoint.
@@ -198,6 +271,12 @@ internal sealed class ChainedAuditSink : HdsAuditSink
             {
                 await ReconcileWithStoreAsync(cancellationToken).ConfigureAwait(false);
                 _reconciled = true;
+            }
+
+            if (!_intentsReconciled)
+            {
+                await ReconcileIntentsAsync(cancellationToken).ConfigureAwait(false);
+                _intentsReconciled = true;
             }
 
             while (true)
@@ -227,11 +306,7 @@ internal sealed class ChainedAuditSink : HdsAuditSink
                 var next = state with { UploadedSequence = last.Sequence, UploadedHash = last.Hash! };
                 if (_certificate is not null)
                 {
-                    var checkpoint = new AuditCheckpoint(_spool.Node, last.Sequence, last.Hash!, _time.GetUtcNow(), state.CheckpointSequence, state.CheckpointHash);
-                    var signed = CheckpointSigner.Sign(_certificate, checkpoint);
-                    await _store.PutLockedAsync(AuditStore.CheckpointKey(_spool.Node, last.Sequence), signed, "application/pkcs7-mime", cancellationToken)
-                        .ConfigureAwait(false);
-                    next = next with { CheckpointSequence = last.Sequence, CheckpointHash = Convert.ToHexStringLower(SHA256.HashData(signed)) };
+                    next = await PutCheckpointAsync(next, last.Sequence, last.Hash!, cancellationToken).ConfigureAwait(false);
                 }
 
                 _spool.MarkUploaded(next);

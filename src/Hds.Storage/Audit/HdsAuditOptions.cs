@@ -3,8 +3,10 @@ using System.Security.Cryptography.X509Certificates;
 namespace Hds.Storage.Audit;
 
 /// <summary>
-/// Settings of the audit trail. Without any setting, the client still audits: records are spooled durably under the default
-/// spool directory and uploaded to the bucket under "_hds/audit/", retention-locked, with unsigned chain verification only.
+/// Settings of the audit trail: records are spooled durably under the spool directory and uploaded to the bucket under
+/// "_hds/audit/", retention-locked, each upload followed by a checkpoint signed with <see cref="CheckpointCertificate"/>. On S3 the
+/// signing certificate is required (the client refuses to start without one); the embedded store uses a development signer kept
+/// in its directory when none is given.
 /// </summary>
 public sealed class HdsAuditOptions
 {
@@ -28,12 +30,17 @@ public sealed class HdsAuditOptions
 
     /// <summary>
     /// The certificate (with its private key) signing checkpoints (CMS SignedData over node, last sequence, head hash and
-    /// time), written after every uploaded segment. Without a certificate no checkpoint is written (a warning is logged).
+    /// time), written after every uploaded segment. Required with S3 (or <see cref="CheckpointCertificatePath"/>): unsigned, the
+    /// trail could be forged or rewritten by whoever holds the bucket's credentials. The embedded store uses a development signer
+    /// (a self-signed certificate kept in the store's directory, logged as a warning) when none is given.
     /// </summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public X509Certificate2? CheckpointCertificate { get; set; }
 
-    /// <summary>A PKCS#12 file holding the checkpoint certificate and key, used when <see cref="CheckpointCertificate"/> is null.</summary>
+    /// <summary>
+    /// A file holding the checkpoint certificate and its key, used when <see cref="CheckpointCertificate"/> is null: PKCS#12 (.pfx,
+    /// .p12) or PEM with the certificate and its private key.
+    /// </summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public string? CheckpointCertificatePath { get; set; }
 
@@ -47,6 +54,21 @@ public sealed class HdsAuditOptions
     /// </summary>
     /// <value>The default value is an empty list.</value>
     public IList<X509Certificate2> TrustedCheckpointCertificates { get; } = new List<X509Certificate2>();
+
+    /// <summary>
+    /// Files (PEM or DER certificates) of further trusted checkpoint signers, for example every writer's signing certificate on an
+    /// auditor's machine. Only configured certificates are trusted: a checkpoint carries its signer's certificate, never trusted for that.
+    /// </summary>
+    /// <value>The default value is an empty list.</value>
+    public IList<string> TrustedCheckpointCertificateFiles { get; } = new List<string>();
+
+    /// <summary>
+    /// How long a stored segment may stay without a signed checkpoint covering it before verification reports it. A writer stores
+    /// the checkpoint right after the segment (and on restart after a crash between the two); records a holder of the bucket's
+    /// credentials appends to a chain are reported once this period has passed.
+    /// </summary>
+    /// <value>The default value is 10 minutes.</value>
+    public TimeSpan CheckpointGracePeriod { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>The retention class of uploaded audit segments and checkpoints; the client's default class when null.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
@@ -63,8 +85,28 @@ public sealed class HdsAuditOptions
     /// <value>The default value is <see langword="null"/>.</value>
     public HdsAuditSink? Sink { get; set; }
 
-    internal void Validate(List<string> errors, ICollection<string> retentionClasses)
+    internal void Validate(List<string> errors, ICollection<string> retentionClasses, bool signerRequired)
     {
+        if (signerRequired && Sink is null && CheckpointCertificate is null && CheckpointCertificatePath is null)
+        {
+            errors.Add("Audit checkpoints must be signed on S3: set Audit.CheckpointCertificate, or Audit.CheckpointCertificatePath to a PKCS#12 or PEM file "
+                + "with the signing certificate and its private key (CLI: --audit-cert, or HdsStorage__Audit__CheckpointCertificatePath). Unsigned, whoever "
+                + "holds the bucket's credentials could forge or rewrite the trail unseen. Give auditors the certificate (Audit.TrustedCheckpointCertificateFiles).");
+        }
+
+        if (CheckpointGracePeriod <= TimeSpan.Zero)
+        {
+            errors.Add("Audit.CheckpointGracePeriod must be positive.");
+        }
+
+        foreach (var file in TrustedCheckpointCertificateFiles)
+        {
+            if (!File.Exists(file))
+            {
+                errors.Add($"Audit.TrustedCheckpointCertificateFiles: file '{file}' does not exist.");
+            }
+        }
+
         if (BatchSize is < 1 or > 10_000)
         {
             errors.Add("Audit.BatchSize must be between 1 and 10000.");
@@ -82,7 +124,7 @@ public sealed class HdsAuditOptions
 
         if (CheckpointCertificate is null && CheckpointCertificatePath is { } path && !File.Exists(path))
         {
-            errors.Add("Audit.CheckpointCertificatePath names no file: give the path of a PKCS#12 (.pfx) file with the signing key.");
+            errors.Add("Audit.CheckpointCertificatePath names no file: give the path of a PKCS#12 (.pfx) or PEM file with the signing certificate and key.");
         }
 
         if (RetentionClass is not null && !retentionClasses.Contains(RetentionClass))

@@ -12,7 +12,7 @@ public enum HdsAuditOutcome
     /// <summary>Refused: no or invalid access context, denied by the policy, or refused by the storage's credentials.</summary>
     Denied = 1,
 
-    /// <summary>Allowed but failed (invalid request, storage error, locked object, cancellation).</summary>
+    /// <summary>Allowed but failed (invalid request, storage error, locked object).</summary>
     Failed = 2,
 
     /// <summary>The data read was not the data written (or the audit trail did not verify).</summary>
@@ -20,4 +20,10 @@ public enum HdsAuditOutcome
 
     /// <summary>The object or version does not exist.</summary>
     NotFound = 4,
+
+    /// <summary>Cancelled by the caller, before the operation completed or while its content was being read (record format 3).</summary>
+    Cancelled = 5,
+
+    /// <summary>The content of a read was released (disposed) before its end: the verification of the rest never ran (record format 3).</summary>
+    Incomplete = 6,
 }

@@ -32,4 +32,16 @@ public enum HdsAuditProblemKind
 
     /// <summary>Records known to have been uploaded (by a checkpoint or the local spool) are no longer stored.</summary>
     TailMissing = 8,
+
+    /// <summary>A delete marker hides a segment or checkpoint from listings (the log never deletes): records hidden.</summary>
+    ObjectHidden = 9,
+
+    /// <summary>A segment or checkpoint key holds more than one version (the log writes each key once): a rewrite.</summary>
+    ObjectRewritten = 10,
+
+    /// <summary>A writer node whose first records no checkpoint signed by a trusted certificate vouches for: a forged writer.</summary>
+    NodeNotEnrolled = 11,
+
+    /// <summary>Records stored longer ago than the grace period that no signed checkpoint covers.</summary>
+    CheckpointMissing = 12,
 }

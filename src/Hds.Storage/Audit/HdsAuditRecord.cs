@@ -85,6 +85,25 @@ public sealed record HdsAuditRecord
     /// </summary>
     public bool FoundAfterLostAnswer { get; init; }
 
+    /// <summary>
+    /// The sequence (in the same node) of the record whose operation this record ends: a read whose content failed verification,
+    /// was cancelled or was released before its end after the read had been recorded as opened gets such a follow-up record, with
+    /// the same actor, correlation id, trace id, key and version. Null otherwise (record format 3).
+    /// </summary>
+    public long? Follows { get; init; }
+
+    /// <summary>The legal hold state a SetLegalHold operation asked for (on or off), on every outcome (record format 3).</summary>
+    public bool? LegalHold { get; init; }
+
+    /// <summary>The retain-until date an ExtendRetention operation asked for, on every outcome (record format 3).</summary>
+    public DateTimeOffset? RetainUntilRequested { get; init; }
+
+    /// <summary>
+    /// The retain-until date the storage reports after the operation: after ExtendRetention, SetLegalHold and Put, as read back
+    /// (record format 3).
+    /// </summary>
+    public DateTimeOffset? RetainUntil { get; init; }
+
     /// <summary>The hash of the previous record of the chain (64 zeros for the first).</summary>
     public string? PreviousHash { get; init; }
 

@@ -33,6 +33,13 @@ internal abstract class StorageBackend : IAsyncDisposable
     /// <summary>Every version and delete marker of exactly <paramref name="key"/>, newest first.</summary>
     public abstract Task<IReadOnlyList<BackendVersion>> ListVersionsAsync(string key, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Every version and delete marker of every key starting with <paramref name="prefix"/>: keys in ordinal order, each key's
+    /// entries newest first (the order of S3 ListObjectVersions). Keys whose latest entry is a delete marker are included: this is
+    /// the whole history, which a holder of the credentials can add to but (under COMPLIANCE lock) not remove from.
+    /// </summary>
+    public abstract Task<IReadOnlyList<BackendVersion>> ListHistoryAsync(string prefix, CancellationToken cancellationToken);
+
     /// <summary>Adds a delete marker; returns its version id. Never destroys a version.</summary>
     public abstract Task<string> DeleteAsync(string key, CancellationToken cancellationToken);
 

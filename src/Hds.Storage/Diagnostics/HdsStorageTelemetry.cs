@@ -83,6 +83,8 @@ public static class HdsStorageTelemetry
         Audit.HdsAuditOutcome.Denied => "denied",
         Audit.HdsAuditOutcome.IntegrityFailure => "integrity_failure",
         Audit.HdsAuditOutcome.NotFound => "not_found",
+        Audit.HdsAuditOutcome.Cancelled => "cancelled",
+        Audit.HdsAuditOutcome.Incomplete => "incomplete",
         _ => "failed",
     };
 

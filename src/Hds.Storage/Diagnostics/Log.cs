@@ -25,8 +25,9 @@ internal static partial class Log
         Message = "Stored a version: {StoredSize} stored bytes, retention {Mode} until {RetainUntil:O}.")]
     public static partial void Stored(ILogger logger, long storedSize, Retention.RetentionMode mode, DateTimeOffset retainUntil);
 
-    [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "Integrity verification failed on a read.")]
-    public static partial void IntegrityFailure(ILogger logger);
+    [LoggerMessage(EventId = 6, Level = LogLevel.Error,
+        Message = "Integrity verification failed on a {Operation} of version {VersionId}: the data read is not the data written. The audit trail records it (node {Node}, record {Sequence}).")]
+    public static partial void IntegrityFailure(ILogger logger, Access.HdsOperation operation, string? versionId, string? node, long sequence);
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Aborted a multipart upload after a failure.")]
     public static partial void MultipartAborted(ILogger logger, Exception? exception);
@@ -54,8 +55,12 @@ internal static partial class Log
     public static partial void AuditSegmentUploaded(ILogger logger, string node, long first, long last);
 
     [LoggerMessage(EventId = 105, Level = LogLevel.Warning,
-        Message = "No audit checkpoint certificate is configured: audit segments are chained but no signed checkpoint is written. Set Audit.CheckpointCertificatePath (a .pfx; configuration HdsStorage:Audit:CheckpointCertificatePath) or Audit.CheckpointCertificate for HDS hosting.")]
-    public static partial void AuditCheckpointsUnsigned(ILogger logger);
+        Message = "No audit checkpoint certificate is configured: the embedded store's development signer ({Path}) signs the checkpoints. It is for development only: anyone who can read the store's directory can sign with it. Set Audit.CheckpointCertificatePath (configuration HdsStorage:Audit:CheckpointCertificatePath) or Audit.CheckpointCertificate.")]
+    public static partial void AuditDevelopmentSigner(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Warning,
+        Message = "A write announced by a process that stopped before it ended was reconciled with the store: record {Sequence} of node {Node} ({Reason}).")]
+    public static partial void AuditIntentReconciled(ILogger logger, string node, long sequence, string reason);
 
     [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Audit spool of node {Node} opened: {Pending} records pending upload after recovery.")]
     public static partial void AuditSpoolOpened(ILogger logger, string node, int pending);

@@ -15,6 +15,9 @@ internal static class MetadataNames
     public const string WriteId = "hds-write-id";
     public const string AuditFormat = "hds-audit";
 
+    /// <summary>The audit intent announced before the write was sent: after a crash, the spool finds the version it stored by it.</summary>
+    public const string AuditIntent = "hds-intent";
+
 
     /// <summary>A random id per write attempt: finds the version stored by a write whose answer was lost (no duplicate on retry).</summary>
     public const string Attempt = "hds-attempt";

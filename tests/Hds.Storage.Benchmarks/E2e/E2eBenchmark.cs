@@ -190,6 +190,7 @@ internal static class E2eBenchmark
         // One day in GOVERNANCE, the same lock as the raw path, so the benchmark can remove its data as it goes.
         options.RetentionClasses[HdsStorageOptions.DefaultRetentionClassName] = new RetentionClass { Mode = RetentionMode.Governance, Duration = TimeSpan.FromDays(1) };
         options.Encryption.Certificates.Add(Certificates.Operational);
+        options.Audit.CheckpointCertificate = Certificates.AuditSigner;
         options.Audit.SpoolDirectory = spool;
         if (settings.NoAudit)
         {
@@ -709,7 +710,17 @@ internal static class Certificates
         return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null, X509KeyStorageFlags.Exportable);
     });
 
+    private static readonly Lazy<X509Certificate2> LazyAuditSigner = new(() =>
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=hds-bench-audit", key, HashAlgorithmName.SHA256);
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+    });
+
     public static X509Certificate2 Operational => LazyOperational.Value;
+
+    /// <summary>The audit checkpoint signer (required on S3).</summary>
+    public static X509Certificate2 AuditSigner => LazyAuditSigner.Value;
 }
 
 /// <summary>The test S3 server's settings: tests/s3-server/.env, overridden by environment variables of the same names.</summary>

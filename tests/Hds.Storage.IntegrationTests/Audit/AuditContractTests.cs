@@ -213,19 +213,28 @@ public abstract class AuditContractTests : IAsyncLifetime
         ForeignCheckpointSigner,
     }
 
+    /// <summary>
+    /// Whether tampering is done in place, below the storage's API (the embedded store's files, as someone with access to its
+    /// directory could), rather than as an S3 credential holder can: adding versions and delete markers.
+    /// </summary>
+    protected virtual bool TamperInPlace => false;
+
+    // In place, the content checks find the change; through the storage's API, the history shows it (a further version of a key the
+    // log writes once, a delete marker where the log never deletes).
     [Theory]
-    [InlineData(Tampering.AlterRecord, HdsAuditProblemKind.RecordAltered)]
-    [InlineData(Tampering.RemoveSegment, HdsAuditProblemKind.RecordMissing)]
-    [InlineData(Tampering.InsertSegment, HdsAuditProblemKind.RecordReordered)]
-    [InlineData(Tampering.ReorderSegments, HdsAuditProblemKind.RecordReordered)]
-    [InlineData(Tampering.InsertRecord, HdsAuditProblemKind.RecordReordered)]
-    [InlineData(Tampering.ReplaceRecord, HdsAuditProblemKind.ChainBroken)]
-    [InlineData(Tampering.AlterCheckpoint, HdsAuditProblemKind.CheckpointInvalid)]
-    [InlineData(Tampering.RemoveMiddleCheckpoint, HdsAuditProblemKind.CheckpointMismatch)]
-    [InlineData(Tampering.RemoveTail, HdsAuditProblemKind.TailMissing)] // the writer knows what it uploaded: a removed tail is noticed
-    [InlineData(Tampering.ForeignCheckpointSigner, HdsAuditProblemKind.CheckpointInvalid)]
-    public async Task Tampering_with_stored_segments_or_checkpoints_is_detected(Tampering tampering, HdsAuditProblemKind expected)
+    [InlineData(Tampering.AlterRecord, HdsAuditProblemKind.RecordAltered, HdsAuditProblemKind.ObjectRewritten)]
+    [InlineData(Tampering.RemoveSegment, HdsAuditProblemKind.RecordMissing, HdsAuditProblemKind.ObjectHidden)]
+    [InlineData(Tampering.InsertSegment, HdsAuditProblemKind.RecordReordered, HdsAuditProblemKind.RecordReordered)]
+    [InlineData(Tampering.ReorderSegments, HdsAuditProblemKind.RecordReordered, HdsAuditProblemKind.ObjectRewritten)]
+    [InlineData(Tampering.InsertRecord, HdsAuditProblemKind.RecordReordered, HdsAuditProblemKind.ObjectRewritten)]
+    [InlineData(Tampering.ReplaceRecord, HdsAuditProblemKind.ChainBroken, HdsAuditProblemKind.ObjectRewritten)]
+    [InlineData(Tampering.AlterCheckpoint, HdsAuditProblemKind.CheckpointInvalid, HdsAuditProblemKind.ObjectRewritten)]
+    [InlineData(Tampering.RemoveMiddleCheckpoint, HdsAuditProblemKind.CheckpointMismatch, HdsAuditProblemKind.ObjectHidden)]
+    [InlineData(Tampering.RemoveTail, HdsAuditProblemKind.TailMissing, HdsAuditProblemKind.ObjectHidden)] // in place, the writer's spool notices
+    [InlineData(Tampering.ForeignCheckpointSigner, HdsAuditProblemKind.CheckpointInvalid, HdsAuditProblemKind.ObjectRewritten)]
+    public async Task Tampering_with_stored_segments_or_checkpoints_is_detected(Tampering tampering, HdsAuditProblemKind inPlace, HdsAuditProblemKind throughApi)
     {
+        var expected = TamperInPlace ? inPlace : throughApi;
         for (var i = 0; i < 8; i++)
         {
             await Client.PutAsync($"t/{i}", new MemoryStream([(byte)i]), new PutOptions { Context = Alice }, Ct);
@@ -258,7 +267,7 @@ public abstract class AuditContractTests : IAsyncLifetime
                 await OverwriteAsync(backend, segments[1], Encoding.UTF8.GetBytes(text.Replace("\"Succeeded\"", "\"Failed\"", StringComparison.Ordinal)));
                 break;
             case Tampering.RemoveSegment:
-                await backend.DeleteAsync(segments[1], Ct);
+                await RemoveAsync(backend, segments[1]);
                 break;
             case Tampering.InsertSegment:
                 // A copy of the first segment stored under another valid segment name: its sequence numbers repeat.
@@ -308,11 +317,11 @@ public abstract class AuditContractTests : IAsyncLifetime
                 await OverwriteAsync(backend, checkpoints[1], cp);
                 break;
             case Tampering.RemoveMiddleCheckpoint:
-                await backend.DeleteAsync(checkpoints[1], Ct);
+                await RemoveAsync(backend, checkpoints[1]);
                 break;
             case Tampering.RemoveTail:
-                await backend.DeleteAsync(segments[^1], Ct);
-                await backend.DeleteAsync(checkpoints[^1], Ct);
+                await RemoveAsync(backend, segments[^1]);
+                await RemoveAsync(backend, checkpoints[^1]);
                 break;
             case Tampering.ForeignCheckpointSigner:
                 var payloadOwner = await ReadAsync(backend, checkpoints[1]);
@@ -346,6 +355,24 @@ public abstract class AuditContractTests : IAsyncLifetime
         Assert.True(recent.RecordsVerified >= 7);
     }
 
+    /// <summary>Replaces the bytes of the key's only version in place, below the storage's API (the embedded store's files).</summary>
+    protected virtual Task ReplaceInPlaceAsync(string key, byte[] content) => throw new NotSupportedException();
+
+    /// <summary>Removes the key's versions below the storage's API (the embedded store's files).</summary>
+    protected virtual Task RemoveInPlaceAsync(string key) => throw new NotSupportedException();
+
+    private async Task RemoveAsync(StorageBackend backend, string key)
+    {
+        if (TamperInPlace)
+        {
+            await RemoveInPlaceAsync(key);
+        }
+        else
+        {
+            await backend.DeleteAsync(key, Ct);
+        }
+    }
+
     private static async Task<byte[]> ReadAsync(StorageBackend backend, string key)
     {
         await using var read = await backend.GetAsync(key, null, null, Ct);
@@ -354,11 +381,19 @@ public abstract class AuditContractTests : IAsyncLifetime
         return buffer.ToArray();
     }
 
-    // A storage administrator cannot change a locked version, but can add a new version: the verifier reads the latest.
-    private static async Task OverwriteAsync(StorageBackend backend, string key, byte[] content) =>
+    // A holder of the credentials cannot change a locked version, but can add a new version; in place, the bytes are rewritten.
+    private async Task OverwriteAsync(StorageBackend backend, string key, byte[] content)
+    {
+        if (TamperInPlace && (await backend.ListVersionsAsync(key, Ct)).Count > 0)
+        {
+            await ReplaceInPlaceAsync(key, content);
+            return;
+        }
+
         await backend.PutAsync(
             new BackendWriteRequest(key, "application/octet-stream", new Dictionary<string, string>(), new RetentionInfo(RetentionMode.Compliance, DateTimeOffset.UtcNow.AddDays(1), false)),
             new MemoryStream(content), Ct);
+    }
 }
 
 internal static class CheckpointSignerAccess
@@ -374,6 +409,24 @@ internal static class CheckpointSignerAccess
 public sealed class LocalStoreAuditTests : AuditContractTests
 {
     protected override Task<StorageTarget> CreateTargetAsync() => Task.FromResult<StorageTarget>(new LocalTarget());
+
+    protected override bool TamperInPlace => true;
+
+    protected override Task ReplaceInPlaceAsync(string key, byte[] content)
+    {
+        var dir = ObjectDirectory(key);
+        var version = Assert.Single(Directory.GetFiles(dir, "*.json"));
+        return File.WriteAllBytesAsync(Path.ChangeExtension(version, ".bin"), content, Ct);
+    }
+
+    protected override Task RemoveInPlaceAsync(string key)
+    {
+        Directory.Delete(ObjectDirectory(key), recursive: true);
+        return Task.CompletedTask;
+    }
+
+    private string ObjectDirectory(string key) =>
+        Path.Combine(((LocalTarget)Target).Root, "objects", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(key))));
 }
 
 public sealed class RgwAuditTests : AuditContractTests

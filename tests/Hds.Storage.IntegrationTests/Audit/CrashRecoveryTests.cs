@@ -70,4 +70,53 @@ public sealed class CrashRecoveryTests : IDisposable
         Assert.True(missing.Count == 0, $"{missing.Count} acknowledged operations have no audit record, first {missing.FirstOrDefault()}");
         Assert.Contains(recovered.AuditNode, verification.Nodes);
     }
+
+    /// <summary>
+    /// A put killed with SIGKILL at each point (intent announced but nothing sent; version committed; lock read back) leaves no
+    /// version without a record: the write was announced in the spool before any byte was sent, and the next client reconciles
+    /// the announcement with the store and records what happened (stored, with its version id, or not stored).
+    /// </summary>
+    [Theory]
+    [InlineData("before-send", false)]
+    [InlineData("after-commit", true)]
+    [InlineData("after-lock-check", true)]
+    public async Task A_put_killed_at_each_point_leaves_a_record_for_every_version_that_exists(string point, bool stored)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var harness = Path.Combine(RepositoryPaths.Root, "tests", "Hds.Storage.AuditHarness", "bin", configuration, "net10.0", "Hds.Storage.AuditHarness.dll");
+        using (var process = Process.Start(new ProcessStartInfo("dotnet", [harness, "crash", _store, point]) { RedirectStandardOutput = true, RedirectStandardError = true })!)
+        {
+            var output = process.StandardOutput.ReadToEndAsync(ct);
+            var errors = process.StandardError.ReadToEndAsync(ct);
+            await process.WaitForExitAsync(ct);
+            Assert.True(process.ExitCode == 137, $"exit {process.ExitCode}: {await output} {await errors}");
+            Assert.DoesNotContain("ACK", await output, StringComparison.Ordinal);
+        }
+
+        var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = _store } };
+        await using var recovered = new HdsStorageClient(options);
+        var context = new HdsAccessContext("agent-4711", "msa", "claim-processing");
+        var versions = (await recovered.GetVersionsAsync("crash/1", new HdsRequestOptions { Context = context }, ct)).Where(v => !v.IsDeleteMarker).ToList();
+        var auditor = new HdsRequestOptions { Context = new HdsAccessContext("auditor-7", "msa", "audit") };
+        var verification = await recovered.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = auditor.Context }, ct);
+        Assert.True(verification.IsValid, string.Join("; ", verification.Problems));
+        var puts = (await recovered.GetRecentAuditRecordsAsync(100, auditor, ct)).Where(r => r.Operation == HdsOperation.Put && r.Key == "crash/1").ToList();
+
+        Assert.Equal(stored ? 1 : 0, versions.Count);
+        var put = Assert.Single(puts);
+        Assert.Equal((HdsAuditOutcome.Incomplete, stored ? "interrupted-stored" : "interrupted-not-stored", "agent-4711", "claim-processing"),
+            (put.Outcome, put.Reason, put.ActorId, put.Purpose));
+        Assert.Equal(versions.Select(v => (string?)v.VersionId).FirstOrDefault(), put.VersionId);
+        if (stored)
+        {
+            Assert.NotNull(put.RetainUntil); // the lock as read back when reconciling
+        }
+
+        // Reconciled once: a second recovery adds nothing.
+        await recovered.DisposeAsync();
+        await using var again = new HdsStorageClient(options);
+        await again.FlushAuditAsync(ct);
+        Assert.Single(await again.GetRecentAuditRecordsAsync(100, auditor, ct), r => r.Operation == HdsOperation.Put && r.Key == "crash/1");
+    }
 }

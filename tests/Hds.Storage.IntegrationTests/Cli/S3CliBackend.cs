@@ -23,8 +23,11 @@ public sealed class S3CliBackend : ICliBackend
 
     public IReadOnlyList<string> BackendArgs => ["--endpoint", EndpointA, "--endpoint", EndpointB, "--bucket", Bucket, .. CertificateArgs];
 
-    /// <summary>The key-ring certificates every S3 command needs: operational (with private key) and escrow (public).</summary>
-    public static string[] CertificateArgs => ["--cert", TestCertificates.Files.Operational, "--escrow-cert", TestCertificates.Files.Escrow];
+    /// <summary>
+    /// The certificates every S3 command needs: key ring operational (with private key) and escrow (public), and the audit checkpoint signer.
+    /// </summary>
+    public static string[] CertificateArgs =>
+        ["--cert", TestCertificates.Files.Operational, "--escrow-cert", TestCertificates.Files.Escrow, "--audit-cert", TestCertificates.Files.AuditSigner];
 
     public IReadOnlyDictionary<string, string> Environment { get; private set; } = new Dictionary<string, string>();
 

@@ -72,7 +72,27 @@ public sealed class AuditRecordCodecTests
         // Whatever the hash says: the version is part of the canonical form.
         Assert.Null(AuditRecordCodec.TryParse(Encoding.UTF8.GetBytes(withKeyId.Replace("{\"v\":2,", "{\"v\":1,", StringComparison.Ordinal)), out var downgraded));
         Assert.Null(AuditRecordCodec.TryParse(Encoding.UTF8.GetBytes(withoutKeyId.Replace("{\"v\":1,", "{\"v\":2,", StringComparison.Ordinal)), out var upgraded));
-        Assert.Null(AuditRecordCodec.TryParse(Encoding.UTF8.GetBytes(withoutKeyId.Replace("{\"v\":1,", "{\"v\":3,", StringComparison.Ordinal)), out var unknown));
+        Assert.Null(AuditRecordCodec.TryParse(Encoding.UTF8.GetBytes(withoutKeyId.Replace("{\"v\":1,", "{\"v\":4,", StringComparison.Ordinal)), out var unknown));
         Assert.Equal(("record not in canonical form", "record not in canonical form", "unparseable record"), (downgraded, upgraded, unknown));
     }
+
+    [Fact]
+    public void What_changed_makes_a_version_3_record_in_a_fixed_member_order_that_round_trips()
+    {
+        var until = new DateTimeOffset(2046, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var line = Line(Entry() with { Operation = HdsOperation.ExtendRetention, RetainUntilRequested = until, RetainUntil = until.AddSeconds(1), LegalHold = false, Follows = 7 });
+
+        Assert.StartsWith("{\"v\":3,", line, StringComparison.Ordinal);
+        Assert.Contains("\"follows\":7,\"legalHold\":false,\"retainUntilAsked\":\"2046-01-01T00:00:00.0000000Z\",\"retainUntil\":\"2046-01-01T00:00:01.0000000Z\",\"prev\":", line, StringComparison.Ordinal);
+        var parsed = AuditRecordCodec.TryParse(Encoding.UTF8.GetBytes(line), out _)!;
+        Assert.Equal((7L, false, until, until.AddSeconds(1)), (parsed.Follows!.Value, parsed.LegalHold!.Value, parsed.RetainUntilRequested!.Value, parsed.RetainUntil!.Value));
+        Assert.Null(AuditRecordCodec.TryParse(Encoding.UTF8.GetBytes(line.Replace("{\"v\":3,", "{\"v\":2,", StringComparison.Ordinal)), out var downgraded));
+        Assert.Equal("record not in canonical form", downgraded);
+    }
+
+    [Theory]
+    [InlineData(HdsAuditOutcome.Cancelled)]
+    [InlineData(HdsAuditOutcome.Incomplete)]
+    public void The_outcomes_of_format_3_make_a_version_3_record(HdsAuditOutcome outcome) =>
+        Assert.StartsWith("{\"v\":3,", Line(Entry() with { Outcome = outcome }), StringComparison.Ordinal);
 }

@@ -56,7 +56,7 @@ public sealed class AuditSiteTests : IDisposable
 
         var put = Assert.Single(_records.Written);
         Assert.Equal((HdsAuditOutcome.Succeeded, receipt.VersionId, "paris-2", true), (put.Outcome, put.VersionId, put.Site, put.FoundAfterLostAnswer));
-        Assert.StartsWith("{\"v\":2,", put.ToJsonLine(), StringComparison.Ordinal);
+        Assert.StartsWith("{\"v\":3,", put.ToJsonLine(), StringComparison.Ordinal); // a put also records the retain-until date obtained (format 3)
     }
 
     [Fact]

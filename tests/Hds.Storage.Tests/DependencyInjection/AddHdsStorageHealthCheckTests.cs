@@ -102,5 +102,6 @@ public sealed class AddHdsStorageHealthCheckTests : IDisposable
         };
         options.Encryption.Certificates.Add(TestCertificates.Operational);
         options.Encryption.Certificates.Add(TestCertificates.PublicOnly(TestCertificates.Escrow));
+        options.Audit.CheckpointCertificate = TestCertificates.AuditSigner;
     }
 }

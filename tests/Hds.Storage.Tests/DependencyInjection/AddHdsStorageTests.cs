@@ -53,6 +53,13 @@ public sealed class AddHdsStorageTests : IDisposable
         var pem = Path.Combine(Path.GetTempPath(), prefix + "cert.pem");
         File.WriteAllText(pem, TestSupport.TestCertificates.PublicOnly(TestSupport.TestCertificates.Escrow).ExportCertificatePem());
         Environment.SetEnvironmentVariable(prefix + "HdsStorage__Encryption__CertificateFiles__0", pem);
+        var signer = Path.Combine(Path.GetTempPath(), prefix + "audit-signer.pem");
+        using (var key = System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions.GetECDsaPrivateKey(TestSupport.TestCertificates.AuditSigner)!)
+        {
+            File.WriteAllText(signer, TestSupport.TestCertificates.AuditSigner.ExportCertificatePem() + "\n" + key.ExportPkcs8PrivateKeyPem() + "\n");
+        }
+
+        Environment.SetEnvironmentVariable(prefix + "HdsStorage__Audit__CheckpointCertificatePath", signer);
         try
         {
             var configuration = new ConfigurationBuilder().AddEnvironmentVariables(prefix).Build();
@@ -63,11 +70,14 @@ public sealed class AddHdsStorageTests : IDisposable
             Assert.Equal("documents", options.S3.Bucket);
             Assert.Equal(8 * 1024 * 1024, options.S3.PartSize);
             Assert.Equal([pem], options.Encryption.CertificateFiles);
+            Assert.Equal(signer, options.Audit.CheckpointCertificatePath);
         }
         finally
         {
             Environment.SetEnvironmentVariable(prefix + "HdsStorage__Encryption__CertificateFiles__0", null);
+            Environment.SetEnvironmentVariable(prefix + "HdsStorage__Audit__CheckpointCertificatePath", null);
             File.Delete(pem);
+            File.Delete(signer);
             Environment.SetEnvironmentVariable(prefix + "HdsStorage__S3__ServiceUrl", null);
             Environment.SetEnvironmentVariable(prefix + "HdsStorage__S3__Bucket", null);
             Environment.SetEnvironmentVariable(prefix + "HdsStorage__S3__PartSize", null);

@@ -21,6 +21,7 @@ public sealed class SiteOptionsTests
 
         var options = new HdsStorageOptions { S3 = s3 };
         options.Encryption.Certificates.Add(TestSupport.TestCertificates.Operational);
+        options.Audit.CheckpointCertificate = TestSupport.TestCertificates.AuditSigner;
         options.Validate();
 
         Assert.Equal(["paris", "lyon", "backup"], s3.OrderedSites().Select(s => s.Name));

@@ -18,6 +18,11 @@ internal static class TestCertificates
 
     public static X509Certificate2 Renewed => LazyRenewed.Value;
 
+    /// <summary>An audit checkpoint signer (ECDSA P-256, with its private key): required on S3.</summary>
+    public static X509Certificate2 AuditSigner => LazyAuditSigner.Value;
+
+    private static readonly Lazy<X509Certificate2> LazyAuditSigner = new(() => CreateEcdsa("CN=hds-test-audit-signer"));
+
     public static X509Certificate2 CreateRsa(string subject, int bits = 2048, DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null)
     {
         using var rsa = RSA.Create(bits);

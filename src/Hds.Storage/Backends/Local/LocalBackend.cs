@@ -165,6 +165,25 @@ internal sealed class LocalBackend : StorageBackend
         return records.Select((r, i) => new BackendVersion(r.Key, r.VersionId, i == 0, r.DeleteMarker, r.Length, r.LastModified)).ToList();
     }
 
+    public override async Task<IReadOnlyList<BackendVersion>> ListHistoryAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var keys = new List<List<LocalVersionRecord>>();
+        if (Directory.Exists(_objects))
+        {
+            foreach (var dir in Directory.EnumerateDirectories(_objects))
+            {
+                var records = await ReadVersionsAsync(dir, cancellationToken).ConfigureAwait(false);
+                if (records.Count > 0 && records[0].Key.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    keys.Add(records);
+                }
+            }
+        }
+
+        keys.Sort((a, b) => string.CompareOrdinal(a[0].Key, b[0].Key));
+        return keys.SelectMany(records => records.Select((r, i) => new BackendVersion(r.Key, r.VersionId, i == 0, r.DeleteMarker, r.Length, r.LastModified))).ToList();
+    }
+
     public override async Task<string> DeleteAsync(string key, CancellationToken cancellationToken)
     {
         var dir = ObjectDirectory(key);

@@ -656,6 +656,41 @@ internal sealed class S3Backend : StorageBackend
         }
     }
 
+    public override async Task<IReadOnlyList<BackendVersion>> ListHistoryAsync(string prefix, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _sites.ExecuteAsync(SiteAccess.Read, (site, ct) => ListHistoryOnAsync(site.Client, prefix, ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
+        {
+            throw mapped;
+        }
+    }
+
+    // ListObjectVersions pages through keys in order, each key's versions and delete markers newest first: kept in that order.
+    private async Task<IReadOnlyList<BackendVersion>> ListHistoryOnAsync(AmazonS3Client s3, string prefix, CancellationToken cancellationToken)
+    {
+        var result = new List<BackendVersion>();
+        var request = new ListVersionsRequest { BucketName = _options.Bucket, Prefix = prefix, MaxKeys = 1000 };
+        while (true)
+        {
+            var r = await s3.ListVersionsAsync(request, cancellationToken).ConfigureAwait(false);
+            result.AddRange((r.Versions ?? [])
+                .Where(v => v.Key.StartsWith(prefix, StringComparison.Ordinal))
+                .Select(v => new BackendVersion(v.Key, v.VersionId, v.IsLatest == true, v.IsDeleteMarker == true, v.Size ?? 0, ToOffset(v.LastModified))));
+            if (r.IsTruncated != true)
+            {
+                break;
+            }
+
+            request.KeyMarker = r.NextKeyMarker;
+            request.VersionIdMarker = r.NextVersionIdMarker;
+        }
+
+        return result;
+    }
+
     private async Task<IReadOnlyList<BackendVersion>> ListVersionsOnAsync(AmazonS3Client s3, string key, CancellationToken cancellationToken)
     {
         var result = new List<BackendVersion>();
