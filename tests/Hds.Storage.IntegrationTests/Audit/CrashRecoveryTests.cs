@@ -98,7 +98,7 @@ public sealed class CrashRecoveryTests : IDisposable
         await using var recovered = new HdsStorageClient(options);
         var context = new HdsAccessContext("agent-4711", "msa", "claim-processing");
         var versions = (await recovered.GetVersionsAsync("crash/1", new HdsRequestOptions { Context = context }, ct)).Where(v => !v.IsDeleteMarker).ToList();
-        var auditor = new HdsRequestOptions { Context = new HdsAccessContext("auditor-7", "msa", "audit") };
+        var auditor = new HdsRequestOptions { Context = new HdsAccessContext("auditor-7", "msa", "audit") { Role = "auditor" } };
         var verification = await recovered.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = auditor.Context }, ct);
         Assert.True(verification.IsValid, string.Join("; ", verification.Problems));
         var puts = (await recovered.GetRecentAuditRecordsAsync(100, auditor, ct)).Where(r => r.Operation == HdsOperation.Put && r.Key == "crash/1").ToList();
