@@ -297,7 +297,7 @@ public sealed class AuditAttackTests : IAsyncLifetime
     [
         "--endpoint", Server.EndpointA.ToString(), "--bucket", Bucket, .. S3CliBackend.CertificateArgs,
         .. trustWriter ? new[] { "--audit-trust", _writerCertificateFile! } : [],
-        "--actor", "auditor-7", "--tenant", "msa", "--purpose", "audit",
+        "--actor", "auditor-7", "--tenant", "msa", "--purpose", "audit", "--role", "auditor",
     ];
 
     // A spool directory that never held anything: a machine that never wrote to the trail.
