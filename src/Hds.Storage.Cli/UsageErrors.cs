@@ -39,10 +39,12 @@ internal static class UsageErrors
                 .Replace(":,", ":", StringComparison.Ordinal));
         }
 
-        // Tokens that look like options but were taken as an argument's value (a key, a prefix): an option this command does not have.
-        foreach (var token in parse.Tokens.TakeWhile(t => t.Type != TokenType.DoubleDash))
+        // Tokens that look like options but were taken as a positional argument (a key, a prefix): an option this command does not have.
+        // Only the command's own arguments: an option's value may start with '-' (RGW version ids do), and after "--" anything goes.
+        var beforeDoubleDash = parse.Tokens.TakeWhile(t => t.Type != TokenType.DoubleDash).ToHashSet();
+        foreach (var token in parse.CommandResult.Children.OfType<ArgumentResult>().SelectMany(a => a.Tokens))
         {
-            if (token.Type == TokenType.Argument && token.Value.Length > 1 && token.Value[0] == '-' && !char.IsAsciiDigit(token.Value[1])
+            if (beforeDoubleDash.Contains(token) && token.Value.Length > 1 && token.Value[0] == '-' && !char.IsAsciiDigit(token.Value[1])
                 && !messages.Any(m => m.Contains($"'{token.Value}'", StringComparison.Ordinal)))
             {
                 messages.Add(Unknown(token.Value, command));

@@ -82,7 +82,7 @@ public sealed class S3ContextHeadersTests
                 }
 
                 await client.ListAsync("", new ListOptions { Context = context }, ct);
-                await client.SetLegalHoldAsync("cc.txt", false, receipt.VersionId, new HdsRequestOptions { Context = context }, ct);
+                await client.DeleteAsync("cc.txt", new HdsRequestOptions { Context = context }, ct); // a delete marker: a write
             }
 
             var byKind = recorder.Requests.GroupBy(r => r.Kind).ToDictionary(g => g.Key, g => g.Select(r => r.Headers.GetValueOrDefault("consistency-control")).ToList());

@@ -93,4 +93,15 @@ public sealed class UsageErrorTests
         Assert.Contains("The input is a directory", result.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("denied", result.Stderr, StringComparison.OrdinalIgnoreCase);
     }
+
+    [Fact]
+    public async Task An_option_value_starting_with_a_dash_is_a_value_not_an_unknown_option()
+    {
+        // RGW version ids may begin with '-': "--version -AbC..." is the version asked for (here: not found), not a usage error.
+        var store = Directory.CreateTempSubdirectory("hds-usage-");
+        Assert.Equal(0, (await Hds(["bucket", "create", "--local", store.FullName, .. Context])).ExitCode);
+        var result = await Hds(["head", "doc", "--version", "-AbCdEfGhIjKlMnOpQrStUvWxYz012", "--local", store.FullName, .. Context]);
+        Assert.DoesNotContain("Unknown option", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(5, result.ExitCode);
+    }
 }

@@ -15,7 +15,7 @@ namespace Hds.Storage.Tests.Audit;
 public sealed class ReadOutcomeTests : IDisposable
 {
     private static readonly HdsAccessContext Reader = new("agent-7", "tenant-a", "care") { CorrelationId = "corr-7" };
-    private static readonly HdsRequestOptions Auditor = TestStore.Auditor();
+    private static readonly HdsRequestOptions Auditor = new() { Context = new HdsAccessContext("auditor-1", "tenant-a", "audit") { Roles = ["auditor"] } };
     private readonly TestStore _store = new();
     private readonly Logs _logs = new();
 
@@ -93,13 +93,12 @@ public sealed class ReadOutcomeTests : IDisposable
     {
         await using var client = Client();
         var receipt = await client.PutAsync("doc", new MemoryStream([1, 2, 3]), TestStore.Put(), Ct);
-        // Legal holds and retention extensions need the role "legal" and their own purposes (docs/security.md, rights model).
-        var options = new HdsRequestOptions { Context = Reader with { Purpose = HdsAuthorizationOptions.LegalHoldPurpose, Role = HdsAuthorizationOptions.LegalRole } };
-        var retention = new HdsRequestOptions { Context = options.Context! with { Purpose = HdsAuthorizationOptions.RetentionPurpose } };
+        var legal = new HdsRequestOptions { Context = new HdsAccessContext("legal-1", "tenant-a", "legal-hold") { Roles = ["legal"] } };
+        var retention = new HdsRequestOptions { Context = new HdsAccessContext("legal-1", "tenant-a", "retention") { Roles = ["legal"] } };
         var until = receipt.RetainUntil.AddDays(30);
 
-        await client.SetLegalHoldAsync("doc", true, receipt.VersionId, options, Ct);
-        await client.SetLegalHoldAsync("doc", false, receipt.VersionId, options, Ct);
+        await client.SetLegalHoldAsync("doc", true, receipt.VersionId, legal, Ct);
+        await client.SetLegalHoldAsync("doc", false, receipt.VersionId, legal, Ct);
         await client.ExtendRetentionAsync("doc", until, receipt.VersionId, retention, Ct);
         await Assert.ThrowsAsync<HdsObjectLockedException>(() => client.ExtendRetentionAsync("doc", receipt.RetainUntil.AddDays(-1), receipt.VersionId, retention, Ct));
 
