@@ -65,7 +65,8 @@ await using (var clientB = new HdsStorageClient(Options(certificateB)))
     Console.WriteLine($"4. With certificate B only: requests/0001 = \"{await ReadAsync(clientB, "requests/0001/form.pdf")}\", requests/0002 = \"{await ReadAsync(clientB, "requests/0002/form.pdf")}\".");
 
     // Every key-ring operation above left an audit record: who, why, which key (never key material).
-    var auditor = new HdsRequestOptions { Context = new HdsAccessContext("auditor-7", "msa", HdsAuthorizationOptions.AuditPurpose) };
+    // The key ring is administered from the operating tenant: its records are that tenant's, read by an auditor (role "auditor").
+    var auditor = new HdsRequestOptions { Context = new HdsAccessContext("auditor-7", HdsAuthorizationOptions.DefaultOperatingTenant, HdsAuthorizationOptions.AuditPurpose) { Role = HdsAuthorizationOptions.AuditorRole } };
     foreach (var record in (await clientB.GetRecentAuditRecordsAsync(50, auditor)).Where(r => r.Operation is HdsOperation.RotateKey or HdsOperation.RewrapKeys or HdsOperation.ListKeys))
     {
         Console.WriteLine($"   audit: {record.Operation} by {record.ActorId} ({record.Purpose}) {record.Outcome}, key(s) {record.KeyId ?? "-"}");
