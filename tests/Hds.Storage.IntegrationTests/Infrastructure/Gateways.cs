@@ -30,32 +30,9 @@ public static class Gateways
     private static int PortFromEnvironment(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), out var port) ? port : fallback;
 
-    private static async Task RunAsync(string action, string gateway)
+    private static Task RunAsync(string action, string gateway)
     {
         _ = Port(gateway); // refuses a and b
-        var psi = new ProcessStartInfo("bash", [Path.Combine(RepositoryPaths.S3ServerDirectory, "gateway.sh"), action, gateway])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = RepositoryPaths.Root,
-        };
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"gateway.sh {action} {gateway} did not finish within 4 minutes: {await stderr}");
-        }
-
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"gateway.sh {action} {gateway} failed ({process.ExitCode}): {await stdout} {await stderr}");
-        }
+        return TestScripts.RunAsync("gateway.sh", [action, gateway], TimeSpan.FromMinutes(4));
     }
 }

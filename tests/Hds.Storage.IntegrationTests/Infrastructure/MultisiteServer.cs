@@ -131,31 +131,16 @@ public sealed class MultisiteServer
     }
 
     /// <summary>tests/s3-server/gateway.sh --multisite ACTION ZONE (start, stop, kill, pause-sync, resume-sync).</summary>
-    public static async Task GatewayAsync(string action, string zone)
-    {
-        var psi = new ProcessStartInfo("bash", [Path.Combine(RepositoryPaths.S3ServerDirectory, "gateway.sh"), "--multisite", action, zone])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = RepositoryPaths.Root,
-        };
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"gateway.sh --multisite {action} {zone} did not finish within 4 minutes: {await stderr}");
-        }
+    public static Task GatewayAsync(string action, string zone) =>
+        TestScripts.RunAsync("gateway.sh", ["--multisite", action, zone], TimeSpan.FromMinutes(4));
 
-        if (process.ExitCode != 0)
+    /// <summary>Every zone's gateway running, replicating: what a test that stopped or paused one leaves behind, undone.</summary>
+    public static async Task RestoreZonesAsync()
+    {
+        foreach (var zone in Zones)
         {
-            throw new InvalidOperationException($"gateway.sh --multisite {action} {zone} failed ({process.ExitCode}): {await stdout} {await stderr}");
+            await GatewayAsync("start", zone);
+            await GatewayAsync("resume-sync", zone);
         }
     }
 
@@ -164,7 +149,7 @@ public sealed class MultisiteServer
         var server = new MultisiteServer();
         var envFile = Path.Combine(RepositoryPaths.S3ServerDirectory, ".env");
         // start.sh --multisite is idempotent (it also restarts nothing that runs): always call it, it only rewrites .env then
-        await RunAsync(Path.Combine(RepositoryPaths.S3ServerDirectory, "start.sh"), "--multisite");
+        await TestScripts.RunAsync("start.sh", ["--multisite"], TimeSpan.FromMinutes(15));
         server._env = File.ReadAllLines(envFile)
             .Where(l => l.Contains('=', StringComparison.Ordinal) && !l.StartsWith('#'))
             .Select(l => l.Split('=', 2))
@@ -177,25 +162,6 @@ public sealed class MultisiteServer
         }
 
         return server;
-    }
-
-    private static async Task RunAsync(string script, params string[] args)
-    {
-        var psi = new ProcessStartInfo("bash", [script, .. args])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = RepositoryPaths.Root,
-        };
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(15));
-        await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{script} {string.Join(' ', args)} failed ({process.ExitCode}):\n{await stdout}\n{await stderr}");
-        }
     }
 }
 

@@ -116,22 +116,5 @@ public sealed class S3Server
         return true;
     }
 
-    private static async Task RunStartScriptAsync()
-    {
-        var psi = new ProcessStartInfo("bash", [Path.Combine(RepositoryPaths.S3ServerDirectory, "start.sh")])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = RepositoryPaths.Root,
-        };
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(15));
-        await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"tests/s3-server/start.sh failed ({process.ExitCode}):\n{await stdout.ConfigureAwait(false)}\n{await stderr.ConfigureAwait(false)}");
-        }
-    }
+    private static Task RunStartScriptAsync() => TestScripts.RunAsync("start.sh", [], TimeSpan.FromMinutes(15));
 }

@@ -9,12 +9,6 @@ using static Hds.Storage.IntegrationTests.Infrastructure.TestContent;
 
 namespace Hds.Storage.IntegrationTests.Multisite;
 
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class MultisiteCollection
-{
-    public const string Name = "Multisite";
-}
-
 /// <summary>
 /// Acknowledgement on N sites against three real replicating RGW zones (tests/s3-server/start.sh --multisite): a write asked to
 /// be on two sites returns only when a plain S3 client sees the version, locked COMPLIANCE, on a second zone; when replication
@@ -22,33 +16,11 @@ public sealed class MultisiteCollection
 /// Replication is paused by restarting a zone's gateway without its sync thread (gateway.sh --multisite pause-sync).
 /// </summary>
 [Collection(MultisiteCollection.Name)]
-public sealed class AcknowledgementTests : IAsyncLifetime
+public sealed class AcknowledgementTests : MultisiteTest
 {
-    private static readonly HdsAccessContext Alice = new("agent-4711", "msa", "claim-processing");
-
-    private MultisiteServer _server = null!;
-    private string _bucket = null!;
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private static ITestOutputHelper Output => TestContext.Current.TestOutputHelper!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _server = await MultisiteServer.GetAsync();
-        foreach (var zone in MultisiteServer.Zones)
-        {
-            await MultisiteServer.GatewayAsync("resume-sync", zone); // a no-op unless an earlier run left one paused
-        }
-
-        _bucket = await _server.CreateBucketAsync();
-    }
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-
     private HdsStorageClient Client(Action<HdsStorageOptions>? configure = null)
     {
-        var options = new HdsStorageOptions { S3 = _server.Options(_bucket) };
+        var options = new HdsStorageOptions { S3 = Server.Options(Bucket) };
         TestCertificates.Apply(options);
         configure?.Invoke(options);
         return new HdsStorageClient(options);
@@ -69,7 +41,7 @@ public sealed class AcknowledgementTests : IAsyncLifetime
         Assert.Contains(second, new[] { "z2", "z3" });
 
         // At once, with no waiting: the second zone holds exactly that version, with the stored length and the lock.
-        var head = await _server.HeadAsync(second, _bucket, "msa/ack/two.bin", receipt.VersionId);
+        var head = await Server.HeadAsync(second, Bucket, "msa/ack/two.bin", receipt.VersionId);
         Assert.NotNull(head);
         Assert.Equal(receipt.VersionId, head.VersionId);
         Assert.Equal(receipt.StoredSize, head.ContentLength);
@@ -77,9 +49,9 @@ public sealed class AcknowledgementTests : IAsyncLifetime
         Assert.True(new DateTimeOffset(DateTime.SpecifyKind(head.ObjectLockRetainUntilDate!.Value, DateTimeKind.Utc)) >= receipt.RetainUntil.AddSeconds(-1));
 
         // And the document reads back verified from that zone alone.
-        var onSecond = new HdsStorageOptions { S3 = _server.Options(_bucket) };
+        var onSecond = new HdsStorageOptions { S3 = Server.Options(Bucket) };
         onSecond.S3!.Sites.Clear();
-        onSecond.S3.Sites.Add(new Hds.Storage.Sites.SiteOptions { Name = second, ServiceUrl = _server.Endpoint(second) });
+        onSecond.S3.Sites.Add(new Hds.Storage.Sites.SiteOptions { Name = second, ServiceUrl = Server.Endpoint(second) });
         TestCertificates.Apply(onSecond);
         await using var reader = new HdsStorageClient(onSecond);
         await using var download = await reader.GetAsync("ack/two.bin", new GetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct);
@@ -105,9 +77,9 @@ public sealed class AcknowledgementTests : IAsyncLifetime
             Assert.Equal(["z1"], receipt.ConfirmedSites);
 
             // Stored and locked on the site that took it, not on the lagging ones.
-            var onZ1 = await _server.HeadAsync("z1", _bucket, "msa/ack/lagging.bin", receipt.VersionId);
+            var onZ1 = await Server.HeadAsync("z1", Bucket, "msa/ack/lagging.bin", receipt.VersionId);
             Assert.Equal(ObjectLockMode.Compliance, onZ1!.ObjectLockMode);
-            Assert.Null(await _server.HeadAsync("z2", _bucket, "msa/ack/lagging.bin", receipt.VersionId));
+            Assert.Null(await Server.HeadAsync("z2", Bucket, "msa/ack/lagging.bin", receipt.VersionId));
 
             // The trail names the version: it exists, so it is recorded as stored, with why the write did not return normally.
             var records = await client.GetRecentAuditRecordsAsync(20, new HdsRequestOptions { Context = Alice with { Purpose = "audit", Role = "auditor" } }, Ct);
@@ -128,7 +100,7 @@ public sealed class AcknowledgementTests : IAsyncLifetime
         foreach (var zone in new[] { "z2", "z3" })
         {
             await Eventually.Async(
-                async () => await _server.HeadAsync(zone, _bucket, "msa/ack/lagging.bin", receipt.VersionId) is { ObjectLockMode: var mode } && mode == ObjectLockMode.Compliance,
+                async () => await Server.HeadAsync(zone, Bucket, "msa/ack/lagging.bin", receipt.VersionId) is { ObjectLockMode: var mode } && mode == ObjectLockMode.Compliance,
                 TimeSpan.FromSeconds(120), $"the version replicated, locked, on {zone}");
         }
 
@@ -144,8 +116,8 @@ public sealed class AcknowledgementTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<HdsInvalidRequestException>(() =>
             client.PutAsync("ack/invalid.bin", new MemoryStream(Random(1000, seed: 3)), new PutOptions { Context = Alice, AcknowledgementSites = sites }, Ct));
         Assert.Contains("AcknowledgementSites", error.Message, StringComparison.Ordinal);
-        using var s3 = _server.PlainClient("z1");
-        var versions = await s3.ListVersionsAsync(new Amazon.S3.Model.ListVersionsRequest { BucketName = _bucket, Prefix = "msa/ack/invalid.bin" }, Ct);
+        using var s3 = Server.PlainClient("z1");
+        var versions = await s3.ListVersionsAsync(new Amazon.S3.Model.ListVersionsRequest { BucketName = Bucket, Prefix = "msa/ack/invalid.bin" }, Ct);
         Assert.Empty(versions.Versions ?? []);
     }
 
@@ -164,11 +136,11 @@ public sealed class AcknowledgementTests : IAsyncLifetime
     [Fact]
     public async Task Cli_put_with_ack_sites_2_returns_when_a_plain_client_sees_the_version_locked_on_a_second_zone_and_exits_8_when_none_can()
     {
-        var environment = new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = _server.AccessKey, ["AWS_SECRET_ACCESS_KEY"] = _server.SecretKey };
+        var environment = new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = Server.AccessKey, ["AWS_SECRET_ACCESS_KEY"] = Server.SecretKey };
         string[] backend =
         [
-            "--site", $"z1={_server.Endpoint("z1")},0", "--site", $"z2={_server.Endpoint("z2")},1", "--site", $"z3={_server.Endpoint("z3")},2",
-            "--bucket", _bucket, .. S3CliBackend.CertificateArgs, "--actor", "agent-4711", "--tenant", "msa", "--purpose", "claim-processing", "-o", "json",
+            "--site", $"z1={Server.Endpoint("z1")},0", "--site", $"z2={Server.Endpoint("z2")},1", "--site", $"z3={Server.Endpoint("z3")},2",
+            "--bucket", Bucket, .. S3CliBackend.CertificateArgs, "--actor", "agent-4711", "--tenant", "msa", "--purpose", "claim-processing", "-o", "json",
         ];
         var file = Path.Combine(Directory.CreateTempSubdirectory("hds-ack-cli-").FullName, "form.pdf");
         await File.WriteAllBytesAsync(file, Random(120_000, seed: 5), Ct);
@@ -179,7 +151,7 @@ public sealed class AcknowledgementTests : IAsyncLifetime
         var versionId = receipt.GetProperty("versionId").GetString()!;
         var sites = receipt.GetProperty("confirmedSites").EnumerateArray().Select(e => e.GetString()!).ToList();
         Assert.Equal(2, sites.Count);
-        var head = await _server.HeadAsync(sites[1], _bucket, "msa/ack/cli.pdf", versionId);
+        var head = await Server.HeadAsync(sites[1], Bucket, "msa/ack/cli.pdf", versionId);
         Assert.Equal(ObjectLockMode.Compliance, head!.ObjectLockMode);
 
         await MultisiteServer.GatewayAsync("pause-sync", "z2");
@@ -192,7 +164,7 @@ public sealed class AcknowledgementTests : IAsyncLifetime
             Assert.Contains("error: NotGeoDurable:", lagging.Stderr, StringComparison.Ordinal);
             var kept = lagging.Json(); // the receipt is still printed: the version exists and is locked
             Assert.Equal(["z1"], kept.GetProperty("confirmedSites").EnumerateArray().Select(e => e.GetString()!));
-            Assert.NotNull(await _server.HeadAsync("z1", _bucket, "msa/ack/cli-lagging.pdf", kept.GetProperty("versionId").GetString()!));
+            Assert.NotNull(await Server.HeadAsync("z1", Bucket, "msa/ack/cli-lagging.pdf", kept.GetProperty("versionId").GetString()!));
         }
         finally
         {

@@ -12,38 +12,8 @@ namespace Hds.Storage.IntegrationTests.Multisite;
 /// "not replicated yet" (a distinct error), and "not found" only when every zone answered that it does not exist.
 /// </summary>
 [Collection(MultisiteCollection.Name)]
-public sealed class ReplicationLagTests : IAsyncLifetime
+public sealed class ReplicationLagTests : MultisiteTest
 {
-    private static readonly HdsAccessContext Alice = new("agent-4711", "msa", "claim-processing");
-
-    private MultisiteServer _server = null!;
-    private string _bucket = null!;
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private static ITestOutputHelper Output => TestContext.Current.TestOutputHelper!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _server = await MultisiteServer.GetAsync();
-        foreach (var zone in MultisiteServer.Zones)
-        {
-            await MultisiteServer.GatewayAsync("start", zone);
-            await MultisiteServer.GatewayAsync("resume-sync", zone);
-        }
-
-        _bucket = await _server.CreateBucketAsync();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var zone in MultisiteServer.Zones)
-        {
-            await MultisiteServer.GatewayAsync("start", zone);
-            await MultisiteServer.GatewayAsync("resume-sync", zone);
-        }
-    }
-
     // The key ring's first key is created by the first write; it must be on every zone before a zone is made to lag.
     private async Task KeyRingOnEveryZoneAsync()
     {
@@ -52,17 +22,17 @@ public sealed class ReplicationLagTests : IAsyncLifetime
             await warm.PutAsync("lag/first.bin", new MemoryStream(Random(100, seed: 10)), new PutOptions { Context = Alice }, Ct);
         }
 
-        await _server.KeyRingOnEveryZoneAsync(_bucket);
+        await Server.KeyRingOnEveryZoneAsync(Bucket);
     }
 
     // A client whose sites are the zones in the given preference order.
     private HdsStorageClient Client(TimeSpan lagTimeout, params string[] zones)
     {
-        var options = new HdsStorageOptions { S3 = _server.Options(_bucket) };
+        var options = new HdsStorageOptions { S3 = Server.Options(Bucket) };
         options.S3!.Sites.Clear();
         for (var i = 0; i < zones.Length; i++)
         {
-            options.S3.Sites.Add(new SiteOptions { Name = zones[i], ServiceUrl = _server.Endpoint(zones[i]), Priority = i });
+            options.S3.Sites.Add(new SiteOptions { Name = zones[i], ServiceUrl = Server.Endpoint(zones[i]), Priority = i });
         }
 
         options.S3.ReplicationLagTimeout = lagTimeout;
@@ -80,7 +50,7 @@ public sealed class ReplicationLagTests : IAsyncLifetime
         await MultisiteServer.GatewayAsync("pause-sync", "z2");
         var data = Random(80_000, seed: 11);
         var receipt = await writer.PutAsync("lag/read.bin", new MemoryStream(data), new PutOptions { Context = Alice }, Ct);
-        Assert.Null(await _server.HeadAsync("z2", _bucket, "msa/lag/read.bin", receipt.VersionId)); // z2 lags: it does not have it
+        Assert.Null(await Server.HeadAsync("z2", Bucket, "msa/lag/read.bin", receipt.VersionId)); // z2 lags: it does not have it
 
         // A reader in the data centre of z2 (z2 preferred) reads the version of the receipt: served by another zone, verified.
         await using var reader = Client(TimeSpan.FromSeconds(10), "z2", "z3", "z1");

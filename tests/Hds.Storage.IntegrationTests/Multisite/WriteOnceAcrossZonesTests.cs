@@ -12,44 +12,17 @@ namespace Hds.Storage.IntegrationTests.Multisite;
 /// the SDK asks z1 again before sending a second copy, and the write ends with one version, everywhere, once replication caught up.
 /// </summary>
 [Collection(MultisiteCollection.Name)]
-public sealed class WriteOnceAcrossZonesTests : IAsyncLifetime
+public sealed class WriteOnceAcrossZonesTests : MultisiteTest
 {
-    private static readonly HdsAccessContext Alice = new("agent-4711", "msa", "claim-processing");
-
-    private MultisiteServer _server = null!;
-    private string _bucket = null!;
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private static ITestOutputHelper Output => TestContext.Current.TestOutputHelper!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _server = await MultisiteServer.GetAsync();
-        foreach (var zone in MultisiteServer.Zones)
-        {
-            await MultisiteServer.GatewayAsync("start", zone);
-            await MultisiteServer.GatewayAsync("resume-sync", zone);
-        }
-
-        _bucket = await _server.CreateBucketAsync();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await MultisiteServer.GatewayAsync("resume-sync", "z2");
-        await MultisiteServer.GatewayAsync("resume-sync", "z3");
-    }
-
     [Fact]
     public async Task A_write_whose_answer_is_lost_on_z1_is_not_written_again_on_a_lagging_z2_and_ends_as_one_version_everywhere()
     {
-        await using var proxy = new FaultProxy(_server.Endpoint("z1").Port);
-        var options = new HdsStorageOptions { S3 = _server.Options(_bucket) };
+        await using var proxy = new FaultProxy(Server.Endpoint("z1").Port);
+        var options = new HdsStorageOptions { S3 = Server.Options(Bucket) };
         options.S3!.Sites.Clear();
         options.S3.Sites.Add(new SiteOptions { Name = "z1", ServiceUrl = proxy.Url, Priority = 0 });
-        options.S3.Sites.Add(new SiteOptions { Name = "z2", ServiceUrl = _server.Endpoint("z2"), Priority = 1 });
-        options.S3.Sites.Add(new SiteOptions { Name = "z3", ServiceUrl = _server.Endpoint("z3"), Priority = 2 });
+        options.S3.Sites.Add(new SiteOptions { Name = "z2", ServiceUrl = Server.Endpoint("z2"), Priority = 1 });
+        options.S3.Sites.Add(new SiteOptions { Name = "z3", ServiceUrl = Server.Endpoint("z3"), Priority = 2 });
         options.S3.ReplicationLagTimeout = TimeSpan.FromSeconds(15);
         options.S3.HealthProbeInterval = TimeSpan.Zero;
         TestCertificates.Apply(options);
@@ -57,7 +30,7 @@ public sealed class WriteOnceAcrossZonesTests : IAsyncLifetime
 
         // The key ring's first key, before any zone lags.
         await client.PutAsync("once/first.bin", new MemoryStream(Random(100, seed: 30)), new PutOptions { Context = Alice }, Ct);
-        await _server.KeyRingOnEveryZoneAsync(_bucket);
+        await Server.KeyRingOnEveryZoneAsync(Bucket);
 
         await MultisiteServer.GatewayAsync("pause-sync", "z2");
         await MultisiteServer.GatewayAsync("pause-sync", "z3");
@@ -77,7 +50,7 @@ public sealed class WriteOnceAcrossZonesTests : IAsyncLifetime
         foreach (var zone in MultisiteServer.Zones)
         {
             await Eventually.Async(
-                async () => await _server.HeadAsync(zone, _bucket, "msa/once/doc.bin", receipt.VersionId) is not null,
+                async () => await Server.HeadAsync(zone, Bucket, "msa/once/doc.bin", receipt.VersionId) is not null,
                 TimeSpan.FromSeconds(120), $"the version on {zone}");
         }
 
@@ -86,8 +59,8 @@ public sealed class WriteOnceAcrossZonesTests : IAsyncLifetime
         await Task.Delay(TimeSpan.FromSeconds(5), Ct);
         foreach (var zone in MultisiteServer.Zones)
         {
-            using var s3 = _server.PlainClient(zone);
-            var versions = await s3.ListVersionsAsync(new Amazon.S3.Model.ListVersionsRequest { BucketName = _bucket, Prefix = "msa/once/doc.bin" }, Ct);
+            using var s3 = Server.PlainClient(zone);
+            var versions = await s3.ListVersionsAsync(new Amazon.S3.Model.ListVersionsRequest { BucketName = Bucket, Prefix = "msa/once/doc.bin" }, Ct);
             Assert.Equal([receipt.VersionId], (versions.Versions ?? []).Select(v => v.VersionId));
         }
     }

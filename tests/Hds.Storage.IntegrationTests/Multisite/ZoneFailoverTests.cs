@@ -12,37 +12,16 @@ namespace Hds.Storage.IntegrationTests.Multisite;
 /// Times are printed (docs/benchmarks.md), never asserted.
 /// </summary>
 [Collection(MultisiteCollection.Name)]
-public sealed class ZoneFailoverTests : IAsyncLifetime
+public sealed class ZoneFailoverTests : MultisiteTest
 {
-    private MultisiteServer _server = null!;
-    private string _bucket = null!;
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private static ITestOutputHelper Output => TestContext.Current.TestOutputHelper!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _server = await MultisiteServer.GetAsync();
-        foreach (var zone in MultisiteServer.Zones)
-        {
-            await MultisiteServer.GatewayAsync("start", zone);
-            await MultisiteServer.GatewayAsync("resume-sync", zone);
-        }
-
-        _bucket = await _server.CreateBucketAsync();
-    }
-
-    public async ValueTask DisposeAsync() => await MultisiteServer.GatewayAsync("start", "z1");
-
     [Fact]
     public async Task With_zone_1_killed_20_cli_puts_succeed_on_the_other_zones_and_all_reach_zone_1_locked_with_the_same_version_ids()
     {
-        var environment = new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = _server.AccessKey, ["AWS_SECRET_ACCESS_KEY"] = _server.SecretKey };
+        var environment = new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = Server.AccessKey, ["AWS_SECRET_ACCESS_KEY"] = Server.SecretKey };
         string[] backend =
         [
-            "--site", $"z1={_server.Endpoint("z1")},0", "--site", $"z2={_server.Endpoint("z2")},1", "--site", $"z3={_server.Endpoint("z3")},2",
-            "--bucket", _bucket, .. S3CliBackend.CertificateArgs, "--actor", "agent-4711", "--tenant", "msa", "--purpose", "claim-processing",
+            "--site", $"z1={Server.Endpoint("z1")},0", "--site", $"z2={Server.Endpoint("z2")},1", "--site", $"z3={Server.Endpoint("z3")},2",
+            "--bucket", Bucket, .. S3CliBackend.CertificateArgs, "--actor", "agent-4711", "--tenant", "msa", "--purpose", "claim-processing",
             "--failover-timeout", "20", "-o", "json",
         ];
         var folder = Directory.CreateTempSubdirectory("hds-zone-kill-").FullName;
@@ -81,7 +60,7 @@ public sealed class ZoneFailoverTests : IAsyncLifetime
         foreach (var (key, versionId, _) in written)
         {
             await Eventually.Async(
-                async () => await _server.HeadAsync("z1", _bucket, "msa/" + key, versionId) is { } head
+                async () => await Server.HeadAsync("z1", Bucket, "msa/" + key, versionId) is { } head
                     && head.ObjectLockMode == ObjectLockMode.Compliance && head.ObjectLockRetainUntilDate > DateTime.UtcNow.AddYears(19),
                 TimeSpan.FromSeconds(180), $"{key} version {versionId} on z1, locked COMPLIANCE");
         }
@@ -89,8 +68,8 @@ public sealed class ZoneFailoverTests : IAsyncLifetime
         Output.WriteLine($"z1 answered {answering.TotalSeconds:0.0} s after its restart; all 20 versions on z1, locked, {restart.Elapsed.TotalSeconds:0.0} s after it");
 
         // One version per key everywhere: no write was duplicated by the failover.
-        using var z1 = _server.PlainClient("z1");
-        var versions = await z1.ListVersionsAsync(new Amazon.S3.Model.ListVersionsRequest { BucketName = _bucket, Prefix = "msa/zone-kill/" }, Ct);
+        using var z1 = Server.PlainClient("z1");
+        var versions = await z1.ListVersionsAsync(new Amazon.S3.Model.ListVersionsRequest { BucketName = Bucket, Prefix = "msa/zone-kill/" }, Ct);
         foreach (var (key, versionId, _) in written)
         {
             Assert.Equal([versionId], versions.Versions.Where(v => v.Key == "msa/" + key).Select(v => v.VersionId));
