@@ -34,4 +34,33 @@ trap 'rm -rf "$tools"' EXIT
 # cache of its own: the version does not change between packs, and the user's cache would answer with an older copy.
 NUGET_PACKAGES="$tools/packages" dotnet tool install --tool-path "$tools" --add-source "$out" Hds.Storage.Cli >/dev/null
 "$tools/hds" --help >/dev/null
+
+# A new ASP.NET Core 10 app that adds Hds.Storage must copy none of the shared framework's assemblies into its output: the library
+# depends on the 10.0.0 Microsoft.Extensions.* and Pkcs packages, which the framework's own (same or newer) always win over.
+version=$(basename "$(ls "$out"/Hds.Storage.[0-9]*.nupkg | head -n 1)" .nupkg); version=${version#Hds.Storage.}
+web="$tools/webapp"
+mkdir -p "$web"
+cat > "$web/WebApp.csproj" <<XML
+<Project Sdk="Microsoft.NET.Sdk.Web">
+  <PropertyGroup><TargetFramework>net10.0</TargetFramework><ImplicitUsings>enable</ImplicitUsings><Nullable>enable</Nullable></PropertyGroup>
+  <ItemGroup><PackageReference Include="Hds.Storage" Version="$version" /></ItemGroup>
+</Project>
+XML
+cat > "$web/Program.cs" <<'CS'
+using Hds.Storage;
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddHdsStorage(o => o.Local = new() { Path = "store" });
+var app = builder.Build();
+app.MapGet("/", () => "ok");
+app.Run();
+CS
+# Outside the repository: its Directory.Build.props and central package versions must not apply to a consumer's app.
+echo '<Project />' > "$tools/Directory.Build.props"; echo '<Project />' > "$tools/Directory.Packages.props"
+# The packed folder as one more feed beside the user's configured ones.
+printf '<configuration><packageSources><add key="hds-packed" value="%s" /></packageSources></configuration>\n' "$out" > "$tools/nuget.config"
+NUGET_PACKAGES="$tools/packages" dotnet build "$web" -c Release -o "$web/bin" --nologo -v:q >"$tools/webapp.log" 2>&1 || { cat "$tools/webapp.log" >&2; echo "the web app using Hds.Storage does not build" >&2; exit 1; }
+copied=$(cd "$web/bin" && ls | grep -E '^(Microsoft\.Extensions\..*|System\.Security\.Cryptography\.Pkcs)\.dll$' || true)
+[ -z "$copied" ] || { echo "a new ASP.NET Core 10 app copies framework assemblies: $copied" >&2; exit 1; }
+[ -f "$web/bin/Hds.Storage.dll" ] || { echo "the web app output has no Hds.Storage.dll" >&2; exit 1; }
+echo "web app output: no Microsoft.Extensions.* or Pkcs assembly"
 echo "packed and installed: $(cd "$out" && ls *.nupkg | tr '\n' ' ')"

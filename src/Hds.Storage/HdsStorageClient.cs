@@ -735,9 +735,10 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
 
         try
         {
-            // Bounded: a health endpoint must answer even when every site hangs.
-            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            bounded.CancelAfter(HealthCheckBucketTimeout);
+            // Bounded in wall-clock time (not the client's clock, which a test may freeze): a health endpoint must answer even
+            // when every site hangs.
+            using var timeout = new CancellationTokenSource(HealthCheckBucketTimeout, TimeProvider.System);
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
             var compliance = await _backend.CheckBucketAsync(bounded.Token).ConfigureAwait(false);
             data["bucket"] = compliance.IsCompliant ? "compliant (versioning and object lock enabled)"
                 : $"NOT compliant: versioning {compliance.VersioningEnabled}, object lock {compliance.ObjectLockEnabled}";
@@ -967,7 +968,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     {
         try
         {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30), TimeProvider.System);
             await _backend.DeleteVersionAsync(key, versionId, cts.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HdsStorageException or OperationCanceledException)

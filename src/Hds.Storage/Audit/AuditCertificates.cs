@@ -77,7 +77,7 @@ internal static class AuditCertificates
             using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
             var request = new CertificateRequest("CN=hds-audit-development-signer", key, HashAlgorithmName.SHA256);
             request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
-            using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(100));
+            using var created = request.CreateSelfSigned(TimeProvider.System.GetUtcNow().AddDays(-1), TimeProvider.System.GetUtcNow().AddYears(100));
             var tmp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
             File.WriteAllBytes(tmp, created.Export(X509ContentType.Pkcs12));
             try

@@ -108,7 +108,7 @@ internal sealed class AuditRuntime : IAsyncDisposable
         {
             try
             {
-                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15), TimeProvider.System);
                 await Sink.FlushAsync(cts.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is HdsStorageException or OperationCanceledException or IOException)

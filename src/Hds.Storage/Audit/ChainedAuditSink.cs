@@ -77,7 +77,7 @@ internal sealed class ChainedAuditSink : HdsAuditSink
 
         try
         {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15), TimeProvider.System);
             await UploadAsync(cts.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HdsStorageException or OperationCanceledException or IOException)

@@ -12,7 +12,7 @@ namespace Hds.Storage.Sites;
 /// send of a write that creates something (PutObject, CreateMultipartUpload), recognised by its unique <c>hds-attempt</c> value.
 /// The router handles the refusal like any lost answer: the next try looks for the stored version before writing again.
 /// </summary>
-internal sealed class SendOnceHandler(HttpMessageHandler inner, bool refuseSdkRetries) : DelegatingHandler(inner)
+internal sealed class SendOnceHandler(HttpMessageHandler inner, bool refuseSdkRetries, TimeProvider time) : DelegatingHandler(inner)
 {
     private const int MaxRemembered = 4096;
     private static readonly TimeSpan Remembered = TimeSpan.FromMinutes(15);
@@ -31,7 +31,7 @@ internal sealed class SendOnceHandler(HttpMessageHandler inner, bool refuseSdkRe
             && (request.Headers.TryGetValues(AttemptHeader, out var values) || (request.Content?.Headers.TryGetValues(AttemptHeader, out values) ?? false))
             && values.FirstOrDefault() is { } attempt)
         {
-            var now = Environment.TickCount64;
+            var now = time.GetTimestamp();
             if (!_sent.TryAdd(request.Method.Method + " " + attempt, now))
             {
                 throw new HdsBackendUnavailableException("A write whose answer was lost was not sent again blindly; the next try checks whether it was stored.");
@@ -41,7 +41,7 @@ internal sealed class SendOnceHandler(HttpMessageHandler inner, bool refuseSdkRe
             {
                 foreach (var (key, at) in _sent)
                 {
-                    if (now - at > Remembered.TotalMilliseconds)
+                    if (time.GetElapsedTime(at, now) > Remembered)
                     {
                         _sent.TryRemove(key, out _);
                     }
@@ -65,7 +65,8 @@ internal sealed class SiteHttpClientFactory : HttpClientFactory, IDisposable
 
     /// <param name="requestTimeout">The HTTP timeout of one request.</param>
     /// <param name="refuseSdkRetries">Whether the SDK's own resends are refused (the router's clients: the router retries).</param>
-    public SiteHttpClientFactory(TimeSpan requestTimeout, bool refuseSdkRetries)
+    /// <param name="time">The clock of the send-once memory.</param>
+    public SiteHttpClientFactory(TimeSpan requestTimeout, bool refuseSdkRetries, TimeProvider time)
     {
         var handler = new SocketsHttpHandler
         {
@@ -75,7 +76,7 @@ internal sealed class SiteHttpClientFactory : HttpClientFactory, IDisposable
             ConnectTimeout = requestTimeout < MaxConnectTimeout ? requestTimeout : MaxConnectTimeout,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         };
-        _client = new HttpClient(new SendOnceHandler(handler, refuseSdkRetries)) { Timeout = requestTimeout };
+        _client = new HttpClient(new SendOnceHandler(handler, refuseSdkRetries, time)) { Timeout = requestTimeout };
     }
 
     public override HttpClient CreateHttpClient(IClientConfig clientConfig) => _client;

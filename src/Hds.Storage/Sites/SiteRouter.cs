@@ -223,7 +223,7 @@ internal sealed class SiteRouter : IAsyncDisposable
     private SiteEndpoint CreateSite(SiteOptions site, int rank, bool breaker)
     {
         // Failover is the retry: the AWS SDK does not retry on its own, so a dead site costs one attempt, not three.
-        var http = new SiteHttpClientFactory(_options.RequestTimeout, refuseSdkRetries: true);
+        var http = new SiteHttpClientFactory(_options.RequestTimeout, refuseSdkRetries: true, _time);
         var client = S3Backend.CreateClient(_options, site.ServiceUrl!, maxErrorRetry: 0, http);
         var state = new CircuitBreakerStateProvider();
         var control = new CircuitBreakerManualControl();

@@ -15,7 +15,7 @@ public sealed class PackagingTests : IDisposable
     public void Dispose() => Directory.Delete(_output, recursive: true);
 
     [Fact]
-    public async Task Pack_script_packs_the_three_packages_with_symbols_and_the_tool_installs_and_runs()
+    public async Task Pack_script_packs_the_three_packages_with_symbols_the_tool_installs_and_runs_and_a_web_app_copies_no_framework_assembly()
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = CliRunner.RepositoryRoot() };
         start.ArgumentList.Add(Path.Combine("eng", "pack.sh"));
@@ -38,6 +38,10 @@ public sealed class PackagingTests : IDisposable
 
         using var cli = ZipFile.OpenRead(Assert.Single(Packages("Hds.Storage.Cli")));
         Assert.Contains(cli.Entries, e => e.FullName.EndsWith("DotnetToolSettings.xml", StringComparison.Ordinal));
+
+        // Issue 15: a new ASP.NET Core 10 app adding Hds.Storage builds and copies no Microsoft.Extensions.* or Pkcs assembly over
+        // the shared framework's (the library depends on the 10.0.0 packages, not 11.0.0).
+        Assert.Contains("web app output: no Microsoft.Extensions.* or Pkcs assembly", await stdout, StringComparison.Ordinal);
     }
 
     // Hds.Storage.1.2.3.nupkg, not Hds.Storage.Cli.1.2.3.nupkg.

@@ -91,8 +91,8 @@ public sealed class AddHdsStorageTests : IDisposable
         await using var provider = services.BuildServiceProvider();
 
         // ValidateOnStart runs through the options validation startup hook, as the host does.
-        var validation = provider.GetRequiredService<IAsyncStartupValidator>();
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => validation.ValidateAsync(TestContext.Current.CancellationToken));
+        var validation = provider.GetRequiredService<IStartupValidator>();
+        var ex = Assert.Throws<OptionsValidationException>(validation.Validate);
         Assert.Contains("No storage backend is configured", ex.Message, StringComparison.Ordinal);
         Assert.Contains("\"HdsStorage\": { \"Local\"", ex.Message, StringComparison.Ordinal); // where the setting goes
         Assert.DoesNotContain("HdsDevelopmentCertificate", ex.Message, StringComparison.Ordinal); // not a certificate problem yet

@@ -4,6 +4,7 @@ using Amazon.S3;
 using Hds.Storage.Backends.S3;
 using Hds.Storage.Sites;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Polly.CircuitBreaker;
 
 namespace Hds.Storage.Tests.Sites;
@@ -13,7 +14,9 @@ public sealed class SiteRouterTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static SiteRouter Router(TimeSpan? failoverTimeout = null, params SiteOptions[] sites)
+    private static SiteRouter Router(TimeSpan? failoverTimeout = null, params SiteOptions[] sites) => Router(TimeProvider.System, failoverTimeout, sites);
+
+    private static SiteRouter Router(TimeProvider time, TimeSpan? failoverTimeout, params SiteOptions[] sites)
     {
         var s3 = new S3StorageOptions { Bucket = "bucket", FailoverTimeout = failoverTimeout ?? TimeSpan.FromSeconds(5), HealthProbeInterval = TimeSpan.Zero, CircuitBreakDuration = TimeSpan.FromSeconds(30) };
         foreach (var site in sites)
@@ -21,7 +24,7 @@ public sealed class SiteRouterTests
             s3.Sites.Add(site);
         }
 
-        return new SiteRouter(s3, TimeProvider.System, NullLogger.Instance);
+        return new SiteRouter(s3, time, NullLogger.Instance);
     }
 
     private static SiteOptions Site(string name, int priority, bool readOnly = false) =>
@@ -92,13 +95,33 @@ public sealed class SiteRouterTests
     [Fact]
     public async Task When_every_site_fails_the_call_gives_up_after_the_failover_timeout()
     {
-        await using var router = Router(TimeSpan.FromMilliseconds(800), Site("a", 0), Site("b", 1));
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        // On a fake clock (issue 15): the pauses and the deadline are the router's, measured exactly, whatever the machine's load.
+        var time = new FakeTimeProvider();
+        var timeout = TimeSpan.FromMilliseconds(800);
+        var step = TimeSpan.FromMilliseconds(10);
+        await using var router = Router(time, timeout, Site("a", 0), Site("b", 1));
+        var start = time.GetTimestamp();
+        var attempts = new List<TimeSpan>();
 
-        var ex = await Assert.ThrowsAsync<HdsBackendUnavailableException>(() => router.ExecuteAsync(SiteAccess.Read, (site, _) => Fail(site), Ct));
+        var call = router.ExecuteAsync(SiteAccess.Read, (site, _) =>
+        {
+            attempts.Add(time.GetElapsedTime(start));
+            return Fail(site);
+        }, Ct);
+        for (var i = 0; i < 10_000 && !call.IsCompleted; i++)
+        {
+            time.Advance(step);
+            await Task.Yield();
+        }
 
+        var ex = await Assert.ThrowsAsync<HdsBackendUnavailableException>(() => call);
         Assert.IsType<HttpRequestException>(ex.InnerException);
-        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(700), TimeSpan.FromSeconds(20));
+        // Not before the timeout, and at the first look after it (a pause never runs past the deadline).
+        Assert.InRange(time.GetElapsedTime(start), timeout, timeout + TimeSpan.FromMilliseconds(200));
+        // Both sites tried at once, then again after growing pauses, every attempt within the timeout.
+        Assert.True(attempts.Count >= 4, $"{attempts.Count} attempts");
+        Assert.Equal(TimeSpan.Zero, attempts[0]);
+        Assert.All(attempts, at => Assert.True(at < timeout, $"an attempt at {at}"));
     }
 
     [Fact]

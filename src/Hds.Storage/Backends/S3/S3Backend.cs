@@ -92,7 +92,7 @@ internal sealed class S3Backend : StorageBackend
         // Every request carries the pseudonymous context headers of the operation in progress (composes with the test seam and
         // with the sites' send-once HTTP stack).
         config.HttpClientFactory = new ContextHeadersHttpClientFactory(
-            options.HttpClientFactory ?? httpClientFactory ?? new SiteHttpClientFactory(options.RequestTimeout, refuseSdkRetries: false), options.ConsistencyControl);
+            options.HttpClientFactory ?? httpClientFactory ?? new SiteHttpClientFactory(options.RequestTimeout, refuseSdkRetries: false, TimeProvider.System), options.ConsistencyControl);
 
         return options.AccessKey is { } ak
             ? new AmazonS3Client(new BasicAWSCredentials(ak, options.SecretKey), config)
