@@ -7,6 +7,7 @@ using Hds.Storage.Backends.S3;
 using Hds.Storage.Diagnostics;
 using Hds.Storage.Encryption;
 using Hds.Storage.Keys;
+using Hds.Storage.Locking;
 using Hds.Storage.Models;
 using Hds.Storage.Objects;
 using Hds.Storage.Retention;
@@ -38,8 +39,8 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     private readonly RetentionPolicy _retention = null!;
     private readonly TimeProvider _time = TimeProvider.System;
     private readonly ILogger _logger = NullLogger.Instance;
-    private readonly SemaphoreSlim _bucketCheckLock = new(1, 1);
-    private volatile bool _bucketChecked;
+    private readonly BucketGate _bucketGate = null!;
+    private readonly LockedWriter _lockedWriter = null!;
     private int _disposed; // 1 once disposed: disposing again (using + explicit Dispose) does nothing, as .NET's guidelines ask
     private readonly AuditRuntime? _audit;
 
@@ -83,8 +84,10 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             Log.LocalStoreNotHdsGrade(_logger, _backend.Location);
         }
 
-        (_codec, KeyRing) = CreateCodec(options, _backend, timeProvider, factory, _logger, EnsureBucketAsync);
-        _audit = AuditRuntime.Create(options, _backend, _retention, timeProvider, factory);
+        _bucketGate = new BucketGate(_backend, _logger);
+        _lockedWriter = new LockedWriter(_backend, _logger);
+        (_codec, KeyRing) = CreateCodec(options, _backend, timeProvider, factory, _logger, _bucketGate.EnsureAsync);
+        _audit = AuditRuntime.Create(options, _backend, _retention, _bucketGate, timeProvider, factory);
     }
 
     internal HdsStorageClient(StorageBackend backend, ContentCodec codec, HdsStorageOptions options, TimeProvider timeProvider, ILogger? logger = null)
@@ -96,7 +99,9 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         _retention = new RetentionPolicy(
             new Dictionary<string, RetentionClass>(options.RetentionClasses, StringComparer.Ordinal), options.DefaultRetentionClass, timeProvider,
             options.Authorization.RetentionHorizon);
-        _audit = AuditRuntime.Create(options, backend, _retention, timeProvider, NullLoggerFactory.Instance);
+        _bucketGate = new BucketGate(backend, _logger);
+        _lockedWriter = new LockedWriter(backend, _logger);
+        _audit = AuditRuntime.Create(options, backend, _retention, _bucketGate, timeProvider, NullLoggerFactory.Instance);
     }
 
     /// <summary>
@@ -176,14 +181,10 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 .ConfigureAwait(false);
             NoteSite(written.Site, written.FoundAfterLostAnswer);
             NoteWritten(written.VersionId);
-            var seal = encoder.Seal;
-            if (seal is null || seal.StoredLength != written.StoredLength)
-            {
-                await RemoveUnlockedVersionAsync(physical, written.VersionId).ConfigureAwait(false);
-                throw new HdsIntegrityException("The storage acknowledged a different length than was sent; the version was removed. Retry the write.");
-            }
-
-            var (locked, lastModified) = await EnforceRetentionAsync(physical, written, retention, cancellationToken).ConfigureAwait(false);
+            // An encoder not sealed counts as a length mismatch: the version is removed and the write refused.
+            var head = await _lockedWriter.EnsureLockedAsync(physical, written, encoder.Seal?.StoredLength ?? -1, retention, cancellationToken).ConfigureAwait(false);
+            var seal = encoder.Seal!;
+            var (locked, lastModified) = (head.Retention, head.LastModified);
             if (seal.WriteWindow is { } window && !WriteBinding.IsWithin(window, lastModified))
             {
                 // Locked already, so it stays stored; without a receipt the caller retries, and readers refuse this version.
@@ -796,7 +797,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             _audit?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             _backend?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             KeyRing?.Dispose();
-            _bucketCheckLock.Dispose();
+            _bucketGate.Dispose();
         }
     }
 
@@ -820,7 +821,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         }
 
         KeyRing?.Dispose();
-        _bucketCheckLock.Dispose();
+        _bucketGate.Dispose();
     }
 
     // Every write is encrypted (format 1): the key ring in the bucket, protected by the configured certificates, or a KMS/HSM provider.
@@ -900,8 +901,6 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         }
     }
 
-    private static bool Satisfies(RetentionInfo actual, RetentionInfo wanted) => actual.Covers(wanted);
-
     private static StoredVersion StoredVersionOf(BackendObjectHead head) => new(head.LastModified, head.Metadata);
 
     private static ObjectProperties ToProperties(string key, BackendObjectHead head) => new()
@@ -918,94 +917,5 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         ETag = head.ETag,
     };
 
-    // The write is only a success once the stored version is verified locked: backends may ignore lock headers (Ceph RGW on
-    // multipart uploads, copies), so read the lock back, apply it when missing, and remove the version if it cannot be locked.
-    private async Task<(RetentionInfo Retention, DateTimeOffset LastModified)> EnforceRetentionAsync(
-        string key, BackendWriteResult written, RetentionInfo wanted, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var head = await _backend.HeadAsync(key, written.VersionId, cancellationToken).ConfigureAwait(false);
-            RequireVersion(written.VersionId, head);
-            if (head.StoredLength != written.StoredLength)
-            {
-                throw new HdsIntegrityException("The stored version's length differs from what was sent.");
-            }
-
-            if (Satisfies(head.Retention, wanted))
-            {
-                return (head.Retention, head.LastModified);
-            }
-
-            Log.RetentionNotApplied(_logger, head.Retention.Mode);
-            await _backend.SetRetentionAsync(key, written.VersionId, wanted.Mode, wanted.RetainUntil!.Value, cancellationToken).ConfigureAwait(false);
-            if (wanted.LegalHold)
-            {
-                await _backend.SetLegalHoldAsync(key, written.VersionId, true, cancellationToken).ConfigureAwait(false);
-            }
-
-            head = await _backend.HeadAsync(key, written.VersionId, cancellationToken).ConfigureAwait(false);
-            RequireVersion(written.VersionId, head);
-            if (Satisfies(head.Retention, wanted))
-            {
-                return (head.Retention, head.LastModified);
-            }
-
-            throw new HdsConfigurationException(
-                "The storage does not keep object lock retention on new versions. Enable object lock on the bucket (see docs/operations.md).");
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            Log.RetentionEnforcementFailed(_logger, ex);
-            await RemoveUnlockedVersionAsync(key, written.VersionId).ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    // Best effort: a version that could not be verified must not stay visible. If it got locked meanwhile, the backend refuses,
-    // which is the safe outcome (the data is kept; the caller got an error and no receipt).
-    private async Task RemoveUnlockedVersionAsync(string key, string versionId)
-    {
-        try
-        {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30), TimeProvider.System);
-            await _backend.DeleteVersionAsync(key, versionId, cts.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is HdsStorageException or OperationCanceledException)
-        {
-            Log.RetentionEnforcementFailed(_logger, ex);
-        }
-    }
-
-    private async Task EnsureBucketAsync(CancellationToken cancellationToken)
-    {
-        if (_bucketChecked)
-        {
-            return;
-        }
-
-        await _bucketCheckLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_bucketChecked)
-            {
-                return;
-            }
-
-            var compliance = await _backend.CheckBucketAsync(cancellationToken).ConfigureAwait(false);
-            if (!compliance.IsCompliant)
-            {
-                Log.BucketNotCompliant(_logger, compliance.Bucket, compliance.VersioningEnabled, compliance.ObjectLockEnabled);
-                throw new HdsConfigurationException(
-                    $"Bucket '{compliance.Bucket}' cannot hold health data: versioning enabled = {compliance.VersioningEnabled}, object lock enabled = {compliance.ObjectLockEnabled}. "
-                    + "Object lock can only be enabled when a bucket is created: create a new bucket with object lock enabled (hds bucket create, or see docs/operations.md) and point the client at it.");
-            }
-
-            _bucketChecked = true;
-        }
-        finally
-        {
-            _bucketCheckLock.Release();
-        }
-    }
+    private Task EnsureBucketAsync(CancellationToken cancellationToken) => _bucketGate.EnsureAsync(cancellationToken);
 }

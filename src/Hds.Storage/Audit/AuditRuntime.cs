@@ -4,6 +4,7 @@ using System.Text;
 using Hds.Storage.Access;
 using Hds.Storage.Backends;
 using Hds.Storage.Diagnostics;
+using Hds.Storage.Locking;
 using Hds.Storage.Retention;
 using Microsoft.Extensions.Logging;
 
@@ -38,7 +39,7 @@ internal sealed class AuditRuntime : IAsyncDisposable
 
     public string? Node => Chained?.Node;
 
-    public static AuditRuntime Create(HdsStorageOptions options, StorageBackend backend, RetentionPolicy retention, TimeProvider time, ILoggerFactory factory)
+    public static AuditRuntime Create(HdsStorageOptions options, StorageBackend backend, RetentionPolicy retention, BucketGate bucketGate, TimeProvider time, ILoggerFactory factory)
     {
         var logger = factory.CreateLogger("Hds.Storage.Audit");
         var policy = options.Authorization.Policy ?? new HdsDefaultAuthorizationPolicy(options.Authorization);
@@ -90,7 +91,7 @@ internal sealed class AuditRuntime : IAsyncDisposable
         }
 
         Log.AuditSpoolOpened(logger, spool.Node, spool.PendingCount);
-        var store = new AuditStore(backend, () => retention.Resolve(audit.RetentionClass).Retention);
+        var store = new AuditStore(backend, () => retention.Resolve(audit.RetentionClass).Retention, bucketGate, logger);
         var chained = new ChainedAuditSink(spool, intents, store, certificate, audit, time, logger);
         var runtime = new AuditRuntime(policy, accessor, chained, chained, new AuditLogVerifier(store, trusted, audit.CheckpointGracePeriod, time), audit.FailOpen);
         HdsStorageTelemetry.TrackAuditSpool(runtime, () => (spool.Node, spool.PendingCount));

@@ -1,8 +1,10 @@
 using System.Globalization;
 using Hds.Storage.Access;
 using Hds.Storage.Backends;
+using Hds.Storage.Locking;
 using Hds.Storage.Objects;
 using Hds.Storage.Retention;
+using Microsoft.Extensions.Logging;
 
 namespace Hds.Storage.Audit;
 
@@ -11,13 +13,14 @@ namespace Hds.Storage.Audit;
 /// <c>_hds/audit/{node}/segments/{first:D20}-{last:D20}-{firstUnixMs}-{lastUnixMs}.jsonl</c> (records as stored lines) and
 /// <c>_hds/audit/{node}/checkpoints/{seq:D20}.p7s</c> (CMS SignedData). Every object is retention-locked and the lock verified.
 /// </summary>
-internal sealed class AuditStore(StorageBackend backend, Func<RetentionInfo> retention)
+internal sealed class AuditStore(StorageBackend backend, Func<RetentionInfo> retention, BucketGate? bucketGate = null, ILogger? logger = null)
 {
     public const string Prefix = ObjectKeys.ReservedPrefix + "audit/";
     private const string SegmentsFolder = "/segments/";
     private const string CheckpointsFolder = "/checkpoints/";
     private static readonly HdsAccessContext SystemContext = new("hds-audit", "hds-system", HdsAuthorizationOptions.AuditPurpose) { ActorKind = "service" };
-    private volatile bool _compliant;
+    private readonly BucketGate _bucketGate = bucketGate ?? new BucketGate(backend, logger);
+    private readonly LockedWriter _writer = new(backend, logger);
 
     public static string SegmentKey(string node, long first, long last, DateTimeOffset firstTime, DateTimeOffset lastTime) =>
         string.Create(CultureInfo.InvariantCulture,
@@ -29,33 +32,17 @@ internal sealed class AuditStore(StorageBackend backend, Func<RetentionInfo> ret
     public static IDisposable BeginSystemScope(string node, string operation) =>
         OperationScope.Begin(new OperationInfo(SystemContext, node, operation));
 
+    /// <summary>
+    /// Writes one audit object and returns once it is verified locked by the audit retention, by the same rule as documents and
+    /// key-ring entries (<see cref="LockedWriter"/>): a shorter or weaker lock is refused and the object removed. On a bucket without
+    /// object lock nothing is written: the segments stay in the local spool until the bucket is fixed.
+    /// </summary>
     public async Task PutLockedAsync(string key, byte[] content, string contentType, CancellationToken cancellationToken)
     {
-        if (!_compliant)
-        {
-            var compliance = await backend.CheckBucketAsync(cancellationToken).ConfigureAwait(false);
-            if (!compliance.IsCompliant)
-            {
-                throw new HdsConfigurationException("The bucket has no object lock: audit segments are kept in the local spool until it is fixed.");
-            }
-
-            _compliant = true;
-        }
-
-        var wanted = retention();
+        await _bucketGate.EnsureAsync(cancellationToken).ConfigureAwait(false);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [MetadataNames.AuditFormat] = "1" };
-        var written = await backend.PutAsync(new BackendWriteRequest(key, contentType, metadata, wanted), new MemoryStream(content, writable: false), cancellationToken)
+        await _writer.WriteAsync(new BackendWriteRequest(key, contentType, metadata, retention()), new MemoryStream(content, writable: false), cancellationToken)
             .ConfigureAwait(false);
-        var head = await backend.HeadAsync(key, written.VersionId, cancellationToken).ConfigureAwait(false);
-        if (head.Retention.Mode != wanted.Mode || head.Retention.RetainUntil is null || head.Retention.RetainUntil < wanted.RetainUntil!.Value.AddSeconds(-1))
-        {
-            await backend.SetRetentionAsync(key, written.VersionId, wanted.Mode, wanted.RetainUntil!.Value, cancellationToken).ConfigureAwait(false);
-            head = await backend.HeadAsync(key, written.VersionId, cancellationToken).ConfigureAwait(false);
-            if (head.Retention.RetainUntil is null)
-            {
-                throw new HdsConfigurationException("The storage did not lock an audit segment; check the bucket's object lock configuration.");
-            }
-        }
     }
 
     /// <summary>Every key under the audit prefix, in key order.</summary>

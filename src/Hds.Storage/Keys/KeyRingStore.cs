@@ -3,6 +3,7 @@ using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
 using System.Security.Cryptography.Xml;
 using Hds.Storage.Backends;
+using Hds.Storage.Locking;
 using Hds.Storage.Objects;
 using Hds.Storage.Retention;
 
@@ -18,7 +19,6 @@ internal sealed class KeyRingStore
     public const string Prefix = ObjectKeys.ReservedPrefix + "keys/";
     private const string Suffix = ".p7m";
     private const int MaxEntryBytes = 256 * 1024;
-    private static readonly TimeSpan RetentionTolerance = TimeSpan.FromSeconds(1);
     private const int IdLength = 29; // yyyyMMddTHHmmssZ-<12 hex>
     private const string DataContentType = "1.2.840.113549.1.7.1"; // id-data: the signed content is the raw payload
     private static readonly Oid Aes256Cbc = new("2.16.840.1.101.3.4.1.42");
@@ -354,27 +354,14 @@ internal sealed class KeyRingStore
         var retention = new RetentionInfo(RetentionMode.Compliance, until, false);
         var key = PhysicalKey(entry.Id);
         using var body = new MemoryStream(encoded, writable: false);
-        var written = await _backend.PutAsync(
+
+        // Key-ring objects are locked like the data they protect, by the same rule (LockedWriter): verified, applied when the
+        // backend ignored the lock headers, removed and refused when the lock does not hold.
+        await new LockedWriter(_backend).WriteAsync(
             new BackendWriteRequest(key, "application/pkcs7-mime", new Dictionary<string, string>(StringComparer.Ordinal), retention), body, cancellationToken)
             .ConfigureAwait(false);
-
-        // Key-ring objects are locked like the data they protect: verify, apply when the backend ignored the lock headers.
-        var head = await _backend.HeadAsync(key, written.VersionId, cancellationToken).ConfigureAwait(false);
-        if (!IsLocked(head.Retention, until))
-        {
-            await _backend.SetRetentionAsync(key, written.VersionId, RetentionMode.Compliance, until, cancellationToken).ConfigureAwait(false);
-            head = await _backend.HeadAsync(key, written.VersionId, cancellationToken).ConfigureAwait(false);
-            if (!IsLocked(head.Retention, until))
-            {
-                throw new HdsConfigurationException("The storage did not lock the key-ring entry. Enable object lock on the bucket (see docs/operations.md).");
-            }
-        }
-
         return entry;
     }
-
-    private static bool IsLocked(RetentionInfo retention, DateTimeOffset until) =>
-        retention.Mode == RetentionMode.Compliance && retention.RetainUntil is { } actual && actual + RetentionTolerance >= until;
 
     private static bool Matches(RecipientInfo recipient, X509Certificate2 certificate) =>
         recipient.RecipientIdentifier.Value switch
