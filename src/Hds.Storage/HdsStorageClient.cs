@@ -6,6 +6,7 @@ using Hds.Storage.Backends.Local;
 using Hds.Storage.Backends.S3;
 using Hds.Storage.Diagnostics;
 using Hds.Storage.Encryption;
+using Hds.Storage.IO;
 using Hds.Storage.Keys;
 using Hds.Storage.Locking;
 using Hds.Storage.Models;
@@ -409,7 +410,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             var got = await read.Body.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             if (read.Head.StoredLength != head.StoredLength || got != bytes.Length)
             {
-                throw FormatV1.Corrupt("The stored object's length changed while it was read: it was truncated, extended or replaced.");
+                throw IntegrityErrors.Corrupt("The stored object's length changed while it was read: it was truncated, extended or replaced.");
             }
 
             plan.VerifyFinalSegment(bytes);
@@ -647,7 +648,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         var after = await _backend.HeadAsync(physical, head.VersionId, cancellationToken).ConfigureAwait(false);
         if (after.Retention.LegalHold != enabled)
         {
-            throw new HdsStorageException(HdsErrorCode.Configuration, "The storage did not apply the legal hold change. Check the bucket's object lock configuration.");
+            throw new HdsConfigurationException("The storage did not apply the legal hold change. Check the bucket's object lock configuration.");
         }
 
         return ToProperties(key, after);
@@ -697,7 +698,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         var after = await _backend.HeadAsync(physical, head.VersionId, cancellationToken).ConfigureAwait(false);
         if (after.Retention.RetainUntil is not { } applied || applied + RetentionTolerance < until)
         {
-            throw new HdsStorageException(HdsErrorCode.Configuration, "The storage did not apply the retention change. Check the bucket's object lock configuration.");
+            throw new HdsConfigurationException("The storage did not apply the retention change. Check the bucket's object lock configuration.");
         }
 
         return ToProperties(key, after);

@@ -1,4 +1,5 @@
 using Hds.Storage.Encryption;
+using Hds.Storage.IO;
 
 namespace Hds.Storage.Audit;
 

@@ -1,4 +1,4 @@
-using Hds.Storage.Encryption;
+using Hds.Storage.IO;
 
 namespace Hds.Storage.Diagnostics;
 

@@ -1,3 +1,5 @@
+using Hds.Storage.IO;
+
 namespace Hds.Storage.Encryption;
 
 /// <summary>

@@ -84,8 +84,7 @@ internal sealed class FormatV1 : ContentCodec
 
     public override int MaxHeaderLength => FormatV1Header.MaxHeaderLength;
 
-    public static HdsIntegrityException Corrupt(string detail, Exception? inner = null) =>
-        new(detail + " No unverified content was returned; the stored version must be treated as damaged (restore it from another site or version).", inner);
+    public static HdsIntegrityException Corrupt(string detail, Exception? inner = null) => IntegrityErrors.Corrupt(detail, inner);
 
     public override async ValueTask<ContentEncoder> CreateEncoderAsync(Stream plaintext, ObjectIdentity identity, CancellationToken cancellationToken)
     {

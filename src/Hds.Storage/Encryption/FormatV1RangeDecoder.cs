@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Hds.Storage.IO;
 
 namespace Hds.Storage.Encryption;
 

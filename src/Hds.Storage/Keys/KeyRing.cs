@@ -164,7 +164,7 @@ internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
         // The id comes from an object header: checked against the key-ring syntax before any lookup, reload or message.
         if (!KeyRingStore.IsValidId(keyId))
         {
-            throw Encryption.FormatV1.Corrupt("The object's header names a key id that is not a key-ring id (wrong bucket, or the header was altered).");
+            throw IntegrityErrors.Corrupt("The object's header names a key id that is not a key-ring id (wrong bucket, or the header was altered).");
         }
 
         var snapshot = await GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
@@ -176,19 +176,19 @@ internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
 
         if (key is null)
         {
-            throw Encryption.FormatV1.Corrupt($"The object was written under key '{keyId}', which the key ring does not hold (wrong bucket, or the header was altered).");
+            throw IntegrityErrors.Corrupt($"The object was written under key '{keyId}', which the key ring does not hold (wrong bucket, or the header was altered).");
         }
 
         if (key.RolledBack)
         {
-            throw Encryption.FormatV1.Corrupt(
+            throw IntegrityErrors.Corrupt(
                 $"The key-ring entry of key '{keyId}' was rolled back (an older version of it was stored again as the newest): an integrity problem to investigate. "
                 + (key.Entry.IsRevoked ? "The key stays revoked: its objects are refused." : "Reads under the key are refused until the entry is restored."));
         }
 
         if (key.Entry.IsRevoked)
         {
-            throw Encryption.FormatV1.Corrupt($"The object was written under key '{keyId}', which is revoked: its content can no longer be trusted.");
+            throw IntegrityErrors.Corrupt($"The object was written under key '{keyId}', which is revoked: its content can no longer be trusted.");
         }
 
         var kek = key.Kek ?? throw NotAvailable(keyId);

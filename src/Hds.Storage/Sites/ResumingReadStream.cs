@@ -1,5 +1,5 @@
 using Hds.Storage.Diagnostics;
-using Hds.Storage.Encryption;
+using Hds.Storage.IO;
 using Microsoft.Extensions.Logging;
 
 namespace Hds.Storage.Sites;

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Hds.Storage.IO;
 using Hds.Storage.Models;
 using Hds.Storage.Retention;
 

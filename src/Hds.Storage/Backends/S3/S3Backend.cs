@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using Hds.Storage.Access;
 using Hds.Storage.Diagnostics;
 using Hds.Storage.Models;
 using Hds.Storage.Objects;
@@ -99,17 +100,8 @@ internal sealed class S3Backend : StorageBackend
             : new AmazonS3Client(config);
     }
 
-    public override async Task<BucketCompliance> CheckBucketAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await _sites.ExecuteAsync(SiteAccess.Read, (site, ct) => CheckBucketOnAsync(site.Client, ct), cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
-        {
-            throw mapped;
-        }
-    }
+    public override Task<BucketCompliance> CheckBucketAsync(CancellationToken cancellationToken) =>
+        CallAsync(SiteAccess.Read, (site, ct) => CheckBucketOnAsync(site.Client, ct), cancellationToken);
 
     private async Task<BucketCompliance> CheckBucketOnAsync(AmazonS3Client s3, CancellationToken cancellationToken)
     {
@@ -132,6 +124,20 @@ internal sealed class S3Backend : StorageBackend
     }
 
     public override async Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await S3Errors.GuardAsync(() => PutCoreAsync(request, body, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SourceReadException ex)
+        {
+            // The caller's own stream failed: give the caller its own exception, not a storage error.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerException!);
+            throw;
+        }
+    }
+
+    private async Task<BackendWriteResult> PutCoreAsync(BackendWriteRequest request, Stream body, CancellationToken cancellationToken)
     {
         var threshold = _options.MultipartThreshold;
         var probe = Math.Min(threshold, SmallObjectProbe);
@@ -172,16 +178,6 @@ internal sealed class S3Backend : StorageBackend
 
             owned = false; // the uploader returns it to the pool
             return await PutMultipartAsync(request, body, buffer, first, lookAhead, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SourceReadException ex)
-        {
-            // The caller's own stream failed: give the caller its own exception, not a storage error.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerException!);
-            throw;
-        }
-        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
-        {
-            throw mapped;
         }
         finally
         {
@@ -517,24 +513,17 @@ internal sealed class S3Backend : StorageBackend
     /// <summary>Marks a failure of the caller's content stream, so it is not mistaken for a storage failure.</summary>
     private sealed class SourceReadException(Exception inner) : Exception("The content stream failed.", inner);
 
-    public override async Task<BackendReadResult> GetAsync(string key, string? versionId, ByteRange? range, CancellationToken cancellationToken)
+    public override Task<BackendReadResult> GetAsync(string key, string? versionId, ByteRange? range, CancellationToken cancellationToken)
     {
-        try
+        if (range is { } r && (r.Offset < 0 || r.Length <= 0))
         {
-            if (range is { } r && (r.Offset < 0 || r.Length <= 0))
-            {
-                throw new HdsInvalidRequestException("The requested range is empty or negative.");
-            }
+            throw new HdsInvalidRequestException("The requested range is empty or negative.");
+        }
 
-            // Whole objects come in one GET, not in parallel ranges: for a single-part object the AWS SDK then checks the body against
-            // the ETag (MD5) the storage recorded at write time, which catches stored bytes swapped below the S3 API for an older,
-            // validly encrypted version of the same key (AtRestTamperingTests). One GET measured as fast as parallel ranges here.
-            return await GetResumingAsync(key, versionId, range, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
-        {
-            throw mapped;
-        }
+        // Whole objects come in one GET, not in parallel ranges: for a single-part object the AWS SDK then checks the body against
+        // the ETag (MD5) the storage recorded at write time, which catches stored bytes swapped below the S3 API for an older,
+        // validly encrypted version of the same key (AtRestTamperingTests). One GET measured as fast as parallel ranges here.
+        return S3Errors.GuardAsync(() => GetResumingAsync(key, versionId, range, cancellationToken), cancellationToken);
     }
 
     // One GET (through the router) whose body resumes on whichever site serves when it breaks.
@@ -577,41 +566,39 @@ internal sealed class S3Backend : StorageBackend
         }
 
         var end = start + response.ContentLength;
-        var body = new ResumingReadStream(new S3ResponseStream(response), site, start, end, (offset, ct) => ReopenAsync(key, head, offset, end, ct), _options.RequestTimeout, _time, _logger);
+        // A resumed read runs when the caller reads, after the operation returned the content: it carries the operation's context
+        // headers all the same (issue 15), captured here.
+        var operation = OperationScope.Current;
+        var body = new ResumingReadStream(
+            new S3ResponseStream(response), site, start, end, (offset, ct) => ReopenAsync(key, head, offset, end, operation, ct), _options.RequestTimeout, _time, _logger);
         return new BackendReadResult(body, head) { Site = site.Name };
     }
 
     // The rest of a broken read: the same version (id and ETag pinned) from the offset reached, on whichever site serves.
-    private async Task<(Stream Body, SiteEndpoint Site)> ReopenAsync(string key, BackendObjectHead head, long offset, long end, CancellationToken cancellationToken)
+    private async Task<(Stream Body, SiteEndpoint Site)> ReopenAsync(
+        string key, BackendObjectHead head, long offset, long end, OperationInfo? operation, CancellationToken cancellationToken)
     {
-        try
-        {
-            return await _sites.ExecuteAsync<(Stream, SiteEndpoint)>(
-                SiteAccess.Read,
-                async (site, ct) =>
+        using var scope = operation is null ? null : OperationScope.Begin(operation);
+        return await CallAsync<(Stream, SiteEndpoint)>(
+            SiteAccess.Read,
+            async (site, ct) =>
+            {
+                var request = new GetObjectRequest
                 {
-                    var request = new GetObjectRequest
-                    {
-                        BucketName = _options.Bucket,
-                        Key = key,
-                        VersionId = head.VersionId,
-                        EtagToMatch = head.ETag,
-                        ByteRange = new Amazon.S3.Model.ByteRange(offset, end - 1),
-                    };
-                    var response = await site.Client.GetObjectAsync(request, ct).ConfigureAwait(false);
-                    return (new S3ResponseStream(response), site);
-                },
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
-        {
-            throw mapped;
-        }
+                    BucketName = _options.Bucket,
+                    Key = key,
+                    VersionId = head.VersionId,
+                    EtagToMatch = head.ETag,
+                    ByteRange = new Amazon.S3.Model.ByteRange(offset, end - 1),
+                };
+                var response = await site.Client.GetObjectAsync(request, ct).ConfigureAwait(false);
+                return (new S3ResponseStream(response), site);
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
-    public override async Task<BackendObjectHead> HeadAsync(string key, string? versionId, CancellationToken cancellationToken)
-    {
-        try
+    public override Task<BackendObjectHead> HeadAsync(string key, string? versionId, CancellationToken cancellationToken) =>
+        S3Errors.GuardAsync(async () =>
         {
             var r = await ReadAsync(
                 versionId,
@@ -619,54 +606,24 @@ internal sealed class S3Backend : StorageBackend
                 cancellationToken).ConfigureAwait(false);
             return ToHead(key, r.VersionId, r.ContentLength, r.LastModified, r.Headers.ContentType, r.Metadata, r.ObjectLockMode,
                 r.ObjectLockRetainUntilDate, r.ObjectLockLegalHoldStatus, r.ETag);
-        }
-        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
-        {
-            throw mapped;
-        }
-    }
+        }, cancellationToken);
 
     public override async Task<BackendListPage> ListAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken)
     {
-        try
-        {
-            var r = await _sites.ExecuteAsync(
-                SiteAccess.Read,
-                (site, ct) => site.Client.ListObjectsV2Async(
-                    new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = prefix, ContinuationToken = continuationToken, MaxKeys = pageSize }, ct),
-                cancellationToken).ConfigureAwait(false);
-            var items = (r.S3Objects ?? []).Select(o => new ObjectItem(o.Key, o.Size ?? 0, ToOffset(o.LastModified))).ToList();
-            return new BackendListPage(items, r.IsTruncated == true ? r.NextContinuationToken : null);
-        }
-        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
-        {
-            throw mapped;
-        }
+        var r = await CallAsync(
+            SiteAccess.Read,
+            (site, ct) => site.Client.ListObjectsV2Async(
+                new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = prefix, ContinuationToken = continuationToken, MaxKeys = pageSize }, ct),
+            cancellationToken).ConfigureAwait(false);
+        var items = (r.S3Objects ?? []).Select(o => new ObjectItem(o.Key, o.Size ?? 0, ToOffset(o.LastModified))).ToList();
+        return new BackendListPage(items, r.IsTruncated == true ? r.NextContinuationToken : null);
     }
 
-    public override async Task<IReadOnlyList<BackendVersion>> ListVersionsAsync(string key, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await _sites.ExecuteAsync(SiteAccess.Read, (site, ct) => ListVersionsOnAsync(site.Client, key, ct), cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
-        {
-            throw mapped;
-        }
-    }
+    public override Task<IReadOnlyList<BackendVersion>> ListVersionsAsync(string key, CancellationToken cancellationToken) =>
+        CallAsync(SiteAccess.Read, (site, ct) => ListVersionsOnAsync(site.Client, key, ct), cancellationToken);
 
-    public override async Task<IReadOnlyList<BackendVersion>> ListHistoryAsync(string prefix, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await _sites.ExecuteAsync(SiteAccess.Read, (site, ct) => ListHistoryOnAsync(site.Client, prefix, ct), cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
-        {
-            throw mapped;
-        }
-    }
+    public override Task<IReadOnlyList<BackendVersion>> ListHistoryAsync(string prefix, CancellationToken cancellationToken) =>
+        CallAsync(SiteAccess.Read, (site, ct) => ListHistoryOnAsync(site.Client, prefix, ct), cancellationToken);
 
     // ListObjectVersions pages through keys in order, each key's versions and delete markers newest first: kept in that order.
     private async Task<IReadOnlyList<BackendVersion>> ListHistoryOnAsync(AmazonS3Client s3, string prefix, CancellationToken cancellationToken)
@@ -715,63 +672,38 @@ internal sealed class S3Backend : StorageBackend
 
     public override async Task<string> DeleteAsync(string key, CancellationToken cancellationToken)
     {
-        try
-        {
-            // A delete marker whose answer was lost and is added again hides the same versions: harmless, and visible in the versions.
-            var r = await _sites.ExecuteAsync(
-                SiteAccess.Write, (site, ct) => site.Client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key }, ct), cancellationToken)
-                .ConfigureAwait(false);
-            return RequireVersionId(r.VersionId);
-        }
-        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
-        {
-            throw mapped;
-        }
+        // A delete marker whose answer was lost and is added again hides the same versions: harmless, and visible in the versions.
+        var r = await CallAsync(
+            SiteAccess.Write, (site, ct) => site.Client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key }, ct), cancellationToken)
+            .ConfigureAwait(false);
+        return RequireVersionId(r.VersionId);
     }
 
-    public override async Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _sites.ExecuteAsync(
-                SiteAccess.Write,
-                (site, ct) => site.Client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, ct),
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
-        {
-            throw mapped;
-        }
-    }
+    public override Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken) =>
+        CallAsync(
+            SiteAccess.Write,
+            (site, ct) => site.Client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, ct),
+            cancellationToken);
 
-    public override async Task SetLegalHoldAsync(string key, string versionId, bool enabled, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _sites.ExecuteAsync(
-                SiteAccess.Write,
-                (site, ct) => site.Client.PutObjectLegalHoldAsync(
-                    new PutObjectLegalHoldRequest
-                    {
-                        BucketName = _options.Bucket,
-                        Key = key,
-                        VersionId = versionId,
-                        LegalHold = new ObjectLockLegalHold { Status = enabled ? ObjectLockLegalHoldStatus.On : ObjectLockLegalHoldStatus.Off },
-                    },
-                    ct),
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
-        {
-            throw mapped;
-        }
-    }
+    public override Task SetLegalHoldAsync(string key, string versionId, bool enabled, CancellationToken cancellationToken) =>
+        CallAsync(
+            SiteAccess.Write,
+            (site, ct) => site.Client.PutObjectLegalHoldAsync(
+                new PutObjectLegalHoldRequest
+                {
+                    BucketName = _options.Bucket,
+                    Key = key,
+                    VersionId = versionId,
+                    LegalHold = new ObjectLockLegalHold { Status = enabled ? ObjectLockLegalHoldStatus.On : ObjectLockLegalHoldStatus.Off },
+                },
+                ct),
+            cancellationToken);
 
     public override async Task SetRetentionAsync(string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, CancellationToken cancellationToken)
     {
         try
         {
-            await _sites.ExecuteAsync(
+            await CallAsync(
                 SiteAccess.Write,
                 (site, ct) => site.Client.PutObjectRetentionAsync(
                     new PutObjectRetentionRequest
@@ -788,18 +720,18 @@ internal sealed class S3Backend : StorageBackend
                     ct),
                 cancellationToken).ConfigureAwait(false);
         }
-        catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.Forbidden)
+        catch (HdsStorageException ex) when (ex.InnerException is AmazonS3Exception { StatusCode: System.Net.HttpStatusCode.Forbidden } denied)
         {
             // Shortening or weakening a lock: refused by the server.
-            throw new HdsObjectLockedException("The storage refused to shorten or weaken the version's retention.", ex);
-        }
-        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
-        {
-            throw mapped;
+            throw new HdsObjectLockedException("The storage refused to shorten or weaken the version's retention.", denied);
         }
     }
 
     public override ValueTask DisposeAsync() => _sites.DisposeAsync();
+
+    // The one error-mapping call: a call through the site router whose AWS SDK failures become the library's exceptions.
+    private Task<T> CallAsync<T>(SiteAccess access, Func<SiteEndpoint, CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
+        S3Errors.GuardAsync(() => _sites.ExecuteAsync(access, call, cancellationToken), cancellationToken);
 
     // StorageGRID requires Content-MD5 with object-lock headers; RGW and AWS validate it. Transit integrity, not security.
 #pragma warning disable CA5351

@@ -7,6 +7,19 @@ namespace Hds.Storage.Backends.S3;
 /// <summary>Translates AWS SDK failures into the SDK's exception kinds; messages carry S3 error codes, never keys or content.</summary>
 internal static class S3Errors
 {
+    /// <summary>Runs <paramref name="call"/>; any failure it throws is mapped (<see cref="Map"/>) once, here, for every S3 verb.</summary>
+    public static async Task<T> GuardAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Map(ex, cancellationToken) is var mapped && mapped != ex)
+        {
+            throw mapped;
+        }
+    }
+
     public static Exception Map(Exception ex, CancellationToken cancellationToken)
     {
         switch (ex)

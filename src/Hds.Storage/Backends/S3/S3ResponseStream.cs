@@ -1,5 +1,5 @@
 using Amazon.S3.Model;
-using Hds.Storage.Encryption;
+using Hds.Storage.IO;
 
 namespace Hds.Storage.Backends.S3;
 
@@ -43,7 +43,7 @@ internal sealed class S3ResponseStream(GetObjectResponse response) : ReadOnlyFor
     }
 
     private static HdsIntegrityException Mismatch(Exception inner) =>
-        FormatV1.Corrupt("The S3 response body does not match the checksum the endpoint announced: it was altered or corrupted in transit.", inner);
+        IntegrityErrors.Corrupt("The S3 response body does not match the checksum the endpoint announced: it was altered or corrupted in transit.", inner);
 
     protected override void Dispose(bool disposing)
     {

@@ -1,7 +1,6 @@
 using System.Buffers;
-using Hds.Storage.Encryption;
 
-namespace Hds.Storage.Backends;
+namespace Hds.Storage.IO;
 
 /// <summary>A forward-only stream that drops the first <c>skip</c> bytes of another one (a speculative range fetched wider than needed).</summary>
 internal sealed class SkippingStream(Stream inner, long skip) : ReadOnlyForwardStream

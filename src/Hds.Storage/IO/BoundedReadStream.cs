@@ -1,6 +1,4 @@
-using Hds.Storage.Encryption;
-
-namespace Hds.Storage.Backends.Local;
+namespace Hds.Storage.IO;
 
 /// <summary>Reads at most a given number of bytes from an inner stream (a byte range of a stored file).</summary>
 internal sealed class BoundedReadStream(Stream inner, long length) : ReadOnlyForwardStream

@@ -1,4 +1,4 @@
-namespace Hds.Storage.Encryption;
+namespace Hds.Storage.IO;
 
 /// <summary>Base for the pipeline's pull streams: readable, not seekable, not writable.</summary>
 internal abstract class ReadOnlyForwardStream : Stream
