@@ -2,8 +2,6 @@ using System.Security.Cryptography;
 using Hds.Storage.Access;
 using Hds.Storage.Audit;
 using Hds.Storage.Backends;
-using Hds.Storage.Backends.Local;
-using Hds.Storage.Backends.S3;
 using Hds.Storage.Diagnostics;
 using Hds.Storage.Encryption;
 using Hds.Storage.IO;
@@ -28,13 +26,6 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     private static readonly TimeSpan RetentionTolerance = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan HealthCheckBucketTimeout = TimeSpan.FromSeconds(5);
 
-    // The header of a ranged read is fetched with this many bytes at least: Ceph RGW answered ranges under ~64 KiB ~45 ms late
-    // (measured here: a 2 KiB range 50 ms, 64 KiB 3 ms), and the extra bytes cost nothing measurable elsewhere.
-    private const int HeaderProbeLength = 64 * 1024;
-
-    // Where the embedded store keeps its development certificate when no key-ring certificate is configured.
-    private const string DevelopmentCertificateDirectory = "development-certificate";
-
     private readonly StorageBackend _backend = null!;
     private readonly ContentCodec _codec = null!;
     private readonly RetentionPolicy _retention = null!;
@@ -45,8 +36,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     private int _disposed; // 1 once disposed: disposing again (using + explicit Dispose) does nothing, as .NET's guidelines ask
     private readonly AuditRuntime? _audit;
 
-    // Headers of versions read by range (a few hundred bytes each): 1024 versions read by range in turn keep one request each.
-    private readonly VerifiedHeaderCache _rangeHeaders = new(capacity: 1024);
+    private readonly RangedReader _rangedReader = null!;
 
     /// <summary>Creates a client.</summary>
     /// <param name="options">The settings; validated now.</param>
@@ -68,41 +58,29 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
 
     /// <summary>A client whose backend is wrapped (tests and harnesses observe or interrupt the storage calls).</summary>
     internal HdsStorageClient(HdsStorageOptions options, TimeProvider timeProvider, ILoggerFactory? loggerFactory, Func<StorageBackend, StorageBackend>? decorateBackend)
+        : this(ClientComposition.Compose(options, timeProvider, loggerFactory, decorateBackend))
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(timeProvider);
-        options.Validate();
-        _time = timeProvider;
-        var factory = loggerFactory ?? NullLoggerFactory.Instance;
-        _logger = factory.CreateLogger("Hds.Storage");
-        _retention = new RetentionPolicy(
-            new Dictionary<string, RetentionClass>(options.RetentionClasses, StringComparer.Ordinal), options.DefaultRetentionClass, timeProvider,
-            options.Authorization.RetentionHorizon);
-        StorageBackend backend = options.S3 is { } s3 ? new S3Backend(s3, factory.CreateLogger("Hds.Storage.S3"), timeProvider) : new LocalBackend(options.Local!, timeProvider);
-        _backend = decorateBackend?.Invoke(backend) ?? backend;
-        if (options.Local is not null)
-        {
-            Log.LocalStoreNotHdsGrade(_logger, _backend.Location);
-        }
-
-        _bucketGate = new BucketGate(_backend, _logger);
-        _lockedWriter = new LockedWriter(_backend, _logger);
-        (_codec, KeyRing) = CreateCodec(options, _backend, timeProvider, factory, _logger, _bucketGate.EnsureAsync);
-        _audit = AuditRuntime.Create(options, _backend, _retention, _bucketGate, timeProvider, factory);
     }
 
+    /// <summary>A client over a given backend and codec (tests), composed like any other.</summary>
     internal HdsStorageClient(StorageBackend backend, ContentCodec codec, HdsStorageOptions options, TimeProvider timeProvider, ILogger? logger = null)
+        : this(ClientComposition.Compose(options, timeProvider, null, backend: backend, codec: codec) is var parts && logger is not null ? parts with { Logger = logger } : parts)
     {
-        _backend = backend;
-        _codec = codec;
-        _time = timeProvider;
-        _logger = logger ?? NullLogger.Instance;
-        _retention = new RetentionPolicy(
-            new Dictionary<string, RetentionClass>(options.RetentionClasses, StringComparer.Ordinal), options.DefaultRetentionClass, timeProvider,
-            options.Authorization.RetentionHorizon);
-        _bucketGate = new BucketGate(backend, _logger);
-        _lockedWriter = new LockedWriter(backend, _logger);
-        _audit = AuditRuntime.Create(options, backend, _retention, _bucketGate, timeProvider, NullLoggerFactory.Instance);
+    }
+
+    // The one constructor that keeps the parts; ClientComposition builds them.
+    private HdsStorageClient(ClientParts parts)
+    {
+        _backend = parts.Backend;
+        _codec = parts.Codec;
+        KeyRing = parts.KeyRing;
+        _retention = parts.Retention;
+        _bucketGate = parts.BucketGate;
+        _lockedWriter = parts.LockedWriter;
+        _rangedReader = new RangedReader(parts.Backend, parts.Codec);
+        _audit = parts.Audit;
+        _time = parts.Time;
+        _logger = parts.Logger;
     }
 
     /// <summary>
@@ -238,7 +216,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
         if (options?.Range is { } range)
         {
-            return await GetRangeAsync(context, key, options.VersionId, range, cancellationToken).ConfigureAwait(false);
+            return await _rangedReader.ReadAsync(context, key, options.VersionId, range, site => NoteSite(site), cancellationToken).ConfigureAwait(false);
         }
 
         var read = await _backend.GetAsync(ObjectKeys.ToPhysical(context.Tenant, key), options?.VersionId, null, cancellationToken).ConfigureAwait(false);
@@ -255,205 +233,6 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             await read.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-    }
-
-    // A ranged read: one ranged GET for the header (verified first) and, at the same time, one for the segments holding the range
-    // as placed by this client's segment size; it is used only when the verified header shows it covers them, pinned to the same
-    // version. Otherwise (other segment size, other version) the segments are fetched once the header is known.
-    private async Task<HdsDownload> GetRangeAsync(HdsAccessContext context, string key, string? versionId, ContentRange range, CancellationToken cancellationToken)
-    {
-        if (range.Offset < 0 || range.Length < 0)
-        {
-            throw new HdsInvalidRequestException("The range offset and length must not be negative.");
-        }
-
-        var physical = ObjectKeys.ToPhysical(context.Tenant, key);
-        var identity = new ObjectIdentity(context.Tenant, key);
-        if (versionId is not null && range.Length is > 0
-            && await TryGetRangeWithCachedHeaderAsync(key, physical, identity, versionId, range, cancellationToken).ConfigureAwait(false) is { } fast)
-        {
-            return fast;
-        }
-
-        var guess = range.Length is { } wanted and > 0 ? _codec.EstimateStoredRange(range.Offset, wanted) : null;
-        var speculative = guess is { } g ? _backend.GetAsync(physical, versionId, g, cancellationToken) : null;
-        try
-        {
-            RangedRead plan;
-            BackendObjectHead head;
-            byte[] prefix;
-            var probe = Math.Max(_codec.MaxHeaderLength, HeaderProbeLength);
-            var first = await _backend.GetAsync(physical, versionId, new ByteRange(0, probe), cancellationToken).ConfigureAwait(false);
-            NoteSite(first.Site);
-            await using (first.ConfigureAwait(false))
-            {
-                head = first.Head;
-                RequireVersion(versionId, head);
-                prefix = new byte[(int)Math.Min(probe, head.StoredLength)];
-                var got = await first.Body.ReadAtLeastAsync(prefix, prefix.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-                plan = await _codec.OpenRangeAsync(prefix.AsMemory(0, got), head.StoredLength, identity, StoredVersionOf(head), range.Offset, range.Length ?? long.MaxValue, cancellationToken)
-                    .ConfigureAwait(false);
-                if (plan.PendingFinalSegment is { } final && final.Offset + final.Length <= got)
-                {
-                    plan.VerifyFinalSegment(prefix.AsSpan((int)final.Offset, (int)final.Length));
-                }
-            }
-
-            using (plan)
-            {
-                await VerifyFinalSegmentAsync(physical, head, plan, cancellationToken).ConfigureAwait(false);
-
-                // Kept only once the stored length is proven, so that a later range far from the end may skip that check (T3b).
-                if (plan.FinalSegmentVerified)
-                {
-                    _rangeHeaders.Add(physical, head.VersionId, prefix.AsSpan(0, plan.Plan.HeaderLength), head.StoredLength, StoredVersionOf(head));
-                }
-
-                Stream stored = Stream.Null;
-                if (plan.StoredRange is { } storedRange)
-                {
-                    var ahead = await TakeSpeculativeAsync(speculative, guess, storedRange, versionId, head.VersionId).ConfigureAwait(false);
-                    speculative = null;
-                    if (ahead is not null)
-                    {
-                        stored = new SkippingStream(ahead.Body, storedRange.Offset - guess!.Value.Offset);
-                    }
-                    else
-                    {
-                        var rest = await _backend.GetAsync(physical, head.VersionId, storedRange, cancellationToken).ConfigureAwait(false);
-                        try
-                        {
-                            RequireVersion(head.VersionId, rest.Head);
-                        }
-                        catch
-                        {
-                            await rest.DisposeAsync().ConfigureAwait(false);
-                            throw;
-                        }
-
-                        stored = rest.Body;
-                    }
-                }
-
-                var properties = ToProperties(key, head) with { Size = plan.PlaintextLength };
-                return new HdsDownload(plan.CreateDecoder(stored), properties);
-            }
-        }
-        finally
-        {
-            if (speculative is not null)
-            {
-                _ = speculative.ContinueWith(
-                    t => t.IsCompletedSuccessfully ? t.Result.DisposeAsync().AsTask() : Task.CompletedTask,
-                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
-        }
-    }
-
-    // A ranged read of a version whose header this client already verified: the segments only, in one request. Null when the
-    // header is not cached, the range is empty, or the storage now reports another length (then the long way runs and re-checks).
-    private async Task<HdsDownload?> TryGetRangeWithCachedHeaderAsync(
-        string key, string physical, ObjectIdentity identity, string versionId, ContentRange range, CancellationToken cancellationToken)
-    {
-        if (!_rangeHeaders.TryGet(physical, versionId, out var header, out var storedLength, out var version))
-        {
-            return null;
-        }
-
-        var plan = await _codec.OpenRangeAsync(header, storedLength, identity, version, range.Offset, range.Length ?? long.MaxValue, cancellationToken).ConfigureAwait(false);
-        using (plan)
-        {
-            if (plan.StoredRange is not { } storedRange)
-            {
-                return null;
-            }
-
-            plan.FinalSegmentVerifiedEarlier(); // cached only once verified at this stored length, which the fetch below re-checks
-
-            var read = await _backend.GetAsync(physical, versionId, storedRange, cancellationToken).ConfigureAwait(false);
-            NoteSite(read.Site);
-            try
-            {
-                RequireVersion(versionId, read.Head);
-                if (read.Head.StoredLength != storedLength || read.Head.LastModified != version.LastModified)
-                {
-                    _rangeHeaders.Remove(physical, versionId);
-                    await read.DisposeAsync().ConfigureAwait(false);
-                    return null;
-                }
-
-                return new HdsDownload(plan.CreateDecoder(read.Body), ToProperties(key, read.Head) with { Size = plan.PlaintextLength });
-            }
-            catch
-            {
-                await read.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
-        }
-    }
-
-    // Whether the range reaches it or not, the final segment is authenticated before anything is returned: otherwise a stored
-    // length consistent with truncated (or extended) bytes would pass for a shorter object (issue 14). Fetched pinned to the
-    // version, unless the header probe already held it.
-    private async Task VerifyFinalSegmentAsync(string physical, BackendObjectHead head, RangedRead plan, CancellationToken cancellationToken)
-    {
-        if (plan.PendingFinalSegment is not { } final)
-        {
-            return;
-        }
-
-        var read = await _backend.GetAsync(physical, head.VersionId, final, cancellationToken).ConfigureAwait(false);
-        await using (read.ConfigureAwait(false))
-        {
-            RequireVersion(head.VersionId, read.Head);
-            var bytes = new byte[final.Length];
-            var got = await read.Body.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            if (read.Head.StoredLength != head.StoredLength || got != bytes.Length)
-            {
-                throw IntegrityErrors.Corrupt("The stored object's length changed while it was read: it was truncated, extended or replaced.");
-            }
-
-            plan.VerifyFinalSegment(bytes);
-        }
-    }
-
-    // The speculative read if it succeeded, is of the same version and covers the segments; disposed otherwise. A read of an
-    // explicitly requested version that answers with another version fails like any other read (RequireVersion).
-    private static async Task<BackendReadResult?> TakeSpeculativeAsync(
-        Task<BackendReadResult>? speculative, ByteRange? guess, ByteRange needed, string? requested, string versionId)
-    {
-        if (speculative is null || guess is not { } g)
-        {
-            return null;
-        }
-
-        BackendReadResult read;
-        try
-        {
-            read = await speculative.ConfigureAwait(false);
-        }
-        catch (HdsStorageException)
-        {
-            return null; // e.g. the guess starts beyond a short object's end: fetch what the header says
-        }
-
-        try
-        {
-            RequireVersion(requested, read.Head);
-        }
-        catch
-        {
-            await read.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        if (string.Equals(read.Head.VersionId, versionId, StringComparison.Ordinal) && g.Offset <= needed.Offset && g.Offset + g.Length >= needed.Offset + needed.Length)
-        {
-            return read;
-        }
-
-        await read.DisposeAsync().ConfigureAwait(false);
-        return null;
     }
 
     /// <summary>Reads a version to its end and checks everything, without returning content: the basis of scrubbing.</summary>
@@ -710,29 +489,19 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         var data = new Dictionary<string, object>(StringComparer.Ordinal);
         var problems = new List<string>();
         var degraded = new List<string>();
-        if (_backend is S3Backend s3)
+        var sites = await _backend.ProbeSitesAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var site in sites)
         {
-            var writable = 0;
-            foreach (var site in s3.Sites.Sites)
+            data["site:" + site.Name] = site.Description;
+            if (!site.Reachable)
             {
-                var ok = await s3.Sites.ProbeAsync(site, cancellationToken).ConfigureAwait(false);
-                data["site:" + site.Name] = ok
-                    ? $"reachable in {site.LastProbeLatency!.Value.TotalMilliseconds:0} ms, circuit {site.State.CircuitState}{(site.ReadOnly ? ", read-only" : string.Empty)}"
-                    : $"unreachable ({site.LastProbeError}), circuit {site.State.CircuitState}{(site.ReadOnly ? ", read-only" : string.Empty)}";
-                if (ok && !site.ReadOnly)
-                {
-                    writable++;
-                }
-                else if (!ok)
-                {
-                    degraded.Add($"site {site.Name} unreachable");
-                }
+                degraded.Add($"site {site.Name} unreachable");
             }
+        }
 
-            if (writable == 0)
-            {
-                problems.Add("no writable site answers");
-            }
+        if (sites.Count > 0 && !sites.Any(s => s.Reachable && !s.ReadOnly))
+        {
+            problems.Add("no writable site answers");
         }
 
         try
@@ -825,35 +594,6 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         _bucketGate.Dispose();
     }
 
-    // Every write is encrypted (format 1): the key ring in the bucket, protected by the configured certificates, or a KMS/HSM provider.
-    private static (ContentCodec Codec, KeyRing? Ring) CreateCodec(
-        HdsStorageOptions options, StorageBackend backend, TimeProvider time, ILoggerFactory factory, ILogger logger, Func<CancellationToken, Task> ensureReady)
-    {
-        var encryption = options.Encryption;
-        if (encryption.KeyProvider is { } provider)
-        {
-            return (new FormatV1(provider, encryption.SegmentSize, time: time), null);
-        }
-
-        var certificates = encryption.IsUnconfigured && options.Local is { } local
-            ? [HdsDevelopmentCertificate.CreateOrLoad(Path.Combine(local.Path, DevelopmentCertificateDirectory))]
-            : CertificateLoader.LoadAll(encryption.Certificates, encryption.CertificateFiles, encryption.CertificatePassword);
-        foreach (var certificate in certificates.Where(HdsDevelopmentCertificate.IsDevelopment))
-        {
-            Log.DevelopmentCertificate(logger, certificate.Thumbprint);
-        }
-
-        if (certificates.Count < 2)
-        {
-            Log.NoEscrowCertificate(logger);
-        }
-
-        var retention = options.RetentionClasses.Values.Max(c => c.Duration);
-        var ring = new KeyRing(new KeyRingStore(backend, certificates, retention, time), encryption.KeyLifetime, time, factory.CreateLogger("Hds.Storage.Keys"), ensureReady);
-        return (new FormatV1(ring, encryption.SegmentSize, time: time), ring);
-    }
-
-
     // Inside an operation the context was resolved, validated and authorized once by ExecuteAsync.
     private HdsAccessContext ResolveContext(HdsRequestOptions? options) =>
         OperationScope.Current is { } current && ReferenceEquals(current.Owner, this) ? current.Context : ResolveContextCore(options);
@@ -894,7 +634,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
 
     // A server asked for one version must answer with that version: otherwise a stale (or another) version would be read, or
     // verified locked, in its place. The content cannot tell versions of the same key apart (the identity is tenant + key).
-    private static void RequireVersion(string? requested, BackendObjectHead answered)
+    internal static void RequireVersion(string? requested, BackendObjectHead answered)
     {
         if (requested is not null && !string.Equals(requested, answered.VersionId, StringComparison.Ordinal))
         {
@@ -902,9 +642,9 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         }
     }
 
-    private static StoredVersion StoredVersionOf(BackendObjectHead head) => new(head.LastModified, head.Metadata);
+    internal static StoredVersion StoredVersionOf(BackendObjectHead head) => new(head.LastModified, head.Metadata);
 
-    private static ObjectProperties ToProperties(string key, BackendObjectHead head) => new()
+    internal static ObjectProperties ToProperties(string key, BackendObjectHead head) => new()
     {
         Key = key,
         VersionId = head.VersionId,

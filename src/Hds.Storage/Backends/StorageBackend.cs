@@ -65,8 +65,15 @@ internal abstract class StorageBackend : IAsyncDisposable
         string key, string versionId, long storedLength, RetentionInfo wanted, string storedOn, int required, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<string>>([storedOn]);
 
+    /// <summary>Probes every site now, for health checks: one entry per site; none for a backend without sites.</summary>
+    public virtual Task<IReadOnlyList<SiteHealth>> ProbeSitesAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<SiteHealth>>([]);
+
     public abstract ValueTask DisposeAsync();
 }
+
+/// <summary>One site as a health probe found it: whether it answered, whether it takes writes, and a line for the health report.</summary>
+internal sealed record SiteHealth(string Name, bool Reachable, bool ReadOnly, string Description);
 
 /// <summary>A byte range of a stored object: <paramref name="Offset"/> and <paramref name="Length"/> in bytes.</summary>
 internal readonly record struct ByteRange(long Offset, long Length);

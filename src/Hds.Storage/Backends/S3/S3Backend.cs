@@ -727,6 +727,21 @@ internal sealed class S3Backend : StorageBackend
         }
     }
 
+    public override async Task<IReadOnlyList<SiteHealth>> ProbeSitesAsync(CancellationToken cancellationToken)
+    {
+        var result = new List<SiteHealth>(_sites.Sites.Count);
+        foreach (var site in _sites.Sites)
+        {
+            var ok = await _sites.ProbeAsync(site, cancellationToken).ConfigureAwait(false);
+            var circuit = $"circuit {site.State.CircuitState}{(site.ReadOnly ? ", read-only" : string.Empty)}";
+            result.Add(new SiteHealth(site.Name, ok, site.ReadOnly, ok
+                ? $"reachable in {site.LastProbeLatency!.Value.TotalMilliseconds:0} ms, {circuit}"
+                : $"unreachable ({site.LastProbeError}), {circuit}"));
+        }
+
+        return result;
+    }
+
     public override ValueTask DisposeAsync() => _sites.DisposeAsync();
 
     // The one error-mapping call: a call through the site router whose AWS SDK failures become the library's exceptions.
