@@ -4,7 +4,6 @@ using Hds.Storage.Backends.Local;
 using Hds.Storage.Backends.S3;
 using Hds.Storage.Cli.Output;
 using Hds.Storage.Retention;
-using Hds.Storage.Sites;
 
 namespace Hds.Storage.Cli;
 

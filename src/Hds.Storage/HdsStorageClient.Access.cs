@@ -206,9 +206,21 @@ public partial class HdsStorageClient
         }
     }
 
+    /// <summary>The outcome tag value: "succeeded", "denied", "failed", "integrity_failure", "not_found".</summary>
+    private static string OutcomeName(HdsAuditOutcome outcome) => outcome switch
+    {
+        HdsAuditOutcome.Succeeded => "succeeded",
+        HdsAuditOutcome.Denied => "denied",
+        HdsAuditOutcome.IntegrityFailure => "integrity_failure",
+        HdsAuditOutcome.NotFound => "not_found",
+        HdsAuditOutcome.Cancelled => "cancelled",
+        HdsAuditOutcome.Incomplete => "incomplete",
+        _ => "failed",
+    };
+
     private static void Complete(Activity? activity, string operation, HdsAuditOutcome outcome, string? errorType, long? size, TimeSpan elapsed)
     {
-        var outcomeName = HdsStorageTelemetry.OutcomeName(outcome);
+        var outcomeName = OutcomeName(outcome);
         var operationTag = new KeyValuePair<string, object?>("hds.operation", operation);
         if (outcome == HdsAuditOutcome.IntegrityFailure)
         {
@@ -452,7 +464,7 @@ public partial class HdsStorageClient
         {
             var write = audit.Sink.WriteAsync(record, CancellationToken.None);
             var stored = write.IsCompletedSuccessfully ? write.Result : write.AsTask().GetAwaiter().GetResult();
-            Log.AuditRecord(_logger, stored.Operation, stored.Outcome, stored.Reason, stored.ActorId, stored.ActorKind, stored.Tenant, stored.Purpose,
+            AuditLog.AuditRecord(_logger, stored.Operation, stored.Outcome, stored.Reason, stored.ActorId, stored.ActorKind, stored.Tenant, stored.Purpose,
                 stored.CorrelationId, stored.Application, stored.Node, stored.Sequence, stored.KeyId, stored.Site, stored.FoundAfterLostAnswer);
             if (outcome == HdsAuditOutcome.IntegrityFailure)
             {
@@ -489,7 +501,7 @@ public partial class HdsStorageClient
         try
         {
             var stored = await audit.Sink.WriteAsync(record, CancellationToken.None).ConfigureAwait(false);
-            Log.AuditRecord(_logger, stored.Operation, stored.Outcome, stored.Reason, stored.ActorId, stored.ActorKind, stored.Tenant, stored.Purpose,
+            AuditLog.AuditRecord(_logger, stored.Operation, stored.Outcome, stored.Reason, stored.ActorId, stored.ActorKind, stored.Tenant, stored.Purpose,
                 stored.CorrelationId, stored.Application, stored.Node, stored.Sequence, stored.KeyId, stored.Site, stored.FoundAfterLostAnswer);
             return stored;
         }

@@ -77,18 +77,6 @@ public static class HdsStorageTelemetry
         _ => "hds.operation",
     };
 
-    /// <summary>The outcome tag value: "succeeded", "denied", "failed", "integrity_failure", "not_found".</summary>
-    internal static string OutcomeName(Audit.HdsAuditOutcome outcome) => outcome switch
-    {
-        Audit.HdsAuditOutcome.Succeeded => "succeeded",
-        Audit.HdsAuditOutcome.Denied => "denied",
-        Audit.HdsAuditOutcome.IntegrityFailure => "integrity_failure",
-        Audit.HdsAuditOutcome.NotFound => "not_found",
-        Audit.HdsAuditOutcome.Cancelled => "cancelled",
-        Audit.HdsAuditOutcome.Incomplete => "incomplete",
-        _ => "failed",
-    };
-
     private static IEnumerable<Measurement<int>> ObserveAuditPending()
     {
         foreach (var observe in AuditSpools.Values)

@@ -32,13 +32,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Aborted a multipart upload after a failure.")]
     public static partial void MultipartAborted(ILogger logger, Exception? exception);
 
-    [LoggerMessage(EventId = 100, Level = LogLevel.Information,
-        Message = "Audit {Operation} {Outcome} reason {Reason} actor {Actor} ({ActorKind}) tenant {Tenant} purpose {Purpose} correlation {CorrelationId} application {Application} node {Node} seq {Sequence} key-id {KeyId} site {Site} found-after-lost-answer {FoundAfterLostAnswer}")]
-    public static partial void AuditRecord(
-        ILogger logger, Access.HdsOperation operation, Audit.HdsAuditOutcome outcome, string? reason, string? actor, string? actorKind,
-        string? tenant, string? purpose, string? correlationId, string? application, string? node, long sequence, string? keyId, string? site,
-        bool foundAfterLostAnswer);
-
     [LoggerMessage(EventId = 101, Level = LogLevel.Critical,
         Message = "The audit record of a {Operation} operation could not be made durable; the operation was refused (fail-closed).")]
     public static partial void AuditNotDurable(ILogger logger, Access.HdsOperation operation, Exception exception);
@@ -89,15 +82,6 @@ internal static partial class Log
         Message = "Key-ring entry {KeyId} was rolled back: its newest version is older than a state it already had (revocation, expiry). The merged state is kept (a revoked key stays revoked) and reads under the key are refused. Investigate who wrote under _hds/keys/.")]
     public static partial void KeyRingRollback(ILogger logger, string keyId);
 
-    [LoggerMessage(EventId = 200, Level = LogLevel.Warning,
-        Message = "Site {Site} failed a {Access} call ({Failure}); trying {Next} until the failover timeout.")]
-    public static partial void SiteCallFailed(ILogger logger, string site, Sites.SiteAccess access, string failure, string next);
-
-    // The same site failing again within one operation: said once at Warning (event 200), then here, so that one unreachable site
-    // does not flood the log with a warning per retry.
-    [LoggerMessage(EventId = 212, Level = LogLevel.Debug, Message = "Site {Site} failed a {Access} call again ({Failure}).")]
-    public static partial void SiteCallFailedAgain(ILogger logger, string site, Sites.SiteAccess access, string failure);
-
     [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Circuit of site {Site} opened: no traffic for {BreakDuration}.")]
     public static partial void CircuitOpened(ILogger logger, string site, TimeSpan breakDuration);
 
@@ -106,10 +90,6 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Circuit of site {Site} half-open: one trial call goes through.")]
     public static partial void CircuitHalfOpened(ILogger logger, string site);
-
-    [LoggerMessage(EventId = 204, Level = LogLevel.Error,
-        Message = "No site served a {Access} call within the failover timeout {Timeout} ({Attempts} attempts); the operation failed and left nothing partial.")]
-    public static partial void AllSitesUnavailable(ILogger logger, Sites.SiteAccess access, TimeSpan timeout, int attempts);
 
     [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Health probe of site {Site} failed ({Failure}).")]
     public static partial void SiteProbeFailed(ILogger logger, string site, string failure);

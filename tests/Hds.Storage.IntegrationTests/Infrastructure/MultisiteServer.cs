@@ -4,7 +4,6 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Hds.Storage.Backends.S3;
-using Hds.Storage.Sites;
 
 namespace Hds.Storage.IntegrationTests.Infrastructure;
 

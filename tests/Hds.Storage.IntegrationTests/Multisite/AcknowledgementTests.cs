@@ -51,7 +51,7 @@ public sealed class AcknowledgementTests : MultisiteTest
         // And the document reads back verified from that zone alone.
         var onSecond = new HdsStorageOptions { S3 = Server.Options(Bucket) };
         onSecond.S3!.Sites.Clear();
-        onSecond.S3.Sites.Add(new Hds.Storage.Sites.SiteOptions { Name = second, ServiceUrl = Server.Endpoint(second) });
+        onSecond.S3.Sites.Add(new Hds.Storage.Backends.S3.SiteOptions { Name = second, ServiceUrl = Server.Endpoint(second) });
         TestCertificates.Apply(onSecond);
         await using var reader = new HdsStorageClient(onSecond);
         await using var download = await reader.GetAsync("ack/two.bin", new GetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Hds.Storage.Access;
 using Hds.Storage.IntegrationTests.Infrastructure;
-using Hds.Storage.Sites;
+using Hds.Storage.Backends.S3;
 using static Hds.Storage.IntegrationTests.Infrastructure.TestContent;
 
 namespace Hds.Storage.IntegrationTests.Multisite;

@@ -1,6 +1,6 @@
 using Hds.Storage.Backends.S3;
 using Hds.Storage.IntegrationTests.Infrastructure;
-using Hds.Storage.Sites;
+using Hds.Storage.Backends.S3.Sites;
 using Microsoft.Extensions.Logging;
 
 namespace Hds.Storage.IntegrationTests.Sites;

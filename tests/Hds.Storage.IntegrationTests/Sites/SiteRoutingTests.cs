@@ -122,7 +122,7 @@ public sealed class SiteRoutingTests : IAsyncLifetime
         }
     }
 
-    private HdsStorageClient Client(TimeSpan? failoverTimeout, params Hds.Storage.Sites.SiteOptions[] sites) =>
+    private HdsStorageClient Client(TimeSpan? failoverTimeout, params Hds.Storage.Backends.S3.SiteOptions[] sites) =>
         FaultGateways.CreateClient(_server, _bucket, failoverTimeout, null, sites);
 
     // A loopback port nothing listens on: connections are refused at once.

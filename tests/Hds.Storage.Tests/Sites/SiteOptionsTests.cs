@@ -1,5 +1,4 @@
 using Hds.Storage.Backends.S3;
-using Hds.Storage.Sites;
 
 namespace Hds.Storage.Tests.Sites;
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Amazon.S3;
 using Hds.Storage.Backends.S3;
-using Hds.Storage.Sites;
+using Hds.Storage.Backends.S3.Sites;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Polly.CircuitBreaker;

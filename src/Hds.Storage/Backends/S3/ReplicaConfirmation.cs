@@ -3,7 +3,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Hds.Storage.Diagnostics;
 using Hds.Storage.Retention;
-using Hds.Storage.Sites;
+using Hds.Storage.Backends.S3.Sites;
 using Microsoft.Extensions.Logging;
 
 namespace Hds.Storage.Backends.S3;

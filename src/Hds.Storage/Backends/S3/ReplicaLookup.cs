@@ -1,7 +1,7 @@
 using System.Net;
 using Amazon.S3;
 using Hds.Storage.Diagnostics;
-using Hds.Storage.Sites;
+using Hds.Storage.Backends.S3.Sites;
 using Microsoft.Extensions.Logging;
 
 namespace Hds.Storage.Backends.S3;

@@ -8,7 +8,7 @@ using Hds.Storage.Diagnostics;
 using Hds.Storage.Models;
 using Hds.Storage.Objects;
 using Hds.Storage.Retention;
-using Hds.Storage.Sites;
+using Hds.Storage.Backends.S3.Sites;
 using Microsoft.Extensions.Logging;
 
 namespace Hds.Storage.Backends.S3;

@@ -1,4 +1,3 @@
-using Hds.Storage.Sites;
 
 namespace Hds.Storage.Backends.S3;
 

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using Amazon.Runtime;
 
-namespace Hds.Storage.Sites;
+namespace Hds.Storage.Backends.S3.Sites;
 
 /// <summary>
 /// Which failures say "this site is not serving now" (try another one) rather than "the request is wrong" (fail the operation):

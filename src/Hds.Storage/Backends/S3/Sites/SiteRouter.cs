@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.CircuitBreaker;
 
-namespace Hds.Storage.Sites;
+namespace Hds.Storage.Backends.S3.Sites;
 
 /// <summary>
 /// Routes every S3 call of the S3 backend to a site: the best one first (circuit closed, not suspect, writable before read-only,
@@ -101,11 +101,11 @@ internal sealed class SiteRouter : IAsyncDisposable
                     var failure = Describe(ex);
                     if ((warned ??= []).Add(site))
                     {
-                        Log.SiteCallFailed(_logger, site.Name, access, failure, Sites.Count > 1 ? "the other sites" : "it again");
+                        SiteLog.SiteCallFailed(_logger, site.Name, access, failure, Sites.Count > 1 ? "the other sites" : "it again");
                     }
                     else
                     {
-                        Log.SiteCallFailedAgain(_logger, site.Name, access, failure);
+                        SiteLog.SiteCallFailedAgain(_logger, site.Name, access, failure);
                     }
                     last = ex;
                 }
@@ -115,7 +115,7 @@ internal sealed class SiteRouter : IAsyncDisposable
             if (left <= TimeSpan.Zero)
             {
                 SiteMetrics.Unavailable.Add(1);
-                Log.AllSitesUnavailable(_logger, access, timeout, attempts);
+                SiteLog.AllSitesUnavailable(_logger, access, timeout, attempts);
                 throw new HdsBackendUnavailableException(
                     $"No storage site served the request within {timeout.TotalSeconds:0.#} s ({attempts} attempts on {Sites.Count} site(s)); nothing partial was left. "
                     + "Check the sites' health and retry later.",

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Amazon.Runtime;
 using Hds.Storage.Objects;
 
-namespace Hds.Storage.Sites;
+namespace Hds.Storage.Backends.S3.Sites;
 
 /// <summary>
 /// Keeps retries in the <see cref="SiteRouter"/>'s hands. The AWS SDK resends a request whose answer was lost even with

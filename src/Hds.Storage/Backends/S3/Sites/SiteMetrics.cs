@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Hds.Storage.Diagnostics;
 
-namespace Hds.Storage.Sites;
+namespace Hds.Storage.Backends.S3.Sites;
 
 /// <summary>
 /// The site instruments of the "Hds.Storage" meter (OpenTelemetry naming). Recording is skipped when nobody listens.

@@ -2,7 +2,7 @@ using Amazon.S3;
 using Polly;
 using Polly.CircuitBreaker;
 
-namespace Hds.Storage.Sites;
+namespace Hds.Storage.Backends.S3.Sites;
 
 /// <summary>One site at run time: its S3 client, its circuit breaker and what the probe and the traffic last saw of it.</summary>
 internal sealed class SiteEndpoint : IDisposable

@@ -2,7 +2,7 @@ using Hds.Storage.Diagnostics;
 using Hds.Storage.IO;
 using Microsoft.Extensions.Logging;
 
-namespace Hds.Storage.Sites;
+namespace Hds.Storage.Backends.S3.Sites;
 
 /// <summary>
 /// The body of a GET that survives a broken connection: when the stream breaks (or ends early) at byte N, the same version is
