@@ -74,7 +74,7 @@ internal sealed class S3Backend : StorageBackend
         CreateClient(options, options.OrderedSites()[0].ServiceUrl!, maxErrorRetry: 2);
 
     /// <summary>The AWS SDK settings that work against StorageGRID and RGW (measured, see S3-BACKENDS.md).</summary>
-    internal static AmazonS3Client CreateClient(S3StorageOptions options, Uri serviceUrl, int maxErrorRetry, Amazon.Runtime.HttpClientFactory? httpClientFactory = null)
+    internal static AmazonS3Client CreateClient(S3StorageOptions options, Uri serviceUrl, int maxErrorRetry, bool refuseSdkRetries = false)
     {
         var config = new AmazonS3Config
         {
@@ -90,10 +90,8 @@ internal sealed class S3Backend : StorageBackend
             // the e2e memory scenario), 0.4 MiB at 128 KiB, with 16x fewer calls.
             BufferSize = 128 * 1024,
         };
-        // Every request carries the pseudonymous context headers of the operation in progress (composes with the test seam and
-        // with the sites' send-once HTTP stack).
-        config.HttpClientFactory = new ContextHeadersHttpClientFactory(
-            options.HttpClientFactory ?? httpClientFactory ?? new SiteHttpClientFactory(options.RequestTimeout, refuseSdkRetries: false, TimeProvider.System), options.ConsistencyControl);
+        // One handler chain (context headers, send-once, sockets) and one HttpClient per site for the process.
+        config.HttpClientFactory = S3HttpClientFactory.For(serviceUrl, options.RequestTimeout, refuseSdkRetries, options.ConsistencyControl, options.HttpClientFactory);
 
         return options.AccessKey is { } ak
             ? new AmazonS3Client(new BasicAWSCredentials(ak, options.SecretKey), config)

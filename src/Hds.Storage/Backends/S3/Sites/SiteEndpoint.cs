@@ -11,12 +11,10 @@ internal sealed class SiteEndpoint : IDisposable
     private long _writes;
     private int _suspect;
 
-    private readonly IDisposable _http;
 
     public SiteEndpoint(
-        SiteOptions options, int rank, AmazonS3Client client, IDisposable http, ResiliencePipeline pipeline, CircuitBreakerStateProvider state, CircuitBreakerManualControl control)
+        SiteOptions options, int rank, AmazonS3Client client, ResiliencePipeline pipeline, CircuitBreakerStateProvider state, CircuitBreakerManualControl control)
     {
-        _http = http;
         Name = options.Name;
         ServiceUrl = options.ServiceUrl!;
         ReadOnly = options.ReadOnly;
@@ -72,6 +70,5 @@ internal sealed class SiteEndpoint : IDisposable
     public void Dispose()
     {
         Client.Dispose();
-        _http.Dispose();
     }
 }

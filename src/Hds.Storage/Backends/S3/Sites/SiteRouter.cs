@@ -223,14 +223,13 @@ internal sealed class SiteRouter : IAsyncDisposable
     private SiteEndpoint CreateSite(SiteOptions site, int rank, bool breaker)
     {
         // Failover is the retry: the AWS SDK does not retry on its own, so a dead site costs one attempt, not three.
-        var http = new SiteHttpClientFactory(_options.RequestTimeout, refuseSdkRetries: true, _time);
-        var client = S3Backend.CreateClient(_options, site.ServiceUrl!, maxErrorRetry: 0, http);
+        var client = S3Backend.CreateClient(_options, site.ServiceUrl!, maxErrorRetry: 0, refuseSdkRetries: true);
         var state = new CircuitBreakerStateProvider();
         var control = new CircuitBreakerManualControl();
         if (!breaker)
         {
             // One site: nowhere else to go, a breaker would only refuse calls that might succeed.
-            return new SiteEndpoint(site, rank, client, http, ResiliencePipeline.Empty, state, control);
+            return new SiteEndpoint(site, rank, client, ResiliencePipeline.Empty, state, control);
         }
 
         var pipeline = new ResiliencePipelineBuilder { TimeProvider = _time }
@@ -260,7 +259,7 @@ internal sealed class SiteRouter : IAsyncDisposable
                 },
             })
             .Build();
-        return new SiteEndpoint(site, rank, client, http, pipeline, state, control);
+        return new SiteEndpoint(site, rank, client, pipeline, state, control);
     }
 
     private async Task ProbeLoopAsync()

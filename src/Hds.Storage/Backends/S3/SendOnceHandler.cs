@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using Amazon.Runtime;
 using Hds.Storage.Objects;
 
-namespace Hds.Storage.Backends.S3.Sites;
+namespace Hds.Storage.Backends.S3;
 
 /// <summary>
-/// Keeps retries in the <see cref="SiteRouter"/>'s hands. The AWS SDK resends a request whose answer was lost even with
+/// Keeps retries in the <see cref="Sites.SiteRouter"/>'s hands. The AWS SDK resends a request whose answer was lost even with
 /// MaxErrorRetry = 0 (measured with AWSSDK.S3 4.1.0): for a PutObject that the server had stored, the resend silently stores a
 /// second version, and a timed-out call costs two timeouts before failover. This handler refuses (1) any SDK resend, recognised by
 /// its <c>amz-sdk-request: attempt=N</c> header with N &gt; 1, when <paramref name="refuseSdkRetries"/>, and (2) always, a second
@@ -51,41 +51,4 @@ internal sealed class SendOnceHandler(HttpMessageHandler inner, bool refuseSdkRe
 
         return base.SendAsync(request, cancellationToken);
     }
-}
-
-/// <summary>
-/// The S3 clients' HTTP stack: the SDK's usual settings plus <see cref="SendOnceHandler"/> and a bounded connect time. One
-/// HttpClient per site client (the SDK asks the factory for every request when its own caching is off), so the memory of sent
-/// writes covers the SDK's resends.
-/// </summary>
-internal sealed class SiteHttpClientFactory : HttpClientFactory, IDisposable
-{
-    private static readonly TimeSpan MaxConnectTimeout = TimeSpan.FromSeconds(10);
-    private readonly HttpClient _client;
-
-    /// <param name="requestTimeout">The HTTP timeout of one request.</param>
-    /// <param name="refuseSdkRetries">Whether the SDK's own resends are refused (the router's clients: the router retries).</param>
-    /// <param name="time">The clock of the send-once memory.</param>
-    public SiteHttpClientFactory(TimeSpan requestTimeout, bool refuseSdkRetries, TimeProvider time)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            UseCookies = false,
-            AutomaticDecompression = System.Net.DecompressionMethods.None,
-            ConnectTimeout = requestTimeout < MaxConnectTimeout ? requestTimeout : MaxConnectTimeout,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        };
-        _client = new HttpClient(new SendOnceHandler(handler, refuseSdkRetries, time)) { Timeout = requestTimeout };
-    }
-
-    public override HttpClient CreateHttpClient(IClientConfig clientConfig) => _client;
-
-    public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
-
-    public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
-
-    public override string? GetConfigUniqueString(IClientConfig clientConfig) => null;
-
-    public void Dispose() => _client.Dispose();
 }
