@@ -1,3 +1,5 @@
+using Hds.Storage.Access;
+
 namespace Hds.Storage.Audit.Search;
 
 /// <summary>
