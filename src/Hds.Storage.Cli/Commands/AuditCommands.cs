@@ -185,6 +185,12 @@ internal static class AuditCommands
             var manifest = AuditParquetExporter.ReadManifest(directory)
                 ?? throw new CliUsageException($"No {ExportManifest.FileName} in {directory}: give the directory of an hds audit export.");
             var problems = AuditParquetExporter.VerifyFiles(directory, manifest);
+            if (problems.Any(p => !p.StartsWith("run ", StringComparison.Ordinal)))
+            {
+                // Files missing, altered or unlisted: nothing read from them can be trusted, so the query does not run.
+                return await ExportProblemsAsync(problems, cancellationToken).ConfigureAwait(false);
+            }
+
             var (columns, rows) = await AuditDuckDbQuery.RunAsync(directory, parse.GetValue(sql)!, cancellationToken).ConfigureAwait(false);
             if (CliOutput.FormatOf(parse) == OutputFormat.Json)
             {
@@ -204,28 +210,28 @@ internal static class AuditCommands
                 var table = new Table().AddColumns(columns.Select(c => new TableColumn(Markup.Escape(c))).ToArray());
                 foreach (var row in rows)
                 {
-                    table.AddRow(row.Select(v => Markup.Escape(Convert.ToString(v, CultureInfo.InvariantCulture) ?? string.Empty)).ToArray());
+                    table.AddRow(row.Select(v => Markup.Escape(v is DateTime t ? t.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture) : Convert.ToString(v, CultureInfo.InvariantCulture) ?? string.Empty)).ToArray());
                 }
 
                 await cli(parse).WriteAsync(table, QueryTable, cancellationToken).ConfigureAwait(false);
             }
 
             await CliContext.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
-            if (problems.Count == 0)
-            {
-                return ExitCodes.Success;
-            }
-
-            foreach (var problem in problems)
-            {
-                await CliContext.Error.WriteLineAsync(("problem: " + problem).AsMemory(), cancellationToken).ConfigureAwait(false);
-            }
-
-            await HdsCli.WriteErrorAsync(CliContext.Error, HdsErrorCode.Integrity,
-                $"The export does not verify against its manifest: {problems.Count} problem(s). Export again from the trail before relying on these results.").ConfigureAwait(false);
-            return ExitCodes.Integrity;
+            return problems.Count == 0 ? ExitCodes.Success : await ExportProblemsAsync(problems, cancellationToken).ConfigureAwait(false);
         });
         return command;
+    }
+
+    private static async Task<int> ExportProblemsAsync(List<string> problems, CancellationToken cancellationToken)
+    {
+        foreach (var problem in problems)
+        {
+            await CliContext.Error.WriteLineAsync(("problem: " + problem).AsMemory(), cancellationToken).ConfigureAwait(false);
+        }
+
+        await HdsCli.WriteErrorAsync(CliContext.Error, HdsErrorCode.Integrity,
+            $"The export does not verify against its manifest: {problems.Count} problem(s). Export again from the trail before relying on these results.").ConfigureAwait(false);
+        return ExitCodes.Integrity;
     }
 
     private static readonly CliReport<Table> QueryTable = new(_ => string.Empty, t => t);

@@ -211,7 +211,7 @@ public sealed class AuditSearchTests(S3CliBackend backend) : IClassFixture<S3Cli
     }
 
     // Opens the report in headless Debian chromium: a screenshot (a real PNG, not empty) and the DOM after the page's script ran.
-    private async Task<string> BrowserAsync(string html)
+    private static async Task<string> BrowserAsync(string html)
     {
         var chromium = new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser" }.FirstOrDefault(File.Exists);
         Assert.True(chromium is not null, "chromium is not installed: tests/s3-server/start.sh installs it (apt-get install chromium)");
