@@ -188,7 +188,10 @@ internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certi
             progress.SegmentsSkipped += segmentNames.Count - Math.Max(0, Math.Min(lastIndex, segmentNames.Count - 1) - firstIndex + 1);
         }
 
+        // Only the hashes checkpoints name are kept (a trail of millions of records stays small in memory), and the range read.
+        var checkpointed = checkpointNames.Select(c => c.First).ToHashSet();
         var hashes = new Dictionary<long, string>();
+        var known = (Min: long.MaxValue, Max: long.MinValue);
         long records = 0;
         var segments = 0;
         long expected = firstIndex == 0 ? 1 : -1; // -1: take the first record of the anchor segment as given
@@ -258,7 +261,12 @@ internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certi
                     problems.Add(new HdsAuditProblem(HdsAuditProblemKind.ChainBroken, node, record.Sequence, "the record does not link to the previous record's hash"));
                 }
 
-                hashes[record.Sequence] = record.Hash!;
+                if (checkpointed.Contains(record.Sequence))
+                {
+                    hashes[record.Sequence] = record.Hash!;
+                }
+
+                known = (Math.Min(known.Min, record.Sequence), Math.Max(known.Max, record.Sequence));
                 previousHash = record.Hash;
                 expected = Math.Max(expected, record.Sequence + 1);
             }
@@ -291,7 +299,7 @@ internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certi
         }
 
         var lastStored = segmentNames.Count > 0 ? segmentNames.Max(s => s.Last) : 0;
-        var (checkpoints, coveredThrough, enrolled) = await VerifyCheckpointsAsync(node, checkpointNames, hashes, lastStored, problems, progress, cancellationToken).ConfigureAwait(false);
+        var (checkpoints, coveredThrough, enrolled) = await VerifyCheckpointsAsync(node, checkpointNames, hashes, known, lastStored, problems, progress, cancellationToken).ConfigureAwait(false);
         if (!enrolled && (segmentNames.Count > 0 || checkpointNames.Count > 0))
         {
             problems.Add(new HdsAuditProblem(HdsAuditProblemKind.NodeNotEnrolled, node, 1,
@@ -327,7 +335,7 @@ internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certi
     // Returns how many checkpoints were verified, the last sequence a valid checkpoint covers, and whether the node is enrolled
     // (its first checkpoint is valid, trusted and starts the checkpoint chain). The first and last checkpoints are always read.
     private async Task<(int Verified, long CoveredThrough, bool Enrolled)> VerifyCheckpointsAsync(
-        string node, List<AuditObjectName> names, Dictionary<long, string> hashes, long lastStored, List<HdsAuditProblem> problems, AuditSearchProgress? progress,
+        string node, List<AuditObjectName> names, Dictionary<long, string> hashes, (long Min, long Max) known, long lastStored, List<HdsAuditProblem> problems, AuditSearchProgress? progress,
         CancellationToken cancellationToken)
     {
         var verified = 0;
@@ -335,7 +343,6 @@ internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certi
         var enrolled = false;
         long previousSequence = 0;
         string? previousObjectHash = null;
-        var known = hashes.Count == 0 ? (Min: long.MaxValue, Max: long.MinValue) : (Min: hashes.Keys.Min(), Max: hashes.Keys.Max());
         for (var i = 0; i < names.Count; i++)
         {
             var name = names[i];
