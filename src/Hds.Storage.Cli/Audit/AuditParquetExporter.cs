@@ -21,6 +21,7 @@ internal sealed class AuditParquetExporter(string directory, int rowsPerFile = 1
     private readonly List<(string Node, long First, long Last)> _runs = [];
     private ExportManifest _manifest = ExportManifest.Empty();
     private string _runId = string.Empty;
+    private string? _day;
 
     public long RecordsWritten { get; private set; }
 
@@ -61,6 +62,22 @@ internal sealed class AuditParquetExporter(string directory, int rowsPerFile = 1
         }
 
         var partition = (record.Tenant ?? "_none", record.Time.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+
+        // A node's records come in time order: when the day changes, the other days' rows are written out, so memory holds about
+        // one day of records whatever the length of the trail.
+        if (!string.Equals(partition.Item2, _day, StringComparison.Ordinal))
+        {
+            foreach (var (other, buffered) in _buffers)
+            {
+                if (buffered.Count > 0 && !string.Equals(other.Day, partition.Item2, StringComparison.Ordinal))
+                {
+                    await FlushAsync(other, buffered, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            _day = partition.Item2;
+        }
+
         if (!_buffers.TryGetValue(partition, out var rows))
         {
             rows = [];
