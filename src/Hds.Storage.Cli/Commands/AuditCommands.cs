@@ -349,10 +349,7 @@ internal static class AuditCommands
         return command;
     }
 
-    private static DateTimeOffset? ParseTime(string? value, string option) =>
-        value is null ? null
-        : DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time
-        : throw new CliUsageException($"{option} must be an ISO-8601 date or time, for example 2026-01-31 or 2026-01-31T08:00:00Z.");
+    private static DateTimeOffset? ParseTime(string? value, string option) => AuditTimes.Parse(value, option, endOfDay: false);
 }
 
 /// <summary>What <c>hds audit verify</c> prints.</summary>
