@@ -138,7 +138,14 @@ internal static class AuditCommands
             var cli = CliContext.From(parse);
             var query = filters.Query(cli, parse, filters: false);
             var started = TimeProvider.System.GetUtcNow();
-            var exporter = new AuditParquetExporter(parse.GetValue(output)!);
+            var directory = parse.GetValue(output)!;
+            if (directory.Contains("://", StringComparison.Ordinal))
+            {
+                throw new CliUsageException(
+                    "--out must be a local directory: export there, then copy it to the analytics bucket (for example aws s3 sync DIR s3://bucket/prefix/); see docs/operations.md.");
+            }
+
+            var exporter = new AuditParquetExporter(directory);
             var client = cli.CreateClient();
             await using (client.ConfigureAwait(false))
             {
