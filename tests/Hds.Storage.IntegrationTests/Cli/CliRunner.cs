@@ -94,15 +94,11 @@ public static class CliRunner
         throw new InvalidOperationException("Hds.Storage.sln not found above " + AppContext.BaseDirectory);
     }
 
-    // The ProjectReference copies hds.dll next to the tests; fall back to the CLI's own output of the same configuration.
+    // The CLI's own output of the same configuration, as an operator's install has its own folder: the tests' folder holds
+    // hds.dll too (the ProjectReference builds it first), but not the packages a console app needs that the tests get from the
+    // ASP.NET Core shared framework (Microsoft.Extensions.Configuration.*, at 10.0.0 since issue 15).
     private static string LocateCli()
     {
-        var beside = Path.Combine(AppContext.BaseDirectory, "hds.dll");
-        if (File.Exists(beside) && File.Exists(Path.Combine(AppContext.BaseDirectory, "hds.runtimeconfig.json")))
-        {
-            return beside;
-        }
-
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Debug";
         var built = Path.Combine(RepositoryRoot(), "src", "Hds.Storage.Cli", "bin", configuration, "net10.0", "hds.dll");
         return File.Exists(built) ? built : throw new FileNotFoundException("hds.dll not found; build src/Hds.Storage.Cli first.", built);
