@@ -261,7 +261,9 @@ public partial class HdsStorageClient
             Log.AccessDenied(_logger, operation, decision.Reason!);
             await RecordAsync(audit, entry with { Outcome = HdsAuditOutcome.Denied, Reason = decision.Reason }, throwIfNotDurable: false).ConfigureAwait(false);
             throw new HdsAccessDeniedException(
-                $"The access policy denied this {operation} operation ({decision.Reason}). Check the access context's tenant, purpose of use and roles.");
+                $"The access policy denied this {operation} operation ({decision.Reason})."
+                + (audit.Policy is HdsDefaultAuthorizationPolicy policy ? policy.Requirements(operation) : string.Empty)
+                + " Check the access context's tenant, purpose of use and roles.");
         }
 
         // The role a sensitive operation was granted by is the one the record names (an identity may hold several).
