@@ -88,7 +88,7 @@ public class HdsDefaultAuthorizationPolicy : HdsAuthorizationPolicy
             needs.Add("the tenant " + tenant);
         }
 
-        return needs.Count == 0 ? string.Empty : $" A {operation} operation needs {string.Join(", ", needs)}.";
+        return needs.Count == 0 ? string.Empty : $" It needs {string.Join(", ", needs)}.";
     }
 
     internal static bool IsKeyRingOperation(HdsOperation operation) =>
