@@ -14,6 +14,10 @@ using Hds.Storage.Access;
 using Hds.Storage.Backends.Local;
 
 var builder = WebApplication.CreateBuilder(args);
+
+// Kestrel refuses request bodies over 30 MB by default (413): health documents (scans, imaging reports) can be larger. Choose the
+// largest upload you accept (--MaxUploadMegabytes, 100 by default); the storage streams it in bounded memory whatever its size.
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = builder.Configuration.GetValue("MaxUploadMegabytes", 100L) * 1024 * 1024);
 var storePath = builder.Configuration["Store"] ?? Path.Combine(Path.GetTempPath(), "hds-aspnetcore-sample-store");
 builder.Services.AddHdsStorage(o => o.Local = new LocalStorageOptions { Path = storePath });
 
@@ -46,6 +50,11 @@ app.Use(async (http, next) =>
             HdsErrorCode.ObjectLocked => StatusCodes.Status409Conflict,
             _ => StatusCodes.Status500InternalServerError,
         };
+        if (ex.InnerException is BadHttpRequestException transport)
+        {
+            status = transport.StatusCode; // the upload failed in the web server: 413 over the body limit, 400 for a broken request
+        }
+
         await Results.Problem(detail: ex.Message, statusCode: status, type: "urn:hds-storage:" + ex.ErrorCode).ExecuteAsync(http);
     }
 });

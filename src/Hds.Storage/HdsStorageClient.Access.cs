@@ -498,6 +498,7 @@ public partial class HdsStorageClient
         HdsAccessDeniedException => (HdsAuditOutcome.Denied, "storage-denied"),
         HdsIntegrityException => (HdsAuditOutcome.IntegrityFailure, nameof(HdsErrorCode.Integrity)),
         HdsObjectNotFoundException => (HdsAuditOutcome.NotFound, nameof(HdsErrorCode.NotFound)),
+        _ when ContentSourceStream.IsSourceFailure(ex) => (HdsAuditOutcome.Failed, ContentSourceStream.AuditReason),
         HdsStorageException s => (HdsAuditOutcome.Failed, s.ErrorCode.ToString()),
         OperationCanceledException => (HdsAuditOutcome.Cancelled, "cancelled"),
         ArgumentException => (HdsAuditOutcome.Failed, "invalid-argument"),

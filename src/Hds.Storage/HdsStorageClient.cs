@@ -159,7 +159,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
 
         var physical = ObjectKeys.ToPhysical(context.Tenant, key);
-        var encoder = await _codec.CreateEncoderAsync(content, new ObjectIdentity(context.Tenant, key), cancellationToken).ConfigureAwait(false);
+        var encoder = await _codec.CreateEncoderAsync(new ContentSourceStream(content), new ObjectIdentity(context.Tenant, key), cancellationToken).ConfigureAwait(false);
         await using (encoder.ConfigureAwait(false))
         {
             var metadata = new Dictionary<string, string>(encoder.Metadata, StringComparer.Ordinal)
