@@ -172,7 +172,8 @@ public sealed class OperatorExperienceTests : IDisposable
     public async Task A_garbage_or_missing_configuration_file_is_a_configuration_error_exit_2()
     {
         await File.WriteAllTextAsync(Path.Combine(_work, "hds.json"), "{ this is not json", TestContext.Current.CancellationToken);
-        foreach (var args in new[] { new[] { "ls", .. Context }, ["config", "show"] })
+        string[][] commands = [["ls", .. Context], ["config", "show"]];
+        foreach (var args in commands)
         {
             var result = await Hds(args);
             Assert.Equal(2, result.ExitCode);
