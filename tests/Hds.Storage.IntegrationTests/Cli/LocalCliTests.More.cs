@@ -120,7 +120,7 @@ public sealed partial class LocalCliTests
         Assert.True(Directory.Exists(Path.Combine(configDir, "store"))); // relative to the file, not to the working directory
         AssertError(2, "Configuration", await Raw(["ls", "--config", Path.Combine(WorkDir, "absent.json"), .. Context]));
         await File.WriteAllTextAsync(configFile, "{ not json", TestContext.Current.CancellationToken);
-        AssertError(1, "InvalidRequest", await Raw(["ls", "--config", configFile, .. Context]));
+        AssertError(2, "Configuration", await Raw(["ls", "--config", configFile, .. Context]));
     }
 
     [Theory]
