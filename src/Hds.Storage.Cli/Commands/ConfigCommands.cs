@@ -67,6 +67,11 @@ internal static class ConfigCommands
         }
 
         warnings.Add("The embedded local store is for development and tests: it is NOT HDS-grade hosting (single disk, no replication, no WORM hardware).");
+        if (options.Local.FullPath is { Length: > 0 } directory && !File.Exists(Path.Combine(directory, Backends.Local.LocalBackend.ManifestFile)))
+        {
+            warnings.Add($"No embedded store at '{directory}' yet: commands will refuse it (exit 2) until 'hds bucket create --local {directory}' creates it.");
+        }
+
         var encryption = options.Encryption;
         if (encryption.IsUnconfigured)
         {

@@ -109,9 +109,14 @@ public sealed class OperatorExperienceTests : IDisposable
         var show = await Hds(["config", "show", "--local", store, "-o", "json"]);
         Assert.True(show.ExitCode == 0, show.ToString());
         var configured = show.Json().GetProperty("warnings").EnumerateArray().Select(w => w.GetString()!).ToList();
-        Assert.Equal(4, configured.Count);
+        Assert.Equal(4, configured.Count); // the store exists: no "No embedded store" warning
         Assert.Contains(configured, w => w.Contains("--escrow-cert", StringComparison.Ordinal));
         Assert.Contains(configured, w => w.Contains("--audit-cert", StringComparison.Ordinal));
+
+        var absent = await Hds(["config", "show", "--local", Path.Combine(_work, "not-yet"), "-o", "json"]);
+        Assert.Equal(0, absent.ExitCode);
+        Assert.Contains(absent.Json().GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("No embedded store at", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(Path.Combine(_work, "not-yet"))); // config show creates nothing
 
         // Certificates given: the development warnings go, as they do from the library's log.
         var withCertificates = await Hds(["config", "show", "--local", store, "--cert", TestCertificates.Files.Operational, "--escrow-cert", TestCertificates.Files.Escrow,
