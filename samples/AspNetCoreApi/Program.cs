@@ -50,12 +50,12 @@ app.Use(async (http, next) =>
             HdsErrorCode.ObjectLocked => StatusCodes.Status409Conflict,
             _ => StatusCodes.Status500InternalServerError,
         };
-        if (ex.InnerException is BadHttpRequestException transport)
-        {
-            status = transport.StatusCode; // the upload failed in the web server: 413 over the body limit, 400 for a broken request
-        }
-
         await Results.Problem(detail: ex.Message, statusCode: status, type: "urn:hds-storage:" + ex.ErrorCode).ExecuteAsync(http);
+    }
+    catch (BadHttpRequestException ex) when (!http.Response.HasStarted)
+    {
+        // The web server refused the upload (413 over MaxRequestBodySize): nothing was stored; the audit trail says content-unreadable.
+        await Results.Problem(detail: ex.Message + " Nothing was stored.", statusCode: ex.StatusCode).ExecuteAsync(http);
     }
 });
 

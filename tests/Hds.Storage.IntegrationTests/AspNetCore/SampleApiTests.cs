@@ -101,8 +101,8 @@ public sealed class SampleApiTests(SampleApiProcess sample) : IClassFixture<Samp
 
         // Over the limit: the web server refuses the body; the answer is 413 and the trail says why, not "unexpected".
         using var tooLarge = await sample.SendAsync(HttpMethod.Post, "/requests/" + id + "-big", "agent-4711", new byte[46 * 1024 * 1024], expectContinue: true);
-        var problem = await AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge, tooLarge, "nothing was stored");
-        Assert.Contains("request body limit", problem, StringComparison.Ordinal);
+        var problem = await AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge, tooLarge, "Nothing was stored.");
+        Assert.Contains("Request body too large", problem, StringComparison.Ordinal);
         using var trail = await sample.SendAsync(HttpMethod.Get, "/audit/tail", "auditor-1");
         var records = await trail.Content.ReadAsStringAsync(Ct);
         Assert.Contains("content-unreadable", records, StringComparison.Ordinal);
