@@ -14,6 +14,10 @@ using Hds.Storage.Access;
 using Hds.Storage.Backends.Local;
 
 var builder = WebApplication.CreateBuilder(args);
+
+// Kestrel refuses request bodies over 30 MB by default (413): health documents (scans, imaging reports) can be larger. Choose the
+// largest upload you accept (--MaxUploadMegabytes, 100 by default); the storage streams it in bounded memory whatever its size.
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = builder.Configuration.GetValue("MaxUploadMegabytes", 100L) * 1024 * 1024);
 var storePath = builder.Configuration["Store"] ?? Path.Combine(Path.GetTempPath(), "hds-aspnetcore-sample-store");
 builder.Services.AddHdsStorage(o => o.Local = new LocalStorageOptions { Path = storePath });
 
@@ -47,6 +51,11 @@ app.Use(async (http, next) =>
             _ => StatusCodes.Status500InternalServerError,
         };
         await Results.Problem(detail: ex.Message, statusCode: status, type: "urn:hds-storage:" + ex.ErrorCode).ExecuteAsync(http);
+    }
+    catch (BadHttpRequestException ex) when (!http.Response.HasStarted)
+    {
+        // The web server refused the upload (413 over MaxRequestBodySize): nothing was stored; the audit trail says content-unreadable.
+        await Results.Problem(detail: ex.Message + " Nothing was stored.", statusCode: ex.StatusCode).ExecuteAsync(http);
     }
 });
 

@@ -27,7 +27,7 @@ internal static class CliConfiguration
             var path = Path.GetFullPath(file);
             if (!File.Exists(path))
             {
-                throw new CliUsageException($"The configuration file '{file}' does not exist.");
+                throw new HdsConfigurationException($"The configuration file '{file}' does not exist: check --config (or remove it to use ./hds.json).");
             }
 
             IConfigurationRoot root;
@@ -37,7 +37,8 @@ internal static class CliConfiguration
             }
             catch (Exception ex) when (ex is FormatException or InvalidDataException or IOException)
             {
-                throw new CliUsageException($"The configuration file '{file}' is not valid JSON: {ex.Message}", ex);
+                // A configuration problem (exit 2), not a usage mistake: the command line was right, the file is not.
+                throw new HdsConfigurationException($"The configuration file '{file}' is not valid JSON ({(ex.InnerException ?? ex).Message.ReplaceLineEndings(" ")}): fix it, or point --config at another file.", ex);
             }
 
             Bind(root.GetSection(HdsStorageServiceCollectionExtensions.DefaultSectionName), options, $"the configuration file '{file}'");

@@ -145,7 +145,11 @@ internal sealed class CliContext
     private CliContext(ParseResult parse)
     {
         _parse = parse;
+        Log = new CliLog(parse.GetValue(CliLog.Verbose), Error);
     }
+
+    /// <summary>The library's log: warnings kept for the reports, everything on stderr with --verbose.</summary>
+    public CliLog Log { get; }
 
     /// <summary>Where results go (JSON or human, <see cref="CliOutput"/> decides).</summary>
     public static TextWriter Output => Console.Out;
@@ -173,14 +177,15 @@ internal sealed class CliContext
     }
 
     /// <summary>The local store directory, when the embedded store is used (--local, else the configuration's Local.Path).</summary>
-    public string? LocalPath => _parse.GetValue(Local) ?? (Sites.Count == 0 ? Configured.Options.Local?.Path : null);
+    public string? LocalPath => _parse.GetValue(Local) is { Length: > 0 } local ? Path.GetFullPath(local)
+        : Sites.Count == 0 && Configured.Options.Local is { } configured ? configured.FullPath : null;
 
     /// <summary>The options from the configuration file and the environment, before the flags.</summary>
     private (HdsStorageOptions Options, List<string> Sources) Configured => _configured ??= CliConfiguration.Load(_parse.GetValue(Config));
 
     public static void AddGlobalOptions(Command root)
     {
-        foreach (var option in new Option[] { CliOutput.Option, Config, Local, Endpoint, Site, FailoverTimeout, Bucket, Certificate, EscrowCertificate, AuditCertificate, AuditTrust, Actor, Tenant, Purpose, Patient, Role })
+        foreach (var option in new Option[] { CliOutput.Option, CliLog.Verbose, Config, Local, Endpoint, Site, FailoverTimeout, Bucket, Certificate, EscrowCertificate, AuditCertificate, AuditTrust, Actor, Tenant, Purpose, Patient, Role })
         {
             root.Add(option);
         }
@@ -257,8 +262,9 @@ internal sealed class CliContext
                 throw new HdsConfigurationException("--local names a file: give the directory of the embedded store (create one with 'hds bucket create --local <dir>').");
             }
 
+            // Relative to where hds runs, as any path on a command line (the library puts a relative Local.Path under the user's data folder).
             options.S3 = null;
-            options.Local = new LocalStorageOptions { Path = local };
+            options.Local = new LocalStorageOptions { Path = Path.GetFullPath(local) };
             return options;
         }
 
@@ -323,7 +329,33 @@ internal sealed class CliContext
         return options;
     }
 
-    public HdsStorageClient CreateClient(string? bucket = null) => new(CreateStorageOptions(bucket));
+    /// <summary>
+    /// The client of a command. An embedded store must exist (made by <c>hds bucket create --local DIR</c>): a read-only command given a
+    /// mistyped directory must not answer "nothing there" from a store it has just created, nor leave a tree behind.
+    /// </summary>
+    /// <param name="bucket">The bucket to use instead of --bucket (hds bucket create).</param>
+    /// <param name="createStore">Whether a missing embedded store is created (hds bucket create only).</param>
+    public HdsStorageClient CreateClient(string? bucket = null, bool createStore = false)
+    {
+        var options = CreateStorageOptions(bucket);
+        if (options.Local is { } local && !createStore)
+        {
+            RequireStore(local.FullPath);
+        }
+
+        return new HdsStorageClient(options, TimeProvider.System, Log);
+    }
+
+    /// <summary>Refuses (exit 2, before anything is written) a directory that does not hold an embedded store.</summary>
+    public static void RequireStore(string directory)
+    {
+        if (!File.Exists(Path.Combine(directory, LocalBackend.ManifestFile)))
+        {
+            throw new HdsConfigurationException(Directory.Exists(directory)
+                ? $"'{directory}' is not an embedded store (no {LocalBackend.ManifestFile}): check the --local path (or HdsStorage:Local:Path), or create a store there with 'hds bucket create --local {directory}'."
+                : $"No embedded store at '{directory}': check the --local path (or HdsStorage:Local:Path) for a typo, or create the store with 'hds bucket create --local {directory}'.");
+        }
+    }
 
     /// <summary>
     /// The access context of a command that reaches the store. A missing actor, tenant or purpose is refused like any anonymous access (exit 3);

@@ -89,7 +89,7 @@ internal static class ClientComposition
         }
 
         var certificates = encryption.IsUnconfigured && options.Local is { } local
-            ? [HdsDevelopmentCertificate.CreateOrLoad(Path.Combine(local.Path, DevelopmentCertificateDirectory))]
+            ? [HdsDevelopmentCertificate.CreateOrLoad(Path.Combine(local.FullPath, DevelopmentCertificateDirectory))]
             : CertificateLoader.LoadAll(encryption.Certificates, encryption.CertificateFiles, encryption.CertificatePassword);
         foreach (var certificate in certificates.Where(HdsDevelopmentCertificate.IsDevelopment))
         {

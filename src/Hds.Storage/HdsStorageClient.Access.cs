@@ -4,6 +4,7 @@ using Hds.Storage.Audit;
 using Hds.Storage.Audit.Search;
 using Hds.Storage.Diagnostics;
 using Hds.Storage.Encryption;
+using Hds.Storage.IO;
 using Hds.Storage.Keys;
 using Hds.Storage.Models;
 using Hds.Storage.Objects;
@@ -352,7 +353,9 @@ public partial class HdsStorageClient
             Log.AccessDenied(_logger, operation, decision.Reason!);
             await RecordAsync(audit, entry with { Outcome = HdsAuditOutcome.Denied, Reason = decision.Reason }, throwIfNotDurable: false).ConfigureAwait(false);
             throw new HdsAccessDeniedException(
-                $"The access policy denied this {operation} operation ({decision.Reason}). Check the access context's tenant, purpose of use and roles.");
+                $"The access policy denied this {operation} operation ({decision.Reason})."
+                + (audit.Policy is HdsDefaultAuthorizationPolicy policy ? policy.Requirements(operation) : string.Empty)
+                + " Check the access context's tenant, purpose of use and roles.");
         }
 
         // The role a sensitive operation was granted by is the one the record names (an identity may hold several).
@@ -598,6 +601,7 @@ public partial class HdsStorageClient
         HdsAccessDeniedException => (HdsAuditOutcome.Denied, "storage-denied"),
         HdsIntegrityException => (HdsAuditOutcome.IntegrityFailure, nameof(HdsErrorCode.Integrity)),
         HdsObjectNotFoundException => (HdsAuditOutcome.NotFound, nameof(HdsErrorCode.NotFound)),
+        _ when ContentSourceStream.IsSourceFailure(ex) => (HdsAuditOutcome.Failed, ContentSourceStream.AuditReason),
         HdsStorageException s => (HdsAuditOutcome.Failed, s.ErrorCode.ToString()),
         OperationCanceledException => (HdsAuditOutcome.Cancelled, "cancelled"),
         ArgumentException => (HdsAuditOutcome.Failed, "invalid-argument"),

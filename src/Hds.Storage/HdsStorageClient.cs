@@ -143,7 +143,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
 
         var physical = ObjectKeys.ToPhysical(context.Tenant, key);
-        var encoder = await _codec.CreateEncoderAsync(content, new ObjectIdentity(context.Tenant, key), cancellationToken).ConfigureAwait(false);
+        var encoder = await _codec.CreateEncoderAsync(new ContentSourceStream(content), new ObjectIdentity(context.Tenant, key), cancellationToken).ConfigureAwait(false);
         await using (encoder.ConfigureAwait(false))
         {
             var metadata = new Dictionary<string, string>(encoder.Metadata, StringComparer.Ordinal)
@@ -468,7 +468,8 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         var head = await _backend.HeadAsync(physical, versionId, cancellationToken).ConfigureAwait(false);
         if (head.Retention.RetainUntil is { } current && retainUntil < current)
         {
-            throw new HdsObjectLockedException("Retention can only be extended: the new date is earlier than the current retain-until date.");
+            throw new HdsObjectLockedException(
+                $"Retention can only be extended: the version is retained until {current.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)}; give a later date.");
         }
 
         var mode = head.Retention.Mode == RetentionMode.None ? RetentionMode.Compliance : head.Retention.Mode;

@@ -74,3 +74,48 @@ public sealed class HdsStorageOptionsTests
         }
     }
 }
+
+/// <summary>Issue 18: a relative Local.Path never lands in the process's current directory (an app's content root).</summary>
+public sealed class LocalStorePathTests
+{
+    private static readonly string DataFolder = Path.Combine(
+        Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "Hds.Storage");
+
+    [Theory]
+    [InlineData("hds-store", "hds-store")]
+    [InlineData("./hds-store", "hds-store")]
+    [InlineData("stores/../dev", "dev")]
+    public void A_relative_path_goes_under_the_users_data_folder_not_the_current_directory(string path, string expected)
+    {
+        var resolved = new LocalStorageOptions { Path = path }.FullPath;
+
+        Assert.Equal(Path.Combine(DataFolder, expected), resolved);
+        Assert.False(resolved.StartsWith(Environment.CurrentDirectory + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_absolute_path_is_used_as_is()
+    {
+        var absolute = Path.Combine(Path.GetTempPath(), "hds-abs", "store");
+        Assert.Equal(absolute, new LocalStorageOptions { Path = absolute }.FullPath);
+    }
+
+    [Fact]
+    public void Start_up_validation_refuses_a_relative_path_that_names_a_file_under_the_data_folder()
+    {
+        Directory.CreateDirectory(DataFolder);
+        var name = "not-a-store-" + Guid.NewGuid().ToString("N") + ".txt";
+        File.WriteAllText(Path.Combine(DataFolder, name), "x");
+        try
+        {
+            var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = name } };
+            var error = Assert.Throws<HdsConfigurationException>(options.Validate);
+            Assert.Contains("Local.Path names a file", error.Message, StringComparison.Ordinal);
+            Assert.Empty(new HdsStorageOptions { Local = new LocalStorageOptions { Path = "hds-store-" + Guid.NewGuid().ToString("N") } }.Problems());
+        }
+        finally
+        {
+            File.Delete(Path.Combine(DataFolder, name));
+        }
+    }
+}

@@ -124,7 +124,13 @@ internal static class AuditCommands
     private static Command CreateExport()
     {
         var filters = new AuditSearchOptions();
-        var output = new Option<string>("--out") { Description = "The export directory (created; a previous export there is continued: only new records are written).", HelpName = "dir", Required = true };
+        var output = new Option<string>("--out")
+        {
+            Description = "The export directory, or an S3 location s3://bucket/prefix/ on the configured endpoint (an ordinary bucket, not the health-data one). "
+                + "A previous export there is continued: only new records are written.",
+            HelpName = "dir|s3://bucket/prefix",
+            Required = true,
+        };
         var command = new Command("export",
             "Export the verified records of every tenant (within --from/--to) as Parquet, partitioned tenant=…/day=…, with manifest.json (record counts, "
             + "file, segment and checkpoint hashes). Incremental and resumable: run it again to add what is new. Query it with hds audit query, "
@@ -138,47 +144,84 @@ internal static class AuditCommands
             var cli = CliContext.From(parse);
             var query = filters.Query(cli, parse, filters: false);
             var started = TimeProvider.System.GetUtcNow();
-            var directory = parse.GetValue(output)!;
-            if (directory.Contains("://", StringComparison.Ordinal))
+            var target = parse.GetValue(output)!;
+            var remote = S3ExportLocation.IsS3(target) ? S3ExportLocation.Parse(target) : null;
+            if (remote is null && target.Contains("://", StringComparison.Ordinal))
             {
-                throw new CliUsageException(
-                    "--out must be a local directory: export there, then copy it to the analytics bucket (for example aws s3 sync DIR s3://bucket/prefix/); see docs/operations.md.");
+                throw new CliUsageException("--out is a local directory or an S3 location s3://bucket/prefix/.");
             }
 
-            var exporter = new AuditParquetExporter(directory);
-            var client = cli.CreateClient();
-            await using (client.ConfigureAwait(false))
+            if (remote is null)
             {
-                var search = await client.SearchAuditAsync(query, cancellationToken).ConfigureAwait(false);
-                exporter.Begin(started);
-                await foreach (var record in search.WithCancellation(cancellationToken).ConfigureAwait(false))
-                {
-                    await exporter.AddAsync(record, cancellationToken).ConfigureAwait(false);
-                }
+                return await ExportAsync(cli, query, started, target, null, cancellationToken).ConfigureAwait(false);
+            }
 
-                await exporter.CommitAsync(search, started, cancellationToken).ConfigureAwait(false);
-                var summary = new JsonObject
-                {
-                    ["valid"] = search.IsValid,
-                    ["recordsWritten"] = exporter.RecordsWritten,
-                    ["recordsAlreadyExported"] = exporter.RecordsAlreadyExported,
-                    ["files"] = exporter.Files.Count,
-                    ["segmentsRead"] = search.SegmentsRead,
-                    ["bytesRead"] = search.BytesRead,
-                    ["problems"] = search.Problems.Count,
-                };
-                await CliContext.Output.WriteLineAsync(summary.ToJsonString().AsMemory(), cancellationToken).ConfigureAwait(false);
-                await CliContext.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                return await ReportProblemsAsync(search.Problems).ConfigureAwait(false);
+            // An S3 export runs in a private staging directory, seeded with the manifest already there (incremental), and is published
+            // file by file, manifest last.
+            var staging = Directory.CreateTempSubdirectory("hds-export-").FullName;
+            try
+            {
+                return await ExportAsync(cli, query, started, staging, remote, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Directory.Delete(staging, recursive: true);
             }
         });
         return command;
     }
 
+    private static async Task<int> ExportAsync(
+        CliContext cli, HdsAuditQuery query, DateTimeOffset started, string directory, S3ExportLocation? remote, CancellationToken cancellationToken)
+    {
+        using var s3 = remote?.CreateClient(cli);
+        if (remote is not null)
+        {
+            await remote.GuardAsync(() => remote.PrepareAsync(s3!, directory, cancellationToken)).ConfigureAwait(false);
+        }
+
+        var exporter = new AuditParquetExporter(directory);
+        var client = cli.CreateClient();
+        await using (client.ConfigureAwait(false))
+        {
+            var search = await client.SearchAuditAsync(query, cancellationToken).ConfigureAwait(false);
+            exporter.Begin(started);
+            await foreach (var record in search.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                await exporter.AddAsync(record, cancellationToken).ConfigureAwait(false);
+            }
+
+            await exporter.CommitAsync(search, started, cancellationToken).ConfigureAwait(false);
+            if (remote is not null)
+            {
+                await remote.GuardAsync(() => remote.PublishAsync(s3!, directory, exporter.Files, cancellationToken)).ConfigureAwait(false);
+            }
+
+            var summary = new JsonObject
+            {
+                ["valid"] = search.IsValid,
+                ["recordsWritten"] = exporter.RecordsWritten,
+                ["recordsAlreadyExported"] = exporter.RecordsAlreadyExported,
+                ["files"] = exporter.Files.Count,
+                ["segmentsRead"] = search.SegmentsRead,
+                ["bytesRead"] = search.BytesRead,
+                ["problems"] = search.Problems.Count,
+            };
+            await CliContext.Output.WriteLineAsync(summary.ToJsonString().AsMemory(), cancellationToken).ConfigureAwait(false);
+            await CliContext.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return await ReportProblemsAsync(search.Problems).ConfigureAwait(false);
+        }
+    }
+
     private static Command CreateQuery()
     {
         var sql = new Argument<string>("sql") { Description = "The SQL; the view \"audit\" holds the exported records (columns of docs/operations.md, plus tenant and day)." };
-        var export = new Option<string>("--export") { Description = "The export directory (hds audit export --out).", HelpName = "dir", Required = true };
+        var export = new Option<string>("--export")
+        {
+            Description = "The export: a directory or s3://bucket/prefix/ (hds audit export --out); an S3 export is copied and checked before the query runs.",
+            HelpName = "dir|s3://bucket/prefix",
+            Required = true,
+        };
         var command = new Command("query",
             "Run SQL with DuckDB, in process, over an audit export (no store is reached). The export's files are first checked against its manifest: "
             + "a missing, altered or unlisted file, or a run made from a trail that was not intact, is exit 4. Rows print as JSON Lines or a table.")
@@ -188,7 +231,34 @@ internal static class AuditCommands
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var directory = parse.GetValue(export)!;
+            var location = parse.GetValue(export)!;
+            if (!S3ExportLocation.IsS3(location))
+            {
+                return await QueryAsync(parse, location, cancellationToken).ConfigureAwait(false);
+            }
+
+            // An export under an S3 prefix is copied whole (unlisted files included) and checked against its manifest like a local one.
+            var remote = S3ExportLocation.Parse(location);
+            var staging = Directory.CreateTempSubdirectory("hds-query-").FullName;
+            try
+            {
+                using var s3 = remote.CreateClient(CliContext.From(parse));
+                if (!await remote.GuardAsync(() => remote.DownloadAsync(s3, staging, cancellationToken)).ConfigureAwait(false))
+                {
+                    throw new CliUsageException($"No {ExportManifest.FileName} under {location}: give the location of an hds audit export.");
+                }
+
+                return await QueryAsync(parse, staging, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Directory.Delete(staging, recursive: true);
+            }
+        });
+        return command;
+
+        async Task<int> QueryAsync(ParseResult parse, string directory, CancellationToken cancellationToken)
+        {
             var manifest = AuditParquetExporter.ReadManifest(directory)
                 ?? throw new CliUsageException($"No {ExportManifest.FileName} in {directory}: give the directory of an hds audit export.");
             var problems = AuditParquetExporter.VerifyFiles(directory, manifest);
@@ -225,8 +295,7 @@ internal static class AuditCommands
 
             await CliContext.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
             return problems.Count == 0 ? ExitCodes.Success : await ExportProblemsAsync(problems, cancellationToken).ConfigureAwait(false);
-        });
-        return command;
+        }
     }
 
     private static async Task<int> ExportProblemsAsync(List<string> problems, CancellationToken cancellationToken)

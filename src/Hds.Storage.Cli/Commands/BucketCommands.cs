@@ -48,10 +48,7 @@ internal static class BucketCommands
         {
             var cli = CliContext.From(parse);
             var bucketName = parse.GetValue(name);
-            if (cli.LocalPath is null)
-            {
-                cli.CreateStorageOptions(bucketName); // usage errors first (exit 1)
-            }
+            cli.CreateStorageOptions(bucketName); // usage and configuration errors first (exit 1, 2)
 
             var options = cli.RequestOptions<HdsRequestOptions>(); // then no anonymous operation, before any I/O (exit 3)
             if (cli.LocalPath is not null)
@@ -61,7 +58,7 @@ internal static class BucketCommands
                     throw new CliUsageException("With --local the store is the --local directory: omit the bucket name.");
                 }
 
-                // The embedded store initializes itself compliant on first check.
+                // The one command that creates an embedded store: it initializes itself compliant on first check.
                 Directory.CreateDirectory(cli.LocalPath);
             }
             else
@@ -71,7 +68,7 @@ internal static class BucketCommands
                 bucketName = s3.Bucket;
             }
 
-            var client = cli.CreateClient(bucketName);
+            var client = cli.CreateClient(bucketName, createStore: true);
             await using (client.ConfigureAwait(false))
             {
                 return await ReportAsync(cli, client, options, cancellationToken).ConfigureAwait(false);
@@ -83,7 +80,7 @@ internal static class BucketCommands
     private static async Task<int> ReportAsync(CliContext cli, HdsStorageClient client, HdsRequestOptions options, CancellationToken cancellationToken)
     {
         var compliance = await client.CheckBucketAsync(options, cancellationToken).ConfigureAwait(false);
-        await cli.WriteAsync(BucketReport.From(compliance, embeddedStore: cli.LocalPath is not null), CliReports.Bucket, cancellationToken).ConfigureAwait(false);
+        await cli.WriteAsync(BucketReport.From(compliance, embeddedStore: cli.LocalPath is not null, cli.Log.Warnings), CliReports.Bucket, cancellationToken).ConfigureAwait(false);
         if (compliance.IsCompliant)
         {
             return ExitCodes.Success;

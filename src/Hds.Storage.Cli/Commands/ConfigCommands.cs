@@ -20,7 +20,7 @@ internal static class ConfigCommands
     private static Command CreateShow()
     {
         var command = new Command("show",
-            "Print the effective configuration (section \"HdsStorage\", the library's schema) with secrets masked, the layers read, and whether it is valid. Exit 0 even when invalid.");
+            "Print the effective configuration (section \"HdsStorage\", the library's schema) with secrets masked, the layers read, whether it is valid, its grade and the warnings the library would log. Exit 0 even when invalid; 2 when a configuration file cannot be read.");
         command.SetAction(async (parse, cancellationToken) =>
         {
             var cli = CliContext.From(parse);
@@ -45,12 +45,50 @@ internal static class ConfigCommands
                 ["hdsGrade"] = options.Local is null && options.S3 is not null,
                 ["grade"] = options.Local is not null ? BucketReport.EmbeddedStoreGrade : options.S3 is not null ? BucketReport.S3Grade : "no storage configured",
                 ["problems"] = new JsonArray([.. problems.Select(p => JsonValue.Create(p))]),
+                ["warnings"] = new JsonArray([.. Warnings(options).Select(w => JsonValue.Create(w))]),
                 ["HdsStorage"] = Describe(options),
             };
             await cli.WriteAsync(json, CliReports.Configuration, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The warnings the library would log when a client opens with these options (it logs them at start-up; <c>hds bucket check</c>
+    /// prints the ones it actually logged), said here without opening anything, with the setting that removes each.
+    /// </summary>
+    internal static List<string> Warnings(HdsStorageOptions options)
+    {
+        var warnings = new List<string>();
+        if (options.Local is null)
+        {
+            return warnings;
+        }
+
+        warnings.Add("The embedded local store is for development and tests: it is NOT HDS-grade hosting (single disk, no replication, no WORM hardware).");
+        if (options.Local.FullPath is { Length: > 0 } directory && !File.Exists(Path.Combine(directory, Backends.Local.LocalBackend.ManifestFile)))
+        {
+            warnings.Add($"No embedded store at '{directory}' yet: commands will refuse it (exit 2) until 'hds bucket create --local {directory}' creates it.");
+        }
+
+        var encryption = options.Encryption;
+        if (encryption.IsUnconfigured)
+        {
+            warnings.Add("No key-ring certificate: the store's DEVELOPMENT certificate encrypts (never use it for real health data). Give --cert and --escrow-cert, or HdsStorage:Encryption:CertificateFiles.");
+        }
+
+        if (encryption.KeyProvider is null && encryption.Certificates.Count + encryption.CertificateFiles.Count < 2)
+        {
+            warnings.Add("Only one key-ring certificate: there is no escrow, and losing its private key loses every object. Add --escrow-cert, or a second file in HdsStorage:Encryption:CertificateFiles.");
+        }
+
+        if (options.Audit.CheckpointCertificatePath is null && options.Audit.CheckpointCertificate is null)
+        {
+            warnings.Add("No audit checkpoint certificate: the store's development signer signs the checkpoints (anyone who can read the store can sign). Give --audit-cert, or HdsStorage:Audit:CheckpointCertificatePath.");
+        }
+
+        return warnings;
     }
 
     private static string? Mask(string? secret) => secret is null ? null : Masked;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Security.Cryptography;
 using Hds.Storage.Cli.Output;
 using Hds.Storage.Models;
 
@@ -61,12 +62,18 @@ internal static class GetCommand
                         return ExitCodes.Success;
                     }
 
+                    (long Size, string Sha256) written = default;
                     await TransferProgress.RunAsync("get", total, async track =>
                     {
-                        await WriteAtomicallyAsync(track(download.Content), target, cancellationToken).ConfigureAwait(false);
+                        written = await WriteAtomicallyAsync(track(download.Content), target, cancellationToken).ConfigureAwait(false);
                         return true;
                     }).ConfigureAwait(false);
-                    await cli.WriteAsync(download.Properties, CliReports.Properties, cancellationToken).ConfigureAwait(false);
+
+                    // The content verified to its end (the stream throws otherwise): report what was verified and written. A range is
+                    // only part of the content: its size, and no SHA-256 that could be mistaken for the receipt's.
+                    var report = new DownloadReport(download.Properties with { Size = options.Range is null ? written.Size : download.Properties.Size },
+                        options.Range is null ? written.Sha256 : null, options.Range is null ? null : written.Size);
+                    await cli.WriteAsync(report, CliReports.Download, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -97,7 +104,8 @@ internal static class GetCommand
     private static bool TryParseCount(string text, out long value) =>
         long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out value);
 
-    private static async Task WriteAtomicallyAsync(Stream content, string target, CancellationToken cancellationToken)
+    // Returns the size and SHA-256 of the bytes written, hashed as they pass.
+    private static async Task<(long Size, string Sha256)> WriteAtomicallyAsync(Stream content, string target, CancellationToken cancellationToken)
     {
         var full = Path.GetFullPath(target);
         var directory = Path.GetDirectoryName(full) ?? throw new CliUsageException("--out must name a file.");
@@ -112,12 +120,22 @@ internal static class GetCommand
             var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
             await using (file.ConfigureAwait(false))
             {
-                await content.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+                using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                var buffer = new byte[1 << 16];
+                long size = 0;
+                int read;
+                while ((read = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    sha256.AppendData(buffer, 0, read);
+                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    size += read;
+                }
+
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);
                 file.Flush(flushToDisk: true);
+                File.Move(temp, full, overwrite: true);
+                return (size, Convert.ToHexStringLower(sha256.GetHashAndReset()));
             }
-
-            File.Move(temp, full, overwrite: true);
         }
         finally
         {

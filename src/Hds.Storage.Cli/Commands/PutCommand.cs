@@ -46,12 +46,12 @@ internal static class PutCommand
                 options.ContentType = type;
             }
 
-            var path = parse.GetRequiredValue(file);
-            var client = cli.CreateClient();
-            await using (client.ConfigureAwait(false))
+            // The input first: a directory or a missing file is a usage error whatever the store.
+            var input = OpenInput(parse.GetRequiredValue(file));
+            await using (input.ConfigureAwait(false))
             {
-                var input = OpenInput(path);
-                await using (input.ConfigureAwait(false))
+                var client = cli.CreateClient();
+                await using (client.ConfigureAwait(false))
                 {
                     long? length = input is FileStream { CanSeek: true } file ? file.Length : null;
                     StorageReceipt receipt;

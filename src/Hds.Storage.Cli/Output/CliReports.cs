@@ -37,6 +37,23 @@ internal static class CliReports
 
     public static readonly CliReport<ObjectProperties> Properties = new(CliJson.Default.ObjectProperties, PropertyFields);
 
+    /// <summary>The properties' JSON (same fields as hds head) with "sha256" and, for a range, "rangeBytes" added.</summary>
+    public static readonly CliReport<DownloadReport> Download = new(
+        d =>
+        {
+            var json = JsonSerializer.SerializeToNode(d.Properties, CliJson.Default.ObjectProperties)!.AsObject();
+            json["sha256"] = d.Sha256;
+            if (d.RangeBytes is { } range)
+            {
+                json["rangeBytes"] = range;
+            }
+
+            return json.ToJsonString(Indented);
+        },
+        d => PropertyFields(d.Properties, d.Sha256 is { } sha ? ("SHA-256", sha + " (verified)") : ("Range written", Bytes(d.RangeBytes ?? 0))));
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     public static readonly CliReport<List<ObjectItem>> Objects = new(CliJson.Default.ListObjectItem, items => items.Count == 0
         ? new Text("No objects.")
         : Listed(
@@ -71,7 +88,8 @@ internal static class CliReports
         ("Versioning", b.VersioningEnabled ? "enabled" : "NOT enabled"),
         ("Object lock", b.ObjectLockEnabled ? "enabled" : "NOT enabled"),
         ("Compliant", b.Compliant ? "yes: versions kept, locks enforced" : "NO: not fit for health data"),
-        ("HDS grade", (b.HdsGrade ? "possible: " : "NO: ") + b.Grade)));
+        ("HDS grade", (b.HdsGrade ? "possible: " : "NO: ") + b.Grade),
+        ("Warnings", b.Warnings.Count == 0 ? "none" : string.Join(Environment.NewLine, b.Warnings))));
 
     public static readonly CliReport<List<KeyReport>> Keys = new(CliJson.Default.ListKeyReport, keys => keys.Count == 0
         ? new Text("The key ring is empty: the first write creates its first key.")
@@ -112,7 +130,11 @@ internal static class CliReports
 
     private static readonly Style ProblemStyle = new(foreground: Color.Red, decoration: Decoration.Bold);
 
-    private static Grid PropertyFields(ObjectProperties p) => Fields(
+    private static Grid PropertyFields(ObjectProperties p) => PropertyFields(p, null);
+
+    private static Grid PropertyFields(ObjectProperties p, (string Label, string? Value)? extra) => Fields([.. PropertyRows(p), .. extra is { } row ? [row] : Array.Empty<(string, string?)>()]);
+
+    private static (string Label, string? Value)[] PropertyRows(ObjectProperties p) => [
         ("Key", p.Key),
         ("Version", p.VersionId),
         ("Size", p.Size is { } size ? Bytes(size) : "known once read (hds verify)"),
@@ -124,7 +146,8 @@ internal static class CliReports
         ("Legal hold", OnOff(p.Retention.LegalHold)),
         ("Writer", p.Writer),
         ("Format", p.FormatVersion is { } format ? Number(format) : null),
-        ("ETag", p.ETag));
+        ("ETag", p.ETag),
+    ];
 
     private static IRenderable AuditFields(AuditReport a)
     {
@@ -170,6 +193,7 @@ internal static class CliReports
             ("Valid", c["valid"]?.GetValue<bool>() == true ? "yes" : "NO: " + string.Join(" ", c["problems"]!.AsArray().Select(p => p!.GetValue<string>()))),
             ("Sources", string.Join(", ", c["sources"]!.AsArray().Select(s => s!.ToString()))),
             ("HDS grade", (c["hdsGrade"]?.GetValue<bool>() == true ? "possible: " : "NO: ") + c["grade"]),
+            ("Warnings", c["warnings"] is JsonArray { Count: > 0 } warnings ? string.Join(Environment.NewLine, warnings.Select(w => w!.GetValue<string>())) : "none"),
         };
         Flatten(HdsStorageServiceCollectionExtensions.DefaultSectionName, c[HdsStorageServiceCollectionExtensions.DefaultSectionName], rows);
         return Fields([.. rows]);

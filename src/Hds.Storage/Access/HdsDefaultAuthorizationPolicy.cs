@@ -65,6 +65,32 @@ public class HdsDefaultAuthorizationPolicy : HdsAuthorizationPolicy
         return grantedBy is null ? HdsAuthorizationDecision.Allow : HdsAuthorizationDecision.AllowAs(grantedBy);
     }
 
+    /// <summary>
+    /// What an operation needs under this policy, for a denial's message: the purposes it accepts, the roles it needs and the operating
+    /// tenant, as configured (never the caller's input). Empty when the operation needs nothing in particular.
+    /// </summary>
+    internal string Requirements(HdsOperation operation)
+    {
+        var needs = new List<string>();
+        var allowed = _options.AllowedPurposes.TryGetValue(operation, out var list) ? list : _options.DefaultAllowedPurposes;
+        if (allowed is { Count: > 0 })
+        {
+            needs.Add("the purpose " + string.Join(" or ", allowed.Order(StringComparer.Ordinal)));
+        }
+
+        if (_options.RequiredRoles.TryGetValue(operation, out var roles) && roles.Count > 0)
+        {
+            needs.Add("the role " + string.Join(" or ", roles.Order(StringComparer.Ordinal)));
+        }
+
+        if (IsKeyRingOperation(operation) && _options.OperatingTenant is { } tenant)
+        {
+            needs.Add("the tenant " + tenant);
+        }
+
+        return needs.Count == 0 ? string.Empty : $" It needs {string.Join(", ", needs)}.";
+    }
+
     internal static bool IsKeyRingOperation(HdsOperation operation) =>
         operation is HdsOperation.ListKeys or HdsOperation.RotateKey or HdsOperation.RevokeKey or HdsOperation.RewrapKeys;
 

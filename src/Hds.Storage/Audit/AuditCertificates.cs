@@ -29,7 +29,8 @@ internal static class AuditCertificates
         catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
         {
             throw new HdsConfigurationException(
-                $"The audit checkpoint certificate file '{path}' cannot be loaded: give a PKCS#12 (.pfx) or PEM file with the certificate and its private key.", ex);
+                $"The audit checkpoint certificate file '{path}' cannot be loaded: give a PKCS#12 (.pfx) or PEM file with the certificate and its private key, "
+                + "and a PKCS#12 file's password (Audit.CheckpointCertificatePassword: configuration HdsStorage:Audit:CheckpointCertificatePassword, for hds HDS_AUDIT_CERT_PASSWORD).", ex);
         }
 
         if (!certificate.HasPrivateKey)

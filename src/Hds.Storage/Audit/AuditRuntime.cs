@@ -55,14 +55,14 @@ internal sealed class AuditRuntime : IAsyncDisposable
         if (certificate is null)
         {
             // Validation refused S3 without a signer: this is the embedded store (or a backend given by a test).
-            var location = options.Local is { } local ? Path.GetFullPath(local.Path) : backend.Location;
+            var location = options.Local is { } local ? local.FullPath : backend.Location;
             (certificate, var signerPath) = AuditCertificates.DevelopmentSigner(location);
             Log.AuditDevelopmentSigner(logger, signerPath);
         }
 
         var trusted = audit.TrustedCheckpointCertificates.Concat(audit.TrustedCheckpointCertificateFiles.Select(AuditCertificates.LoadTrusted)).ToList();
         trusted.Insert(0, certificate);
-        if (options.Local is { } embedded && AuditCertificates.ExistingDevelopmentSigner(Path.GetFullPath(embedded.Path)) is { } development)
+        if (options.Local is { } embedded && AuditCertificates.ExistingDevelopmentSigner(embedded.FullPath) is { } development)
         {
             trusted.Add(development); // the embedded store's own: nodes it signed before a real signer was configured stay enrolled
         }
@@ -133,7 +133,7 @@ internal sealed class AuditRuntime : IAsyncDisposable
     {
         if (options.Local is { } local)
         {
-            return Path.Combine(Path.GetFullPath(local.Path), "audit-spool");
+            return Path.Combine(local.FullPath, "audit-spool");
         }
 
         var appData = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);

@@ -71,7 +71,7 @@ internal static partial class Log
     public static partial void KeyRingRewrapped(ILogger logger, int count);
 
     [LoggerMessage(EventId = 23, Level = LogLevel.Warning,
-        Message = "Key-ring certificate {Thumbprint} is a DEVELOPMENT certificate created by HdsDevelopmentCertificate: never use it for real health data.")]
+        Message = "Key-ring certificate {Thumbprint} is a DEVELOPMENT certificate (the embedded store's own, used when no key-ring certificate is configured): never use it for real health data. Configure Encryption.CertificateFiles (configuration HdsStorage:Encryption:CertificateFiles).")]
     public static partial void DevelopmentCertificate(ILogger logger, string thumbprint);
 
     [LoggerMessage(EventId = 24, Level = LogLevel.Warning,

@@ -48,7 +48,8 @@ public sealed class EncryptionOptions
         if (IsUnconfigured && !embeddedStore)
         {
             errors.Add("Encryption needs key-ring certificates (Encryption.Certificates or Encryption.CertificateFiles) or a KeyProvider: every write is encrypted. "
-                + "For development, use HdsDevelopmentCertificate.CreateOrLoad(directory).");
+                + "In configuration: HdsStorage:Encryption:CertificateFiles (hds: --cert and --escrow-cert), a key-ring certificate with its private key and an escrow certificate. "
+                + "For development without certificates, use the embedded store (Local), which makes a development certificate.");
         }
 
         if (SegmentSize is < FormatV1.MinSegmentSize or > FormatV1.MaxSegmentSize)

@@ -399,7 +399,7 @@ internal sealed class KeyRingStore
         if (recipients.Count == 0)
         {
             throw new HdsConfigurationException(
-                "No configured key-ring certificate is currently valid: new key-ring entries cannot be encrypted. Configure a renewed certificate (HdsStorageOptions.Encryption) and run a rewrap.");
+                "No configured key-ring certificate is currently valid: new key-ring entries cannot be encrypted. Configure a renewed certificate (Encryption.CertificateFiles, configuration HdsStorage:Encryption:CertificateFiles) and run a rewrap (hds keys rewrap).");
         }
 
         return recipients;

@@ -40,7 +40,7 @@ internal sealed class RetentionPolicy
         if (!_classes.TryGetValue(name, out var cls))
         {
             throw new HdsInvalidRequestException(
-                $"Unknown retention class (caller input is not echoed: it could carry anything). Configure it in HdsStorageOptions.RetentionClasses or use one of: {string.Join(", ", _classes.Keys)}.");
+                $"Unknown retention class (caller input is not echoed: it could carry anything). Configure it in RetentionClasses (configuration HdsStorage:RetentionClasses) or use one of: {string.Join(", ", _classes.Keys)}.");
         }
 
         // S3 and StorageGRID keep retain-until to the millisecond at best; truncate to whole seconds so what we send is what we read back.

@@ -79,6 +79,36 @@ public sealed class SampleApiTests(SampleApiProcess sample) : IClassFixture<Samp
         await AssertProblemAsync(HttpStatusCode.BadRequest, response, "invalid-purpose-header");
     }
 
+    [Fact]
+    public async Task A_40_MB_upload_is_stored_and_read_back_and_one_over_the_body_limit_is_413_audited_as_content_unreadable()
+    {
+        // Over Kestrel's default 30 MB: the sample raises the limit (here --MaxUploadMegabytes 45, as the fixture starts it).
+        var id = "REQ-" + Guid.NewGuid().ToString("N")[..8];
+        var document = new byte[40 * 1024 * 1024];
+        Random.Shared.NextBytes(document);
+        using (var stored = await sample.SendAsync(HttpMethod.Post, "/requests/" + id, "agent-4711", document))
+        {
+            var body = await stored.Content.ReadAsStringAsync(Ct);
+            Assert.True(stored.StatusCode == HttpStatusCode.OK, body);
+            Assert.Equal(document.Length, JsonDocument.Parse(body).RootElement.GetProperty("size").GetInt64());
+        }
+
+        using (var read = await sample.SendAsync(HttpMethod.Get, "/requests/" + id, "agent-4711"))
+        {
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+            Assert.Equal(System.Security.Cryptography.SHA256.HashData(document), System.Security.Cryptography.SHA256.HashData(await read.Content.ReadAsByteArrayAsync(Ct)));
+        }
+
+        // Over the limit: the web server refuses the body; the answer is 413 and the trail says why, not "unexpected".
+        using var tooLarge = await sample.SendAsync(HttpMethod.Post, "/requests/" + id + "-big", "agent-4711", new byte[46 * 1024 * 1024], expectContinue: true);
+        var problem = await AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge, tooLarge, "Nothing was stored.");
+        Assert.Contains("Request body too large", problem, StringComparison.Ordinal);
+        using var trail = await sample.SendAsync(HttpMethod.Get, "/audit/tail", "auditor-1");
+        var records = await trail.Content.ReadAsStringAsync(Ct);
+        Assert.Contains("content-unreadable", records, StringComparison.Ordinal);
+        Assert.DoesNotContain("unexpected", records, StringComparison.Ordinal);
+    }
+
     private static async Task<string> AssertProblemAsync(HttpStatusCode expected, HttpResponseMessage response, string reason)
     {
         var body = await response.Content.ReadAsStringAsync(Ct);
@@ -121,7 +151,7 @@ public sealed class SampleApiProcess : IAsyncLifetime
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(dll)!,
         };
-        foreach (var arg in new[] { dll, "--urls", "http://127.0.0.1:0", "--Store", _store })
+        foreach (var arg in new[] { dll, "--urls", "http://127.0.0.1:0", "--Store", _store, "--MaxUploadMegabytes", "45" })
         {
             start.ArgumentList.Add(arg);
         }
@@ -174,10 +204,11 @@ public sealed class SampleApiProcess : IAsyncLifetime
         return await _http!.SendAsync(request, TestContext.Current.CancellationToken);
     }
 
-    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string user, byte[] content)
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string user, byte[] content, bool expectContinue = false)
     {
         using var request = new HttpRequestMessage(method, path) { Content = new ByteArrayContent(content) };
         request.Headers.TryAddWithoutValidation("X-Demo-User", user);
+        request.Headers.ExpectContinue = expectContinue; // a refused body is then never sent
         return await _http!.SendAsync(request, TestContext.Current.CancellationToken);
     }
 

@@ -53,7 +53,7 @@ public sealed class AuditExportTests : IDisposable
         var seqs = await Run("audit", "query", "select node, seq, count(*) as n from audit group by all having count(*) > 1", "--export", Export);
         AssertExit(0, seqs);
         Assert.Empty(seqs.StdoutText.Trim());
-        AssertExit(1, await Auditor("audit", "export", "--out", "s3://analytics/msa/")); // a local directory only (then copied)
+        AssertExit(1, await Auditor("audit", "export", "--out", "s3://analytics/msa/")); // an S3 location needs an S3 endpoint, not --local
     }
 
     // The first export's own ReadAudit record (and the query's none: it reaches no store) is what the second run adds.

@@ -124,6 +124,61 @@ public sealed class AuditSearchTests(S3CliBackend backend) : IClassFixture<S3Cli
         Assert.Contains("SHA-256 differs", query.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_export_to_an_s3_prefix_is_incremental_resumable_and_checked_before_a_query()
+    {
+        using var s3 = backend.CreateRawClient();
+        var bucket = "hds-export-" + Guid.NewGuid().ToString("N")[..12];
+        await s3.PutBucketAsync(bucket, Ct);
+        var location = $"s3://{bucket}/exports/";
+        var from = DateTimeOffset.UtcNow.AddMinutes(-1).ToString("O", CultureInfo.InvariantCulture);
+        AssertExit(0, await Care("doc-7", _p1, "put", Input("s"), _prefix + "s", "--class", "short"));
+
+        var first = await Auditor(null, "audit", "export", "--from", from, "--out", location);
+        AssertExit(0, first);
+        var keys = await KeysAsync(s3, bucket);
+        Assert.Contains("exports/manifest.json", keys);
+        Assert.Contains(keys, k => k.StartsWith("exports/tenant=msa-test/day=", StringComparison.Ordinal) && k.EndsWith(".parquet", StringComparison.Ordinal));
+
+
+        var puts = "select count(*) as n from audit where patient = '" + _p1 + "' and operation = 'Put'";
+        var query = await Raw(["audit", "query", puts, "--export", location, .. backend.BackendArgs]);
+        AssertExit(0, query);
+        Assert.Equal(1, JsonDocument.Parse(query.StdoutText).RootElement.GetProperty("n").GetInt64());
+
+        // A file left under the prefix by a run cut before its manifest: removed by the next run, never read as records.
+        const string Stray = "exports/tenant=msa-test/day=2026-01-01/part-unfinished-00000.parquet";
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = Stray, ContentBody = "partial" }, Ct);
+
+        // Incremental: a second run adds only what is new (the first export's own audit record), nothing twice.
+        var again = await Auditor(null, "audit", "export", "--from", from, "--out", location);
+        AssertExit(0, again);
+        Assert.True(JsonDocument.Parse(again.StdoutText).RootElement.GetProperty("recordsAlreadyExported").GetInt64() > 0);
+        Assert.DoesNotContain(Stray, await KeysAsync(s3, bucket));
+        var requery = await Raw(["audit", "query", puts, "--export", location, .. backend.BackendArgs]);
+        Assert.Equal(1, JsonDocument.Parse(requery.StdoutText).RootElement.GetProperty("n").GetInt64());
+
+        // Someone with write access to the analytics bucket adds a file: the query refuses the export (exit 4), it does not run.
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "exports/tenant=msa-test/day=2026-01-02/part-x-00000.parquet", ContentBody = "planted" }, Ct);
+        var planted = await Raw(["audit", "query", puts, "--export", location, .. backend.BackendArgs]);
+        AssertExit(4, planted);
+        Assert.Contains("not named by the manifest", planted.Stderr, StringComparison.Ordinal);
+
+        // Parquet files that are no export of ours (no manifest) are never deleted: the export is refused (exit 1).
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "theirs/data.parquet", ContentBody = "someone else's" }, Ct);
+        AssertExit(1, await Auditor(null, "audit", "export", "--out", $"s3://{bucket}/theirs/"));
+        Assert.Contains("theirs/data.parquet", await KeysAsync(s3, bucket));
+
+        // Bad locations: a malformed one is a usage error, a missing bucket is "not found" naming it.
+        AssertExit(1, await Auditor(null, "audit", "export", "--out", "s3://Not_A_Bucket/x"));
+        var missing = await Auditor(null, "audit", "export", "--out", "s3://hds-no-such-" + Guid.NewGuid().ToString("N")[..8] + "/x");
+        AssertExit(5, missing);
+        Assert.Contains("does not exist", missing.Stderr, StringComparison.Ordinal);
+    }
+
+    private static async Task<List<string>> KeysAsync(Amazon.S3.AmazonS3Client s3, string bucket) =>
+        [.. ((await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket }, Ct)).S3Objects ?? []).Select(o => o.Key)];
+
     private static string RandomNumber() => RandomNumberGenerator.GetInt32(10_000_000, 99_999_999).ToString(CultureInfo.InvariantCulture);
 
     private string Input(string text)

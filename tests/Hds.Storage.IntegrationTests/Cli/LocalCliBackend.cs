@@ -9,7 +9,15 @@ public sealed class LocalCliBackend : ICliBackend
 
     public IReadOnlyDictionary<string, string> Environment { get; } = new Dictionary<string, string>();
 
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+    // --local needs an existing store (issue 18): created as an operator does, with 'hds bucket create --local DIR'.
+    public async ValueTask InitializeAsync()
+    {
+        var created = await CliRunner.RunAsync(["bucket", "create", "--local", StorePath, "--actor", "cli-tests", "--tenant", "cli-setup", "--purpose", "audit", "-o", "json"]);
+        if (created.ExitCode != 0)
+        {
+            throw new InvalidOperationException("Could not create the embedded store: " + created);
+        }
+    }
 
     public ValueTask DisposeAsync()
     {

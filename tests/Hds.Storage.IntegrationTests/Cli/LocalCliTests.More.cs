@@ -12,7 +12,7 @@ public sealed partial class LocalCliTests
     [Fact]
     public async Task Keys_rewrap_to_a_renewed_certificate_keeps_every_object_readable_with_the_new_certificate_alone()
     {
-        var store = Path.Combine(WorkDir, "rewrap-store");
+        var store = await NewStoreAsync("rewrap-store", "--cert", TestCertificates.Files.Operational);
         var renewed = WriteCertificate("CN=hds-it-renewed");
         string[] old = ["--local", store, "--cert", TestCertificates.Files.Operational];
         var content = RandomBytes(3000);
@@ -39,7 +39,7 @@ public sealed partial class LocalCliTests
     [Fact]
     public async Task Audit_verify_of_a_tampered_trail_exits_4_with_the_problems()
     {
-        var store = Path.Combine(WorkDir, "audit-store");
+        var store = await NewStoreAsync("audit-store");
         string[] local = ["--local", store];
         for (var i = 0; i < 3; i++)
         {
@@ -108,6 +108,7 @@ public sealed partial class LocalCliTests
         var configFile = Path.Combine(configDir, "store.json");
         await File.WriteAllTextAsync(configFile, """{ "HdsStorage": { "Local": { "Path": "store" } } }""", TestContext.Current.CancellationToken);
         var content = RandomBytes(500);
+        AssertExit(0, await Raw(["bucket", "create", "--config", configFile, .. Context]));
 
         var put = await Raw(["put", WriteInput(content), "configured", "--config", configFile, .. Context]);
         var output = Path.Combine(WorkDir, "configured.out");
@@ -117,9 +118,9 @@ public sealed partial class LocalCliTests
         AssertExit(0, get);
         Assert.Equal(content, await File.ReadAllBytesAsync(output, TestContext.Current.CancellationToken));
         Assert.True(Directory.Exists(Path.Combine(configDir, "store"))); // relative to the file, not to the working directory
-        AssertError(1, "InvalidRequest", await Raw(["ls", "--config", Path.Combine(WorkDir, "absent.json"), .. Context]));
+        AssertError(2, "Configuration", await Raw(["ls", "--config", Path.Combine(WorkDir, "absent.json"), .. Context]));
         await File.WriteAllTextAsync(configFile, "{ not json", TestContext.Current.CancellationToken);
-        AssertError(1, "InvalidRequest", await Raw(["ls", "--config", configFile, .. Context]));
+        AssertError(2, "Configuration", await Raw(["ls", "--config", configFile, .. Context]));
     }
 
     [Theory]

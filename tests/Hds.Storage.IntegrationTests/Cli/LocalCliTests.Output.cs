@@ -40,7 +40,7 @@ public sealed partial class LocalCliTests
     [Fact]
     public async Task Keys_audit_and_config_in_human_form_show_the_values_of_their_json()
     {
-        var store = Path.Combine(WorkDir, "human-store");
+        var store = await NewStoreAsync("human-store");
         string[] local = ["--local", store];
         var key = "audited-" + Guid.NewGuid().ToString("N")[..8];
         AssertExit(0, await Raw(["put", WriteInput([1, 2, 3]), key, .. local, .. Context]));

@@ -3,6 +3,14 @@ namespace Hds.Storage.IntegrationTests.Cli;
 /// <summary>The CLI contract against the embedded local store, plus what only a local store can show.</summary>
 public sealed partial class LocalCliTests(LocalCliBackend backend) : CliContractTests<LocalCliBackend>(backend)
 {
+    /// <summary>A new embedded store, created as an operator does: every command but 'hds bucket create --local' needs an existing store.</summary>
+    private async Task<string> NewStoreAsync(string name, params string[] options)
+    {
+        var store = Path.Combine(WorkDir, name);
+        AssertExit(0, await Raw(["bucket", "create", "--local", store, .. options, .. Context]));
+        return store;
+    }
+
     [Fact]
     public async Task A_store_without_object_lock_is_not_compliant_and_refused_with_exit_2()
     {

@@ -11,8 +11,8 @@ public sealed class UsageErrorTests
     private static async Task<CliResult> Hds(params string[] args) => await CliRunner.RunAsync(args);
 
     [Theory]
-    [InlineData("ls", "--verbose")]
-    [InlineData("head", "--verbose")]
+    [InlineData("ls", "--recursive")]
+    [InlineData("head", "--follow")]
     [InlineData("versions", "--all")]
     public async Task An_unknown_option_is_a_usage_error_not_a_key_or_prefix_and_nothing_is_created(string command, string option)
     {

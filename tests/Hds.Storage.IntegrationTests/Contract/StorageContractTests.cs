@@ -278,6 +278,11 @@ public abstract class StorageContractTests : IAsyncLifetime
 
         Assert.Empty(await Client.GetVersionsAsync("broken.bin", As(Alice), Ct));
         Assert.Equal(0, await Target.PendingMultipartUploadsAsync());
+
+        // The caller's stream failed, not the storage: the trail says so (issue 18: a 413 upload was recorded as "unexpected").
+        var auditor = new HdsAccessContext("auditor-1", Alice.Tenant, HdsAuthorizationOptions.AuditPurpose) { Role = HdsAuthorizationOptions.AuditorRole };
+        var records = await Client.GetRecentAuditRecordsAsync(10, As(auditor), Ct);
+        Assert.Contains(records, r => r.Operation == HdsOperation.Put && r.Key == "broken.bin" && r.Reason == "content-unreadable");
     }
 
     [Fact]

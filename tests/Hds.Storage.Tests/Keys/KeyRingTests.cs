@@ -258,7 +258,10 @@ public sealed class KeyRingTests : IDisposable
     {
         var options = new HdsStorageOptions { S3 = new() { ServiceUrl = new Uri("http://127.0.0.1:7480"), Bucket = "documents" } };
         var error = Assert.Throws<HdsConfigurationException>(() => options.Validate());
-        Assert.Contains("HdsDevelopmentCertificate", error.Message, StringComparison.Ordinal);
+        // Said as settings (issue 18: no C# advice reaches operators), with the development way out.
+        Assert.Contains("HdsStorage:Encryption:CertificateFiles (hds: --cert and --escrow-cert)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("embedded store (Local)", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("HdsDevelopmentCertificate", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

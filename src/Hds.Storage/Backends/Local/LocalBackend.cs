@@ -20,7 +20,8 @@ internal sealed class LocalBackend : StorageBackend
     /// <summary>The site name the embedded store reports for the audit trail (it is one site).</summary>
     public const string SiteName = "local";
 
-    private const string ManifestFile = "hds-store.json";
+    /// <summary>The file that makes a directory an embedded store (written by the first bucket check, that is by <c>hds bucket create --local</c>).</summary>
+    internal const string ManifestFile = "hds-store.json";
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> KeyLocks = new(StringComparer.Ordinal);
     private static long s_lastTicks;
 
@@ -31,7 +32,7 @@ internal sealed class LocalBackend : StorageBackend
 
     public LocalBackend(LocalStorageOptions options, TimeProvider time)
     {
-        _root = Path.GetFullPath(options.Path);
+        _root = options.FullPath;
         _objects = Path.Combine(_root, "objects");
         _tmp = Path.Combine(_root, "tmp");
         _time = time;
