@@ -229,7 +229,7 @@ internal sealed class S3Backend : StorageBackend
                     UseChunkEncoding = false,
                 };
                 (put.DisablePayloadSigning, put.ChecksumSHA256) = BodyDigest(site.ServiceUrl, data.Span);
-                AddMetadata(put.Metadata, request.Metadata);
+                AddMetadata(put.Metadata, request);
                 put.Metadata.Add(MetadataNames.Attempt, tryId);
                 ApplyLock(put, request.Retention);
                 var response = await site.Client.PutObjectAsync(put, ct).ConfigureAwait(false);
@@ -382,7 +382,7 @@ internal sealed class S3Backend : StorageBackend
             Key = request.Key,
             ContentType = request.ContentType,
         };
-        AddMetadata(initiate.Metadata, request.Metadata);
+        AddMetadata(initiate.Metadata, request);
 
         // Sent for backends that honour them (AWS, StorageGRID); Ceph RGW ignores them, the client verifies and applies after.
         if (request.Retention.Mode != RetentionMode.None)
@@ -553,7 +553,17 @@ internal sealed class S3Backend : StorageBackend
                 return (await site.Client.GetObjectAsync(request, ct).ConfigureAwait(false), site);
             },
             cancellationToken).ConfigureAwait(false);
-        return Resuming(key, response, site, range?.Offset ?? 0, ranged: range is not null);
+        var read = Resuming(key, response, site, range?.Offset ?? 0, ranged: range is not null);
+        try
+        {
+            var locked = await ServedLock.EnsureAsync(_options.Bucket, site, read.Head, _logger, cancellationToken).ConfigureAwait(false);
+            return locked == read.Head.Retention ? read : new BackendReadResult(read.Body, read.Head with { Retention = locked }) { Site = read.Site };
+        }
+        catch
+        {
+            await read.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     // A read through the router; for a given version id that the serving site does not have, the other sites are asked too
@@ -599,6 +609,17 @@ internal sealed class S3Backend : StorageBackend
                         ByteRange = new Amazon.S3.Model.ByteRange(offset, end - 1),
                     };
                     var response = await site.Client.GetObjectAsync(request, ct).ConfigureAwait(false);
+                    try
+                    {
+                        // The rest of the read comes from this site: it must hold the version's lock too.
+                        await ServedLock.EnsureAsync(_options.Bucket, site, ToHead(key, response, ranged: true), _logger, ct).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        response.Dispose();
+                        throw;
+                    }
+
                     return (new S3ResponseStream(response), site);
                 },
                 cancellationToken).ConfigureAwait(false);
@@ -613,12 +634,14 @@ internal sealed class S3Backend : StorageBackend
     {
         try
         {
-            var r = await ReadAsync(
+            var (r, site) = await ReadAsync(
                 versionId,
-                (site, ct) => site.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, ct),
+                async (site, ct) => (await site.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, ct)
+                    .ConfigureAwait(false), site),
                 cancellationToken).ConfigureAwait(false);
-            return ToHead(key, r.VersionId, r.ContentLength, r.LastModified, r.Headers.ContentType, r.Metadata, r.ObjectLockMode,
+            var head = ToHead(key, r.VersionId, r.ContentLength, r.LastModified, r.Headers.ContentType, r.Metadata, r.ObjectLockMode,
                 r.ObjectLockRetainUntilDate, r.ObjectLockLegalHoldStatus, r.ETag);
+            return head with { Retention = await ServedLock.EnsureAsync(_options.Bucket, site, head, _logger, cancellationToken).ConfigureAwait(false) };
         }
         catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
         {
@@ -827,11 +850,17 @@ internal sealed class S3Backend : StorageBackend
             ? throw new HdsConfigurationException("The storage returned no version id: versioning is not enabled on the bucket. Use a bucket created with object lock.")
             : versionId;
 
-    private static void AddMetadata(MetadataCollection target, IReadOnlyDictionary<string, string> metadata)
+    private static void AddMetadata(MetadataCollection target, BackendWriteRequest request)
     {
-        foreach (var (name, value) in metadata)
+        foreach (var (name, value) in request.Metadata)
         {
             target.Add(name, value);
+        }
+
+        // The lock asked for, with the version: every site that serves it checks it holds at least that (ServedLock).
+        if (ServedLock.Format(request.Retention) is { } wantedLock)
+        {
+            target.Add(MetadataNames.Lock, wantedLock);
         }
     }
 
