@@ -51,6 +51,14 @@ internal abstract class StorageBackend : IAsyncDisposable
     /// <summary>Sets the retention of a version; shortening a lock is refused with <see cref="HdsObjectLockedException"/>.</summary>
     public abstract Task SetRetentionAsync(string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The versions of a key that must exist somewhere (a key-ring entry named by an object): like <see cref="ListVersionsAsync"/>,
+    /// but when the sites replicate asynchronously and the serving site has none, every site is asked, within the replication lag
+    /// bound; <see cref="HdsNotReplicatedException"/> when none had it and some site could not be asked. Empty: no site has it.
+    /// </summary>
+    public virtual Task<IReadOnlyList<BackendVersion>> ListVersionsOnAnySiteAsync(string key, CancellationToken cancellationToken) =>
+        ListVersionsAsync(key, cancellationToken);
+
     /// <summary>How many sites serve the storage (the most <see cref="PutOptions.AcknowledgementSites"/> can ask for).</summary>
     public virtual int SiteCount => 1;
 

@@ -36,7 +36,7 @@ public sealed class LocksOnEverySiteTests : MultisiteTest
         }
 
         Assert.Equal(RetentionMode.Governance, receipt.RetentionMode);
-        await Server.KeyRingOnEveryZoneAsync(Bucket);
+        await Server.KeyRingOnEveryZoneAsync(Bucket, writtenOn: "z2");
         foreach (var zone in MultisiteServer.Zones)
         {
             // What each zone holds, seen by a plain S3 client: the version with the lock it was written with.

@@ -679,6 +679,28 @@ internal sealed class S3Backend : StorageBackend
         }
     }
 
+    public override async Task<IReadOnlyList<BackendVersion>> ListVersionsOnAnySiteAsync(string key, CancellationToken cancellationToken)
+    {
+        var versions = await ListVersionsAsync(key, cancellationToken).ConfigureAwait(false);
+        if (versions.Count > 0 || _sites.Sites.Count < 2 || !_options.AsynchronousReplication)
+        {
+            return versions;
+        }
+
+        try
+        {
+            return await ReplicaLookup.FindOnAnySiteAsync(
+                _sites,
+                "A key-ring entry",
+                async (site, ct) => await ListVersionsOnAsync(site.Client, key, ct).ConfigureAwait(false) is { Count: > 0 } found ? found : null,
+                _options.ReplicationLagTimeout, _options.RequestTimeout, _time, _logger, cancellationToken).ConfigureAwait(false) ?? [];
+        }
+        catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
+        {
+            throw mapped;
+        }
+    }
+
     public override async Task<IReadOnlyList<BackendVersion>> ListHistoryAsync(string prefix, CancellationToken cancellationToken)
     {
         try
