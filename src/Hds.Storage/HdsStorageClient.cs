@@ -128,7 +128,9 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     /// <param name="cancellationToken">Cancels the check.</param>
     /// <returns>What the bucket has; <see cref="BucketCompliance.IsCompliant"/> says whether it can be used.</returns>
     public virtual Task<BucketCompliance> CheckBucketAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.CheckBucket, options, null, null, () => _backend.CheckBucketAsync(cancellationToken), cancellationToken);
+        ExecuteAsync(HdsOperation.CheckBucket, options, null, null,
+            async () => await _backend.CheckMetadataMasterAsync(await _backend.CheckBucketAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false),
+            cancellationToken);
 
     /// <summary>
     /// Stores <paramref name="content"/> as a new version of <paramref name="key"/>, streamed in bounded memory, locked by its retention

@@ -71,7 +71,10 @@ internal static class CliReports
         ("Versioning", b.VersioningEnabled ? "enabled" : "NOT enabled"),
         ("Object lock", b.ObjectLockEnabled ? "enabled" : "NOT enabled"),
         ("Compliant", b.Compliant ? "yes: versions kept, locks enforced" : "NO: not fit for health data"),
-        ("HDS grade", (b.HdsGrade ? "possible: " : "NO: ") + b.Grade)));
+        ("HDS grade", (b.HdsGrade ? "possible: " : "NO: ") + b.Grade),
+        ("Metadata master", b.MetadataMaster is null ? "not configured"
+            : b.MetadataMasterReachable == true ? b.MetadataMaster + ": reachable"
+            : b.MetadataMaster + ": UNREACHABLE (bucket changes impossible until it is back; data still served by the other sites)")));
 
     public static readonly CliReport<List<KeyReport>> Keys = new(CliJson.Default.ListKeyReport, keys => keys.Count == 0
         ? new Text("The key ring is empty: the first write creates its first key.")

@@ -17,6 +17,13 @@ internal abstract class StorageBackend : IAsyncDisposable
     public abstract Task<BucketCompliance> CheckBucketAsync(CancellationToken cancellationToken);
 
     /// <summary>
+    /// Adds to a bucket check whether the site holding the bucket metadata answers (sites that replicate: bucket changes need it);
+    /// unchanged when the backend has no such site. Only the explicit check asks (not every client's first operation).
+    /// </summary>
+    public virtual Task<BucketCompliance> CheckMetadataMasterAsync(BucketCompliance compliance, CancellationToken cancellationToken) =>
+        Task.FromResult(compliance);
+
+    /// <summary>
     /// Stores <paramref name="body"/> (non-seekable, length unknown until its end) as a new version, with the retention and legal
     /// hold asked for on the request when the backend supports it. The caller verifies the lock afterwards.
     /// A failure leaves no visible version and no pending multipart upload.

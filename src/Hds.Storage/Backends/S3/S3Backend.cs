@@ -131,6 +131,9 @@ internal sealed class S3Backend : StorageBackend
         return new BucketCompliance(_options.Bucket, versioningEnabled, lockEnabled);
     }
 
+    public override Task<BucketCompliance> CheckMetadataMasterAsync(BucketCompliance compliance, CancellationToken cancellationToken) =>
+        MetadataMaster.CheckAsync(_sites, compliance, _options.RequestTimeout, cancellationToken);
+
     public override async Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, CancellationToken cancellationToken)
     {
         var threshold = _options.MultipartThreshold;

@@ -252,6 +252,11 @@ public sealed class S3StorageOptions
             }
         }
 
+        if (Sites.Count(s => s is not null && s.MetadataMaster) > 1)
+        {
+            errors.Add("S3.Sites names more than one MetadataMaster site: the bucket metadata has one master.");
+        }
+
         if (Sites.All(s => s is null || s.ReadOnly))
         {
             errors.Add("S3.Sites needs at least one site that is not read-only: writes must go somewhere.");
