@@ -10,6 +10,7 @@ using Hds.Storage.Keys;
 using Hds.Storage.Models;
 using Hds.Storage.Objects;
 using Hds.Storage.Retention;
+using Hds.Storage.Sites;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -531,7 +532,11 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 }
             }
 
-            return new VerificationResult(key, download.Properties.VersionId, seal.PlaintextLength, Convert.ToHexStringLower(seal.PlaintextSha256), download.Properties);
+            return new VerificationResult(key, download.Properties.VersionId, seal.PlaintextLength, Convert.ToHexStringLower(seal.PlaintextSha256), download.Properties)
+            {
+                DuplicateVersionIds = await DuplicateWrites.OfAsync(
+                    _backend, ObjectKeys.ToPhysical(ResolveContext(options).Tenant, key), download.Properties.VersionId, cancellationToken).ConfigureAwait(false),
+            };
         }
     }
 
@@ -593,7 +598,9 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         var context = ResolveContext(options);
         ObjectKeys.Validate(key);
         await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
-        var versions = await _backend.ListVersionsAsync(ObjectKeys.ToPhysical(context.Tenant, key), cancellationToken).ConfigureAwait(false);
+        var physical = ObjectKeys.ToPhysical(context.Tenant, key);
+        var versions = await DuplicateWrites.PresentOneAsync(
+            _backend, physical, await _backend.ListVersionsAsync(physical, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         return versions.Select(v => new ObjectVersionItem(key, v.VersionId, v.IsLatest, v.IsDeleteMarker, v.StoredLength, v.LastModified)).ToList();
     }
 

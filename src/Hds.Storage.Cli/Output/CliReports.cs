@@ -64,7 +64,9 @@ internal static class CliReports
             ("SHA-256", v.Sha256),
             ("Retention", Retention(v.Properties.Retention.Mode, v.Properties.Retention.RetainUntil)),
             ("Legal hold", OnOff(v.Properties.Retention.LegalHold)),
-            ("Writer", v.Properties.Writer))));
+            ("Writer", v.Properties.Writer),
+            ("Duplicates", v.DuplicateVersionIds.Count == 0 ? "none"
+                : string.Join(", ", v.DuplicateVersionIds) + " (the same write stored twice during a partition: one logical write)"))));
 
     public static readonly CliReport<BucketReport> Bucket = new(CliJson.Default.BucketReport, b => Fields(
         ("Bucket", b.Bucket),

@@ -116,7 +116,11 @@ internal sealed record BackendObjectHead(
 
 internal sealed record BackendListPage(IReadOnlyList<ObjectItem> Items, string? ContinuationToken);
 
-internal sealed record BackendVersion(string Key, string VersionId, bool IsLatest, bool IsDeleteMarker, long StoredLength, DateTimeOffset LastModified);
+internal sealed record BackendVersion(string Key, string VersionId, bool IsLatest, bool IsDeleteMarker, long StoredLength, DateTimeOffset LastModified)
+{
+    /// <summary>The storage's ETag of the version, when the backend lists it (two versions of one write share it: DuplicateWrites).</summary>
+    public string? ETag { get; init; }
+}
 
 /// <summary>An open read: the body stream and what the storage said about the version.</summary>
 internal sealed class BackendReadResult : IAsyncDisposable

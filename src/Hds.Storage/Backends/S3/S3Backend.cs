@@ -748,7 +748,7 @@ internal sealed class S3Backend : StorageBackend
             var r = await s3.ListVersionsAsync(request, cancellationToken).ConfigureAwait(false);
             result.AddRange((r.Versions ?? [])
                 .Where(v => string.Equals(v.Key, key, StringComparison.Ordinal))
-                .Select(v => new BackendVersion(v.Key, v.VersionId, v.IsLatest == true, v.IsDeleteMarker == true, v.Size ?? 0, ToOffset(v.LastModified))));
+                .Select(v => new BackendVersion(v.Key, v.VersionId, v.IsLatest == true, v.IsDeleteMarker == true, v.Size ?? 0, ToOffset(v.LastModified)) { ETag = v.ETag }));
             if (r.IsTruncated != true)
             {
                 break;
