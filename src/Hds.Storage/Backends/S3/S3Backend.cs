@@ -44,6 +44,9 @@ internal sealed class S3Backend : StorageBackend
     // This pool keeps at most two transfers' worth; buffers beyond that go back to the GC.
     private readonly ArrayPool<byte> _buffers;
 
+    // Read-your-writes memory, when asked for (S3StorageOptions.ReadYourWrites).
+    private readonly WrittenVersions? _written;
+
     public S3Backend(S3StorageOptions options, ILogger logger, TimeProvider? timeProvider = null)
     {
         _options = options;
@@ -53,6 +56,7 @@ internal sealed class S3Backend : StorageBackend
             (int)Math.Min(1 << 30, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(options.PartSize, options.MultipartThreshold))),
             2 * (options.MaxConcurrency + 1));
         _sites = new SiteRouter(options, _time, logger);
+        _written = options.ReadYourWrites ? new WrittenVersions() : null;
     }
 
     public override string Location => _options.Bucket;
@@ -160,7 +164,7 @@ internal sealed class S3Backend : StorageBackend
             var lookAhead = new byte[1];
             if (first < threshold || await ReadSourceAsync(body, lookAhead, cancellationToken).ConfigureAwait(false) == 0)
             {
-                return await PutSingleAsync(request, buffer.AsMemory(0, first), cancellationToken).ConfigureAwait(false);
+                return Remember(request.Key, await PutSingleAsync(request, buffer.AsMemory(0, first), cancellationToken).ConfigureAwait(false));
             }
 
             if (pool != _buffers)
@@ -174,7 +178,7 @@ internal sealed class S3Backend : StorageBackend
             }
 
             owned = false; // the uploader returns it to the pool
-            return await PutMultipartAsync(request, body, buffer, first, lookAhead, cancellationToken).ConfigureAwait(false);
+            return Remember(request.Key, await PutMultipartAsync(request, body, buffer, first, lookAhead, cancellationToken).ConfigureAwait(false));
         }
         catch (SourceReadException ex)
         {
@@ -193,6 +197,12 @@ internal sealed class S3Backend : StorageBackend
                 pool.Return(buffer);
             }
         }
+    }
+
+    private BackendWriteResult Remember(string key, BackendWriteResult written)
+    {
+        _written?.Remember(key, written.VersionId);
+        return written;
     }
 
     private static async Task<int> ReadSourceAsync(Stream body, Memory<byte> target, CancellationToken cancellationToken)
@@ -557,6 +567,13 @@ internal sealed class S3Backend : StorageBackend
             },
             cancellationToken).ConfigureAwait(false);
         var read = Resuming(key, response, site, range?.Offset ?? 0, ranged: range is not null);
+        if (versionId is null && _written?.NewerThanServed(key, read.Head.VersionId, read.Head.LastModified) is { } mine)
+        {
+            // Read-your-writes: this site lags behind this client's own write of the key; read that write (from any site) instead.
+            await read.DisposeAsync().ConfigureAwait(false);
+            return await GetResumingAsync(key, mine, range, cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             var locked = await ServedLock.EnsureAsync(_options.Bucket, site, read.Head, _logger, cancellationToken).ConfigureAwait(false);
@@ -572,7 +589,7 @@ internal sealed class S3Backend : StorageBackend
     // A read through the router; for a given version id that the serving site does not have, the other sites are asked too
     // (replication lag: ReplicaLookup).
     private Task<T> ReadAsync<T>(string? versionId, Func<SiteEndpoint, CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
-        versionId is null || _sites.Sites.Count < 2 || !_options.AsynchronousReplication
+        versionId is null || _sites.Sites.Count < 2 || !(_options.AsynchronousReplication || _options.ReadYourWrites)
             ? _sites.ExecuteAsync(SiteAccess.Read, call, cancellationToken)
             : ReplicaLookup.ReadVersionAsync(_sites, call, _options.ReplicationLagTimeout, _options.RequestTimeout, _time, _logger, cancellationToken);
 
@@ -644,6 +661,18 @@ internal sealed class S3Backend : StorageBackend
                 cancellationToken).ConfigureAwait(false);
             var head = ToHead(key, r.VersionId, r.ContentLength, r.LastModified, r.Headers.ContentType, r.Metadata, r.ObjectLockMode,
                 r.ObjectLockRetainUntilDate, r.ObjectLockLegalHoldStatus, r.ETag);
+            if (_written is not null)
+            {
+                if (versionId is not null)
+                {
+                    _written.Dated(key, head.VersionId, head.LastModified); // a write's own lock check dates it
+                }
+                else if (_written.NewerThanServed(key, head.VersionId, head.LastModified) is { } mine)
+                {
+                    return await HeadAsync(key, mine, cancellationToken).ConfigureAwait(false); // read-your-writes, as GetResumingAsync
+                }
+            }
+
             return head with { Retention = await ServedLock.EnsureAsync(_options.Bucket, site, head, _logger, cancellationToken).ConfigureAwait(false) };
         }
         catch (Exception ex) when (S3Errors.Map(ex, cancellationToken) is var mapped && mapped != ex)
