@@ -18,7 +18,22 @@ public sealed class ReadYourWritesTests : MultisiteTest
     public async Task Latest_after_failover_to_a_lagging_zone_is_never_older_than_the_clients_own_write(bool readYourWrites)
     {
         var z1 = new FaultProxy(Server.Endpoint("z1").Port);
-        await using var stopZ1 = z1;
+        var z1Down = false;
+        try
+        {
+            await RunAsync(z1, () => z1Down = true, readYourWrites);
+        }
+        finally
+        {
+            if (!z1Down)
+            {
+                await z1.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task RunAsync(FaultProxy z1, Action markDown, bool readYourWrites)
+    {
         var options = new HdsStorageOptions { S3 = Server.Options(Bucket) };
         options.S3!.Sites.Clear();
         options.S3.Sites.Add(new SiteOptions { Name = "z1", ServiceUrl = z1.Url, Priority = 0 });
@@ -44,6 +59,7 @@ public sealed class ReadYourWritesTests : MultisiteTest
         var v2 = await client.PutAsync("ryw/doc.bin", new MemoryStream(second), new PutOptions { Context = Alice }, Ct);
         Assert.Null(await Server.HeadAsync("z2", Bucket, "msa/ryw/doc.bin", v2.VersionId)); // z2 lags: its latest is v1
 
+        markDown();
         await z1.DisposeAsync(); // z1 unreachable (connection refused): reads fail over to z2
         if (!readYourWrites)
         {
