@@ -18,11 +18,15 @@ namespace Hds.Storage.AspNetCore;
 /// </summary>
 public sealed partial class HdsAccessContextMiddleware
 {
+    // Enough for every genuine incident (a replay is rare); a flood beyond it is visible in the log (event 203).
+    private const int RefusalsRecordedPerMinute = 120;
+
     private readonly RequestDelegate _next;
     private readonly HdsAccessContextOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly NonceCache _nonces;
+    private readonly RefusalBudget _refusalBudget;
 
     /// <summary>Creates the middleware.</summary>
     /// <param name="next">The rest of the pipeline.</param>
@@ -38,6 +42,7 @@ public sealed partial class HdsAccessContextMiddleware
         _time = timeProvider ?? TimeProvider.System;
         _logger = loggerFactory.CreateLogger("Hds.Storage.AspNetCore");
         _nonces = new NonceCache(_time, _options.MaxSignatureAge * 2);
+        _refusalBudget = new RefusalBudget(_time, RefusalsRecordedPerMinute);
     }
 
     /// <summary>Runs the middleware.</summary>
@@ -54,6 +59,7 @@ public sealed partial class HdsAccessContextMiddleware
             if (propagated)
             {
                 LogRefused(_logger, r.Reason);
+                await RecordRefusalAsync(httpContext, r).ConfigureAwait(false);
             }
             else
             {
@@ -73,6 +79,36 @@ public sealed partial class HdsAccessContextMiddleware
         using (HdsAccessScope.Begin(context))
         {
             await _next(httpContext).ConfigureAwait(false);
+        }
+    }
+
+    // A refused context that named a trusted caller (a replay, a forged or stale signature, a malformed context) is an attempt on
+    // this service: it goes into the hash-chained trail of the application's storage client, not only into a log an insider can
+    // trim. Refusals of unknown callers are logged only: anyone can send those. A caller id is not a secret, so the records are also
+    // bounded (RefusalsRecordedPerMinute, then logged only): a flood of forged requests cannot turn the trail into a denial of service.
+    private async Task RecordRefusalAsync(HttpContext http, Refusal refusal)
+    {
+        var caller = http.Request.Headers[HdsPropagationHeaders.Caller].ToString();
+        if (refusal.Reason == "untrusted-caller" || !_options.TrustedCallers.ContainsKey(caller)
+            || http.RequestServices.GetService(typeof(HdsStorageClient)) is not HdsStorageClient client)
+        {
+            return;
+        }
+
+        if (!_refusalBudget.TryTake())
+        {
+            LogRefusalNotRecordedFlood(_logger, refusal.Reason);
+            return;
+        }
+
+        try
+        {
+            await client.RecordRefusedPropagatedContextAsync(caller, refusal.Reason, refusal.Claimed, http.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HdsStorageException or OperationCanceledException)
+        {
+            // The request is refused either way; a record that could not be made durable is logged by the client as critical.
+            LogRefusalNotRecorded(_logger, refusal.Reason, ex);
         }
     }
 
@@ -109,36 +145,36 @@ public sealed partial class HdsAccessContextMiddleware
         {
             if (!long.TryParse(headers[HdsPropagationHeaders.Timestamp].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var timestamp))
             {
-                return Forbidden("missing-timestamp");
+                return Forbidden("missing-timestamp", context);
             }
 
             var age = _time.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(timestamp, 0, 253402300799));
             if (age.Duration() > _options.MaxSignatureAge)
             {
-                return Forbidden("stale-signature");
+                return Forbidden("stale-signature", context);
             }
 
             var nonce = headers[HdsPropagationHeaders.Nonce].ToString();
             if (nonce.Length is < 16 or > 64 || !nonce.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
             {
-                return Forbidden("missing-nonce");
+                return Forbidden("missing-nonce", context);
             }
 
             var target = _options.Audience ?? http.Request.PathBase.Add(http.Request.Path).ToUriComponent();
             if (!ContextSignature.Verify(key, new SignedRequest(caller, timestamp, nonce, http.Request.Method, target), context, Header(headers, HdsPropagationHeaders.Signature)))
             {
-                return Forbidden("bad-signature");
+                return Forbidden("bad-signature", context);
             }
 
             // Only a valid signature consumes its nonce: a forger cannot burn the nonces of genuine requests.
             if (!_nonces.TryUse(caller, nonce))
             {
-                return Forbidden("replayed-signature");
+                return Forbidden("replayed-signature", context);
             }
         }
         else if (http.User.Identity?.IsAuthenticated != true || http.User.FindFirstValue(_options.CallerClaim) != caller)
         {
-            return Forbidden("caller-not-authenticated");
+            return Forbidden("caller-not-authenticated", context);
         }
 
         return (context, null);
@@ -225,8 +261,8 @@ public sealed partial class HdsAccessContextMiddleware
 
     private static string? Header(IHeaderDictionary headers, string name) => headers.TryGetValue(name, out var v) && v.Count == 1 && v[0] is { Length: > 0 } s ? s : null;
 
-    private static (HdsAccessContext?, Refusal?) Forbidden(string reason) =>
-        (null, new Refusal(StatusCodes.Status403Forbidden, reason, "The access context of this request was refused."));
+    private static (HdsAccessContext?, Refusal?) Forbidden(string reason, HdsAccessContext? claimed = null) =>
+        (null, new Refusal(StatusCodes.Status403Forbidden, reason, "The access context of this request was refused.") { Claimed = claimed });
 
     private static (HdsAccessContext?, Refusal?) BadRequest(string reason, string detail) => (null, new Refusal(StatusCodes.Status400BadRequest, reason, detail));
 
@@ -245,10 +281,42 @@ public sealed partial class HdsAccessContextMiddleware
         return http.Response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", http.RequestAborted);
     }
 
-    private sealed record Refusal(int Status, string Reason, string Detail);
+    // Claimed: the well-formed context a refused propagated request carried, recorded as claimed (never as proven).
+    private sealed record Refusal(int Status, string Reason, string Detail)
+    {
+        public HdsAccessContext? Claimed { get; init; }
+    }
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "A propagated access context was refused: {Reason}.")]
     private static partial void LogRefused(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Critical, Message = "A refused propagated access context ({Reason}) could not be recorded in the audit trail.")]
+    private static partial void LogRefusalNotRecorded(ILogger logger, string reason, Exception exception);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "A refused propagated access context ({Reason}) was not recorded in the audit trail: more than the per-minute budget of refusals arrived.")]
+    private static partial void LogRefusalNotRecordedFlood(ILogger logger, string reason);
+
+    // A fixed one-minute window: simple, and the count is all a flood needs bounding by.
+    private sealed class RefusalBudget(TimeProvider time, int perMinute)
+    {
+        private readonly Lock _lock = new();
+        private long _window = -1;
+        private int _taken;
+
+        public bool TryTake()
+        {
+            var window = time.GetUtcNow().ToUnixTimeSeconds() / 60;
+            lock (_lock)
+            {
+                if (window != _window)
+                {
+                    (_window, _taken) = (window, 0);
+                }
+
+                return ++_taken <= perMinute;
+            }
+        }
+    }
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "The access context of an authenticated request was refused: {Reason}.")]
     private static partial void LogUserContextRefused(ILogger logger, string reason);

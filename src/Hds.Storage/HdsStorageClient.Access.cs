@@ -58,6 +58,71 @@ public partial class HdsStorageClient
                 .ConfigureAwait(false);
         }, cancellationToken);
 
+    /// <summary>
+    /// Records in the audit trail that a service refused an access context another service propagated to it, before any operation
+    /// ran: a replayed or forged signature is an intrusion attempt the trail must show, not only the log. Used by the ASP.NET Core
+    /// middleware; the record is a <see cref="HdsOperation.PropagatedContext"/> refusal (<see cref="HdsAuditOutcome.Denied"/>).
+    /// </summary>
+    /// <param name="caller">The caller id the request named (recorded as the application); ignored unless a valid token.</param>
+    /// <param name="reason">Why it was refused, a short code such as "replayed-signature" (letters, digits and '-').</param>
+    /// <param name="claimed">The context the request claimed when it was well-formed, else null: recorded as claimed, not as proven.</param>
+    /// <param name="cancellationToken">Cancels waiting for the record to be made durable.</param>
+    /// <returns>A task completing when the record is durable (or logged as lost when Audit.FailOpen is set).</returns>
+    /// <exception cref="ArgumentException"><paramref name="reason"/> is not a short code.</exception>
+    /// <exception cref="HdsAuditException">The record could not be made durable.</exception>
+    public async Task RecordRefusedPropagatedContextAsync(string caller, string reason, HdsAccessContext? claimed, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(reason);
+        if (reason.Length > 64 || !reason.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
+        {
+            throw new ArgumentException("The reason must be a short code (at most 64 lower-case letters, digits and '-').", nameof(reason));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_audit is not { } audit)
+        {
+            return;
+        }
+
+        var entry = new HdsAuditRecord
+        {
+            Time = default,
+            Operation = HdsOperation.PropagatedContext,
+            Outcome = HdsAuditOutcome.Denied,
+            Reason = reason,
+            Application = caller is { Length: > 0 and <= 128 } && caller.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':' or '@') ? caller : null,
+        };
+        if (claimed is not null && IsValid(claimed))
+        {
+            entry = entry with
+            {
+                ActorId = claimed.ActorId,
+                ActorKind = claimed.ActorKind,
+                Role = claimed.Role ?? (claimed.Roles.Count > 0 ? claimed.Roles[0] : null),
+                Tenant = claimed.Tenant,
+                Purpose = claimed.Purpose,
+                PatientPseudonym = claimed.PatientPseudonym,
+                CorrelationId = claimed.CorrelationId,
+            };
+        }
+
+        Log.AccessDenied(_logger, HdsOperation.PropagatedContext, reason);
+        await RecordAsync(audit, entry, throwIfNotDurable: true).ConfigureAwait(false);
+
+        static bool IsValid(HdsAccessContext context)
+        {
+            try
+            {
+                context.Validate();
+                return true;
+            }
+            catch (HdsInvalidRequestException)
+            {
+                return false;
+            }
+        }
+    }
+
     /// <summary>The audit node (writer chain) of this client; null with a custom sink.</summary>
     internal string? AuditNode => _audit?.Node;
 

@@ -176,7 +176,7 @@ launch_rgw() { # a|b|c|d|z1|z2|z3 [extra radosgw args]
   fi
   rm -f "$(pidfile_of "$name")"
   extra+=("${@:2}")
-  radosgw -c "$CONF" -n "$name" "${extra[@]}" >>"$LOG/$name.out" 2>&1 9<&- || fail_daemon "$name" "radosgw $name failed to launch"
+  radosgw -c "$CONF" -n "$name" "${extra[@]}" >>"$LOG/$name.out" 2>&1 3<&- 4<&- 5<&- 6<&- 7<&- 8<&- 9<&- || fail_daemon "$name" "radosgw $name failed to launch"
 }
 
 # Wait until gateway answers a signed request; fail loudly with its log after timeout.

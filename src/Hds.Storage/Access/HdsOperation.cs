@@ -60,4 +60,10 @@ public enum HdsOperation
 
     /// <summary>Re-encrypts the key ring's entries to the configured certificates.</summary>
     RewrapKeys = 16,
+
+    /// <summary>
+    /// An access context propagated by another service and refused before any operation (replayed, forged, stale or malformed):
+    /// recorded by <see cref="HdsStorageClient.RecordRefusedPropagatedContextAsync"/>, never allowed.
+    /// </summary>
+    PropagatedContext = 17,
 }

@@ -73,6 +73,7 @@ public static class HdsStorageTelemetry
         Access.HdsOperation.RotateKey => "hds.rotate_key",
         Access.HdsOperation.RevokeKey => "hds.revoke_key",
         Access.HdsOperation.RewrapKeys => "hds.rewrap_keys",
+        Access.HdsOperation.PropagatedContext => "hds.propagated_context",
         _ => "hds.operation",
     };
 

@@ -40,6 +40,7 @@ public sealed class PropagationTests : IAsyncLifetime
         documents.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         documents.Logging.ClearProviders();
         documents.Services.AddHdsAccessContext(o => o.TrustedCallers["front"] = new HdsTrustedCaller { SigningKey = Key });
+        documents.Services.AddSingleton(_client); // the service's storage client: refused propagated contexts go into its trail
         _documents = documents.Build();
         _documents.UseHdsAccessContext();
         _documents.MapPost("/documents/{id}", async (string id, HttpRequest request) =>
@@ -135,6 +136,32 @@ public sealed class PropagationTests : IAsyncLifetime
         var stored = (await _client!.ListAsync(null, new ListOptions { Context = context }, Ct)).Items;
         Assert.Single(stored, i => i.Key == "docs/replayed"); // stored once: the replay wrote nothing
         Assert.DoesNotContain(stored, i => i.Key == "docs/elsewhere");
+
+        // The attempts are in the hash-chained trail, not only in the log: who was claimed, by which caller, why refused.
+        var auditor = new HdsRequestOptions { Context = new HdsAccessContext("auditor-1", "msa", "audit") { Roles = ["auditor"] } };
+        var refused = (await _client.GetRecentAuditRecordsAsync(20, auditor, Ct)).Where(r => r.Operation == HdsOperation.PropagatedContext).ToList();
+        Assert.Equal(["replayed-signature", "bad-signature", "bad-signature"], refused.Select(r => r.Reason).Order(StringComparer.Ordinal).Reverse());
+        Assert.All(refused, r => Assert.Equal((HdsAuditOutcome.Denied, "agent-4711", "msa", "front"), (r.Outcome, r.ActorId, r.Tenant, r.Application)));
+        var verification = await _client.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = auditor.Context }, Ct);
+        Assert.True(verification.IsValid, string.Join("; ", verification.Problems));
+    }
+
+    [Fact]
+    public async Task A_flood_of_forged_contexts_naming_a_trusted_caller_records_a_bounded_number()
+    {
+        var context = new HdsAccessContext("agent-4711", "msa", "claim-processing") { Roles = ["agent"] };
+        using var http = new HttpClient { BaseAddress = _documentsUrl };
+        for (var i = 0; i < 130; i++)
+        {
+            var forged = Signed(context, "POST", "/documents/flood");
+            forged[HdsPropagationHeaders.Signature] = "v2=" + Convert.ToBase64String(new byte[32]);
+            using var response = await SendAsync(http, HttpMethod.Post, "/documents/flood", forged);
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        }
+
+        var auditor = new HdsRequestOptions { Context = new HdsAccessContext("auditor-1", "msa", "audit") { Roles = ["auditor"] } };
+        var refused = (await _client!.GetRecentAuditRecordsAsync(500, auditor, Ct)).Count(r => r.Operation == HdsOperation.PropagatedContext);
+        Assert.InRange(refused, 120, 129); // the per-minute budget (a minute boundary inside the loop can add a few); never all 130
     }
 
     [Fact]
