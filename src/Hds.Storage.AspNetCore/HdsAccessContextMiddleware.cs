@@ -135,6 +135,10 @@ public sealed partial class HdsAccessContextMiddleware
                 Application = Header(headers, HdsContextHeaders.Application),
             };
             context.Validate();
+            if (context.PatientPseudonym is { } propagatedPatient && !HdsPseudonyms.IsValidPatientPseudonym(propagatedPatient))
+            {
+                return Forbidden("malformed-context");
+            }
         }
         catch (HdsInvalidRequestException)
         {
@@ -233,10 +237,23 @@ public sealed partial class HdsAccessContextMiddleware
             correlation = correlationHeader[0];
         }
 
+        // The patient concerned: the identity's own (a patient session) or the route's; a pseudonym only, recorded in the audit trail.
+        var patient = _options.PatientClaim is { } patientClaim ? user.FindFirstValue(patientClaim) : null;
+        if (patient is null && _options.PatientRouteValue is { } routeValue && http.Request.RouteValues.TryGetValue(routeValue, out var routed) && routed is not null)
+        {
+            patient = Convert.ToString(routed, CultureInfo.InvariantCulture);
+        }
+
+        if (patient is not null && !HdsPseudonyms.IsValidPatientPseudonym(patient))
+        {
+            return BadRequest("invalid-patient", "The patient named by this request must be a pseudonym (8 to 128 characters among a-z, 0-9 and - _ . :, with a digit), never a name or an identifier.");
+        }
+
         try
         {
             var context = new HdsAccessContext(actor, tenant, purpose)
             {
+                PatientPseudonym = patient,
                 ActorKind = user.FindFirstValue(_options.ActorKindClaim) ?? _options.DefaultActorKind,
                 Role = roles.Count > 0 ? roles[0] : null,
                 Roles = roles,

@@ -60,6 +60,21 @@ public sealed class HdsAccessContextOptions
     /// <value>The default value is <see langword="null"/>.</value>
     public string? Application { get; set; }
 
+    /// <summary>
+    /// The claim holding the pseudonym of the patient concerned, for identities bound to one patient (a patient portal session); it
+    /// wins over <see cref="PatientRouteValue"/>. The value must be a pseudonym (<see cref="Access.HdsPseudonyms"/>), never a name.
+    /// </summary>
+    /// <value>The default value is "hds_patient".</value>
+    public string? PatientClaim { get; set; } = "hds_patient";
+
+    /// <summary>
+    /// The route value holding the pseudonym of the patient whose documents the request reaches (for example "patient" for a route
+    /// <c>/patients/{patient}/documents/{id}</c>); the middleware must then run after <c>UseRouting</c>. A value that is not shaped as a
+    /// pseudonym (<see cref="Access.HdsPseudonyms"/>) is answered 400 without echoing it. Null: the route does not name patients.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? PatientRouteValue { get; set; }
+
     /// <summary>The claim naming the authenticated calling service, for trusted callers without a signing key.</summary>
     /// <value>The default value is "client_id".</value>
     public string CallerClaim { get; set; } = "client_id";

@@ -115,6 +115,13 @@ internal sealed class CliContext
         Recursive = true,
     };
 
+    public static readonly Option<string?> Patient = new("--patient")
+    {
+        Description = "Access context: pseudonym of the patient whose documents are reached (HdsOpaqueKeys or the scheme's own; never a name), recorded in the audit trail.",
+        HelpName = "pseudonym",
+        Recursive = true,
+    };
+
     public static readonly Option<string[]> Role = new("--role")
     {
         Description = "Access context: a role the actor holds, repeatable (the first is recorded). The audit commands need auditor, the keys commands "
@@ -174,7 +181,7 @@ internal sealed class CliContext
 
     public static void AddGlobalOptions(Command root)
     {
-        foreach (var option in new Option[] { CliOutput.Option, Config, Local, Endpoint, Site, FailoverTimeout, Bucket, Certificate, EscrowCertificate, AuditCertificate, AuditTrust, Actor, Tenant, Purpose, Role })
+        foreach (var option in new Option[] { CliOutput.Option, Config, Local, Endpoint, Site, FailoverTimeout, Bucket, Certificate, EscrowCertificate, AuditCertificate, AuditTrust, Actor, Tenant, Purpose, Patient, Role })
         {
             root.Add(option);
         }
@@ -353,7 +360,16 @@ internal sealed class CliContext
         // The operator's flags are the identity here: whoever runs the CLI holds the storage credentials, so the roles given are
         // the roles held (the library's policy still decides each operation on them).
         var roles = _parse.GetValue(Role) ?? [];
-        var context = new HdsAccessContext(actor!, tenant!, purpose!) { Role = roles.Length > 0 ? roles[0] : null, Roles = roles, Application = ApplicationName };
+        var patient = _parse.GetValue(Patient);
+        if (patient is not null)
+        {
+            HdsPseudonyms.ValidatePatientPseudonym(patient, "--patient");
+        }
+
+        var context = new HdsAccessContext(actor!, tenant!, purpose!)
+        {
+            Role = roles.Length > 0 ? roles[0] : null, Roles = roles, Application = ApplicationName, PatientPseudonym = patient,
+        };
 
         // The constructor validated before the initializer set the roles: validate the whole context before any I/O.
         context.Validate();

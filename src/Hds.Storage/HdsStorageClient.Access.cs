@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Hds.Storage.Access;
 using Hds.Storage.Audit;
+using Hds.Storage.Audit.Search;
 using Hds.Storage.Diagnostics;
 using Hds.Storage.Encryption;
 using Hds.Storage.Keys;
@@ -57,6 +58,19 @@ public partial class HdsStorageClient
             return await audit.Verifier!.ReadRecentAsync(count, r => string.Equals(r.Tenant, tenant, StringComparison.Ordinal), audit.Chained!.Spool, cancellationToken)
                 .ConfigureAwait(false);
         }, cancellationToken);
+
+    /// <summary>
+    /// Searches the stored audit trail, verifying what it reads: only records of segments that verify are returned, and the problems found
+    /// are in <see cref="HdsAuditSearch.Problems"/> when the enumeration ends. Segments whose names put them outside the query's time range
+    /// are not read. The search is itself audited (a <see cref="HdsOperation.ReadAudit"/> record; a follow-up record with the outcome
+    /// <see cref="HdsAuditOutcome.IntegrityFailure"/> when problems were found). Requires a purpose allowed for
+    /// <see cref="HdsOperation.ReadAudit"/> and a role granting it ("audit" and "auditor" by default).
+    /// </summary>
+    /// <param name="query">The filters, the time range and the access context.</param>
+    /// <param name="cancellationToken">Cancels the start of the search (pass the enumeration's own token to <c>await foreach</c>).</param>
+    /// <returns>The search, to enumerate once.</returns>
+    public virtual Task<HdsAuditSearch> SearchAuditAsync(HdsAuditQuery query, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(HdsOperation.ReadAudit, query, query?.Key, query?.VersionId, () => Task.FromResult(AuditSearcher.Start(DefaultAudit(), query!)), cancellationToken);
 
     /// <summary>
     /// Records in the audit trail that a service refused an access context another service propagated to it, before any operation
@@ -372,6 +386,17 @@ public partial class HdsStorageClient
                 // outcome recorded when it is not a success.
                 result = (T)(object)new HdsDownload(new AuditedReadStream(download.Content, (outcome, reason) => RecordFollowUp(audit, opened, outcome, reason)),
                     download.Properties);
+            }
+            else if (result is HdsAuditSearch search && opened is not null)
+            {
+                // The search verifies as it is enumerated: a trail found not intact is recorded when the enumeration ends.
+                search.Completed = s =>
+                {
+                    if (!s.IsValid)
+                    {
+                        RecordFollowUp(audit, opened, HdsAuditOutcome.IntegrityFailure, "audit-trail-invalid");
+                    }
+                };
             }
         }
         catch (HdsAuditException)

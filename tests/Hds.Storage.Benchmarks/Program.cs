@@ -11,6 +11,12 @@ if (args.Length > 0 && args[0] == "e2e")
     return await Hds.Storage.Benchmarks.E2e.E2eBenchmark.RunAsync(args);
 }
 
+// dotnet run -c Release --project tests/Hds.Storage.Benchmarks -- audit-trail --records 10000000   (issue 17: search, export, DuckDB)
+if (args.Length > 0 && args[0] == "audit-trail")
+{
+    return await Hds.Storage.Benchmarks.AuditTrail.AuditTrailBenchmark.RunAsync(args);
+}
+
 if (args.Length > 0 && args[0] == "e2e-latency")
 {
     return await Hds.Storage.Benchmarks.E2e.E2eBenchmark.RunLatencyProbeAsync();

@@ -280,6 +280,18 @@ ensure_packages() {
   log "packages installed in $(elapsed "$t") s"
 }
 
+# The headless browser the audit report test opens the HTML report in (Debian chromium). Best effort: the S3 server does not need
+# it, so a failed install is logged, not fatal (the report test then fails with its own message).
+ensure_browser() {
+  command -v chromium >/dev/null 2>&1 && return 0
+  [[ "$(id -u)" == 0 ]] || { log "chromium missing and not root: apt-get install chromium for the audit report test"; return 0; }
+  log "installing Debian chromium (headless browser of the audit report test)"
+  local t; t="$(now)"
+  { timeout 300 apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -q --no-install-recommends chromium >/dev/null; } \
+    || log "apt-get install chromium failed"
+  log "chromium install step done in $(elapsed "$t") s"
+}
+
 # ---------------------------------------------------------------- bounded waits
 wait_for() { # daemon timeout description cmd...
   local daemon="$1" timeout="$2" what="$3"; shift 3

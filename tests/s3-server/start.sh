@@ -74,6 +74,7 @@ CONF
 
 # ================================================================ main
 ensure_packages
+ensure_browser
 
 if cluster_answers; then
   # Every test makes its own bucket and locked objects cannot be removed: lift RGW's default cap of 1000 buckets per user

@@ -106,7 +106,7 @@ internal static class CliReports
     public static readonly CliReport<AuditReport> Audit = new(CliJson.Default.AuditReport, AuditFields);
 
     /// <summary>One line per record: JSON Lines, or a line of name=value pairs for people.</summary>
-    public static readonly CliReport<HdsAuditRecord> AuditRecord = new(r => r.ToJsonLine(), r => new Text(AuditLine(r)));
+    public static readonly CliReport<HdsAuditRecord> AuditRecord = new(Cli.Audit.AuditRecordJson.Default.HdsAuditRecord, r => new Text(AuditLine(r)));
 
     /// <summary><c>hds config show</c>: sources, validity and the options, built as JSON (secrets already masked).</summary>
     public static readonly CliReport<JsonObject> Configuration = new(

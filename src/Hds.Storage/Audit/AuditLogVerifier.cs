@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Hds.Storage.Audit.Search;
 
 namespace Hds.Storage.Audit;
 
@@ -16,8 +17,16 @@ namespace Hds.Storage.Audit;
 /// </summary>
 internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certificate2> trusted, TimeSpan checkpointGrace, TimeProvider time)
 {
+    public Task<HdsAuditVerificationResult> VerifyAsync(
+        DateTimeOffset? from, DateTimeOffset? to, AuditSpool? localSpool, CancellationToken cancellationToken) =>
+        VerifyAsync(from, to, localSpool, null, cancellationToken);
+
+    /// <summary>
+    /// Verifies the window and, with a search's <paramref name="progress"/>, hands it the records of each segment that verified (of
+    /// enrolled nodes only) and what was read: the search reads exactly what verification reads, nothing more.
+    /// </summary>
     public async Task<HdsAuditVerificationResult> VerifyAsync(
-        DateTimeOffset? from, DateTimeOffset? to, AuditSpool? localSpool, CancellationToken cancellationToken)
+        DateTimeOffset? from, DateTimeOffset? to, AuditSpool? localSpool, AuditSearchProgress? progress, CancellationToken cancellationToken)
     {
         var problems = new List<HdsAuditProblem>();
         var byNode = await ListNodesAsync(problems, cancellationToken).ConfigureAwait(false);
@@ -31,7 +40,7 @@ internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certi
         var checkpoints = 0;
         foreach (var (node, lists) in byNode)
         {
-            var result = await VerifyNodeAsync(node, lists.Segments, lists.Checkpoints, from, to, localSpool?.Node == node ? localSpool.State : null, problems, cancellationToken)
+            var result = await VerifyNodeAsync(node, lists.Segments, lists.Checkpoints, from, to, localSpool?.Node == node ? localSpool.State : null, problems, progress, cancellationToken)
                 .ConfigureAwait(false);
             records += result.Records;
             segments += result.Segments;
@@ -153,8 +162,10 @@ internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certi
 
     private async Task<(long Records, int Segments, int Checkpoints)> VerifyNodeAsync(
         string node, List<AuditObjectName> segmentNames, List<AuditObjectName> checkpointNames, DateTimeOffset? from, DateTimeOffset? to,
-        AuditSpoolState? localState, List<HdsAuditProblem> problems, CancellationToken cancellationToken)
+        AuditSpoolState? localState, List<HdsAuditProblem> problems, AuditSearchProgress? progress, CancellationToken cancellationToken)
     {
+        // A search returns records of enrolled nodes only: a node nobody enrolled is a forged writer (reported below).
+        var deliver = progress is not null && await IsEnrolledAsync(node, checkpointNames, cancellationToken).ConfigureAwait(false);
         segmentNames.Sort((a, b) => a.First != b.First ? a.First.CompareTo(b.First) : a.Last.CompareTo(b.Last));
         checkpointNames.Sort((a, b) => a.First.CompareTo(b.First));
 
@@ -172,7 +183,15 @@ internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certi
             lastIndex = segmentNames.FindLastIndex(s => s.FirstTime <= t);
         }
 
+        if (progress is not null)
+        {
+            progress.SegmentsSkipped += segmentNames.Count - Math.Max(0, Math.Min(lastIndex, segmentNames.Count - 1) - firstIndex + 1);
+        }
+
+        // Only the hashes checkpoints name are kept (a trail of millions of records stays small in memory), and the range read.
+        var checkpointed = checkpointNames.Select(c => c.First).ToHashSet();
         var hashes = new Dictionary<long, string>();
+        var known = (Min: long.MaxValue, Max: long.MinValue);
         long records = 0;
         var segments = 0;
         long expected = firstIndex == 0 ? 1 : -1; // -1: take the first record of the anchor segment as given
@@ -192,6 +211,8 @@ internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certi
             }
 
             segments++;
+            var problemsBefore = problems.Count;
+            var read = progress is null ? null : new List<HdsAuditRecord>();
             long segmentFirst = -1, segmentLast = -1;
             DateTimeOffset firstTime = default, lastTime = default;
             foreach (var (record, problem) in ParseLines(content))
@@ -209,6 +230,7 @@ internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certi
                 }
 
                 records++;
+                read?.Add(record);
                 if (segmentFirst < 0)
                 {
                     segmentFirst = record.Sequence;
@@ -239,7 +261,12 @@ internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certi
                     problems.Add(new HdsAuditProblem(HdsAuditProblemKind.ChainBroken, node, record.Sequence, "the record does not link to the previous record's hash"));
                 }
 
-                hashes[record.Sequence] = record.Hash!;
+                if (checkpointed.Contains(record.Sequence))
+                {
+                    hashes[record.Sequence] = record.Hash!;
+                }
+
+                known = (Math.Min(known.Min, record.Sequence), Math.Max(known.Max, record.Sequence));
                 previousHash = record.Hash;
                 expected = Math.Max(expected, record.Sequence + 1);
             }
@@ -250,10 +277,29 @@ internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certi
             {
                 problems.Add(new HdsAuditProblem(HdsAuditProblemKind.SegmentInvalid, node, name.First, "the segment's name does not match its records"));
             }
+
+            if (progress is not null)
+            {
+                var verified = problems.Count == problemsBefore;
+                progress.Segments.Add(new HdsAuditSegmentInfo(node, name.Key, name.First, name.Last, name.FirstTime, name.LastTime,
+                    Convert.ToHexStringLower(SHA256.HashData(content)), verified));
+                progress.BytesRead += content.Length;
+                progress.RecordsScanned += read!.Count;
+                if (verified && deliver)
+                {
+                    foreach (var record in read)
+                    {
+                        if (progress.Query.Matches(record))
+                        {
+                            await progress.Deliver(record, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+                }
+            }
         }
 
         var lastStored = segmentNames.Count > 0 ? segmentNames.Max(s => s.Last) : 0;
-        var (checkpoints, coveredThrough, enrolled) = await VerifyCheckpointsAsync(node, checkpointNames, hashes, lastStored, problems, cancellationToken).ConfigureAwait(false);
+        var (checkpoints, coveredThrough, enrolled) = await VerifyCheckpointsAsync(node, checkpointNames, hashes, known, lastStored, problems, progress, cancellationToken).ConfigureAwait(false);
         if (!enrolled && (segmentNames.Count > 0 || checkpointNames.Count > 0))
         {
             problems.Add(new HdsAuditProblem(HdsAuditProblemKind.NodeNotEnrolled, node, 1,
@@ -289,14 +335,14 @@ internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certi
     // Returns how many checkpoints were verified, the last sequence a valid checkpoint covers, and whether the node is enrolled
     // (its first checkpoint is valid, trusted and starts the checkpoint chain). The first and last checkpoints are always read.
     private async Task<(int Verified, long CoveredThrough, bool Enrolled)> VerifyCheckpointsAsync(
-        string node, List<AuditObjectName> names, Dictionary<long, string> hashes, long lastStored, List<HdsAuditProblem> problems, CancellationToken cancellationToken)
+        string node, List<AuditObjectName> names, Dictionary<long, string> hashes, (long Min, long Max) known, long lastStored, List<HdsAuditProblem> problems, AuditSearchProgress? progress,
+        CancellationToken cancellationToken)
     {
         var verified = 0;
         long coveredThrough = 0;
         var enrolled = false;
         long previousSequence = 0;
         string? previousObjectHash = null;
-        var known = hashes.Count == 0 ? (Min: long.MaxValue, Max: long.MinValue) : (Min: hashes.Keys.Min(), Max: hashes.Keys.Max());
         for (var i = 0; i < names.Count; i++)
         {
             var name = names[i];
@@ -325,6 +371,7 @@ internal sealed class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certi
 
             var checkpoint = CheckpointSigner.TryVerify(content, trusted, out var problem);
             var objectHash = Convert.ToHexStringLower(SHA256.HashData(content));
+            progress?.Checkpoints.Add(new HdsAuditCheckpointInfo(node, name.First, name.Key, objectHash, checkpoint?.Time, checkpoint is not null));
             if (checkpoint is null)
             {
                 problems.Add(new HdsAuditProblem(HdsAuditProblemKind.CheckpointInvalid, node, name.First, problem!));

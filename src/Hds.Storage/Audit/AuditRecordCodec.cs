@@ -31,10 +31,11 @@ internal static class AuditRecordCodec
     }
 
     /// <summary>The stored line (with the hash member), without the trailing newline.</summary>
-    public static byte[] ToLine(HdsAuditRecord record)
+    public static byte[] ToLine(HdsAuditRecord record) => Line(Canonical(record), record.Hash);
+
+    private static byte[] Line(byte[] canonical, string? hash)
     {
-        var canonical = Canonical(record);
-        var suffix = System.Text.Encoding.ASCII.GetBytes(",\"hash\":\"" + record.Hash + "\"}");
+        var suffix = System.Text.Encoding.ASCII.GetBytes(",\"hash\":\"" + hash + "\"}");
         var line = new byte[canonical.Length - 1 + suffix.Length];
         canonical.AsSpan(0, canonical.Length - 1).CopyTo(line);
         suffix.CopyTo(line, canonical.Length - 1);
@@ -55,13 +56,15 @@ internal static class AuditRecordCodec
             return null;
         }
 
-        if (!line.SequenceEqual(ToLine(record)))
+        // The canonical form never holds the hash member: serialized once, it gives both the stored line to compare and the hash.
+        var canonical = Canonical(record);
+        if (!line.SequenceEqual(Line(canonical, record.Hash)))
         {
             problem = "record not in canonical form";
             return null;
         }
 
-        var expected = Convert.ToHexStringLower(SHA256.HashData(Canonical(record with { Hash = null })));
+        var expected = Convert.ToHexStringLower(SHA256.HashData(canonical));
         if (record.Hash is null || !CryptographicOperations.FixedTimeEquals(
             System.Text.Encoding.ASCII.GetBytes(expected), System.Text.Encoding.ASCII.GetBytes(record.Hash)))
         {

@@ -90,7 +90,10 @@ internal sealed class AuditRuntime : IAsyncDisposable
         }
 
         Log.AuditSpoolOpened(logger, spool.Node, spool.PendingCount);
-        var store = new AuditStore(backend, () => retention.Resolve(audit.RetentionClass).Retention);
+        // The trail's own retention class: configured, else the class named "audit" when defined, else the default class.
+        var auditClass = audit.RetentionClass
+            ?? (options.RetentionClasses.ContainsKey(HdsAuditOptions.AuditRetentionClassName) ? HdsAuditOptions.AuditRetentionClassName : null);
+        var store = new AuditStore(backend, () => retention.Resolve(auditClass).Retention);
         var chained = new ChainedAuditSink(spool, intents, store, certificate, audit, time, logger);
         var runtime = new AuditRuntime(policy, accessor, chained, chained, new AuditLogVerifier(store, trusted, audit.CheckpointGracePeriod, time), audit.FailOpen);
         HdsStorageTelemetry.TrackAuditSpool(runtime, () => (spool.Node, spool.PendingCount));

@@ -70,7 +70,15 @@ public sealed class HdsAuditOptions
     /// <value>The default value is 10 minutes.</value>
     public TimeSpan CheckpointGracePeriod { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>The retention class of uploaded audit segments and checkpoints; the client's default class when null.</summary>
+    /// <summary>The name of the retention class audit segments and checkpoints use, when <see cref="RetentionClass"/> is not set and the class is defined.</summary>
+    public const string AuditRetentionClassName = "audit";
+
+    /// <summary>
+    /// The retention class of uploaded audit segments and checkpoints (their own retention, separate from the documents'): when null,
+    /// the class named <see cref="AuditRetentionClassName"/> ("audit") if <see cref="HdsStorageOptions.RetentionClasses"/> defines it,
+    /// else the client's default class. The CNIL recommends keeping access logs 6 months to 3 years; HDS hosting practice often keeps
+    /// them longer (as long as the documents they trace); see docs/operations.md, "Retention of the audit trail".
+    /// </summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public string? RetentionClass { get; set; }
 

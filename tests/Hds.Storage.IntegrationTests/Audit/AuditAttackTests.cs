@@ -325,7 +325,10 @@ public sealed class AuditAttackTests : IAsyncLifetime
             .ToList();
 
     private static List<HdsAuditRecord> Records(CliResult tail) =>
-        tail.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => AuditRecordCodec.TryParse(Encoding.UTF8.GetBytes(l), out _)!).ToList();
+        tail.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonSerializer.Deserialize<HdsAuditRecord>(l, RecordJson)!).ToList();
+
+    // The CLI prints records in the library's JSON shape (camelCase, enums by name).
+    private static readonly JsonSerializerOptions RecordJson = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
     private async Task<List<string>> KeysAsync(AmazonS3Client s3, string node, string folder)
     {

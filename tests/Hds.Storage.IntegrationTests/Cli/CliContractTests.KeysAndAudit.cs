@@ -68,11 +68,11 @@ public abstract partial class CliContractTests<TBackend>
         var records = tail.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         foreach (var op in new[] { "RotateKey", "RevokeKey", "RewrapKeys", "ListKeys" })
         {
-            Assert.Contains(records, r => r.GetProperty("op").GetString() == op && r.GetProperty("outcome").GetString() == "Denied"
+            Assert.Contains(records, r => r.GetProperty("operation").GetString() == op && r.GetProperty("outcome").GetString() == "Denied"
                 && r.GetProperty("reason").GetString() == "purpose-not-allowed" && r.GetProperty("purpose").GetString() == "care");
         }
 
-        Assert.Contains(records, r => r.GetProperty("op").GetString() == "RevokeKey" && r.TryGetProperty("keyId", out var id) && id.GetString() == keyId);
+        Assert.Contains(records, r => r.GetProperty("operation").GetString() == "RevokeKey" && r.TryGetProperty("keyId", out var id) && id.GetString() == keyId);
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public abstract partial class CliContractTests<TBackend>
         Assert.InRange(lines.Length, 1, 5);
         var records = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.All(records, r => Assert.Equal(Tenant, r.GetProperty("tenant").GetString()));
-        Assert.Contains(records, r => r.GetProperty("op").GetString() == "Put" && r.GetProperty("key").GetString() == key);
+        Assert.Contains(records, r => r.GetProperty("operation").GetString() == "Put" && r.GetProperty("key").GetString() == key);
         AssertError(3, "AccessDenied", await Raw(["audit", "tail", .. Backend.BackendArgs, .. CarePurpose]));
         AssertError(1, "InvalidRequest", await Hds("audit", "tail", "--n", "0"));
     }

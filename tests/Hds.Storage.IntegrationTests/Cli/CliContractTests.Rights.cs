@@ -25,7 +25,7 @@ public abstract partial class CliContractTests<TBackend>
         Assert.Contains("missing-role-auditor", tail.Stderr, StringComparison.Ordinal);
         AssertError(3, "AccessDenied", verify);
         var records = await TailAsync(Context, 50);
-        Assert.Contains(records, r => Is(r, "ReadAudit", "Denied", "missing-role-auditor") && r.GetProperty("actor").GetString() == "agent-4711");
+        Assert.Contains(records, r => Is(r, "ReadAudit", "Denied", "missing-role-auditor") && r.GetProperty("actorId").GetString() == "agent-4711");
         Assert.Contains(records, r => Is(r, "VerifyAudit", "Denied", "missing-role-auditor"));
     }
 
@@ -105,7 +105,7 @@ public abstract partial class CliContractTests<TBackend>
     }
 
     private static bool Is(JsonElement record, string op, string outcome, string? reason) =>
-        record.GetProperty("op").GetString() == op && record.GetProperty("outcome").GetString() == outcome
+        record.GetProperty("operation").GetString() == op && record.GetProperty("outcome").GetString() == outcome
         && (reason is null ? !record.TryGetProperty("reason", out _) : record.TryGetProperty("reason", out var r) && r.GetString() == reason);
 
     private async Task<List<JsonElement>> TailAsync(string[] context, int count)

@@ -1,0 +1,106 @@
+using System.Net;
+using System.Security.Claims;
+using Hds.Storage.Access;
+using Hds.Storage.AspNetCore;
+using Hds.Storage.Audit;
+using Hds.Storage.Audit.Search;
+using Hds.Storage.Backends.Local;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Hds.Storage.IntegrationTests.AspNetCore;
+
+/// <summary>
+/// Issue 17: the middleware takes the patient pseudonym from a configured route value (or the identity's claim), so the audit record of
+/// the storage operation names the patient; a value that is not a pseudonym is answered 400 and never reaches the trail.
+/// </summary>
+public sealed class PatientPseudonymTests : IAsyncLifetime
+{
+    private readonly string _store = Path.Combine(Path.GetTempPath(), "hds-patient-" + Guid.NewGuid().ToString("N"));
+    private WebApplication? _app;
+    private HdsStorageClient? _client;
+    private Uri? _url;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _client = new HdsStorageClient(new HdsStorageOptions { Local = new LocalStorageOptions { Path = _store } });
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        builder.Logging.ClearProviders();
+        builder.Services.AddHdsAccessContext(o => o.PatientRouteValue = "patient");
+        _app = builder.Build();
+        _app.UseRouting();
+        _app.Use((http, next) =>
+        {
+            // Stands in for real authentication; a patient-portal session carries its patient as a claim.
+            var claims = new List<Claim> { new("sub", "doc-7"), new("hds_tenant", "msa"), new("hds_purpose", "care"), new("role", "doctor") };
+            if (http.Request.Headers.TryGetValue("x-test-patient-claim", out var claimed))
+            {
+                claims.Add(new Claim("hds_patient", claimed.ToString()));
+            }
+
+            http.User = new ClaimsPrincipal(new ClaimsIdentity(claims, "test"));
+            return next(http);
+        });
+        _app.UseHdsAccessContext();
+        _app.MapPost("/patients/{patient}/documents/{id}", async (string patient, string id, HttpRequest request) =>
+        {
+            await _client.PutAsync($"docs/{id}", request.Body, cancellationToken: request.HttpContext.RequestAborted);
+            return Results.Ok();
+        });
+        await _app.StartAsync(Ct);
+        _url = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        if (_client is not null)
+        {
+            await _client.DisposeAsync();
+        }
+
+        Directory.Delete(_store, recursive: true);
+    }
+
+    [Fact]
+    public async Task The_route_or_claim_pseudonym_is_recorded_and_a_name_is_refused_with_400()
+    {
+        using var http = new HttpClient { BaseAddress = _url };
+        using var routed = await http.PostAsync("/patients/msa:p-55501234/documents/d1", new ByteArrayContent([1]), Ct);
+        using var claimed = new HttpRequestMessage(HttpMethod.Post, "/patients/msa:p-55501234/documents/d2") { Content = new ByteArrayContent([2]) };
+        claimed.Headers.Add("x-test-patient-claim", "msa:p-77701234");
+        using var claimedResponse = await http.SendAsync(claimed, Ct);
+        using var named = await http.PostAsync("/patients/jean.dupont/documents/d3", new ByteArrayContent([3]), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, routed.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, claimedResponse.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, named.StatusCode);
+        var problem = await named.Content.ReadAsStringAsync(Ct);
+        Assert.Contains("invalid-patient", problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("dupont", problem, StringComparison.Ordinal);
+
+        var search = await _client!.SearchAuditAsync(new HdsAuditQuery { Context = new HdsAccessContext("dpo-1", "msa", "audit") { Role = "auditor" }, Operation = HdsOperation.Put }, Ct);
+        var puts = new List<HdsAuditRecord>();
+        await foreach (var record in search.WithCancellation(Ct))
+        {
+            puts.Add(record);
+        }
+
+        Assert.Equal("msa:p-55501234", Assert.Single(puts, r => r.Key == "docs/d1").PatientPseudonym);
+        Assert.Equal("msa:p-77701234", Assert.Single(puts, r => r.Key == "docs/d2").PatientPseudonym); // the identity's own patient wins
+        Assert.DoesNotContain(puts, r => r.Key == "docs/d3");
+    }
+}
