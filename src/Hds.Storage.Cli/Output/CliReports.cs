@@ -81,7 +81,9 @@ internal static class CliReports
             ("SHA-256", v.Sha256),
             ("Retention", Retention(v.Properties.Retention.Mode, v.Properties.Retention.RetainUntil)),
             ("Legal hold", OnOff(v.Properties.Retention.LegalHold)),
-            ("Writer", v.Properties.Writer))));
+            ("Writer", v.Properties.Writer),
+            ("Duplicates", v.DuplicateVersionIds.Count == 0 ? "none"
+                : string.Join(", ", v.DuplicateVersionIds) + " (the same write stored twice during a partition: one logical write)"))));
 
     public static readonly CliReport<BucketReport> Bucket = new(CliJson.Default.BucketReport, b => Fields(
         ("Bucket", b.Bucket),
@@ -89,6 +91,9 @@ internal static class CliReports
         ("Object lock", b.ObjectLockEnabled ? "enabled" : "NOT enabled"),
         ("Compliant", b.Compliant ? "yes: versions kept, locks enforced" : "NO: not fit for health data"),
         ("HDS grade", (b.HdsGrade ? "possible: " : "NO: ") + b.Grade),
+        ("Metadata master", b.MetadataMaster is null ? "not configured"
+            : b.MetadataMasterReachable == true ? b.MetadataMaster + ": reachable"
+            : b.MetadataMaster + ": UNREACHABLE (bucket changes impossible until it is back; data still served by the other sites)"),
         ("Warnings", b.Warnings.Count == 0 ? "none" : string.Join(Environment.NewLine, b.Warnings))));
 
     public static readonly CliReport<List<KeyReport>> Keys = new(CliJson.Default.ListKeyReport, keys => keys.Count == 0

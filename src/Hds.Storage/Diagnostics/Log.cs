@@ -136,4 +136,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 211, Level = LogLevel.Information,
         Message = "A version the serving site did not have (replication lag) was found on site {Site} after {Elapsed}.")]
     public static partial void VersionFoundOnAnotherSite(ILogger logger, string site, TimeSpan elapsed);
+
+    [LoggerMessage(EventId = 212, Level = LogLevel.Warning,
+        Message = "Site {Site} served a version without the lock it was written with (it had {Mode}): locked there before serving it.")]
+    public static partial void ServedLockApplied(ILogger logger, string site, Retention.RetentionMode mode);
 }

@@ -77,6 +77,55 @@ internal static class ReplicaLookup
         }
     }
 
+    /// <summary>
+    /// The first site's answer that <paramref name="lookup"/> accepts (non-null), asking every site directly, again with growing
+    /// pauses, within <paramref name="bound"/>. Null when every site answered without it in the last round;
+    /// <see cref="HdsNotReplicatedException"/> when some site could not be asked (it may hold what the others lack).
+    /// </summary>
+    public static async Task<T?> FindOnAnySiteAsync<T>(
+        SiteRouter router, string what, Func<SiteEndpoint, CancellationToken, Task<T?>> lookup, TimeSpan bound, TimeSpan requestTimeout, TimeProvider time,
+        ILogger logger, CancellationToken cancellationToken)
+        where T : class
+    {
+        var started = time.GetTimestamp();
+        var pause = FirstPause;
+        while (true)
+        {
+            var unreachable = new List<string>();
+            foreach (var site in router.Sites)
+            {
+                using var deadline = new CancellationTokenSource(requestTimeout, time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+                try
+                {
+                    if (await lookup(site, linked.Token).ConfigureAwait(false) is { } found)
+                    {
+                        var waited = time.GetElapsedTime(started);
+                        Log.VersionFoundOnAnotherSite(logger, site.Name, waited);
+                        return found;
+                    }
+                }
+                catch (Exception ex) when (TransientFailures.IsTransient(ex, cancellationToken))
+                {
+                    unreachable.Add(site.Name);
+                }
+            }
+
+            var left = bound - time.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero)
+            {
+                return unreachable.Count == 0
+                    ? null
+                    : throw new HdsNotReplicatedException(
+                        $"{what} is on none of the storage sites that answered within {bound.TotalSeconds:0.#} s, and {string.Join(", ", unreachable)} "
+                        + "could not be reached: it may be there, not yet replicated to the others. Retry later.");
+            }
+
+            await Task.Delay(pause < left ? pause : left, time, cancellationToken).ConfigureAwait(false);
+            pause = pause * 2 < MaxPause ? pause * 2 : MaxPause;
+        }
+    }
+
     private static bool IsNotFound(AmazonS3Exception ex) =>
         ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode is not "NoSuchBucket";
 }
