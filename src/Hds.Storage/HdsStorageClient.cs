@@ -532,10 +532,22 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
                 }
             }
 
+            // The duplicate report needs a version listing: a credential without that right, or a server without it, still gets the
+            // verification it asked for (the content verified), with a warning instead of the report.
+            IReadOnlyList<string> duplicates = [];
+            try
+            {
+                duplicates = await DuplicateWrites.OfAsync(
+                    _backend, ObjectKeys.ToPhysical(ResolveContext(options).Tenant, key), download.Properties.VersionId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HdsStorageException ex) when (ex is not HdsIntegrityException)
+            {
+                Log.DuplicatesNotListed(_logger, ex.ErrorCode);
+            }
+
             return new VerificationResult(key, download.Properties.VersionId, seal.PlaintextLength, Convert.ToHexStringLower(seal.PlaintextSha256), download.Properties)
             {
-                DuplicateVersionIds = await DuplicateWrites.OfAsync(
-                    _backend, ObjectKeys.ToPhysical(ResolveContext(options).Tenant, key), download.Properties.VersionId, cancellationToken).ConfigureAwait(false),
+                DuplicateVersionIds = duplicates,
             };
         }
     }

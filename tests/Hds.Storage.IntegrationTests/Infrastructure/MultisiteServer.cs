@@ -74,9 +74,26 @@ public sealed class MultisiteServer
     public async Task<string> CreateBucketAsync()
     {
         var name = "hds-ms-" + Guid.NewGuid().ToString("N")[..20];
+        // Right after a zone restarts, the master can take longer than a request timeout to commit a bucket's metadata (seen once
+        // in a full run under load): the creation is retried (idempotent: a bucket already ours is what was asked).
         using (var master = PlainClient("z1"))
         {
-            await master.PutBucketAsync(new PutBucketRequest { BucketName = name, ObjectLockEnabledForBucket = true });
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await master.PutBucketAsync(new PutBucketRequest { BucketName = name, ObjectLockEnabledForBucket = true });
+                    break;
+                }
+                catch (AmazonS3Exception ex) when (ex.ErrorCode == "BucketAlreadyOwnedByYou")
+                {
+                    break;
+                }
+                catch (Exception ex) when (attempt < 4 && ex is TimeoutException or TaskCanceledException or AmazonServiceException { StatusCode: >= System.Net.HttpStatusCode.InternalServerError })
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(2));
+                }
+            }
         }
 
         foreach (var zone in Zones)
