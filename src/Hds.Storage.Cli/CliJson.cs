@@ -48,6 +48,7 @@ internal sealed record DownloadReport(ObjectProperties Properties, string? Sha25
     WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(BucketReport))]
+[JsonSerializable(typeof(Sites.SitesStatusReport))]
 [JsonSerializable(typeof(StorageReceipt))]
 [JsonSerializable(typeof(ObjectProperties))]
 [JsonSerializable(typeof(List<ObjectItem>))]

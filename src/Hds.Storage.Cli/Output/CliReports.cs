@@ -107,6 +107,18 @@ internal static class CliReports
                 string.Join(Environment.NewLine, k.Recipients),
             })));
 
+    public static readonly CliReport<Sites.SitesStatusReport> Sites = new(CliJson.Default.SitesStatusReport, r => Listed(
+        r.ProbeSite is null
+            ? $"Bucket {r.Bucket}: no probe written ({(r.Probes == 0 ? "--probes 0" : "no writable site answered")})."
+            : $"Bucket {r.Bucket}: {r.Probes} probe(s) written on {r.ProbeSite}; lag = time until a probe is seen, locked, on the site (timeout {r.ProbeTimeoutSeconds} s).",
+        ["Site", "Role", "Reachable", "Versioning", "Object lock", "Probes seen", "Lag p50 ms", "Lag p95 ms", "Lag max ms"],
+        r.Sites.Select(s => new[]
+        {
+            s.Name, s.Role, s.Reachable ? "yes" : "NO: " + s.Error, YesNo(s.VersioningEnabled), YesNo(s.ObjectLockEnabled),
+            s.ProbeWrittenHere ? "written here" : s.Probes == 0 ? "-" : $"{s.ProbesSeen}/{s.Probes}" + (s.ProbesSeenWithoutLock > 0 ? $" ({s.ProbesSeenWithoutLock} UNLOCKED)" : string.Empty),
+            Ms(s.LagP50Ms), Ms(s.LagP95Ms), Ms(s.LagMaxMs),
+        })));
+
     public static readonly CliReport<KeyReport> Key = new(CliJson.Default.KeyReport, k => Fields(
         ("Id", k.Id),
         ("Current", YesNo(k.Current)),
@@ -309,6 +321,10 @@ internal static class CliReports
         mode == RetentionMode.None || until is null ? "none" : $"{mode} until {Time(until.Value)}";
 
     private static string YesNo(bool value) => value ? "yes" : "no";
+
+    private static string YesNo(bool? value) => value is { } v ? YesNo(v) : "-";
+
+    private static string Ms(double? value) => value?.ToString("0.#", CultureInfo.InvariantCulture) ?? "-";
 
     private static string OnOff(bool value) => value ? "on" : "off";
 }
