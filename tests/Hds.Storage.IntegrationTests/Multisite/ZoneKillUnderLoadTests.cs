@@ -37,6 +37,7 @@ public sealed class ZoneKillUnderLoadTests : MultisiteTest
         await Server.KeyRingOnEveryZoneAsync(Bucket);
 
         var acknowledged = new ConcurrentBag<(string Key, StorageReceipt Receipt, int AckSites, byte[] Sha256)>();
+        var unknown = new ConcurrentBag<string>(); // puts whose answer the kill cut: refused, never written twice
         var reads = 0;
         var clock = Stopwatch.StartNew();
         TimeSpan? killedAt = null;
@@ -55,8 +56,19 @@ public sealed class ZoneKillUnderLoadTests : MultisiteTest
                 var data = Random(w == 0 && i == 2 ? (9 * MiB) + 5 : 20_000 + (w * 100) + i, seed: (w * 100) + i);
                 var key = $"load/w{w}/{i}.bin";
                 var ackSites = i % 2 == 0 ? 2 : 1;
-                var receipt = await client.PutAsync(key, new MemoryStream(data), new PutOptions { Context = Alice, AcknowledgementSites = ackSites }, Ct);
-                acknowledged.Add((key, receipt, ackSites, SHA256.HashData(data)));
+                try
+                {
+                    var receipt = await client.PutAsync(key, new MemoryStream(data), new PutOptions { Context = Alice, AcknowledgementSites = ackSites }, Ct);
+                    acknowledged.Add((key, receipt, ackSites, SHA256.HashData(data)));
+                }
+                catch (HdsBackendUnavailableException ex)
+                {
+                    // A put in flight on z1 when it died: z1 may have stored it and cannot be asked, so the library refuses to write
+                    // a second copy elsewhere. Unacknowledged, allowed; checked below to be on no zone twice.
+                    Output.WriteLine($"{key}: {ex.Message}");
+                    unknown.Add(key);
+                    continue;
+                }
 
                 // Gets of what this worker wrote, through the kill.
                 var (readKey, readReceipt, _, readSha) = acknowledged.Where(a => a.Key.StartsWith($"load/w{w}/", StringComparison.Ordinal)).First();
@@ -66,8 +78,9 @@ public sealed class ZoneKillUnderLoadTests : MultisiteTest
             }
         }, Ct)).ToList();
         await Task.WhenAll([.. workers, killer]);
-        Output.WriteLine($"{acknowledged.Count} puts and {reads} verified gets by {Workers} workers in {clock.Elapsed.TotalSeconds:0.0} s; z1 killed at {killedAt!.Value.TotalSeconds:0.0} s");
-        Assert.Equal(Workers * PutsPerWorker, acknowledged.Count);
+        Output.WriteLine($"{acknowledged.Count} puts acknowledged, {unknown.Count} cut by the kill, and {reads} verified gets by {Workers} workers in {clock.Elapsed.TotalSeconds:0.0} s; z1 killed at {killedAt!.Value.TotalSeconds:0.0} s");
+        Assert.Equal(Workers * PutsPerWorker, acknowledged.Count + unknown.Count);
+        Assert.True(unknown.Count <= Workers, $"{unknown.Count} puts refused: only those in flight on z1 at the kill (one a worker at most) may be");
 
         // At once, z1 still down: every write acknowledged on two sites is on a surviving zone, locked, and reads back verified there.
         var survivorsOptions = new HdsStorageOptions { S3 = Server.Options(Bucket) };
@@ -113,6 +126,11 @@ public sealed class ZoneKillUnderLoadTests : MultisiteTest
             foreach (var (key, receipt, _, _) in acknowledged)
             {
                 Assert.Equal([receipt.VersionId], versions.Versions.Where(v => v.Key == "msa/" + key).Select(v => v.VersionId));
+            }
+
+            foreach (var key in unknown)
+            {
+                Assert.True(versions.Versions.Count(v => v.Key == "msa/" + key) <= 1, $"{key}: a refused put stored twice on {zone}");
             }
 
             var uploads = await s3.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = Bucket }, Ct);

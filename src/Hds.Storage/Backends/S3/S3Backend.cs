@@ -274,7 +274,16 @@ internal sealed class S3Backend : StorageBackend
                 }
 
                 sentTo.Add(site);
-                return await send(site, ct).ConfigureAwait(false);
+                try
+                {
+                    return await send(site, ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (TransientFailures.NeverDelivered(ex))
+                {
+                    // The connection was never made (the site is down, refusing): nothing reached it, so nothing to look for there.
+                    sentTo.Remove(site);
+                    throw;
+                }
             },
             cancellationToken);
     }
@@ -317,7 +326,8 @@ internal sealed class S3Backend : StorageBackend
             {
                 throw new HdsBackendUnavailableException(
                     $"A write's answer was lost on site {string.Join(", ", sites.Select(s => s.Name))}, which cannot be asked now whether it stored the version: "
-                    + "no second copy was written. The version may appear there, locked, without a receipt; check the key's versions before writing again.");
+                    + "no second copy was written. The version may appear there, locked, without a receipt; check the key's versions before writing again.",
+                    new WriteOutcomeUnknownException());
             }
 
             await Task.Delay(pause < left ? pause : left, _time, cancellationToken).ConfigureAwait(false);
