@@ -37,8 +37,8 @@ internal sealed class CliContext
 
     public static readonly Option<string[]> Site = new("--site")
     {
-        Description = "A site of the S3 storage: name=url[,priority][,ro] (lowest priority first; ro = read-only backup site). Repeat for each site; not with --endpoint.",
-        HelpName = "name=url[,priority][,ro]",
+        Description = "A site of the S3 storage: name=url[,priority][,ro][,master] (lowest priority first; ro = read-only backup site; master = the site holding the bucket metadata, e.g. the RGW multisite master zone). Repeat for each site; not with --endpoint.",
+        HelpName = "name=url[,priority][,ro][,master]",
         Recursive = true,
         Arity = ArgumentArity.OneOrMore,
         AllowMultipleArgumentsPerToken = false,
@@ -414,7 +414,7 @@ internal sealed class CliContext
     public Task WriteAsync<T>(T value, CliReport<T> report, CancellationToken cancellationToken) =>
         CliOutput.WriteAsync(_parse, value, report, cancellationToken);
 
-    // name=url[,priority][,ro]
+    // name=url[,priority][,ro][,master]
     private static List<SiteOptions> ParseSites(string[]? values)
     {
         var sites = new List<SiteOptions>();
@@ -422,10 +422,10 @@ internal sealed class CliContext
         {
             var eq = value.IndexOf('=', StringComparison.Ordinal);
             var parts = eq > 0 ? value[(eq + 1)..].Split(',', StringSplitOptions.TrimEntries) : [];
-            if (eq <= 0 || parts.Length is < 1 or > 3
+            if (eq <= 0 || parts.Length is < 1 or > 4
                 || !Uri.TryCreate(parts[0], UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
             {
-                throw new CliUsageException($"--site must be name=url[,priority][,ro] with an absolute http(s) URL, got '{value}'.");
+                throw new CliUsageException($"--site must be name=url[,priority][,ro][,master] with an absolute http(s) URL, got '{value}'.");
             }
 
             var site = new SiteOptions { Name = value[..eq].Trim(), ServiceUrl = url, Priority = sites.Count };
@@ -435,13 +435,17 @@ internal sealed class CliContext
                 {
                     site.ReadOnly = true;
                 }
+                else if (string.Equals(extra, "master", StringComparison.OrdinalIgnoreCase))
+                {
+                    site.MetadataMaster = true;
+                }
                 else if (int.TryParse(extra, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var priority))
                 {
                     site.Priority = priority;
                 }
                 else
                 {
-                    throw new CliUsageException($"--site '{value}': after the URL come an integer priority and/or 'ro', got '{extra}'.");
+                    throw new CliUsageException($"--site '{value}': after the URL come an integer priority, 'ro' and/or 'master', got '{extra}'.");
                 }
             }
 

@@ -22,7 +22,17 @@ internal sealed record BucketReport(string Bucket, bool VersioningEnabled, bool 
         new(compliance.Bucket, compliance.VersioningEnabled, compliance.ObjectLockEnabled, compliance.IsCompliant,
             HdsGrade: !embeddedStore && compliance.IsCompliant,
             Grade: embeddedStore ? EmbeddedStoreGrade : compliance.IsCompliant ? S3Grade : "not fit for health data: versioning and object lock must both be enabled.",
-            Warnings: warnings);
+            Warnings: warnings)
+        {
+            MetadataMaster = compliance.MetadataMaster,
+            MetadataMasterReachable = compliance.MetadataMasterReachable,
+        };
+
+    /// <summary>The site holding the bucket metadata (--site ...,master), when one is configured.</summary>
+    public string? MetadataMaster { get; init; }
+
+    /// <summary>Whether that site answered: false = bucket changes impossible until it is back (exit 11), data still served.</summary>
+    public bool? MetadataMasterReachable { get; init; }
 }
 
 /// <summary>
@@ -38,6 +48,7 @@ internal sealed record DownloadReport(ObjectProperties Properties, string? Sha25
     WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(BucketReport))]
+[JsonSerializable(typeof(Sites.SitesStatusReport))]
 [JsonSerializable(typeof(StorageReceipt))]
 [JsonSerializable(typeof(ObjectProperties))]
 [JsonSerializable(typeof(List<ObjectItem>))]

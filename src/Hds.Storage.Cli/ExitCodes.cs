@@ -17,6 +17,9 @@ internal static class ExitCodes
     public const int NotReplicated = 9;
     public const int Failure = 10;
 
+    /// <summary><c>hds bucket check</c>: the bucket is compliant where it answered, but the metadata master site does not answer.</summary>
+    public const int MetadataMasterUnavailable = 11;
+
     public static int For(HdsErrorCode code) => code switch
     {
         HdsErrorCode.InvalidRequest => Usage,

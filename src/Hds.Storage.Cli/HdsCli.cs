@@ -47,6 +47,7 @@ internal static class HdsCli
         root.Add(KeysCommands.Create());
         root.Add(AuditCommands.Create());
         root.Add(ConfigCommands.Create());
+        root.Add(SitesCommands.Create());
         AddExamples(root, string.Empty);
         return root;
     }

@@ -109,16 +109,7 @@ public partial class HdsStorageClient
         };
         if (claimed is not null && IsValid(claimed))
         {
-            entry = entry with
-            {
-                ActorId = claimed.ActorId,
-                ActorKind = claimed.ActorKind,
-                Role = claimed.Role ?? (claimed.Roles.Count > 0 ? claimed.Roles[0] : null),
-                Tenant = claimed.Tenant,
-                Purpose = claimed.Purpose,
-                PatientPseudonym = claimed.PatientPseudonym,
-                CorrelationId = claimed.CorrelationId,
-            };
+            entry = WithContext(entry, claimed) with { Application = entry.Application }; // the caller named, not the claimed application
         }
 
         Log.AccessDenied(_logger, HdsOperation.PropagatedContext, reason);
@@ -301,17 +292,7 @@ public partial class HdsStorageClient
 
         // The tenant (scheme) is a pseudonymous id; the actor and patient pseudonyms stay in the audit trail only.
         activity?.SetTag("hds.tenant", context.Tenant);
-        entry = entry with
-        {
-            ActorId = context.ActorId,
-            ActorKind = context.ActorKind,
-            Role = context.Role ?? (context.Roles.Count > 0 ? context.Roles[0] : null),
-            Tenant = context.Tenant,
-            Purpose = context.Purpose,
-            PatientPseudonym = context.PatientPseudonym,
-            CorrelationId = context.CorrelationId,
-            Application = context.Application,
-        };
+        entry = WithContext(entry, context);
 
         // A retain-until beyond the horizon is bad input whatever the role or the policy: refused before the policy is asked.
         if (arguments?.RetainUntil is { } retainUntil)
@@ -592,6 +573,19 @@ public partial class HdsStorageClient
 
     // The audit trail and the key ring belong to the bucket, not to a tenant: the policy decides them by purpose and role (and the
     // key ring only from the operating tenant).
+    // Who asked, and why, as the audit record names them.
+    private static HdsAuditRecord WithContext(HdsAuditRecord entry, HdsAccessContext context) => entry with
+    {
+        ActorId = context.ActorId,
+        ActorKind = context.ActorKind,
+        Role = context.Role ?? (context.Roles.Count > 0 ? context.Roles[0] : null),
+        Tenant = context.Tenant,
+        Purpose = context.Purpose,
+        PatientPseudonym = context.PatientPseudonym,
+        CorrelationId = context.CorrelationId,
+        Application = context.Application,
+    };
+
     private static bool IsBucketWide(HdsOperation operation) =>
         operation is HdsOperation.VerifyAudit or HdsOperation.ReadAudit
             or HdsOperation.ListKeys or HdsOperation.RotateKey or HdsOperation.RevokeKey or HdsOperation.RewrapKeys;

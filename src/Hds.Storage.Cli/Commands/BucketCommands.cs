@@ -19,7 +19,7 @@ internal static class BucketCommands
 
     private static Command CreateCheck()
     {
-        var command = new Command("check", "Print whether the bucket has versioning and object lock enabled; exit 2 when it is not compliant.");
+        var command = new Command("check", "Print whether the bucket has versioning and object lock enabled; exit 2 when it is not compliant, 11 when it is but the metadata master site (--site ...,master) does not answer.");
         command.SetAction(async (parse, cancellationToken) =>
         {
             var cli = CliContext.From(parse);
@@ -81,15 +81,25 @@ internal static class BucketCommands
     {
         var compliance = await client.CheckBucketAsync(options, cancellationToken).ConfigureAwait(false);
         await cli.WriteAsync(BucketReport.From(compliance, embeddedStore: cli.LocalPath is not null, cli.Log.Warnings), CliReports.Bucket, cancellationToken).ConfigureAwait(false);
-        if (compliance.IsCompliant)
+        if (compliance.IsCompliant && compliance.MetadataMasterReachable != false)
         {
             return ExitCodes.Success;
         }
 
-        await HdsCli.WriteErrorAsync(CliContext.Error, HdsErrorCode.Configuration,
-            "The bucket is not fit for health data: versioning and object lock must both be enabled. Object lock can only be enabled at creation: create a new bucket with 'hds bucket create'.")
+        if (!compliance.IsCompliant)
+        {
+            await HdsCli.WriteErrorAsync(CliContext.Error, HdsErrorCode.Configuration,
+                "The bucket is not fit for health data: versioning and object lock must both be enabled. Object lock can only be enabled at creation: create a new bucket with 'hds bucket create'.")
+                .ConfigureAwait(false);
+            return ExitCodes.Configuration;
+        }
+
+        // Compliant as the sites that answered see it; the master being down is an outage to fix, not a bucket to replace.
+        await HdsCli.WriteErrorAsync(CliContext.Error, HdsErrorCode.BackendUnavailable,
+            $"The metadata master site {compliance.MetadataMaster} does not answer: the bucket is compliant on the sites that answered and data is still served, "
+            + "but buckets cannot be created nor their versioning or lock configuration changed until it is back. Restart or repair that site.")
             .ConfigureAwait(false);
-        return ExitCodes.Configuration;
+        return ExitCodes.MetadataMasterUnavailable;
     }
 
     // The library never creates buckets; the CLI does, with the library's S3 client settings, so operators get object lock right.

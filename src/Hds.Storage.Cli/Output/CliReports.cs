@@ -81,7 +81,9 @@ internal static class CliReports
             ("SHA-256", v.Sha256),
             ("Retention", Retention(v.Properties.Retention.Mode, v.Properties.Retention.RetainUntil)),
             ("Legal hold", OnOff(v.Properties.Retention.LegalHold)),
-            ("Writer", v.Properties.Writer))));
+            ("Writer", v.Properties.Writer),
+            ("Duplicates", v.DuplicateVersionIds.Count == 0 ? "none"
+                : string.Join(", ", v.DuplicateVersionIds) + " (the same write stored twice during a partition: one logical write)"))));
 
     public static readonly CliReport<BucketReport> Bucket = new(CliJson.Default.BucketReport, b => Fields(
         ("Bucket", b.Bucket),
@@ -89,6 +91,9 @@ internal static class CliReports
         ("Object lock", b.ObjectLockEnabled ? "enabled" : "NOT enabled"),
         ("Compliant", b.Compliant ? "yes: versions kept, locks enforced" : "NO: not fit for health data"),
         ("HDS grade", (b.HdsGrade ? "possible: " : "NO: ") + b.Grade),
+        ("Metadata master", b.MetadataMaster is null ? "not configured"
+            : b.MetadataMasterReachable == true ? b.MetadataMaster + ": reachable"
+            : b.MetadataMaster + ": UNREACHABLE (bucket changes impossible until it is back; data still served by the other sites)"),
         ("Warnings", b.Warnings.Count == 0 ? "none" : string.Join(Environment.NewLine, b.Warnings))));
 
     public static readonly CliReport<List<KeyReport>> Keys = new(CliJson.Default.ListKeyReport, keys => keys.Count == 0
@@ -101,6 +106,18 @@ internal static class CliReports
                 k.Id, YesNo(k.Current), YesNo(k.Available), Time(k.Created), Time(k.Activation), Time(k.Expiry), Time(k.Revoked),
                 string.Join(Environment.NewLine, k.Recipients),
             })));
+
+    public static readonly CliReport<Sites.SitesStatusReport> Sites = new(CliJson.Default.SitesStatusReport, r => Listed(
+        r.ProbeSite is null
+            ? $"Bucket {r.Bucket}: no probe written ({(r.Probes == 0 ? "--probes 0" : "no writable site answered")})."
+            : $"Bucket {r.Bucket}: {r.Probes} probe(s) written on {r.ProbeSite}; lag = time until a probe is seen, locked, on the site (timeout {r.ProbeTimeoutSeconds} s).",
+        ["Site", "Role", "Reachable", "Versioning", "Object lock", "Probes seen", "Lag p50 ms", "Lag p95 ms", "Lag max ms"],
+        r.Sites.Select(s => new[]
+        {
+            s.Name, s.Role, s.Reachable ? "yes" : "NO: " + s.Error, YesNo(s.VersioningEnabled), YesNo(s.ObjectLockEnabled),
+            s.ProbeWrittenHere ? "written here" : s.Probes == 0 ? "-" : $"{s.ProbesSeen}/{s.Probes}" + (s.ProbesSeenWithoutLock > 0 ? $" ({s.ProbesSeenWithoutLock} UNLOCKED)" : string.Empty),
+            Ms(s.LagP50Ms), Ms(s.LagP95Ms), Ms(s.LagMaxMs),
+        })));
 
     public static readonly CliReport<KeyReport> Key = new(CliJson.Default.KeyReport, k => Fields(
         ("Id", k.Id),
@@ -304,6 +321,10 @@ internal static class CliReports
         mode == RetentionMode.None || until is null ? "none" : $"{mode} until {Time(until.Value)}";
 
     private static string YesNo(bool value) => value ? "yes" : "no";
+
+    private static string YesNo(bool? value) => value is { } v ? YesNo(v) : "-";
+
+    private static string Ms(double? value) => value?.ToString("0.#", CultureInfo.InvariantCulture) ?? "-";
 
     private static string OnOff(bool value) => value ? "on" : "off";
 }

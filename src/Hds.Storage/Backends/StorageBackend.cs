@@ -17,6 +17,13 @@ internal abstract class StorageBackend : IAsyncDisposable
     public abstract Task<BucketCompliance> CheckBucketAsync(CancellationToken cancellationToken);
 
     /// <summary>
+    /// Adds to a bucket check whether the site holding the bucket metadata answers (sites that replicate: bucket changes need it);
+    /// unchanged when the backend has no such site. Only the explicit check asks (not every client's first operation).
+    /// </summary>
+    public virtual Task<BucketCompliance> CheckMetadataMasterAsync(BucketCompliance compliance, CancellationToken cancellationToken) =>
+        Task.FromResult(compliance);
+
+    /// <summary>
     /// Stores <paramref name="body"/> (non-seekable, length unknown until its end) as a new version, with the retention and legal
     /// hold asked for on the request when the backend supports it. The caller verifies the lock afterwards.
     /// A failure leaves no visible version and no pending multipart upload.
@@ -50,6 +57,14 @@ internal abstract class StorageBackend : IAsyncDisposable
 
     /// <summary>Sets the retention of a version; shortening a lock is refused with <see cref="HdsObjectLockedException"/>.</summary>
     public abstract Task SetRetentionAsync(string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The versions of a key that must exist somewhere (a key-ring entry named by an object): like <see cref="ListVersionsAsync"/>,
+    /// but when the sites replicate asynchronously and the serving site has none, every site is asked, within the replication lag
+    /// bound; <see cref="HdsNotReplicatedException"/> when none had it and some site could not be asked. Empty: no site has it.
+    /// </summary>
+    public virtual Task<IReadOnlyList<BackendVersion>> ListVersionsOnAnySiteAsync(string key, CancellationToken cancellationToken) =>
+        ListVersionsAsync(key, cancellationToken);
 
     /// <summary>How many sites serve the storage (the most <see cref="PutOptions.AcknowledgementSites"/> can ask for).</summary>
     public virtual int SiteCount => 1;
@@ -108,7 +123,11 @@ internal sealed record BackendObjectHead(
 
 internal sealed record BackendListPage(IReadOnlyList<ObjectItem> Items, string? ContinuationToken);
 
-internal sealed record BackendVersion(string Key, string VersionId, bool IsLatest, bool IsDeleteMarker, long StoredLength, DateTimeOffset LastModified);
+internal sealed record BackendVersion(string Key, string VersionId, bool IsLatest, bool IsDeleteMarker, long StoredLength, DateTimeOffset LastModified)
+{
+    /// <summary>The storage's ETag of the version, when the backend lists it (two versions of one write share it: DuplicateWrites).</summary>
+    public string? ETag { get; init; }
+}
 
 /// <summary>An open read: the body stream and what the storage said about the version.</summary>
 internal sealed class BackendReadResult : IAsyncDisposable

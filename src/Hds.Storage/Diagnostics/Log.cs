@@ -116,4 +116,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 211, Level = LogLevel.Information,
         Message = "A version the serving site did not have (replication lag) was found on site {Site} after {Elapsed}.")]
     public static partial void VersionFoundOnAnotherSite(ILogger logger, string site, TimeSpan elapsed);
+
+    [LoggerMessage(EventId = 213, Level = LogLevel.Warning,
+        Message = "Site {Site} served a version without the lock it was written with (it had {Mode}): locked there before serving it.")]
+    public static partial void ServedLockApplied(ILogger logger, string site, Retention.RetentionMode mode);
+
+    [LoggerMessage(EventId = 214, Level = LogLevel.Warning,
+        Message = "The version verified, but its other physical copies (a write stored twice across a partition) could not be listed ({Failure}): none reported.")]
+    public static partial void DuplicatesNotListed(ILogger logger, HdsErrorCode failure);
 }

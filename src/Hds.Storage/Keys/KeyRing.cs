@@ -174,6 +174,9 @@ internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
             snapshot.Keys.TryGetValue(keyId, out key);
         }
 
+        // A key created on another site may not have replicated to the one serving the ring yet: ask every site (within the
+        // replication lag bound) before calling the header wrong; some site unreachable is "not replicated yet", not an integrity failure.
+        key ??= await LoadFromAnySiteAsync(keyId, cancellationToken).ConfigureAwait(false);
         if (key is null)
         {
             throw IntegrityErrors.Corrupt($"The object was written under key '{keyId}', which the key ring does not hold (wrong bucket, or the header was altered).");
@@ -278,6 +281,45 @@ internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
         Log.KeyCreated(_logger, id, entry.ExpiresAt);
         Publish(snapshot.With(new LoadedKey(entry, kek)));
         return entry;
+    }
+
+    private async Task<LoadedKey?> LoadFromAnySiteAsync(string keyId, CancellationToken cancellationToken)
+    {
+        if (await _store.LoadAsync(keyId, cancellationToken, anySite: true).ConfigureAwait(false) is not { } loaded)
+        {
+            return null;
+        }
+
+        if (loaded.RolledBack)
+        {
+            Log.KeyRingRollback(_logger, loaded.Entry.Id);
+        }
+
+        var key = new LoadedKey(loaded.Entry, loaded.Kek, loaded.RolledBack);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_snapshot is { } current && current.Keys.TryGetValue(keyId, out var known))
+            {
+                if (key.Kek is not null)
+                {
+                    CryptographicOperations.ZeroMemory(key.Kek);
+                }
+
+                return known; // a reload found it meanwhile: keep the cached array
+            }
+
+            if (_snapshot is { } snapshot)
+            {
+                Publish(snapshot.With(key)); // the next reload on the lagging site would drop it again: asked anew then
+            }
+
+            return key;
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     private async ValueTask<Snapshot> GetSnapshotAsync(CancellationToken cancellationToken)

@@ -107,11 +107,15 @@ internal sealed class KeyRingStore
     /// <summary>
     /// Reads every version of one entry (they are all locked: a bucket writer can add versions, not remove them) and merges them
     /// (<see cref="Merge"/>). <see langword="null"/> when the entry has no version left (hidden by a delete marker meanwhile).
+    /// With <paramref name="anySite"/> (an entry an object names, unknown to the serving site) every site is asked within the
+    /// replication lag bound (<see cref="StorageBackend.ListVersionsOnAnySiteAsync"/>).
     /// </summary>
-    public async Task<LoadedEntry?> LoadAsync(string id, CancellationToken cancellationToken)
+    public async Task<LoadedEntry?> LoadAsync(string id, CancellationToken cancellationToken, bool anySite = false)
     {
         var key = PhysicalKey(id);
-        var versions = await _backend.ListVersionsAsync(key, cancellationToken).ConfigureAwait(false);
+        var versions = anySite
+            ? await _backend.ListVersionsOnAnySiteAsync(key, cancellationToken).ConfigureAwait(false)
+            : await _backend.ListVersionsAsync(key, cancellationToken).ConfigureAwait(false);
         var opened = new List<(KeyRingEntry Entry, byte[]? Kek)>();
         try
         {

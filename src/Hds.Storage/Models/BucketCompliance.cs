@@ -8,4 +8,14 @@ public sealed record BucketCompliance(string Bucket, bool VersioningEnabled, boo
 {
     /// <summary>Whether the bucket can be used: versioning and object lock both enabled.</summary>
     public bool IsCompliant => VersioningEnabled && ObjectLockEnabled;
+
+    /// <summary>
+    /// The site configured as metadata master (<see cref="Backends.S3.SiteOptions.MetadataMaster"/>), and whether it answered the check:
+    /// <see langword="false"/> means the bucket may be compliant (as the other sites see it) but buckets cannot be created nor
+    /// their versioning or lock configuration changed until it is back. <see langword="null"/> when no master is configured.
+    /// </summary>
+    public bool? MetadataMasterReachable { get; init; }
+
+    /// <summary>The name of the metadata master site, when one is configured.</summary>
+    public string? MetadataMaster { get; init; }
 }

@@ -21,4 +21,10 @@ internal static class MetadataNames
 
     /// <summary>A random id per write attempt: finds the version stored by a write whose answer was lost (no duplicate on retry).</summary>
     public const string Attempt = "hds-attempt";
+
+    /// <summary>
+    /// The lock the write asked for (<c>COMPLIANCE 2046-12-01T14:13:00Z</c>), so a site serving the version can check that it holds at
+    /// least that (Backends/S3/ServedLock.cs): replicas do not always carry it.
+    /// </summary>
+    public const string Lock = "hds-lock";
 }

@@ -245,6 +245,15 @@ public abstract class AuditContractTests : IAsyncLifetime
 
         // Let the uploader finish: a segment stored and its checkpoint not yet would look like a missing checkpoint.
         await Client.FlushAuditAsync(Ct);
+
+        // Then one segment of two records for certain: the background uploader, racing the puts above, may have cut every later
+        // segment at one record; two puts stay below BatchSize (3), so only the flush uploads them, together.
+        for (var i = 8; i < 10; i++)
+        {
+            await Client.PutAsync($"t/{i}", new MemoryStream([(byte)i]), new PutOptions { Context = Alice }, Ct);
+        }
+
+        await Client.FlushAuditAsync(Ct);
         await using var backend = Target.OpenBackend();
         var keys = new List<string>();
         string? token = null;

@@ -15,8 +15,11 @@ namespace Hds.Storage.IntegrationTests.Audit;
 /// headless browser, an independent reader (DuckDB) finds the same records in the Parquet export written with Parquet.Net, and a
 /// segment rewritten through the plain S3 API makes search, report and export say so (exit 4).
 /// </summary>
-public sealed class AuditSearchTests(S3CliBackend backend) : IClassFixture<S3CliBackend>, IDisposable
+public sealed class AuditSearchTests : IAsyncLifetime
 {
+    // A bucket per test, not per class: the first test rewrites a segment of its trail on purpose, which must not make the
+    // others' trails "not intact" (they read the same time range).
+    private readonly S3CliBackend _backend = new();
     private const string Tenant = "msa-test";
     private readonly string _work = Directory.CreateTempSubdirectory("hds-audit-search-").FullName;
     private readonly string _prefix = "as-" + Guid.NewGuid().ToString("N")[..10] + "/";
@@ -25,7 +28,13 @@ public sealed class AuditSearchTests(S3CliBackend backend) : IClassFixture<S3Cli
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public void Dispose() => Directory.Delete(_work, recursive: true);
+    public ValueTask InitializeAsync() => _backend.InitializeAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _backend.DisposeAsync();
+        Directory.Delete(_work, recursive: true);
+    }
 
     [Fact]
     public async Task Search_report_and_export_answer_who_accessed_one_patients_documents_and_a_rewritten_segment_is_exit_4()
@@ -127,7 +136,7 @@ public sealed class AuditSearchTests(S3CliBackend backend) : IClassFixture<S3Cli
     [Fact]
     public async Task An_export_to_an_s3_prefix_is_incremental_resumable_and_checked_before_a_query()
     {
-        using var s3 = backend.CreateRawClient();
+        using var s3 = _backend.CreateRawClient();
         var bucket = "hds-export-" + Guid.NewGuid().ToString("N")[..12];
         await s3.PutBucketAsync(bucket, Ct);
         var location = $"s3://{bucket}/exports/";
@@ -142,7 +151,7 @@ public sealed class AuditSearchTests(S3CliBackend backend) : IClassFixture<S3Cli
 
 
         var puts = "select count(*) as n from audit where patient = '" + _p1 + "' and operation = 'Put'";
-        var query = await Raw(["audit", "query", puts, "--export", location, .. backend.BackendArgs]);
+        var query = await Raw(["audit", "query", puts, "--export", location, .. _backend.BackendArgs]);
         AssertExit(0, query);
         Assert.Equal(1, JsonDocument.Parse(query.StdoutText).RootElement.GetProperty("n").GetInt64());
 
@@ -155,12 +164,12 @@ public sealed class AuditSearchTests(S3CliBackend backend) : IClassFixture<S3Cli
         AssertExit(0, again);
         Assert.True(JsonDocument.Parse(again.StdoutText).RootElement.GetProperty("recordsAlreadyExported").GetInt64() > 0);
         Assert.DoesNotContain(Stray, await KeysAsync(s3, bucket));
-        var requery = await Raw(["audit", "query", puts, "--export", location, .. backend.BackendArgs]);
+        var requery = await Raw(["audit", "query", puts, "--export", location, .. _backend.BackendArgs]);
         Assert.Equal(1, JsonDocument.Parse(requery.StdoutText).RootElement.GetProperty("n").GetInt64());
 
         // Someone with write access to the analytics bucket adds a file: the query refuses the export (exit 4), it does not run.
         await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "exports/tenant=msa-test/day=2026-01-02/part-x-00000.parquet", ContentBody = "planted" }, Ct);
-        var planted = await Raw(["audit", "query", puts, "--export", location, .. backend.BackendArgs]);
+        var planted = await Raw(["audit", "query", puts, "--export", location, .. _backend.BackendArgs]);
         AssertExit(4, planted);
         Assert.Contains("not named by the manifest", planted.Stderr, StringComparison.Ordinal);
 
@@ -195,7 +204,7 @@ public sealed class AuditSearchTests(S3CliBackend backend) : IClassFixture<S3Cli
         Raw([.. args, "--actor", "dpo-1", "--tenant", Tenant, "--purpose", "audit", "--role", "auditor", .. patient is null ? Array.Empty<string>() : ["--patient", patient]]);
 
     private Task<CliResult> Raw(params string[] args) =>
-        CliRunner.RunAsync([.. args, .. args[0] == "audit" && args[1] == "query" ? Array.Empty<string>() : backend.BackendArgs], environment: backend.Environment, workingDirectory: _work);
+        CliRunner.RunAsync([.. args, .. args[0] == "audit" && args[1] == "query" ? Array.Empty<string>() : _backend.BackendArgs], environment: _backend.Environment, workingDirectory: _work);
 
     private static void AssertExit(int expected, CliResult result) => Assert.True(result.ExitCode == expected, $"expected exit {expected}, got {result}");
 
@@ -242,20 +251,20 @@ public sealed class AuditSearchTests(S3CliBackend backend) : IClassFixture<S3Cli
 
     private async Task RewriteSegmentAsync(string node, long sequence)
     {
-        using var s3 = backend.CreateRawClient();
-        var listed = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = backend.Bucket, Prefix = $"_hds/audit/{node}/segments/" }, Ct);
+        using var s3 = _backend.CreateRawClient();
+        var listed = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _backend.Bucket, Prefix = $"_hds/audit/{node}/segments/" }, Ct);
         var key = listed.S3Objects.Select(o => o.Key).Single(k =>
         {
             var parts = Path.GetFileNameWithoutExtension(k).Split('-');
             return long.Parse(parts[0], CultureInfo.InvariantCulture) <= sequence && sequence <= long.Parse(parts[1], CultureInfo.InvariantCulture);
         });
-        using var original = await s3.GetObjectAsync(new GetObjectRequest { BucketName = backend.Bucket, Key = key }, Ct);
+        using var original = await s3.GetObjectAsync(new GetObjectRequest { BucketName = _backend.Bucket, Key = key }, Ct);
         var text = await new StreamReader(original.ResponseStream).ReadToEndAsync(Ct);
         var kept = string.Concat(text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.Contains("\"op\":\"Get\"", StringComparison.Ordinal)).Select(l => l + "\n"));
         var bytes = Encoding.UTF8.GetBytes(kept);
         await s3.PutObjectAsync(new PutObjectRequest
         {
-            BucketName = backend.Bucket,
+            BucketName = _backend.Bucket,
             Key = key,
             InputStream = new MemoryStream(bytes),
             ContentType = "application/x-ndjson",

@@ -25,6 +25,25 @@ public abstract class MultisiteTest : IAsyncLifetime
 
     protected static ITestOutputHelper Output => TestContext.Current.TestOutputHelper!;
 
+    /// <summary>
+    /// A client whose sites are <paramref name="zones"/> in that preference order (the test decides where calls go: no health
+    /// probe reordering them), then <paramref name="configure"/>.
+    /// </summary>
+    protected HdsStorageClient ZoneClient(IReadOnlyList<string> zones, Action<HdsStorageOptions>? configure = null)
+    {
+        var options = new HdsStorageOptions { S3 = Server.Options(Bucket) };
+        options.S3!.Sites.Clear();
+        for (var i = 0; i < zones.Count; i++)
+        {
+            options.S3.Sites.Add(new Hds.Storage.Backends.S3.SiteOptions { Name = zones[i], ServiceUrl = Server.Endpoint(zones[i]), Priority = i });
+        }
+
+        options.S3.HealthProbeInterval = TimeSpan.Zero;
+        TestCertificates.Apply(options);
+        configure?.Invoke(options);
+        return new HdsStorageClient(options);
+    }
+
     public async ValueTask InitializeAsync()
     {
         Server = await MultisiteServer.GetAsync();

@@ -26,20 +26,8 @@ public sealed class ReplicationLagTests : MultisiteTest
     }
 
     // A client whose sites are the zones in the given preference order.
-    private HdsStorageClient Client(TimeSpan lagTimeout, params string[] zones)
-    {
-        var options = new HdsStorageOptions { S3 = Server.Options(Bucket) };
-        options.S3!.Sites.Clear();
-        for (var i = 0; i < zones.Length; i++)
-        {
-            options.S3.Sites.Add(new SiteOptions { Name = zones[i], ServiceUrl = Server.Endpoint(zones[i]), Priority = i });
-        }
-
-        options.S3.ReplicationLagTimeout = lagTimeout;
-        options.S3.HealthProbeInterval = TimeSpan.Zero; // the test decides where reads go: the preferred zone first
-        TestCertificates.Apply(options);
-        return new HdsStorageClient(options);
-    }
+    private HdsStorageClient Client(TimeSpan lagTimeout, params string[] zones) =>
+        ZoneClient(zones, options => options.S3!.ReplicationLagTimeout = lagTimeout);
 
     [Fact]
     public async Task A_version_the_serving_zone_does_not_have_yet_is_read_from_the_zone_that_has_it()

@@ -81,6 +81,31 @@ public sealed class SiteRouterTests
     }
 
     [Fact]
+    public async Task A_write_whose_outcome_is_unknown_is_not_retried_elsewhere()
+    {
+        await using var router = Router(null, Site("a", 0), Site("b", 1), Site("c", 2));
+        var calls = 0;
+
+        var ex = await Assert.ThrowsAsync<HdsBackendUnavailableException>(() => router.ExecuteAsync<string>(SiteAccess.Write, (_, _) =>
+        {
+            calls++;
+            throw new HdsBackendUnavailableException("answer lost on a site that cannot be asked (test)", new WriteOutcomeUnknownException());
+        }, Ct));
+
+        Assert.Equal(1, calls);
+        Assert.IsType<WriteOutcomeUnknownException>(ex.InnerException);
+    }
+
+    [Fact]
+    public void Only_a_connection_never_made_counts_as_never_delivered()
+    {
+        Assert.True(TransientFailures.NeverDelivered(
+            new Amazon.Runtime.AmazonClientException("wrapped (test)", new HttpRequestException(HttpRequestError.ConnectionError, "refused (test)"))));
+        Assert.False(TransientFailures.NeverDelivered(new HttpRequestException(HttpRequestError.ResponseEnded, "reset mid-answer (test)")));
+        Assert.False(TransientFailures.NeverDelivered(new TaskCanceledException("timed out (test)")));
+    }
+
+    [Fact]
     public async Task A_5xx_answer_fails_over()
     {
         await using var router = Router(null, Site("a", 0), Site("b", 1));

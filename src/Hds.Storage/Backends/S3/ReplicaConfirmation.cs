@@ -86,7 +86,7 @@ internal static class ReplicaConfirmation
 
                 if (!site.ReadOnly && !lockApplied)
                 {
-                    await ApplyLockAsync(bucket, site, key, versionId, wanted, token).ConfigureAwait(false);
+                    await ServedLock.ApplyAsync(bucket, site, key, versionId, wanted, token).ConfigureAwait(false);
                     lockApplied = true;
                     continue; // read it back at once
                 }
@@ -123,34 +123,5 @@ internal static class ReplicaConfirmation
         }
 
         return null;
-    }
-
-    private static async Task ApplyLockAsync(string bucket, SiteEndpoint site, string key, string versionId, RetentionInfo wanted, CancellationToken token)
-    {
-        await site.Client.PutObjectRetentionAsync(
-            new PutObjectRetentionRequest
-            {
-                BucketName = bucket,
-                Key = key,
-                VersionId = versionId,
-                Retention = new ObjectLockRetention
-                {
-                    Mode = wanted.Mode == RetentionMode.Governance ? ObjectLockRetentionMode.Governance : ObjectLockRetentionMode.Compliance,
-                    RetainUntilDate = wanted.RetainUntil!.Value.UtcDateTime,
-                },
-            },
-            token).ConfigureAwait(false);
-        if (wanted.LegalHold)
-        {
-            await site.Client.PutObjectLegalHoldAsync(
-                new PutObjectLegalHoldRequest
-                {
-                    BucketName = bucket,
-                    Key = key,
-                    VersionId = versionId,
-                    LegalHold = new ObjectLockLegalHold { Status = ObjectLockLegalHoldStatus.On },
-                },
-                token).ConfigureAwait(false);
-        }
     }
 }

@@ -32,6 +32,36 @@ internal static class ReplicaLookup
             notFound = ex;
         }
 
+        // Every site asked directly: a "not found" there means "not there (yet)", asked again until the bound.
+        var found = await FindOnAnySiteAsync(
+            router, "The version",
+            async (site, token) =>
+            {
+                try
+                {
+                    return new Found<T>(await call(site, token).ConfigureAwait(false));
+                }
+                catch (AmazonS3Exception ex) when (IsNotFound(ex))
+                {
+                    return null;
+                }
+            },
+            bound, requestTimeout, time, logger, cancellationToken, notFound).ConfigureAwait(false);
+        return found is null
+            ? throw notFound // every site answered: the version does not exist (the caller maps it to not found)
+            : found.Value;
+    }
+
+    /// <summary>
+    /// The first site's answer that <paramref name="lookup"/> accepts (non-null), asking every site directly, again with growing
+    /// pauses, within <paramref name="bound"/>. Null when every site answered without it in the last round;
+    /// <see cref="HdsNotReplicatedException"/> when some site could not be asked (it may hold what the others lack).
+    /// </summary>
+    public static async Task<T?> FindOnAnySiteAsync<T>(
+        SiteRouter router, string what, Func<SiteEndpoint, CancellationToken, Task<T?>> lookup, TimeSpan bound, TimeSpan requestTimeout, TimeProvider time,
+        ILogger logger, CancellationToken cancellationToken, Exception? notFound = null)
+        where T : class
+    {
         var started = time.GetTimestamp();
         var pause = FirstPause;
         while (true)
@@ -43,14 +73,12 @@ internal static class ReplicaLookup
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
                 try
                 {
-                    var result = await call(site, linked.Token).ConfigureAwait(false);
-                    var waited = time.GetElapsedTime(started);
-                    Log.VersionFoundOnAnotherSite(logger, site.Name, waited);
-                    return result;
-                }
-                catch (AmazonS3Exception ex) when (IsNotFound(ex))
-                {
-                    // not there (yet)
+                    if (await lookup(site, linked.Token).ConfigureAwait(false) is { } found)
+                    {
+                        var waited = time.GetElapsedTime(started);
+                        Log.VersionFoundOnAnotherSite(logger, site.Name, waited);
+                        return found;
+                    }
                 }
                 catch (Exception ex) when (TransientFailures.IsTransient(ex, cancellationToken))
                 {
@@ -61,21 +89,20 @@ internal static class ReplicaLookup
             var left = bound - time.GetElapsedTime(started);
             if (left <= TimeSpan.Zero)
             {
-                if (unreachable.Count == 0)
-                {
-                    throw notFound; // every site answered: the version does not exist (the caller maps it to not found)
-                }
-
-                throw new HdsNotReplicatedException(
-                    $"The version is on none of the storage sites that answered within {bound.TotalSeconds:0.#} s, and {string.Join(", ", unreachable)} "
-                    + "could not be reached: it may hold the version, not yet replicated to the others. Retry later.",
-                    notFound);
+                return unreachable.Count == 0
+                    ? null
+                    : throw new HdsNotReplicatedException(
+                        $"{what} is on none of the storage sites that answered within {bound.TotalSeconds:0.#} s, and {string.Join(", ", unreachable)} "
+                        + "could not be reached: it may be there, not yet replicated to the others. Retry later.", notFound);
             }
 
             await Task.Delay(pause < left ? pause : left, time, cancellationToken).ConfigureAwait(false);
             pause = pause * 2 < MaxPause ? pause * 2 : MaxPause;
         }
     }
+
+    // A read's answer, boxed so that a found value is told from "not there" whatever T is.
+    private sealed record Found<T>(T Value);
 
     private static bool IsNotFound(AmazonS3Exception ex) =>
         ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode is not "NoSuchBucket";

@@ -45,6 +45,9 @@ internal sealed class S3Backend : StorageBackend
     // This pool keeps at most two transfers' worth; buffers beyond that go back to the GC.
     private readonly ArrayPool<byte> _buffers;
 
+    // Read-your-writes memory, when asked for (S3StorageOptions.ReadYourWrites).
+    private readonly WrittenVersions? _written;
+
     public S3Backend(S3StorageOptions options, ILogger logger, TimeProvider? timeProvider = null)
     {
         _options = options;
@@ -54,6 +57,7 @@ internal sealed class S3Backend : StorageBackend
             (int)Math.Min(1 << 30, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(options.PartSize, options.MultipartThreshold))),
             2 * (options.MaxConcurrency + 1));
         _sites = new SiteRouter(options, _time, logger);
+        _written = options.ReadYourWrites ? new WrittenVersions() : null;
     }
 
     public override string Location => _options.Bucket;
@@ -121,6 +125,9 @@ internal sealed class S3Backend : StorageBackend
         return new BucketCompliance(_options.Bucket, versioningEnabled, lockEnabled);
     }
 
+    public override Task<BucketCompliance> CheckMetadataMasterAsync(BucketCompliance compliance, CancellationToken cancellationToken) =>
+        MetadataMaster.CheckAsync(_sites, compliance, _options.RequestTimeout, cancellationToken);
+
     public override async Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, CancellationToken cancellationToken)
     {
         try
@@ -161,7 +168,7 @@ internal sealed class S3Backend : StorageBackend
             var lookAhead = new byte[1];
             if (first < threshold || await ReadSourceAsync(body, lookAhead, cancellationToken).ConfigureAwait(false) == 0)
             {
-                return await PutSingleAsync(request, buffer.AsMemory(0, first), cancellationToken).ConfigureAwait(false);
+                return Remember(request.Key, await PutSingleAsync(request, buffer.AsMemory(0, first), cancellationToken).ConfigureAwait(false));
             }
 
             if (pool != _buffers)
@@ -175,7 +182,7 @@ internal sealed class S3Backend : StorageBackend
             }
 
             owned = false; // the uploader returns it to the pool
-            return await PutMultipartAsync(request, body, buffer, first, lookAhead, cancellationToken).ConfigureAwait(false);
+            return Remember(request.Key, await PutMultipartAsync(request, body, buffer, first, lookAhead, cancellationToken).ConfigureAwait(false));
         }
         finally
         {
@@ -184,6 +191,12 @@ internal sealed class S3Backend : StorageBackend
                 pool.Return(buffer);
             }
         }
+    }
+
+    private BackendWriteResult Remember(string key, BackendWriteResult written)
+    {
+        _written?.Remember(key, written.VersionId);
+        return written;
     }
 
     private static async Task<int> ReadSourceAsync(Stream body, Memory<byte> target, CancellationToken cancellationToken)
@@ -223,7 +236,7 @@ internal sealed class S3Backend : StorageBackend
                     UseChunkEncoding = false,
                 };
                 (put.DisablePayloadSigning, put.ChecksumSHA256) = BodyDigest(site.ServiceUrl, data.Span);
-                AddMetadata(put.Metadata, request.Metadata);
+                AddMetadata(put.Metadata, request);
                 put.Metadata.Add(MetadataNames.Attempt, tryId);
                 ApplyLock(put, request.Retention);
                 var response = await site.Client.PutObjectAsync(put, ct).ConfigureAwait(false);
@@ -255,7 +268,16 @@ internal sealed class S3Backend : StorageBackend
                 }
 
                 sentTo.Add(site);
-                return await send(site, ct).ConfigureAwait(false);
+                try
+                {
+                    return await send(site, ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (TransientFailures.NeverDelivered(ex))
+                {
+                    // The connection was never made (the site is down, refusing): nothing reached it, so nothing to look for there.
+                    sentTo.Remove(site);
+                    throw;
+                }
             },
             cancellationToken);
     }
@@ -298,7 +320,8 @@ internal sealed class S3Backend : StorageBackend
             {
                 throw new HdsBackendUnavailableException(
                     $"A write's answer was lost on site {string.Join(", ", sites.Select(s => s.Name))}, which cannot be asked now whether it stored the version: "
-                    + "no second copy was written. The version may appear there, locked, without a receipt; check the key's versions before writing again.");
+                    + "no second copy was written. The version may appear there, locked, without a receipt; check the key's versions before writing again.",
+                    new WriteOutcomeUnknownException());
             }
 
             await Task.Delay(pause < left ? pause : left, _time, cancellationToken).ConfigureAwait(false);
@@ -376,7 +399,7 @@ internal sealed class S3Backend : StorageBackend
             Key = request.Key,
             ContentType = request.ContentType,
         };
-        AddMetadata(initiate.Metadata, request.Metadata);
+        AddMetadata(initiate.Metadata, request);
 
         // Sent for backends that honour them (AWS, StorageGRID); Ceph RGW ignores them, the client verifies and applies after.
         if (request.Retention.Mode != RetentionMode.None)
@@ -540,13 +563,30 @@ internal sealed class S3Backend : StorageBackend
                 return (await site.Client.GetObjectAsync(request, ct).ConfigureAwait(false), site);
             },
             cancellationToken).ConfigureAwait(false);
-        return Resuming(key, response, site, range?.Offset ?? 0, ranged: range is not null);
+        var read = Resuming(key, response, site, range?.Offset ?? 0, ranged: range is not null);
+        if (versionId is null && _written?.NewerThanServed(key, read.Head.VersionId, read.Head.LastModified) is { } mine)
+        {
+            // Read-your-writes: this site lags behind this client's own write of the key; read that write (from any site) instead.
+            await read.DisposeAsync().ConfigureAwait(false);
+            return await GetResumingAsync(key, mine, range, cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            var locked = await ServedLock.EnsureAsync(_options.Bucket, site, read.Head, _logger, cancellationToken).ConfigureAwait(false);
+            return locked == read.Head.Retention ? read : new BackendReadResult(read.Body, read.Head with { Retention = locked }) { Site = read.Site };
+        }
+        catch
+        {
+            await read.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     // A read through the router; for a given version id that the serving site does not have, the other sites are asked too
     // (replication lag: ReplicaLookup).
     private Task<T> ReadAsync<T>(string? versionId, Func<SiteEndpoint, CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
-        versionId is null || _sites.Sites.Count < 2 || !_options.AsynchronousReplication
+        versionId is null || _sites.Sites.Count < 2 || !(_options.AsynchronousReplication || _options.ReadYourWrites)
             ? _sites.ExecuteAsync(SiteAccess.Read, call, cancellationToken)
             : ReplicaLookup.ReadVersionAsync(_sites, call, _options.ReplicationLagTimeout, _options.RequestTimeout, _time, _logger, cancellationToken);
 
@@ -590,6 +630,17 @@ internal sealed class S3Backend : StorageBackend
                     ByteRange = new Amazon.S3.Model.ByteRange(offset, end - 1),
                 };
                 var response = await site.Client.GetObjectAsync(request, ct).ConfigureAwait(false);
+                try
+                {
+                    // The rest of the read comes from this site: it must hold the version's lock too.
+                    await ServedLock.EnsureAsync(_options.Bucket, site, ToHead(key, response, ranged: true), _logger, ct).ConfigureAwait(false);
+                }
+                catch
+                {
+                    response.Dispose();
+                    throw;
+                }
+
                 return (new S3ResponseStream(response), site);
             },
             cancellationToken).ConfigureAwait(false);
@@ -598,12 +649,26 @@ internal sealed class S3Backend : StorageBackend
     public override Task<BackendObjectHead> HeadAsync(string key, string? versionId, CancellationToken cancellationToken) =>
         S3Errors.GuardAsync(async () =>
         {
-            var r = await ReadAsync(
+            var (r, site) = await ReadAsync(
                 versionId,
-                (site, ct) => site.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, ct),
+                async (site, ct) => (await site.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, ct)
+                    .ConfigureAwait(false), site),
                 cancellationToken).ConfigureAwait(false);
-            return ToHead(key, r.VersionId, r.ContentLength, r.LastModified, r.Headers.ContentType, r.Metadata, r.ObjectLockMode,
+            var head = ToHead(key, r.VersionId, r.ContentLength, r.LastModified, r.Headers.ContentType, r.Metadata, r.ObjectLockMode,
                 r.ObjectLockRetainUntilDate, r.ObjectLockLegalHoldStatus, r.ETag);
+            if (_written is not null)
+            {
+                if (versionId is not null)
+                {
+                    _written.Dated(key, head.VersionId, head.LastModified); // a write's own lock check dates it
+                }
+                else if (_written.NewerThanServed(key, head.VersionId, head.LastModified) is { } mine)
+                {
+                    return await HeadAsync(key, mine, cancellationToken).ConfigureAwait(false); // read-your-writes, as GetResumingAsync
+                }
+            }
+
+            return head with { Retention = await ServedLock.EnsureAsync(_options.Bucket, site, head, _logger, cancellationToken).ConfigureAwait(false) };
         }, cancellationToken);
 
     public override async Task<BackendListPage> ListAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken)
@@ -619,6 +684,23 @@ internal sealed class S3Backend : StorageBackend
 
     public override Task<IReadOnlyList<BackendVersion>> ListVersionsAsync(string key, CancellationToken cancellationToken) =>
         CallAsync(SiteAccess.Read, (site, ct) => ListVersionsOnAsync(site.Client, key, ct), cancellationToken);
+
+    public override async Task<IReadOnlyList<BackendVersion>> ListVersionsOnAnySiteAsync(string key, CancellationToken cancellationToken)
+    {
+        var versions = await ListVersionsAsync(key, cancellationToken).ConfigureAwait(false);
+        if (versions.Count > 0 || _sites.Sites.Count < 2 || !_options.AsynchronousReplication)
+        {
+            return versions;
+        }
+
+        return await S3Errors.GuardAsync(
+            async () => await ReplicaLookup.FindOnAnySiteAsync(
+                _sites,
+                "A key-ring entry",
+                async (site, ct) => await ListVersionsOnAsync(site.Client, key, ct).ConfigureAwait(false) is { Count: > 0 } found ? found : null,
+                _options.ReplicationLagTimeout, _options.RequestTimeout, _time, _logger, cancellationToken).ConfigureAwait(false) ?? [],
+            cancellationToken).ConfigureAwait(false);
+    }
 
     public override Task<IReadOnlyList<BackendVersion>> ListHistoryAsync(string prefix, CancellationToken cancellationToken) =>
         CallAsync(SiteAccess.Read, (site, ct) => ListHistoryOnAsync(site.Client, prefix, ct), cancellationToken);
@@ -655,7 +737,7 @@ internal sealed class S3Backend : StorageBackend
             var r = await s3.ListVersionsAsync(request, cancellationToken).ConfigureAwait(false);
             result.AddRange((r.Versions ?? [])
                 .Where(v => string.Equals(v.Key, key, StringComparison.Ordinal))
-                .Select(v => new BackendVersion(v.Key, v.VersionId, v.IsLatest == true, v.IsDeleteMarker == true, v.Size ?? 0, ToOffset(v.LastModified))));
+                .Select(v => new BackendVersion(v.Key, v.VersionId, v.IsLatest == true, v.IsDeleteMarker == true, v.Size ?? 0, ToOffset(v.LastModified)) { ETag = v.ETag }));
             if (r.IsTruncated != true)
             {
                 break;
@@ -772,11 +854,17 @@ internal sealed class S3Backend : StorageBackend
             ? throw new HdsConfigurationException("The storage returned no version id: versioning is not enabled on the bucket. Use a bucket created with object lock.")
             : versionId;
 
-    private static void AddMetadata(MetadataCollection target, IReadOnlyDictionary<string, string> metadata)
+    private static void AddMetadata(MetadataCollection target, BackendWriteRequest request)
     {
-        foreach (var (name, value) in metadata)
+        foreach (var (name, value) in request.Metadata)
         {
             target.Add(name, value);
+        }
+
+        // The lock asked for, with the version: every site that serves it checks it holds at least that (ServedLock).
+        if (ServedLock.Format(request.Retention) is { } wantedLock)
+        {
+            target.Add(MetadataNames.Lock, wantedLock);
         }
     }
 

@@ -117,6 +117,17 @@ public sealed class S3StorageOptions
     public bool AsynchronousReplication { get; set; }
 
     /// <summary>
+    /// Read-your-writes: the client remembers the last version it wrote of each key (the 10,000 most recently written keys) and a
+    /// read of the latest version never returns an older one than that: a site replication has not reached yet answers with an
+    /// older "latest", so the remembered version is read instead, looked for on every site within <see cref="ReplicationLagTimeout"/>
+    /// (<see cref="HdsNotReplicatedException"/> when it is on no site that answered and some site could not be asked). A newer
+    /// version written by another client is returned as usual. Use with <see cref="AsynchronousReplication"/>. Delete markers are
+    /// not remembered: a read right after this client's delete may still find the object on a lagging site.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool ReadYourWrites { get; set; }
+
+    /// <summary>
     /// With <see cref="AsynchronousReplication"/>, how long a read of a given version id (from a receipt) looks for it on the sites
     /// when the one that served first does not have it (0.2 s to 30 s of lag measured on RGW multisite), and how long a retried write
     /// waits for the site that got an earlier try to answer whether it stored it. Each site is asked directly, again with growing pauses, until one has it (it serves the read) or the time
@@ -249,6 +260,11 @@ public sealed class S3StorageOptions
             {
                 errors.Add($"S3.Sites '{site.Name}' needs a ServiceUrl: an absolute http(s) URL.");
             }
+        }
+
+        if (Sites.Count(s => s is not null && s.MetadataMaster) > 1)
+        {
+            errors.Add("S3.Sites names more than one MetadataMaster site: the bucket metadata has one master.");
         }
 
         if (Sites.All(s => s is null || s.ReadOnly))

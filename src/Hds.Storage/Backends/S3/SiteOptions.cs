@@ -21,4 +21,12 @@ public sealed class SiteOptions
     /// <summary>Whether the site only serves reads (the backup site): writes never go to it.</summary>
     /// <value>The default value is <see langword="false"/>.</value>
     public bool ReadOnly { get; set; }
+
+    /// <summary>
+    /// Whether the site holds the bucket metadata: Ceph RGW multisite's master zone (where buckets are created and versioning or
+    /// object lock configured). While it is unreachable the other sites keep serving reads and writes, but bucket changes fail;
+    /// the bucket check (<c>hds bucket check</c>, exit 11) and <c>hds sites status</c> report it. At most one site.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool MetadataMaster { get; set; }
 }

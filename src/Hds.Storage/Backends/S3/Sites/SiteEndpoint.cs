@@ -18,6 +18,7 @@ internal sealed class SiteEndpoint : IDisposable
         Name = options.Name;
         ServiceUrl = options.ServiceUrl!;
         ReadOnly = options.ReadOnly;
+        IsMetadataMaster = options.MetadataMaster;
         Rank = rank;
         Client = client;
         Pipeline = pipeline;
@@ -30,6 +31,9 @@ internal sealed class SiteEndpoint : IDisposable
     public Uri ServiceUrl { get; }
 
     public bool ReadOnly { get; }
+
+    /// <summary>Whether the site holds the bucket metadata (<see cref="SiteOptions.MetadataMaster"/>).</summary>
+    public bool IsMetadataMaster { get; }
 
     /// <summary>Position in preference order (0 = preferred).</summary>
     public int Rank { get; }

@@ -31,6 +31,9 @@ internal sealed class SiteRouter : IAsyncDisposable
     private readonly ConcurrentQueue<(string Key, string UploadId)> _pendingAborts = new();
     private readonly Task _probeLoop;
 
+    /// <summary>The clock of the router's deadlines and pauses.</summary>
+    public TimeProvider Time => _time;
+
     public SiteRouter(S3StorageOptions options, TimeProvider timeProvider, ILogger logger)
     {
         _options = options;

@@ -1,0 +1,115 @@
+using System.Globalization;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Hds.Storage.Diagnostics;
+using Hds.Storage.Objects;
+using Hds.Storage.Retention;
+using Hds.Storage.Backends.S3.Sites;
+using Microsoft.Extensions.Logging;
+
+namespace Hds.Storage.Backends.S3;
+
+/// <summary>
+/// The lock of a version, checked on the site that serves it. Each site keeps its own copy of a version's lock: replication copies
+/// the lock set on the version, but not the bucket's default rule (RGW multisite: a version written on a non-master zone has no
+/// lock there), and a site can lose or lag a retention change. So every write records the lock it asked for in the version's
+/// metadata (<c>hds-lock</c>, written with the version, immutable), and every read compares the serving site's own lock headers
+/// with it: a site holding less is locked there (PutObjectRetention, which can only extend) and read back; a site that cannot be
+/// locked (read-only, or it refuses) does not serve the version. The legal hold is not re-applied: it is a decision that can be
+/// lifted later, so the served state is reported as the site holds it.
+/// </summary>
+internal static class ServedLock
+{
+    /// <summary>The metadata value for a lock: <c>COMPLIANCE 2046-12-01T14:13:00Z</c> (mode, retain-until in UTC seconds).</summary>
+    public static string? Format(RetentionInfo retention) =>
+        retention.Mode == RetentionMode.None || retention.RetainUntil is not { } until
+            ? null
+            : (retention.Mode == RetentionMode.Governance ? "GOVERNANCE " : "COMPLIANCE ")
+              + until.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>The lock a version was written with, from its metadata; null for versions written without one (older writers).</summary>
+    public static RetentionInfo? Required(IReadOnlyDictionary<string, string> metadata)
+    {
+        if (!metadata.TryGetValue(MetadataNames.Lock, out var value))
+        {
+            return null;
+        }
+
+        var parts = value.Split(' ', 2);
+        var mode = parts[0] switch
+        {
+            "COMPLIANCE" => RetentionMode.Compliance,
+            "GOVERNANCE" => RetentionMode.Governance,
+            _ => RetentionMode.None,
+        };
+        return mode != RetentionMode.None && parts.Length == 2
+            && DateTimeOffset.TryParse(parts[1], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var until)
+            ? new RetentionInfo(mode, until, LegalHold: false)
+            : null;
+    }
+
+    /// <summary>
+    /// Makes sure <paramref name="site"/> holds at least the lock the version was written with. Returns the version's lock on that
+    /// site (applied now if it lacked it); throws <see cref="HdsConfigurationException"/> when that site cannot hold it.
+    /// </summary>
+    public static async Task<RetentionInfo> EnsureAsync(
+        string bucket, SiteEndpoint site, BackendObjectHead head, ILogger logger, CancellationToken cancellationToken)
+    {
+        if (Required(head.Metadata) is not { } required || head.Retention.Covers(required))
+        {
+            return head.Retention;
+        }
+
+        if (site.ReadOnly)
+        {
+            throw Refused(site, "it is read-only, so the lock cannot be applied there; read from a writable site, or wait for replication to bring the lock");
+        }
+
+        Log.ServedLockApplied(logger, site.Name, head.Retention.Mode);
+        try
+        {
+            await ApplyAsync(bucket, site, head.Key, head.VersionId, required, cancellationToken).ConfigureAwait(false);
+            var after = await site.Client.GetObjectMetadataAsync(
+                new GetObjectMetadataRequest { BucketName = bucket, Key = head.Key, VersionId = head.VersionId }, cancellationToken).ConfigureAwait(false);
+            var locked = S3Backend.ToRetention(after.ObjectLockMode, after.ObjectLockRetainUntilDate, after.ObjectLockLegalHoldStatus);
+            return locked.Covers(required) ? locked : throw Refused(site, "it did not keep the lock applied");
+        }
+        catch (AmazonS3Exception ex) when ((int)ex.StatusCode is >= 400 and < 500)
+        {
+            throw Refused(site, "it refused to lock it (" + ex.ErrorCode + ")", ex);
+        }
+    }
+
+    /// <summary>PutObjectRetention (and the legal hold when asked) of one version on one site itself, not routed.</summary>
+    public static async Task ApplyAsync(string bucket, SiteEndpoint site, string key, string versionId, RetentionInfo wanted, CancellationToken cancellationToken)
+    {
+        await site.Client.PutObjectRetentionAsync(
+            new PutObjectRetentionRequest
+            {
+                BucketName = bucket,
+                Key = key,
+                VersionId = versionId,
+                Retention = new ObjectLockRetention
+                {
+                    Mode = wanted.Mode == RetentionMode.Governance ? ObjectLockRetentionMode.Governance : ObjectLockRetentionMode.Compliance,
+                    RetainUntilDate = wanted.RetainUntil!.Value.UtcDateTime,
+                },
+            },
+            cancellationToken).ConfigureAwait(false);
+        if (wanted.LegalHold)
+        {
+            await site.Client.PutObjectLegalHoldAsync(
+                new PutObjectLegalHoldRequest
+                {
+                    BucketName = bucket,
+                    Key = key,
+                    VersionId = versionId,
+                    LegalHold = new ObjectLockLegalHold { Status = ObjectLockLegalHoldStatus.On },
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static HdsConfigurationException Refused(SiteEndpoint site, string why, Exception? inner = null) => new(
+        $"The version does not carry the lock it was written with on site {site.Name}, and {why}. The version was not served from that site.", inner);
+}

@@ -1,0 +1,42 @@
+using Amazon.S3.Model;
+using Hds.Storage.Models;
+
+namespace Hds.Storage.Backends.S3.Sites;
+
+/// <summary>
+/// The site holding the bucket metadata (<see cref="SiteOptions.MetadataMaster"/>). Data calls fail over to any site, so a routed
+/// bucket check answers from whichever site serves and says nothing of the master; this asks the master itself, so that "the master
+/// is down" (bucket changes impossible, data still flowing) is told apart from "the bucket is not compliant".
+/// </summary>
+internal static class MetadataMaster
+{
+    public static async Task<BucketCompliance> CheckAsync(SiteRouter router, BucketCompliance compliance, TimeSpan requestTimeout, CancellationToken cancellationToken)
+    {
+        if (router.Sites.FirstOrDefault(s => s.IsMetadataMaster) is not { } master)
+        {
+            return compliance;
+        }
+
+        return compliance with { MetadataMaster = master.Name, MetadataMasterReachable = await ReachableAsync(router, master, requestTimeout, cancellationToken).ConfigureAwait(false) };
+    }
+
+    /// <summary>Whether the site answers a bucket metadata read (any S3 answer counts: it is up; only no answer is unreachable).</summary>
+    public static async Task<bool> ReachableAsync(SiteRouter router, SiteEndpoint site, TimeSpan requestTimeout, CancellationToken cancellationToken)
+    {
+        using var deadline = new CancellationTokenSource(requestTimeout, router.Time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        try
+        {
+            await site.Client.GetBucketVersioningAsync(new GetBucketVersioningRequest { BucketName = router.Bucket }, linked.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (Amazon.S3.AmazonS3Exception ex) when ((int)ex.StatusCode is >= 400 and < 500)
+        {
+            return true;
+        }
+        catch (Exception ex) when (TransientFailures.IsTransient(ex, cancellationToken))
+        {
+            return false;
+        }
+    }
+}
