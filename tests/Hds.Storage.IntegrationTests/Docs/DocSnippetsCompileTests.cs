@@ -9,7 +9,7 @@ namespace Hds.Storage.IntegrationTests.Docs;
 /// surface that ships). Each block is compiled alone, as a program, with the implicit usings of a web project; a block with its
 /// own <c>using Hds.…</c> lines is checked with those only (it is meant to be copied as it is), a fragment gets every public Hds
 /// namespace; a fragment that uses <c>builder</c>, <c>app</c>, <c>client</c> or <c>stream</c> without declaring them gets them
-/// declared before it. Only public types are visible: the snippet compilation has no access to internals.
+/// declared before it, and the example types the documents name (<c>HsmKeyProvider</c>…) exist. Only public types are visible: the snippet compilation has no access to internals.
 /// </summary>
 public sealed class DocSnippetsCompileTests
 {
@@ -28,6 +28,23 @@ public sealed class DocSnippetsCompileTests
         ("client", "HdsStorageClient client = null!;"),
         ("stream", "Stream stream = Stream.Null;"),
     ];
+
+    // The application's own types that the documents name as examples of the extension points.
+    private const string ExampleTypes = """
+        sealed class HsmKeyProvider : Hds.Storage.Keys.KeyEncryptionKeyProvider
+        {
+            public override ValueTask<Hds.Storage.Keys.WrappedDataKey> WrapDataKeyAsync(ReadOnlyMemory<byte> dataKey, CancellationToken cancellationToken) => throw new NotSupportedException();
+            public override ValueTask<byte[]> UnwrapDataKeyAsync(string keyId, ReadOnlyMemory<byte> wrappedDataKey, CancellationToken cancellationToken) => throw new NotSupportedException();
+        }
+        sealed class RightsServicePolicy : Hds.Storage.Access.HdsAuthorizationPolicy
+        {
+            public override ValueTask<Hds.Storage.Access.HdsAuthorizationDecision> AuthorizeAsync(Hds.Storage.Access.HdsAuthorizationRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
+        }
+        sealed class SiemAuditSink : Hds.Storage.Audit.HdsAuditSink
+        {
+            public override ValueTask<Hds.Storage.Audit.HdsAuditRecord> WriteAsync(Hds.Storage.Audit.HdsAuditRecord record, CancellationToken cancellationToken) => throw new NotSupportedException();
+        }
+        """;
 
     public static TheoryData<string, int> Snippets()
     {
@@ -70,7 +87,11 @@ public sealed class DocSnippetsCompileTests
 
         var compilation = CSharpCompilation.Create(
             "Snippet",
-            [CSharpSyntaxTree.ParseText(usings, path: "Usings.cs", cancellationToken: TestContext.Current.CancellationToken), CSharpSyntaxTree.ParseText(source, path: file, cancellationToken: TestContext.Current.CancellationToken)],
+            [
+                CSharpSyntaxTree.ParseText(usings, path: "Usings.cs", cancellationToken: TestContext.Current.CancellationToken),
+                CSharpSyntaxTree.ParseText(ExampleTypes, path: "ExampleTypes.cs", cancellationToken: TestContext.Current.CancellationToken),
+                CSharpSyntaxTree.ParseText(source, path: file, cancellationToken: TestContext.Current.CancellationToken),
+            ],
             References.Value,
             new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
         var errors = compilation.GetDiagnostics(TestContext.Current.CancellationToken).Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString()).ToList();
