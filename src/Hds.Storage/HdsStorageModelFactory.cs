@@ -1,7 +1,8 @@
 using Hds.Storage.Audit;
 using Hds.Storage.Audit.Search;
+using Hds.Storage.Models;
 
-namespace Hds.Storage.Models;
+namespace Hds.Storage;
 
 /// <summary>
 /// Builds the results that the client's verbs return and that a consumer cannot build otherwise, so that code using a derived
