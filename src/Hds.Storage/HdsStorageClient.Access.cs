@@ -161,6 +161,11 @@ public partial class HdsStorageClient
         HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, OperationArguments? arguments, Func<Task<T>> body,
         CancellationToken cancellationToken)
     {
+        if (_backend is null)
+        {
+            throw new InvalidOperationException("This client was made for mocking (protected constructor): it has no storage; override the verbs the test calls.");
+        }
+
         // A public operation called by another (Verify reads through Get) is part of the outer one: authorized, audited and traced there.
         if (_audit is null || OperationScope.Current is { } outer && ReferenceEquals(outer.Owner, this))
         {

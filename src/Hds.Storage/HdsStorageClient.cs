@@ -94,7 +94,10 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     /// <summary>The backend (tests and the health check reach the sites through it).</summary>
     internal StorageBackend Backend => _backend;
 
-    /// <summary>For mocking in consumers' tests.</summary>
+    /// <summary>
+    /// For mocking: a derived class overrides the verbs it needs (results from <see cref="HdsStorageModelFactory"/>); the verbs it
+    /// does not override throw <see cref="InvalidOperationException"/>, since no storage is behind it.
+    /// </summary>
     protected HdsStorageClient()
     {
     }
@@ -589,7 +592,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             _audit?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             _backend?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             KeyRing?.Dispose();
-            _bucketGate.Dispose();
+            _bucketGate?.Dispose();
         }
     }
 
@@ -613,7 +616,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         }
 
         KeyRing?.Dispose();
-        _bucketGate.Dispose();
+        _bucketGate?.Dispose();
     }
 
     // Inside an operation the context was resolved, validated and authorized once by ExecuteAsync.
