@@ -21,7 +21,11 @@ namespace Hds.Storage;
 /// The one entry point of Hds.Storage: stores and reads health documents with verified integrity, enforced object lock and an
 /// access context on every call. Thread-safe; create one per bucket and reuse it.
 /// </summary>
-public partial class HdsStorageClient : IAsyncDisposable, IDisposable
+/// <remarks>
+/// Disposal is asynchronous only (<c>await using</c>, or a container disposed with <c>DisposeAsync</c>, as hosts do): it uploads
+/// the pending audit records, a network call that a synchronous <c>Dispose</c> would block a thread on.
+/// </remarks>
+public partial class HdsStorageClient : IAsyncDisposable
 {
     // Retain-until is compared with one second of slack: backends keep it to the second or the millisecond.
     private static readonly TimeSpan RetentionTolerance = TimeSpan.FromSeconds(1);
@@ -574,26 +578,6 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     {
         await DisposeAsyncCore().ConfigureAwait(false);
         GC.SuppressFinalize(this);
-    }
-
-    /// <inheritdoc />
-    public void Dispose()
-    {
-        Dispose(true);
-        GC.SuppressFinalize(this);
-    }
-
-    /// <summary>Uploads the pending audit records (bounded wait) and releases the audit spool and the backend.</summary>
-    /// <param name="disposing">Whether called from <see cref="Dispose()"/>.</param>
-    protected virtual void Dispose(bool disposing)
-    {
-        if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
-        {
-            _audit?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            _backend?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            KeyRing?.Dispose();
-            _bucketGate?.Dispose();
-        }
     }
 
     /// <summary>Uploads the pending audit records (bounded wait) and releases the audit spool and the backend, asynchronously.</summary>

@@ -17,7 +17,7 @@ public sealed class HdsStorageClientEncryptionTests : IDisposable
     [Fact]
     public async Task Put_stores_only_ciphertext_and_get_returns_the_content()
     {
-        using var client = _store.Client(Operational, PublicOnly(Escrow));
+        await using var client = _store.Client(Operational, PublicOnly(Escrow));
         var content = System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("Diagnostic: confidential health data. ", 2000)));
         var receipt = await client.PutAsync("doc", new MemoryStream(content), TestStore.Put());
 
@@ -40,17 +40,17 @@ public sealed class HdsStorageClientEncryptionTests : IDisposable
         await client.PutAsync("doc", new MemoryStream(Codec.Pattern(100)), TestStore.Put());
         await client.DisposeAsync();
         await client.DisposeAsync();
-        client.Dispose();
 
+        // Disposal is asynchronous only (issue 15: a synchronous Dispose blocked on the audit upload): concurrent calls too.
         var other = _store.Client(Operational);
-        other.Dispose();
-        await other.DisposeAsync();
+        await Task.WhenAll(other.DisposeAsync().AsTask(), other.DisposeAsync().AsTask());
+        Assert.False(typeof(IDisposable).IsAssignableFrom(typeof(HdsStorageClient)));
     }
 
     [Fact]
     public async Task Ranged_gets_equal_slices_of_the_content()
     {
-        using var client = _store.Client(Operational);
+        await using var client = _store.Client(Operational);
         var content = Codec.Pattern((7 * 4096) + 123);
         var receipt = await client.PutAsync("doc", new MemoryStream(content), TestStore.Put());
         await Gen.Select(Gen.Int[0, content.Length], Gen.Int[0, 3 * 4096]).SampleAsync(async (offset, length) =>
@@ -69,7 +69,7 @@ public sealed class HdsStorageClientEncryptionTests : IDisposable
     [Fact]
     public async Task Verify_checks_the_object_against_its_receipt_and_detects_tampering()
     {
-        using var client = _store.Client(Operational);
+        await using var client = _store.Client(Operational);
         var receipt = await client.PutAsync("doc", new MemoryStream(Codec.Pattern(20_000)), TestStore.Put());
         var result = await client.VerifyAsync("doc", new VerifyOptions { Context = TestStore.Context(), Receipt = receipt });
         Assert.Equal(receipt.Sha256, result.Sha256);
@@ -89,7 +89,7 @@ public sealed class HdsStorageClientEncryptionTests : IDisposable
     [InlineData("tenant-a", "other")]
     public async Task An_object_swapped_with_another_key_or_tenant_at_the_storage_is_refused(string tenant, string key)
     {
-        using var client = _store.Client(Operational);
+        await using var client = _store.Client(Operational);
         var content = Codec.Pattern(5000);
         await client.PutAsync("doc", new MemoryStream(content), TestStore.Put());
         await client.PutAsync(key, new MemoryStream(Codec.Pattern(5000, 2)), TestStore.Put(tenant));
@@ -105,7 +105,7 @@ public sealed class HdsStorageClientEncryptionTests : IDisposable
     [Fact]
     public async Task A_truncated_object_fails_at_the_end_after_releasing_only_verified_segments()
     {
-        using var client = _store.Client(Operational);
+        await using var client = _store.Client(Operational);
         var content = Codec.Pattern(5 * 4096);
         await client.PutAsync("doc", new MemoryStream(content), TestStore.Put());
         var file = _store.DataFile("tenant-a/doc");
@@ -131,7 +131,7 @@ public sealed class HdsStorageClientEncryptionTests : IDisposable
     [Fact]
     public async Task Empty_content_round_trips()
     {
-        using var client = _store.Client(Operational);
+        await using var client = _store.Client(Operational);
         var receipt = await client.PutAsync("empty", new MemoryStream(), TestStore.Put());
         Assert.Equal(0, receipt.Size);
         Assert.Empty(await TestStore.ReadAllAsync(client, "empty", TestStore.Get()));

@@ -55,14 +55,14 @@ public sealed class HdsStorageOptionsTests
     }
 
     [Fact]
-    public void The_embedded_store_signs_checkpoints_with_a_development_signer_kept_in_its_directory()
+    public async Task The_embedded_store_signs_checkpoints_with_a_development_signer_kept_in_its_directory()
     {
         var dir = Path.Combine(Path.GetTempPath(), "hds-devsigner-" + Guid.NewGuid().ToString("N"));
         try
         {
             var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = dir } };
             options.Validate();
-            using (new HdsStorageClient(options))
+            await using (new HdsStorageClient(options))
             {
             }
 

@@ -27,7 +27,7 @@ public sealed class RangedReadHeaderCacheTests : IDisposable
     {
         var (client, backend, ring) = CreateClient();
         using (ring)
-        using (client)
+        await using (client)
         {
             var receipt = await client.PutAsync("doc", new MemoryStream(_content), TestStore.Put());
 
@@ -55,7 +55,7 @@ public sealed class RangedReadHeaderCacheTests : IDisposable
     {
         var (client, _, ring) = CreateClient();
         using (ring)
-        using (client)
+        await using (client)
         {
             var receipt = await client.PutAsync("doc", new MemoryStream(_content), TestStore.Put());
             Assert.Equal(Slice(0, 100), await ReadRangeAsync(client, receipt.VersionId, 0, 100));

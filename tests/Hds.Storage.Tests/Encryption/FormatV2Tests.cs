@@ -28,7 +28,7 @@ public sealed class FormatV2Tests : IDisposable
     [Fact]
     public async Task Regression_issue_14_an_older_version_stored_again_as_the_newest_is_refused_on_every_read()
     {
-        using var client = _store.Client(Operational);
+        await using var client = _store.Client(Operational);
         var old = await client.PutAsync("doc", new MemoryStream(_old), TestStore.Put());
         _store.Time.Advance(TimeSpan.FromHours(1));
         var current = await client.PutAsync("doc", new MemoryStream(_current), TestStore.Put());
@@ -60,7 +60,7 @@ public sealed class FormatV2Tests : IDisposable
     public async Task A_replay_within_the_tolerance_reads_back_and_the_receipt_still_catches_it()
     {
         // The residual window (docs/security.md R2): a version replayed less than the tolerance after it was written.
-        using var client = _store.Client(Operational);
+        await using var client = _store.Client(Operational);
         var old = await client.PutAsync("doc", new MemoryStream(_old), TestStore.Put());
         var current = await client.PutAsync("doc", new MemoryStream(_current), TestStore.Put());
         _store.Time.Advance(WriteBinding.Tolerance - TimeSpan.FromMinutes(1));
@@ -74,7 +74,7 @@ public sealed class FormatV2Tests : IDisposable
     [Fact]
     public async Task Bytes_of_another_write_under_a_version_whose_metadata_names_this_write_are_refused()
     {
-        using var client = _store.Client(Operational);
+        await using var client = _store.Client(Operational);
         var old = await client.PutAsync("doc", new MemoryStream(_old), TestStore.Put());
         var current = await client.PutAsync("doc", new MemoryStream(_current), TestStore.Put());
         var backend = Backend();

@@ -56,7 +56,7 @@ public sealed class BadInputCatalogueTests : IDisposable
     [MemberData(nameof(Rows))]
     public async Task Invalid_input_gives_its_typed_error_and_writes_nothing(string row)
     {
-        using var client = _store.Client(Operational, PublicOnly(Escrow));
+        await using var client = _store.Client(Operational, PublicOnly(Escrow));
         var receipt = await client.PutAsync("doc", new MemoryStream([1, 2, 3]), new PutOptions { Context = Context });
         var before = await SnapshotAsync();
 
@@ -76,7 +76,7 @@ public sealed class BadInputCatalogueTests : IDisposable
     [InlineData("_hds/keys/")]
     public async Task A_prefix_cannot_leave_the_tenant_nor_reach_the_reserved_area(string prefix)
     {
-        using var client = _store.Client(Operational, PublicOnly(Escrow));
+        await using var client = _store.Client(Operational, PublicOnly(Escrow));
         await client.PutAsync("doc", new MemoryStream([1]), new PutOptions { Context = Context });
         await client.PutAsync("doc", new MemoryStream([1]), new PutOptions { Context = Context with { Tenant = "tenant-b" } });
 

@@ -27,7 +27,7 @@ public sealed class KeyRingForgeryTests : IDisposable
     [Fact]
     public async Task Regression_planted_unsigned_key_ring_entry_is_refused_and_never_used_for_new_writes()
     {
-        using var client = _store.Client(Operational, PublicOnly(Escrow));
+        await using var client = _store.Client(Operational, PublicOnly(Escrow));
         await client.PutAsync("before", new MemoryStream(_content), TestStore.Put());
 
         // The attacker's entry activates later than the genuine one: before the fix it became the current key for new writes,
@@ -45,7 +45,7 @@ public sealed class KeyRingForgeryTests : IDisposable
     [Fact]
     public async Task Key_ring_entry_signed_by_a_foreign_certificate_is_refused()
     {
-        using var client = _store.Client(Operational, PublicOnly(Escrow));
+        await using var client = _store.Client(Operational, PublicOnly(Escrow));
         await client.PutAsync("before", new MemoryStream(_content), TestStore.Put());
         using var attacker = CreateRsa("CN=hds-test-operational");
         await PlantAsync(RandomNumberGenerator.GetBytes(32), sign: attacker);
@@ -58,7 +58,7 @@ public sealed class KeyRingForgeryTests : IDisposable
     [Fact]
     public async Task Regression_issue_14_re_storing_the_entry_before_its_revocation_leaves_the_key_revoked_and_unused()
     {
-        using var client = _store.Client(Operational, PublicOnly(Escrow));
+        await using var client = _store.Client(Operational, PublicOnly(Escrow));
         var receipt = await client.PutAsync("a", new MemoryStream(_content), TestStore.Put());
         var backend = Backend();
         var entryKey = KeyRingStore.PhysicalKey(receipt.KeyId!);
@@ -69,7 +69,7 @@ public sealed class KeyRingForgeryTests : IDisposable
         await WriteAsync(backend, entryKey, beforeRevocation);
         Assert.Equal(beforeRevocation, await ReadAsync(backend, entryKey));
 
-        using var reader = _store.Client(Operational, PublicOnly(Escrow));
+        await using var reader = _store.Client(Operational, PublicOnly(Escrow));
         var error = await Assert.ThrowsAsync<HdsIntegrityException>(() => TestStore.ReadAllAsync(reader, "a", TestStore.Get()));
         Assert.Contains("rolled back", error.Message, StringComparison.Ordinal);
         var next = await reader.PutAsync("b", new MemoryStream(_content), TestStore.Put());
@@ -88,7 +88,7 @@ public sealed class KeyRingForgeryTests : IDisposable
         foreach (var variant in new[] { "flip", "unsigned", "foreign", "truncated" })
         {
             using var store = new TestStore();
-            using (var writer = store.Client(Operational, PublicOnly(Escrow)))
+            await using (var writer = store.Client(Operational, PublicOnly(Escrow)))
             {
                 await writer.PutAsync("a", new MemoryStream(_content), TestStore.Put());
             }
@@ -113,7 +113,7 @@ public sealed class KeyRingForgeryTests : IDisposable
             }
 
             await WriteAsync(backend, key, bytes);
-            using var reader = store.Client(Operational, PublicOnly(Escrow));
+            await using var reader = store.Client(Operational, PublicOnly(Escrow));
             var error = await Assert.ThrowsAsync<HdsIntegrityException>(() => TestStore.ReadAllAsync(reader, "a", TestStore.Get()));
             Assert.Null(error.InnerException);
             messages.Add(error.Message.Replace(id, "ID", StringComparison.Ordinal));
@@ -128,7 +128,7 @@ public sealed class KeyRingForgeryTests : IDisposable
     [InlineData("not-a-key")]
     public async Task A_key_id_that_is_not_a_key_ring_id_is_refused_without_lookup_or_echo(string keyId)
     {
-        using var client = _store.Client(Operational, PublicOnly(Escrow));
+        await using var client = _store.Client(Operational, PublicOnly(Escrow));
         await client.PutAsync("a", new MemoryStream(_content), TestStore.Put());
         var ring = client.KeyRing!;
 
@@ -140,7 +140,7 @@ public sealed class KeyRingForgeryTests : IDisposable
     [Fact]
     public async Task Key_ring_entry_replaced_by_a_copy_of_another_entry_is_refused()
     {
-        using var client = _store.Client(Operational, PublicOnly(Escrow));
+        await using var client = _store.Client(Operational, PublicOnly(Escrow));
         var first = await client.PutAsync("a", new MemoryStream(_content), TestStore.Put());
         var second = await client.RotateKeyAsync(TestStore.Keys());
 
@@ -149,14 +149,14 @@ public sealed class KeyRingForgeryTests : IDisposable
         var source = await ReadAsync(backend, KeyRingStore.PhysicalKey(second.Id));
         await WriteAsync(backend, KeyRingStore.PhysicalKey(first.KeyId!), source);
 
-        using var reader = _store.Client(Operational, PublicOnly(Escrow));
+        await using var reader = _store.Client(Operational, PublicOnly(Escrow));
         await Assert.ThrowsAsync<HdsIntegrityException>(() => TestStore.ReadAllAsync(reader, "a", TestStore.Get()));
     }
 
     [Fact]
     public async Task Key_ring_entry_with_a_flipped_ciphertext_byte_is_refused()
     {
-        using (var writer = _store.Client(Operational, PublicOnly(Escrow)))
+        await using (var writer = _store.Client(Operational, PublicOnly(Escrow)))
         {
             await writer.PutAsync("a", new MemoryStream(_content), TestStore.Put());
         }
@@ -167,7 +167,7 @@ public sealed class KeyRingForgeryTests : IDisposable
         bytes[^5] ^= 0x01; // inside the AES-CBC content: padding or signature breaks
         await WriteAsync(backend, id, bytes);
 
-        using var reader = _store.Client(Operational, PublicOnly(Escrow));
+        await using var reader = _store.Client(Operational, PublicOnly(Escrow));
         await Assert.ThrowsAsync<HdsIntegrityException>(() => TestStore.ReadAllAsync(reader, "a", TestStore.Get()));
     }
 
@@ -186,7 +186,7 @@ public sealed class KeyRingForgeryTests : IDisposable
     [Fact]
     public async Task Only_public_certificates_cannot_sign_a_new_entry_and_nothing_is_written()
     {
-        using var client = _store.Client(PublicOnly(Operational), PublicOnly(Escrow));
+        await using var client = _store.Client(PublicOnly(Operational), PublicOnly(Escrow));
         await Assert.ThrowsAsync<HdsConfigurationException>(() => client.PutAsync("a", new MemoryStream(_content), TestStore.Put()));
         var listed = await Backend().ListAsync(string.Empty, null, 100, CancellationToken.None);
         Assert.DoesNotContain(listed.Items, i => i.Key.StartsWith("tenant-a/", StringComparison.Ordinal) || i.Key.StartsWith(KeyRingStore.Prefix, StringComparison.Ordinal));
@@ -196,7 +196,7 @@ public sealed class KeyRingForgeryTests : IDisposable
     public async Task Expired_certificates_cannot_create_a_key_and_nothing_is_written()
     {
         using var expired = CreateRsa("CN=expired", notBefore: DateTimeOffset.UtcNow.AddYears(-2), notAfter: DateTimeOffset.UtcNow.AddDays(-1));
-        using var client = _store.Client(expired);
+        await using var client = _store.Client(expired);
         await Assert.ThrowsAsync<HdsConfigurationException>(() => client.PutAsync("a", new MemoryStream(_content), TestStore.Put()));
         var listed = await Backend().ListAsync(string.Empty, null, 100, CancellationToken.None);
         Assert.DoesNotContain(listed.Items, i => i.Key.StartsWith("tenant-a/", StringComparison.Ordinal) || i.Key.StartsWith(KeyRingStore.Prefix, StringComparison.Ordinal));

@@ -22,7 +22,7 @@ public sealed class KeyRingTests : IDisposable
     [Fact]
     public async Task First_write_creates_a_key_stored_as_cms_enveloped_data_to_every_certificate_and_locked()
     {
-        using var client = _store.Client(Operational, PublicOnly(Escrow));
+        await using var client = _store.Client(Operational, PublicOnly(Escrow));
         var receipt = await client.PutAsync("doc", new MemoryStream(_content), TestStore.Put());
 
         var entries = await client.ListKeysAsync(TestStore.Keys());
@@ -48,19 +48,19 @@ public sealed class KeyRingTests : IDisposable
     [Fact]
     public async Task Another_process_reads_with_the_persisted_key_ring()
     {
-        using (var writer = _store.Client(Operational, PublicOnly(Escrow)))
+        await using (var writer = _store.Client(Operational, PublicOnly(Escrow)))
         {
             await writer.PutAsync("doc", new MemoryStream(_content), TestStore.Put());
         }
 
-        using var reader = _store.Client(Operational, PublicOnly(Escrow));
+        await using var reader = _store.Client(Operational, PublicOnly(Escrow));
         Assert.Equal(_content, await TestStore.ReadAllAsync(reader, "doc", TestStore.Get()));
     }
 
     [Fact]
     public async Task Escrow_certificate_with_the_operational_public_part_decrypts_everything_when_the_operational_private_key_is_lost()
     {
-        using (var writer = _store.Client(Operational, PublicOnly(Escrow)))
+        await using (var writer = _store.Client(Operational, PublicOnly(Escrow)))
         {
             await writer.PutAsync("doc-1", new MemoryStream(_content), TestStore.Put());
             await writer.RotateKeyAsync(TestStore.Keys());
@@ -68,7 +68,7 @@ public sealed class KeyRingTests : IDisposable
         }
 
         // Entries are signed by the operational certificate: its public part (not secret) is the trust anchor during recovery.
-        using var recovery = _store.Client(Escrow, PublicOnly(Operational));
+        await using var recovery = _store.Client(Escrow, PublicOnly(Operational));
         Assert.Equal(_content, await TestStore.ReadAllAsync(recovery, "doc-1", TestStore.Get()));
         Assert.Equal(_content, await TestStore.ReadAllAsync(recovery, "doc-2", TestStore.Get("tenant-b")));
         Assert.All(await recovery.ListKeysAsync(TestStore.Keys()), e => Assert.True(e.IsAvailable));
@@ -77,12 +77,12 @@ public sealed class KeyRingTests : IDisposable
     [Fact]
     public async Task Without_a_certificate_that_opens_the_key_ring_reads_fail_with_a_configuration_error()
     {
-        using (var writer = _store.Client(Operational))
+        await using (var writer = _store.Client(Operational))
         {
             await writer.PutAsync("doc", new MemoryStream(_content), TestStore.Put());
         }
 
-        using var stranger = _store.Client(Renewed);
+        await using var stranger = _store.Client(Renewed);
         await Assert.ThrowsAsync<HdsConfigurationException>(() => TestStore.ReadAllAsync(stranger, "doc", TestStore.Get()));
         Assert.All(await stranger.ListKeysAsync(TestStore.Keys()), e => Assert.False(e.IsAvailable));
     }
@@ -90,7 +90,7 @@ public sealed class KeyRingTests : IDisposable
     [Fact]
     public async Task Keys_rotate_automatically_when_their_lifetime_ends_and_old_objects_still_decrypt()
     {
-        using var client = _store.Client(Operational, PublicOnly(Escrow));
+        await using var client = _store.Client(Operational, PublicOnly(Escrow));
         var first = await client.PutAsync("old", new MemoryStream(_content), TestStore.Put());
         _store.Time.Advance(TimeSpan.FromDays(31));
         var second = await client.PutAsync("new", new MemoryStream(_content), TestStore.Put());
@@ -105,7 +105,7 @@ public sealed class KeyRingTests : IDisposable
     [Fact]
     public async Task Rotation_on_demand_makes_new_writes_use_the_new_key()
     {
-        using var client = _store.Client(Operational, PublicOnly(Escrow));
+        await using var client = _store.Client(Operational, PublicOnly(Escrow));
         var before = await client.PutAsync("a", new MemoryStream(_content), TestStore.Put());
         _store.Time.Advance(TimeSpan.FromSeconds(1));
         var rotated = await client.RotateKeyAsync(TestStore.Keys());
@@ -120,7 +120,7 @@ public sealed class KeyRingTests : IDisposable
     public async Task Rewrap_to_a_renewed_certificate_keeps_objects_untouched_and_readable_with_the_new_certificate_only()
     {
         StorageReceiptPair written;
-        using (var client = _store.Client(Operational, PublicOnly(Escrow)))
+        await using (var client = _store.Client(Operational, PublicOnly(Escrow)))
         {
             var a = await client.PutAsync("a", new MemoryStream(_content), TestStore.Put());
             await client.RotateKeyAsync(TestStore.Keys());
@@ -129,7 +129,7 @@ public sealed class KeyRingTests : IDisposable
         }
 
         var objectBytes = await File.ReadAllBytesAsync(_store.DataFile("tenant-a/a"));
-        using (var migration = _store.Client(Operational, Renewed, PublicOnly(Escrow)))
+        await using (var migration = _store.Client(Operational, Renewed, PublicOnly(Escrow)))
         {
             var rewrapped = await migration.RewrapKeysAsync(TestStore.Keys());
             Assert.Equal(2, rewrapped.Count);
@@ -143,7 +143,7 @@ public sealed class KeyRingTests : IDisposable
         }
 
         // The old operational certificate is retired: the renewed one alone (plus the escrow's public part) reads everything.
-        using var renewed = _store.Client(Renewed, PublicOnly(Escrow));
+        await using var renewed = _store.Client(Renewed, PublicOnly(Escrow));
         Assert.Equal(_content, await TestStore.ReadAllAsync(renewed, "a", TestStore.Get()));
         Assert.Equal(_content, await TestStore.ReadAllAsync(renewed, "b", TestStore.Get()));
         Assert.Equal(objectBytes, await File.ReadAllBytesAsync(_store.DataFile("tenant-a/a")));
@@ -154,19 +154,19 @@ public sealed class KeyRingTests : IDisposable
     [Fact]
     public async Task Rewrap_refuses_to_change_anything_when_an_entry_cannot_be_opened()
     {
-        using (var client = _store.Client(Operational))
+        await using (var client = _store.Client(Operational))
         {
             await client.PutAsync("a", new MemoryStream(_content), TestStore.Put());
         }
 
-        using var other = _store.Client(Renewed);
+        await using var other = _store.Client(Renewed);
         await Assert.ThrowsAsync<HdsConfigurationException>(() => other.RewrapKeysAsync(TestStore.Keys()));
     }
 
     [Fact]
     public async Task A_revoked_key_is_refused_on_read_and_no_longer_used_for_writes()
     {
-        using var client = _store.Client(Operational, PublicOnly(Escrow));
+        await using var client = _store.Client(Operational, PublicOnly(Escrow));
         var receipt = await client.PutAsync("a", new MemoryStream(_content), TestStore.Put());
         var revoked = await client.RevokeKeyAsync(receipt.KeyId!, TestStore.Keys());
         Assert.True(revoked.IsRevoked);
@@ -176,7 +176,7 @@ public sealed class KeyRingTests : IDisposable
         Assert.NotEqual(receipt.KeyId, next.KeyId);
 
         // Revocation is persisted: another process refuses too.
-        using var other = _store.Client(Operational);
+        await using var other = _store.Client(Operational);
         await Assert.ThrowsAsync<HdsIntegrityException>(() => TestStore.ReadAllAsync(other, "a", TestStore.Get()));
         Assert.Equal(_content, await TestStore.ReadAllAsync(other, "b", TestStore.Get()));
         await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => other.RevokeKeyAsync("no-such-key", TestStore.Keys()));
@@ -185,7 +185,7 @@ public sealed class KeyRingTests : IDisposable
     [Fact]
     public async Task A_malformed_key_id_is_an_invalid_request_that_does_not_echo_it()
     {
-        using var client = _store.Client(Operational);
+        await using var client = _store.Client(Operational);
 
         var error = await Assert.ThrowsAsync<HdsInvalidRequestException>(() => client.RevokeKeyAsync("key\nDupont", TestStore.Keys()));
 
@@ -195,7 +195,7 @@ public sealed class KeyRingTests : IDisposable
     [Fact]
     public async Task Reading_objects_costs_no_key_ring_access_once_the_ring_is_cached()
     {
-        using (var writer = _store.Client(Operational))
+        await using (var writer = _store.Client(Operational))
         {
             for (var i = 0; i < 3; i++)
             {
@@ -206,7 +206,7 @@ public sealed class KeyRingTests : IDisposable
         var options = _store.Options(Operational);
         var backend = new CountingBackend(new LocalBackend(options.Local!, _store.Time));
         using var ring = new KeyRing(new KeyRingStore(backend, [Operational], TimeSpan.FromDays(7305), _store.Time), TimeSpan.FromDays(30), _store.Time, null, null);
-        using var client = new HdsStorageClient(backend, new FormatV1(ring, 4096), options, _store.Time);
+        await using var client = new HdsStorageClient(backend, new FormatV1(ring, 4096), options, _store.Time);
 
         Assert.Equal(_content, await TestStore.ReadAllAsync(client, "doc-0", TestStore.Get()));
         var afterFirst = backend.KeyRingReads;
@@ -225,12 +225,12 @@ public sealed class KeyRingTests : IDisposable
         var other = new TestStore();
         try
         {
-            using (var foreign = other.Client(Operational))
+            await using (var foreign = other.Client(Operational))
             {
                 await foreign.PutAsync("doc", new MemoryStream(_content), TestStore.Put());
             }
 
-            using var client = _store.Client(Operational);
+            await using var client = _store.Client(Operational);
             await client.PutAsync("doc", new MemoryStream(_content), TestStore.Put());
 
             // An object from another store (another key ring) planted under the same key.
@@ -293,7 +293,7 @@ public sealed class KeyRingTests : IDisposable
         Assert.True(second.HasPrivateKey);
         Assert.Equal(3072, first.GetRSAPublicKey()!.KeySize);
 
-        using var client = _store.Client(second);
+        await using var client = _store.Client(second);
         await client.PutAsync("doc", new MemoryStream(_content), TestStore.Put());
         Assert.Equal(_content, await TestStore.ReadAllAsync(client, "doc", TestStore.Get()));
     }
@@ -311,13 +311,13 @@ public sealed class KeyRingTests : IDisposable
         options.Encryption.CertificateFiles.Add(pfx);
         options.Encryption.CertificateFiles.Add(pem);
         options.Encryption.CertificatePassword = "pw";
-        using (var client = new HdsStorageClient(options, _store.Time, null))
+        await using (var client = new HdsStorageClient(options, _store.Time, null))
         {
             await client.PutAsync("doc", new MemoryStream(_content), TestStore.Put());
             Assert.Equal(2, Assert.Single(await client.ListKeysAsync(TestStore.Keys())).RecipientThumbprints.Count);
         }
 
-        using var recovery = _store.Client(Escrow, PublicOnly(Operational));
+        await using var recovery = _store.Client(Escrow, PublicOnly(Operational));
         Assert.Equal(_content, await TestStore.ReadAllAsync(recovery, "doc", TestStore.Get()));
     }
 
