@@ -167,6 +167,10 @@ internal sealed partial class CliContext
             options.S3.FailoverTimeout = TimeSpan.FromSeconds(seconds);
         }
 
+        // A command lives seconds: the background lag monitor of a shared configuration would only write a probe per command
+        // (hds sites status measures the lag on demand).
+        options.S3.ReplicationLagProbeInterval = TimeSpan.Zero;
+
         // Credentials: S3.AccessKey/SecretKey from the configuration, else the AWS SDK's default chain (AWS_ACCESS_KEY_ID /
         // AWS_SECRET_ACCESS_KEY first): never on the command line.
         return options;

@@ -522,6 +522,7 @@ public partial class HdsStorageClient : IAsyncDisposable
         foreach (var site in sites)
         {
             data["site:" + site.Name] = site.Description;
+            site.Lag?.AddTo(data, degraded);
             if (!site.Reachable)
             {
                 degraded.Add($"site {site.Name} unreachable");

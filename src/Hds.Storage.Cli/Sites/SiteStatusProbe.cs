@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Security.Cryptography;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -10,18 +8,12 @@ namespace Hds.Storage.Cli.Sites;
 
 /// <summary>
 /// What <c>hds sites status</c> measures, per site, with the CLI's S3 settings: whether it answers, its role, whether its bucket has
-/// versioning and object lock, and the replication lag measured with probe objects. A probe is 32 random bytes (no PHI) written
-/// under the reserved key <see cref="ProbeKey"/> on the first writable site that answers, locked GOVERNANCE for one day (explicitly:
-/// the bucket's default rule is not replicated by every backend), then looked for by version id on every other site until it
-/// appears with its lock, or until the timeout. The lag is the time from the write's acknowledgement to the first HEAD that sees it.
+/// versioning and object lock, and the replication lag measured with the library's probe (<see cref="ReplicationProbe"/>, the
+/// same measurement as the background monitor's): written under <see cref="ReplicationProbe.SitesStatusKey"/> on the first writable
+/// site that answers, then looked for by version id, with its lock, on every other site that answers.
 /// </summary>
 internal sealed class SiteStatusProbe(S3StorageOptions options, TimeSpan timeout, TimeProvider time)
 {
-    /// <summary>Reserved for probes (the key space under _hds/ is the SDK's; no document lives there).</summary>
-    public const string ProbeKey = "_hds/probe/sites-status";
-
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
-
     public async Task<SitesStatusReport> RunAsync(int probes, CancellationToken cancellationToken)
     {
         var sites = options.OrderedSites();
@@ -38,18 +30,19 @@ internal sealed class SiteStatusProbe(S3StorageOptions options, TimeSpan timeout
             var lags = sites.Select(_ => new List<double>()).ToList();
             var missed = new int[sites.Count];
             var unlocked = new int[sites.Count];
+            var replicas = Enumerable.Range(0, sites.Count).Where(i => i != writer && reports[i].Reachable).ToList();
             for (var p = 0; writer >= 0 && p < probes; p++)
             {
-                var written = await WriteProbeAsync(clients[writer], cancellationToken).ConfigureAwait(false);
-                var acknowledged = time.GetTimestamp();
-                var waits = Enumerable.Range(0, sites.Count).Where(i => i != writer && reports[i].Reachable)
-                    .Select(async i => (Site: i, Seen: await AwaitProbeAsync(clients[i], written, acknowledged, cancellationToken).ConfigureAwait(false)));
-                foreach (var (site, seen) in await Task.WhenAll(waits).ConfigureAwait(false))
+                var sightings = await ReplicationProbe.RunAsync(
+                    clients[writer], replicas.Select(i => (IAmazonS3)clients[i]).ToList(), options.Bucket, ReplicationProbe.SitesStatusKey, timeout, time, cancellationToken)
+                    .ConfigureAwait(false);
+                for (var r = 0; r < replicas.Count; r++)
                 {
-                    if (seen.Lag is { } lag)
+                    var site = replicas[r];
+                    if (sightings[r].Lag is { } lag)
                     {
                         lags[site].Add(lag.TotalMilliseconds);
-                        unlocked[site] += seen.Locked ? 0 : 1;
+                        unlocked[site] += sightings[r].Locked ? 0 : 1;
                     }
                     else
                     {
@@ -111,52 +104,6 @@ internal sealed class SiteStatusProbe(S3StorageOptions options, TimeSpan timeout
         {
             // The error code only: an SDK message can carry the endpoint's answer, never needed to act.
             return status with { Error = ex is AmazonServiceException { ErrorCode: { Length: > 0 } code } ? code : ex.GetType().Name };
-        }
-    }
-
-    private async Task<string> WriteProbeAsync(AmazonS3Client s3, CancellationToken cancellationToken)
-    {
-        var body = RandomNumberGenerator.GetBytes(32);
-        var response = await s3.PutObjectAsync(new PutObjectRequest
-        {
-            BucketName = options.Bucket,
-            Key = ProbeKey,
-            InputStream = new MemoryStream(body),
-            ContentType = "application/octet-stream",
-            ObjectLockMode = ObjectLockMode.Governance,
-            ObjectLockRetainUntilDate = time.GetUtcNow().UtcDateTime.AddDays(1),
-#pragma warning disable CA5351 // Content-MD5 is what object-lock buckets require on a put, not a security control.
-            MD5Digest = Convert.ToBase64String(MD5.HashData(body)),
-#pragma warning restore CA5351
-        }, cancellationToken).ConfigureAwait(false);
-        return response.VersionId;
-    }
-
-    private async Task<(TimeSpan? Lag, bool Locked)> AwaitProbeAsync(AmazonS3Client s3, string versionId, long acknowledged, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            try
-            {
-                var head = await s3.GetObjectMetadataAsync(
-                    new GetObjectMetadataRequest { BucketName = options.Bucket, Key = ProbeKey, VersionId = versionId }, cancellationToken).ConfigureAwait(false);
-                return (time.GetElapsedTime(acknowledged), head.ObjectLockMode == ObjectLockMode.Governance && head.ObjectLockRetainUntilDate is not null);
-            }
-            catch (AmazonS3Exception ex) when (ex.StatusCode is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.BadRequest)
-            {
-                // Not replicated yet (RGW answers 400 for a version id it does not know yet on some paths).
-            }
-            catch (Exception ex) when (ex is HttpRequestException or IOException or AmazonServiceException)
-            {
-                // A site that stops answering mid-probe: counted as not seen when the timeout ends.
-            }
-
-            if (time.GetElapsedTime(acknowledged) >= timeout)
-            {
-                return (null, false);
-            }
-
-            await Task.Delay(PollInterval, time, cancellationToken).ConfigureAwait(false);
         }
     }
 

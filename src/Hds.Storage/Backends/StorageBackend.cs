@@ -88,7 +88,11 @@ internal abstract class StorageBackend : IAsyncDisposable
 }
 
 /// <summary>One site as a health probe found it: whether it answered, whether it takes writes, and a line for the health report.</summary>
-internal sealed record SiteHealth(string Name, bool Reachable, bool ReadOnly, string Description);
+internal sealed record SiteHealth(string Name, bool Reachable, bool ReadOnly, string Description)
+{
+    /// <summary>The site's replication lag as last measured in the background, when a monitor runs (S3 sites that replicate).</summary>
+    public ReplicationLagReading? Lag { get; init; }
+}
 
 /// <summary>A byte range of a stored object: <paramref name="Offset"/> and <paramref name="Length"/> in bytes.</summary>
 internal readonly record struct ByteRange(long Offset, long Length);

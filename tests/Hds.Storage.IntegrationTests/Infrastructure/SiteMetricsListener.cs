@@ -5,7 +5,7 @@ using Hds.Storage.Diagnostics;
 namespace Hds.Storage.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// Listens to the "Hds.Storage" meter: failovers counted, circuit states observed, call durations per site. The meter is global:
+/// Listens to the "Hds.Storage" meter: failovers counted, circuit states observed, call durations and replication lags per site. The meter is global:
 /// tests running in parallel use unique site names and read their own sites' figures.
 /// </summary>
 internal sealed class SiteMetricsListener : IDisposable
@@ -15,6 +15,8 @@ internal sealed class SiteMetricsListener : IDisposable
     private readonly ConcurrentDictionary<string, long> _failoversBySite = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _durationsBySite = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(string Site, long Timestamp)> _successes = new();
+    private readonly ConcurrentQueue<(string Site, double Seconds)> _lags = new();
+    private readonly ConcurrentQueue<(string Site, double Seconds)> _lastLags = new();
     private long _failovers;
 
     public SiteMetricsListener()
@@ -42,6 +44,17 @@ internal sealed class SiteMetricsListener : IDisposable
         });
         _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
         {
+            if (instrument.Name is "hds.storage.site.replication.lag" or "hds.storage.site.replication.last_lag")
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "hds.site" && tag.Value is string name)
+                    {
+                        (instrument.Name.EndsWith("last_lag", StringComparison.Ordinal) ? _lastLags : _lags).Enqueue((name, value));
+                    }
+                }
+            }
+
             if (instrument.Name == "hds.storage.site.request.duration")
             {
                 string? site = null;
@@ -95,6 +108,17 @@ internal sealed class SiteMetricsListener : IDisposable
             : null;
 
     public long FailoversOf(string site) => _failoversBySite.GetValueOrDefault(site);
+
+    /// <summary>The replication lags recorded for a site (seconds), oldest first.</summary>
+    public IReadOnlyList<double> ReplicationLagsOf(string site) => [.. _lags.Where(l => l.Site == site).Select(l => l.Seconds)];
+
+    /// <summary>The last known replication lag of a site as the gauge reports it now (seconds), or null when it reports none.</summary>
+    public double? LastReplicationLagOf(string site)
+    {
+        _lastLags.Clear();
+        _listener.RecordObservableInstruments();
+        return _lastLags.Where(l => l.Site == site).Select(l => (double?)l.Seconds).LastOrDefault();
+    }
 
     public long DurationsOf(string site) => _durationsBySite.GetValueOrDefault(site);
 

@@ -64,5 +64,28 @@ public sealed class SitesStatusTests : MultisiteTest
         Assert.Contains("z2 do not answer", down.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_configuration_that_turns_the_lag_monitor_on_makes_no_cli_command_write_a_probe()
+    {
+        // A service's configuration shared with the CLI: the background monitor is the service's, a command writes no probe.
+        var environment = new Dictionary<string, string>(Environment)
+        {
+            ["HdsStorage__S3__ReplicationLagProbeInterval"] = "00:00:01",
+            ["HdsStorage__S3__AsynchronousReplication"] = "true",
+        };
+        string[] args =
+        [
+            "--site", $"z1={Server.Endpoint("z1")},0,master", "--site", $"z2={Server.Endpoint("z2")},1", "--bucket", Bucket,
+            "bucket", "check", "--actor", "op-42", "--tenant", "msa", "--purpose", "audit", .. Hds.Storage.IntegrationTests.Cli.S3CliBackend.CertificateArgs,
+        ];
+
+        var check = await CliRunner.RunAsync(args, environment: environment);
+
+        Assert.True(check.ExitCode == 0, check.ToString());
+        using var z1 = Server.PlainClient("z1");
+        var versions = await z1.ListVersionsAsync(new ListVersionsRequest { BucketName = Bucket, Prefix = "_hds/probe/" }, Ct);
+        Assert.Empty(versions.Versions ?? []); // the SDK answers null for none
+    }
+
     private static List<JsonElement> Sites(CliResult result) => [.. result.Json().GetProperty("sites").EnumerateArray()];
 }

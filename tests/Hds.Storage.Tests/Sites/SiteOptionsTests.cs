@@ -70,4 +70,58 @@ public sealed class SiteOptionsTests
 
         Assert.Contains("'ftp' needs a ServiceUrl", Invalid(s3).Message, StringComparison.Ordinal);
     }
+
+    private static S3StorageOptions Replicating(TimeSpan probeInterval, int sites = 2)
+    {
+        var s3 = new S3StorageOptions { Bucket = "bucket", AsynchronousReplication = true, ReplicationLagProbeInterval = probeInterval };
+        for (var i = 0; i < sites; i++)
+        {
+            s3.Sites.Add(Site("z" + i, i, url: "http://127.0.0.1:" + (7480 + i)));
+        }
+
+        return s3;
+    }
+
+    [Fact]
+    public void The_replication_lag_monitor_is_off_by_default_and_accepted_between_replicating_sites()
+    {
+        Assert.Equal(TimeSpan.Zero, new S3StorageOptions().ReplicationLagProbeInterval);
+
+        var options = new HdsStorageOptions { S3 = Replicating(TimeSpan.FromMinutes(1)) };
+        options.Encryption.Certificates.Add(TestSupport.TestCertificates.Operational);
+        options.Audit.CheckpointCertificate = TestSupport.TestCertificates.AuditSigner;
+        options.Validate();
+    }
+
+    [Theory]
+    [InlineData(-1_000)]
+    [InlineData(500)]
+    public void A_replication_lag_probe_interval_below_one_second_is_refused(int milliseconds)
+    {
+        Assert.Contains(
+            "S3.ReplicationLagProbeInterval must be zero (no lag monitor) or at least 1 second",
+            Invalid(Replicating(TimeSpan.FromMilliseconds(milliseconds))).Message,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_replication_lag_monitor_needs_two_replicating_sites_and_a_timeout_to_wait_for_the_probe()
+    {
+        var oneSite = Replicating(TimeSpan.FromMinutes(1), sites: 1);
+        Assert.Contains("needs at least two S3.Sites", Invalid(oneSite).Message, StringComparison.Ordinal);
+
+        var serviceUrl = new S3StorageOptions
+        {
+            Bucket = "bucket", ServiceUrl = new Uri("http://127.0.0.1:7480"), AsynchronousReplication = true, ReplicationLagProbeInterval = TimeSpan.FromMinutes(1),
+        };
+        Assert.Contains("needs at least two S3.Sites", Invalid(serviceUrl).Message, StringComparison.Ordinal);
+
+        var gateways = Replicating(TimeSpan.FromMinutes(1));
+        gateways.AsynchronousReplication = false;
+        Assert.Contains("set S3.AsynchronousReplication", Invalid(gateways).Message, StringComparison.Ordinal);
+
+        var noWait = Replicating(TimeSpan.FromMinutes(1));
+        noWait.ReplicationLagTimeout = TimeSpan.Zero;
+        Assert.Contains("needs a positive S3.ReplicationLagTimeout", Invalid(noWait).Message, StringComparison.Ordinal);
+    }
 }

@@ -18,7 +18,13 @@ internal sealed class CountingBackend(StorageBackend inner) : StorageBackend
     /// <summary>Applied to every write's result, as a backend with sites would report it.</summary>
     public Func<BackendWriteResult, BackendWriteResult>? AlterWrite { get; init; }
 
+    /// <summary>What <see cref="ProbeSitesAsync"/> reports, as a backend with sites would (none when unset).</summary>
+    public Func<IReadOnlyList<SiteHealth>>? Sites { get; init; }
+
     public override string Location => inner.Location;
+
+    public override Task<IReadOnlyList<SiteHealth>> ProbeSitesAsync(CancellationToken cancellationToken) =>
+        Sites is { } sites ? Task.FromResult(sites()) : inner.ProbeSitesAsync(cancellationToken);
 
     public override Task<BucketCompliance> CheckBucketAsync(CancellationToken cancellationToken) => inner.CheckBucketAsync(cancellationToken);
 

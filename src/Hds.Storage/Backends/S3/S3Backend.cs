@@ -814,9 +814,10 @@ internal sealed class S3Backend : StorageBackend
         {
             var ok = await _sites.ProbeAsync(site, cancellationToken).ConfigureAwait(false);
             var circuit = $"circuit {site.State.CircuitState}{(site.ReadOnly ? ", read-only" : string.Empty)}";
-            result.Add(new SiteHealth(site.Name, ok, site.ReadOnly, ok
+            var lag = _sites.LagMonitor?.Read(site.Name); // what the background monitor measured: the health check never writes
+            result.Add(new SiteHealth(site.Name, ok, site.ReadOnly, (ok
                 ? $"reachable in {site.LastProbeLatency!.Value.TotalMilliseconds:0} ms, {circuit}"
-                : $"unreachable ({site.LastProbeError}), {circuit}"));
+                : $"unreachable ({site.LastProbeError}), {circuit}") + (lag is null ? string.Empty : ", " + lag.Description)) { Lag = lag });
         }
 
         return result;

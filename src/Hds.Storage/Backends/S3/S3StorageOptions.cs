@@ -139,6 +139,18 @@ public sealed class S3StorageOptions
     /// <value>The default value is 10 seconds.</value>
     public TimeSpan ReplicationLagTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// With <see cref="AsynchronousReplication"/> and several <see cref="Sites"/>, how often a background monitor measures the
+    /// replication lag: it writes one probe (32 random bytes, no PHI, under the reserved key <c>_hds/probe/replication-lag</c>,
+    /// locked GOVERNANCE for one day) on the preferred writable site and looks for it, with its lock, on every other site for at most
+    /// <see cref="ReplicationLagTimeout"/>. The last result per site is in the health check (degraded when a site did not show the
+    /// probe in time, served it without its lock, or was not measured for three intervals plus twice <see cref="ReplicationLagTimeout"/>) and in the metrics
+    /// (<c>hds.storage.site.replication.lag</c>). The health check itself never writes. <see cref="TimeSpan.Zero"/>: no monitor.
+    /// Each probe is one locked version of that key: expire noncurrent versions under <c>_hds/probe/</c> with a lifecycle rule.
+    /// </summary>
+    /// <value>The default value is <see cref="TimeSpan.Zero"/> (off); otherwise at least 1 second (a minute is plenty for alerting).</value>
+    public TimeSpan ReplicationLagProbeInterval { get; set; }
+
     /// <summary>StorageGRID's <c>Consistency-Control</c> header per kind of request (reads, writes, listings); unset by default.</summary>
     public S3ConsistencyControl ConsistencyControl { get; } = new();
 
@@ -224,6 +236,8 @@ public sealed class S3StorageOptions
         {
             errors.Add("S3.AcknowledgementTimeout must be positive.");
         }
+
+        ValidateReplicationLagProbe(errors);
     }
 
     /// <summary>The sites in preference order: <see cref="Sites"/>, or <see cref="ServiceUrl"/> as one writable site named "default".</summary>
@@ -234,6 +248,34 @@ public sealed class S3StorageOptions
 
     private static bool IsHttpUrl(Uri? url) =>
         url is not null && url.IsAbsoluteUri && (url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp);
+
+    private void ValidateReplicationLagProbe(List<string> errors)
+    {
+        if (ReplicationLagProbeInterval == TimeSpan.Zero)
+        {
+            return;
+        }
+
+        if (ReplicationLagProbeInterval < TimeSpan.FromSeconds(1))
+        {
+            errors.Add("S3.ReplicationLagProbeInterval must be zero (no lag monitor) or at least 1 second.");
+        }
+
+        if (Sites.Count < 2)
+        {
+            errors.Add("S3.ReplicationLagProbeInterval needs at least two S3.Sites: the lag is measured between sites.");
+        }
+
+        if (!AsynchronousReplication)
+        {
+            errors.Add("S3.ReplicationLagProbeInterval measures asynchronous replication: set S3.AsynchronousReplication (gateways of one storage system have no lag to measure).");
+        }
+
+        if (ReplicationLagTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("S3.ReplicationLagProbeInterval needs a positive S3.ReplicationLagTimeout: how long each site is given to show a probe.");
+        }
+    }
 
     private void ValidateSites(List<string> errors)
     {

@@ -27,8 +27,21 @@ internal static class SiteMetrics
     public static readonly Histogram<double> Duration = Meter.CreateHistogram<double>(
         "hds.storage.site.request.duration", "s", "Duration of S3 calls per site.");
 
+    /// <summary>
+    /// Replication lag per site, one measurement per probe a site showed (<see cref="ReplicationLagMonitor"/>): the time from the
+    /// probe's write on one site to its first sighting on this one.
+    /// </summary>
+    public static readonly Histogram<double> ReplicationLag = Meter.CreateHistogram<double>(
+        "hds.storage.site.replication.lag", "s", "Replication lag per site: time from a probe's write on one site to its first sighting on this one.");
+
     static SiteMetrics()
     {
+        Meter.CreateObservableGauge(
+            "hds.storage.site.replication.last_lag",
+            ObserveLags,
+            "s",
+            "Last known replication lag per site: the last probe's, or, while the latest probe is not seen there, the time since the oldest one not seen was written.");
+
         Meter.CreateObservableGauge(
             "hds.storage.site.circuit.state",
             ObserveCircuits,
@@ -50,6 +63,17 @@ internal static class SiteMetrics
 
     public static void RecordFailover(SiteEndpoint site, SiteAccess access) =>
         Failovers.Add(1, new KeyValuePair<string, object?>("hds.site", site.Name), new KeyValuePair<string, object?>("hds.access", access == SiteAccess.Read ? "read" : "write"));
+
+    public static void RecordReplicationLag(string site, TimeSpan lag)
+    {
+        if (ReplicationLag.Enabled)
+        {
+            ReplicationLag.Record(lag.TotalSeconds, new KeyValuePair<string, object?>("hds.site", site));
+        }
+    }
+
+    private static IEnumerable<Measurement<double>> ObserveLags() =>
+        Routers.Keys.SelectMany(router => router.LagMonitor?.Observe() ?? []);
 
     private static IEnumerable<Measurement<int>> ObserveCircuits()
     {

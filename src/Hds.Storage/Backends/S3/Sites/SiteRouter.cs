@@ -43,7 +43,11 @@ internal sealed class SiteRouter : IAsyncDisposable
         Sites = ordered.Select((site, rank) => CreateSite(site, rank, ordered.Count > 1)).ToList();
         SiteMetrics.Register(this);
         _probeLoop = Sites.Count > 1 && options.HealthProbeInterval > TimeSpan.Zero ? Task.Run(ProbeLoopAsync) : Task.CompletedTask;
+        LagMonitor = ReplicationLagMonitor.StartFor(this, options, logger);
     }
+
+    /// <summary>The background replication-lag measurement, when <see cref="S3StorageOptions.ReplicationLagProbeInterval"/> asks for it.</summary>
+    public ReplicationLagMonitor? LagMonitor { get; }
 
     /// <summary>The sites in preference order.</summary>
     public IReadOnlyList<SiteEndpoint> Sites { get; }
@@ -191,6 +195,11 @@ internal sealed class SiteRouter : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
+        if (LagMonitor is { } monitor)
+        {
+            await monitor.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _probeLoop.ConfigureAwait(false);
         if (!_pendingAborts.IsEmpty)
         {
@@ -216,7 +225,7 @@ internal sealed class SiteRouter : IAsyncDisposable
 
     // Healthy sites first; among them writable sites before read-only ones, so that a read following a write (the retention check
     // after a put) sees it even when the backup site is a lagging replica; then by priority.
-    private List<SiteEndpoint> Candidates(SiteAccess access) =>
+    internal List<SiteEndpoint> Candidates(SiteAccess access) =>
         Sites.Where(s => access == SiteAccess.Read || !s.ReadOnly)
             .OrderBy(s => s.Suspect || s.State.CircuitState != CircuitState.Closed ? 1 : 0)
             .ThenBy(s => s.ReadOnly ? 1 : 0)
