@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
 using System.Security.Cryptography.Xml;
+using Hds.Storage.Access;
 using Hds.Storage.Backends;
 using Hds.Storage.Locking;
 using Hds.Storage.Objects;
@@ -49,13 +50,13 @@ internal sealed class KeyRingStore
     /// returned unavailable (no key). Objects under "_hds/keys/" whose name is not a key-ring id are skipped: no header can name
     /// them (key ids are checked against <see cref="IsValidId"/> before any lookup), so they can neither serve nor block a read.
     /// </summary>
-    public async Task<List<LoadedEntry>> LoadAllAsync(CancellationToken cancellationToken)
+    public async Task<List<LoadedEntry>> LoadAllAsync(OperationContext? operation, CancellationToken cancellationToken)
     {
         var result = new List<LoadedEntry>();
         string? token = null;
         do
         {
-            var page = await _backend.ListAsync(Prefix, token, 1000, cancellationToken).ConfigureAwait(false);
+            var page = await _backend.ListAsync(Prefix, token, 1000, operation, cancellationToken).ConfigureAwait(false);
             foreach (var item in page.Items)
             {
                 if (!item.Key.EndsWith(Suffix, StringComparison.Ordinal) || !IsValidId(item.Key[Prefix.Length..^Suffix.Length]))
@@ -63,7 +64,7 @@ internal sealed class KeyRingStore
                     continue;
                 }
 
-                if (await LoadAsync(item.Key[Prefix.Length..^Suffix.Length], cancellationToken).ConfigureAwait(false) is { } loaded)
+                if (await LoadAsync(item.Key[Prefix.Length..^Suffix.Length], operation, cancellationToken).ConfigureAwait(false) is { } loaded)
                 {
                     result.Add(loaded);
                 }
@@ -110,18 +111,18 @@ internal sealed class KeyRingStore
     /// With <paramref name="anySite"/> (an entry an object names, unknown to the serving site) every site is asked within the
     /// replication lag bound (<see cref="StorageBackend.ListVersionsOnAnySiteAsync"/>).
     /// </summary>
-    public async Task<LoadedEntry?> LoadAsync(string id, CancellationToken cancellationToken, bool anySite = false)
+    public async Task<LoadedEntry?> LoadAsync(string id, OperationContext? operation, CancellationToken cancellationToken, bool anySite = false)
     {
         var key = PhysicalKey(id);
         var versions = anySite
-            ? await _backend.ListVersionsOnAnySiteAsync(key, cancellationToken).ConfigureAwait(false)
-            : await _backend.ListVersionsAsync(key, cancellationToken).ConfigureAwait(false);
+            ? await _backend.ListVersionsOnAnySiteAsync(key, operation, cancellationToken).ConfigureAwait(false)
+            : await _backend.ListVersionsAsync(key, operation, cancellationToken).ConfigureAwait(false);
         var opened = new List<(KeyRingEntry Entry, byte[]? Kek)>();
         try
         {
             foreach (var version in versions.Where(v => !v.IsDeleteMarker))
             {
-                opened.Add(await LoadVersionAsync(id, key, version.VersionId, cancellationToken).ConfigureAwait(false));
+                opened.Add(await LoadVersionAsync(id, key, version.VersionId, operation, cancellationToken).ConfigureAwait(false));
             }
 
             return opened.Count == 0 ? null : Merge(id, opened);
@@ -179,10 +180,11 @@ internal sealed class KeyRingStore
     // One version: every failure (not CMS, does not decrypt, bad padding, not signed, foreign signer, bad signature, malformed
     // payload, another id inside) gives the same error with no inner exception, so that what fails tells nothing about the bytes
     // (no padding-oracle signal from a planted entry).
-    private async Task<(KeyRingEntry Entry, byte[]? Kek)> LoadVersionAsync(string id, string key, string versionId, CancellationToken cancellationToken)
+    private async Task<(KeyRingEntry Entry, byte[]? Kek)> LoadVersionAsync(
+        string id, string key, string versionId, OperationContext? operation, CancellationToken cancellationToken)
     {
         byte[] bytes;
-        var read = await _backend.GetAsync(key, versionId, null, cancellationToken).ConfigureAwait(false);
+        var read = await _backend.GetAsync(key, versionId, null, operation, cancellationToken).ConfigureAwait(false);
         await using (read.ConfigureAwait(false))
         {
             if (read.Head.StoredLength > MaxEntryBytes || !string.Equals(read.Head.VersionId, versionId, StringComparison.Ordinal))
@@ -323,7 +325,7 @@ internal sealed class KeyRingStore
     }
 
     /// <summary>Writes a new version of an entry, encrypted to the configured certificates, and verifies it is locked.</summary>
-    public async Task<KeyRingEntry> WriteAsync(KeyRingEntry entry, byte[] kek, CancellationToken cancellationToken)
+    public async Task<KeyRingEntry> WriteAsync(KeyRingEntry entry, byte[] kek, OperationContext? operation, CancellationToken cancellationToken)
     {
         var recipients = Recipients();
         entry = entry with { RecipientThumbprints = recipients.Select(c => c.GetCertHashString(HashAlgorithmName.SHA256)).Order(StringComparer.Ordinal).ToList(), IsAvailable = true };
@@ -362,7 +364,7 @@ internal sealed class KeyRingStore
         // Key-ring objects are locked like the data they protect, by the same rule (LockedWriter): verified, applied when the
         // backend ignored the lock headers, removed and refused when the lock does not hold.
         await new LockedWriter(_backend).WriteAsync(
-            new BackendWriteRequest(key, "application/pkcs7-mime", new Dictionary<string, string>(StringComparer.Ordinal), retention), body, cancellationToken)
+            new BackendWriteRequest(key, "application/pkcs7-mime", new Dictionary<string, string>(StringComparer.Ordinal), retention), body, operation, cancellationToken)
             .ConfigureAwait(false);
         return entry;
     }

@@ -1,3 +1,4 @@
+using Hds.Storage.Access;
 using Hds.Storage.Backends;
 using Hds.Storage.Models;
 using Hds.Storage.Retention;
@@ -20,15 +21,15 @@ internal sealed class CountingBackend(StorageBackend inner) : StorageBackend
 
     public override string Location => inner.Location;
 
-    public override Task<BucketCompliance> CheckBucketAsync(CancellationToken cancellationToken) => inner.CheckBucketAsync(cancellationToken);
+    public override Task<BucketCompliance> CheckBucketAsync(OperationContext? operation, CancellationToken cancellationToken) => inner.CheckBucketAsync(operation, cancellationToken);
 
-    public override async Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, CancellationToken cancellationToken)
+    public override async Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, OperationContext? operation, CancellationToken cancellationToken)
     {
-        var written = await inner.PutAsync(request, body, cancellationToken);
+        var written = await inner.PutAsync(request, body, operation, cancellationToken);
         return AlterWrite is { } alter ? alter(written) : written;
     }
 
-    public override Task<BackendReadResult> GetAsync(string key, string? versionId, ByteRange? range, CancellationToken cancellationToken)
+    public override Task<BackendReadResult> GetAsync(string key, string? versionId, ByteRange? range, OperationContext? operation, CancellationToken cancellationToken)
     {
         if (key.StartsWith("_hds/keys/", StringComparison.Ordinal))
         {
@@ -39,27 +40,27 @@ internal sealed class CountingBackend(StorageBackend inner) : StorageBackend
             Interlocked.Increment(ref _objectReads);
         }
 
-        return inner.GetAsync(key, versionId, range, cancellationToken);
+        return inner.GetAsync(key, versionId, range, operation, cancellationToken);
     }
 
-    public override Task<BackendObjectHead> HeadAsync(string key, string? versionId, CancellationToken cancellationToken) => inner.HeadAsync(key, versionId, cancellationToken);
+    public override Task<BackendObjectHead> HeadAsync(string key, string? versionId, OperationContext? operation, CancellationToken cancellationToken) => inner.HeadAsync(key, versionId, operation, cancellationToken);
 
-    public override Task<BackendListPage> ListAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken) =>
-        inner.ListAsync(prefix, continuationToken, pageSize, cancellationToken);
+    public override Task<BackendListPage> ListAsync(string prefix, string? continuationToken, int pageSize, OperationContext? operation, CancellationToken cancellationToken) =>
+        inner.ListAsync(prefix, continuationToken, pageSize, operation, cancellationToken);
 
-    public override Task<IReadOnlyList<BackendVersion>> ListVersionsAsync(string key, CancellationToken cancellationToken) => inner.ListVersionsAsync(key, cancellationToken);
+    public override Task<IReadOnlyList<BackendVersion>> ListVersionsAsync(string key, OperationContext? operation, CancellationToken cancellationToken) => inner.ListVersionsAsync(key, operation, cancellationToken);
 
-    public override Task<IReadOnlyList<BackendVersion>> ListHistoryAsync(string prefix, CancellationToken cancellationToken) => inner.ListHistoryAsync(prefix, cancellationToken);
+    public override Task<IReadOnlyList<BackendVersion>> ListHistoryAsync(string prefix, OperationContext? operation, CancellationToken cancellationToken) => inner.ListHistoryAsync(prefix, operation, cancellationToken);
 
-    public override Task<string> DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
+    public override Task<string> DeleteAsync(string key, OperationContext? operation, CancellationToken cancellationToken) => inner.DeleteAsync(key, operation, cancellationToken);
 
-    public override Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken) => inner.DeleteVersionAsync(key, versionId, cancellationToken);
+    public override Task DeleteVersionAsync(string key, string versionId, OperationContext? operation, CancellationToken cancellationToken) => inner.DeleteVersionAsync(key, versionId, operation, cancellationToken);
 
-    public override Task SetLegalHoldAsync(string key, string versionId, bool enabled, CancellationToken cancellationToken) =>
-        inner.SetLegalHoldAsync(key, versionId, enabled, cancellationToken);
+    public override Task SetLegalHoldAsync(string key, string versionId, bool enabled, OperationContext? operation, CancellationToken cancellationToken) =>
+        inner.SetLegalHoldAsync(key, versionId, enabled, operation, cancellationToken);
 
-    public override Task SetRetentionAsync(string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, CancellationToken cancellationToken) =>
-        inner.SetRetentionAsync(key, versionId, mode, retainUntil, cancellationToken);
+    public override Task SetRetentionAsync(string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, OperationContext? operation, CancellationToken cancellationToken) =>
+        inner.SetRetentionAsync(key, versionId, mode, retainUntil, operation, cancellationToken);
 
     public override ValueTask DisposeAsync() => inner.DisposeAsync();
 }
