@@ -170,7 +170,7 @@ public partial class HdsStorageClient
             return await body(OperationContext.For(ResolveContext(options), "-", operation)).ConfigureAwait(false); // the mocking constructor's
         }
 
-        var activity = HdsStorageTelemetry.Source.StartActivity(HdsStorageTelemetry.SpanName(operation), ActivityKind.Internal);
+        var activity = HdsStorageTelemetry.Source.StartActivity(OperationDescriptors.For(operation).SpanName, ActivityKind.Internal);
         var timed = activity is not null || HdsStorageTelemetry.OperationDuration.Enabled;
         var started = timed ? _time.GetTimestamp() : 0;
         var operationName = operation.ToString();
@@ -267,13 +267,14 @@ public partial class HdsStorageClient
     {
         var audit = _audit!;
         var keyId = arguments?.KeyId;
+        var descriptor = OperationDescriptors.For(operation);
 
         var entry = new HdsAuditRecord
         {
             Time = default,
             Operation = operation,
             Outcome = HdsAuditOutcome.Succeeded,
-            Key = IsValidKey(key, operation) ? key : null,
+            Key = IsValidKey(key, descriptor) ? key : null,
             VersionId = versionId is { Length: > 0 and <= 1024 } v && v.All(c => c is > ' ' and < (char)127) ? v : null,
             KeyId = keyId is not null && FormatV1Header.IsValidKeyId(keyId) ? keyId : null,
         };
@@ -315,11 +316,11 @@ public partial class HdsStorageClient
         HdsAuthorizationDecision decision;
         try
         {
-            var resourceTenant = IsBucketWide(operation) ? null : context.Tenant;
+            var resourceTenant = descriptor.IsBucketWide ? null : context.Tenant;
             var request = new HdsAuthorizationRequest(operation, context, resourceTenant, entry.Key, entry.VersionId)
             {
                 // Empty for a list of everything; null for a malformed prefix (refused by the operation after the policy).
-                Prefix = operation == HdsOperation.List ? (string.IsNullOrEmpty(key) ? string.Empty : entry.Key) : null,
+                Prefix = descriptor.KeyIsPrefix ? (string.IsNullOrEmpty(key) ? string.Empty : entry.Key) : null,
                 LegalHold = arguments?.LegalHold,
                 RetainUntil = arguments?.RetainUntil,
                 KeyId = entry.KeyId,
@@ -360,7 +361,7 @@ public partial class HdsStorageClient
             // the version it stored when there is one (found by the intent it carries).
             var (outcome, reason) = Classify(ex);
             var failedEntry = ex is HdsNotGeoDurableException notGeoDurable
-                ? Describe(entry, notGeoDurable.Receipt) with { Reason = "not-geo-durable" } // stored and locked: the record names the version
+                ? OperationDescriptors.OfReceipt(entry, notGeoDurable.Receipt) with { Reason = "not-geo-durable" } // stored and locked: the record names the version
                 : entry with { Outcome = outcome, Reason = reason, VersionId = running.WrittenVersionId ?? entry.VersionId };
             var failed = await RecordAsync(audit, WithSite(failedEntry, running), throwIfNotDurable: false).ConfigureAwait(false);
             CompleteIntent(audit, running, failed);
@@ -374,7 +375,7 @@ public partial class HdsStorageClient
 
         try
         {
-            var opened = await RecordAsync(audit, Describe(WithSite(entry, running), result), throwIfNotDurable: true).ConfigureAwait(false);
+            var opened = await RecordAsync(audit, descriptor.Audit(WithSite(entry, running), result), throwIfNotDurable: true).ConfigureAwait(false);
             CompleteIntent(audit, running, opened);
             if (result is HdsDownload download && opened is not null)
             {
@@ -535,27 +536,10 @@ public partial class HdsStorageClient
         }
     }
 
-    private static HdsAuditRecord Describe<T>(HdsAuditRecord entry, T result) => result switch
-    {
-        StorageReceipt r => entry with { VersionId = r.VersionId, Size = r.Size, Sha256 = r.Sha256, KeyId = r.KeyId, RetainUntil = r.RetainUntil },
-        ObjectProperties p when entry.Operation is HdsOperation.SetLegalHold or HdsOperation.ExtendRetention =>
-            entry with { VersionId = p.VersionId, RetainUntil = p.Retention.RetainUntil, LegalHold = entry.Operation == HdsOperation.SetLegalHold ? p.Retention.LegalHold : entry.LegalHold },
-        HdsDownload d => entry with { VersionId = d.Properties.VersionId },
-        VerificationResult v => entry with { VersionId = v.VersionId, Size = v.Size, Sha256 = v.Sha256 },
-        ObjectProperties p => entry with { VersionId = p.VersionId },
-        DeleteResult d => entry with { VersionId = d.DeleteMarkerVersionId },
-        HdsAuditVerificationResult { IsValid: false } => entry with { Outcome = HdsAuditOutcome.IntegrityFailure, Reason = "audit-trail-invalid" },
-        KeyRingEntry k => entry with { KeyId = k.Id },
-        IReadOnlyList<KeyRingEntry> { Count: > 0 } rewrapped when entry.Operation == HdsOperation.RewrapKeys => entry with { KeyId = string.Join(',', rewrapped.Select(e => e.Id)) },
-        _ => entry,
-    };
-
     // The facts the core copied into the operation's context from the backend's results (the site, a lost answer found).
     private static HdsAuditRecord WithSite(HdsAuditRecord entry, OperationContext running) =>
         entry with { Site = running.Site, FoundAfterLostAnswer = running.FoundAfterLostAnswer };
 
-    // The audit trail and the key ring belong to the bucket, not to a tenant: the policy decides them by purpose and role (and the
-    // key ring only from the operating tenant).
     // Who asked, and why, as the audit record names them.
     private static HdsAuditRecord WithContext(HdsAuditRecord entry, HdsAccessContext context) => entry with
     {
@@ -568,10 +552,6 @@ public partial class HdsStorageClient
         CorrelationId = context.CorrelationId,
         Application = context.Application,
     };
-
-    private static bool IsBucketWide(HdsOperation operation) =>
-        operation is HdsOperation.VerifyAudit or HdsOperation.ReadAudit
-            or HdsOperation.ListKeys or HdsOperation.RotateKey or HdsOperation.RevokeKey or HdsOperation.RewrapKeys;
 
     private static (HdsAuditOutcome Outcome, string Reason) Classify(Exception ex) => ex switch
     {
@@ -586,7 +566,7 @@ public partial class HdsStorageClient
     };
 
     // Only keys that passed validation go into the record (a malformed key could hold anything).
-    private static bool IsValidKey(string? key, HdsOperation operation)
+    private static bool IsValidKey(string? key, OperationDescriptor operation)
     {
         if (key is null)
         {
@@ -595,7 +575,7 @@ public partial class HdsStorageClient
 
         try
         {
-            if (operation == HdsOperation.List)
+            if (operation.KeyIsPrefix)
             {
                 ObjectKeys.ValidatePrefix(key);
             }
