@@ -5,11 +5,27 @@ using Hds.Storage.Retention;
 
 namespace Hds.Storage.Tests.TestSupport;
 
-/// <summary>Delegates to another backend, counts reads per key prefix and can change what a write reports (site facts).</summary>
+/// <summary>
+/// Delegates to another backend, counts reads per key prefix, records the operation each call was made for, and can change what a
+/// write reports (site facts).
+/// </summary>
 internal sealed class CountingBackend(StorageBackend inner) : StorageBackend
 {
+    private readonly List<(string Verb, string Key, OperationContext? Operation)> _calls = [];
     private int _keyRingReads;
     private int _objectReads;
+
+    /// <summary>Every call: the verb, the key (or prefix) and the operation passed.</summary>
+    public IReadOnlyList<(string Verb, string Key, OperationContext? Operation)> Calls
+    {
+        get
+        {
+            lock (_calls)
+            {
+                return _calls.ToList();
+            }
+        }
+    }
 
     public int KeyRingReads => Volatile.Read(ref _keyRingReads);
 
@@ -21,11 +37,12 @@ internal sealed class CountingBackend(StorageBackend inner) : StorageBackend
 
     public override string Location => inner.Location;
 
-    public override Task<BucketCompliance> CheckBucketAsync(OperationContext? operation, CancellationToken cancellationToken) => inner.CheckBucketAsync(operation, cancellationToken);
+    public override Task<BucketCompliance> CheckBucketAsync(OperationContext? operation, CancellationToken cancellationToken) =>
+        Note("CheckBucketAsync", "", operation, inner.CheckBucketAsync(operation, cancellationToken));
 
     public override async Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, OperationContext? operation, CancellationToken cancellationToken)
     {
-        var written = await inner.PutAsync(request, body, operation, cancellationToken);
+        var written = await Note("PutAsync", request.Key, operation, inner.PutAsync(request, body, operation, cancellationToken));
         return AlterWrite is { } alter ? alter(written) : written;
     }
 
@@ -40,27 +57,42 @@ internal sealed class CountingBackend(StorageBackend inner) : StorageBackend
             Interlocked.Increment(ref _objectReads);
         }
 
-        return inner.GetAsync(key, versionId, range, operation, cancellationToken);
+        return Note("GetAsync", key, operation, inner.GetAsync(key, versionId, range, operation, cancellationToken));
     }
 
-    public override Task<BackendObjectHead> HeadAsync(string key, string? versionId, OperationContext? operation, CancellationToken cancellationToken) => inner.HeadAsync(key, versionId, operation, cancellationToken);
+    public override Task<BackendObjectHead> HeadAsync(string key, string? versionId, OperationContext? operation, CancellationToken cancellationToken) =>
+        Note("HeadAsync", key, operation, inner.HeadAsync(key, versionId, operation, cancellationToken));
 
     public override Task<BackendListPage> ListAsync(string prefix, string? continuationToken, int pageSize, OperationContext? operation, CancellationToken cancellationToken) =>
-        inner.ListAsync(prefix, continuationToken, pageSize, operation, cancellationToken);
+        Note("ListAsync", prefix, operation, inner.ListAsync(prefix, continuationToken, pageSize, operation, cancellationToken));
 
-    public override Task<IReadOnlyList<BackendVersion>> ListVersionsAsync(string key, OperationContext? operation, CancellationToken cancellationToken) => inner.ListVersionsAsync(key, operation, cancellationToken);
+    public override Task<IReadOnlyList<BackendVersion>> ListVersionsAsync(string key, OperationContext? operation, CancellationToken cancellationToken) =>
+        Note("ListVersionsAsync", key, operation, inner.ListVersionsAsync(key, operation, cancellationToken));
 
-    public override Task<IReadOnlyList<BackendVersion>> ListHistoryAsync(string prefix, OperationContext? operation, CancellationToken cancellationToken) => inner.ListHistoryAsync(prefix, operation, cancellationToken);
+    public override Task<IReadOnlyList<BackendVersion>> ListHistoryAsync(string prefix, OperationContext? operation, CancellationToken cancellationToken) =>
+        Note("ListHistoryAsync", prefix, operation, inner.ListHistoryAsync(prefix, operation, cancellationToken));
 
-    public override Task<string> DeleteAsync(string key, OperationContext? operation, CancellationToken cancellationToken) => inner.DeleteAsync(key, operation, cancellationToken);
+    public override Task<string> DeleteAsync(string key, OperationContext? operation, CancellationToken cancellationToken) =>
+        Note("DeleteAsync", key, operation, inner.DeleteAsync(key, operation, cancellationToken));
 
-    public override Task DeleteVersionAsync(string key, string versionId, OperationContext? operation, CancellationToken cancellationToken) => inner.DeleteVersionAsync(key, versionId, operation, cancellationToken);
+    public override Task DeleteVersionAsync(string key, string versionId, OperationContext? operation, CancellationToken cancellationToken) =>
+        Note("DeleteVersionAsync", key, operation, inner.DeleteVersionAsync(key, versionId, operation, cancellationToken));
 
     public override Task SetLegalHoldAsync(string key, string versionId, bool enabled, OperationContext? operation, CancellationToken cancellationToken) =>
-        inner.SetLegalHoldAsync(key, versionId, enabled, operation, cancellationToken);
+        Note("SetLegalHoldAsync", key, operation, inner.SetLegalHoldAsync(key, versionId, enabled, operation, cancellationToken));
 
     public override Task SetRetentionAsync(string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, OperationContext? operation, CancellationToken cancellationToken) =>
-        inner.SetRetentionAsync(key, versionId, mode, retainUntil, operation, cancellationToken);
+        Note("SetRetentionAsync", key, operation, inner.SetRetentionAsync(key, versionId, mode, retainUntil, operation, cancellationToken));
 
     public override ValueTask DisposeAsync() => inner.DisposeAsync();
+
+    private T Note<T>(string verb, string key, OperationContext? operation, T call)
+    {
+        lock (_calls)
+        {
+            _calls.Add((verb, key, operation));
+        }
+
+        return call;
+    }
 }

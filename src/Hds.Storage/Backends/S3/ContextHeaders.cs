@@ -7,9 +7,10 @@ namespace Hds.Storage.Backends.S3;
 /// <summary>
 /// The pseudonymous access-context headers (<see cref="HdsContextHeaders"/>) of the operation a request runs for, so the storage's
 /// own audit log can be correlated with the SDK's. Not x-amz headers. Each S3 request object the backend builds carries its
-/// operation (<see cref="On{T}"/>): the SDK calls it back once the request is marshalled, and the headers go into the request
-/// itself (issue 15: before, an HTTP handler read them from an AsyncLocal). A resumed read's ranged GET is built the same way,
-/// from the operation the read was opened for.
+/// operation (<see cref="On{T}"/>): the SDK calls it back once the request is marshalled, before it is signed, and the headers go
+/// into the request itself, so they are signed with it and sent unchanged on the SDK's own retries (issue 15: before, an HTTP
+/// handler added them after signing, from an AsyncLocal). A resumed read's ranged GET is built the same way, from the operation
+/// the read was opened for.
 /// </summary>
 internal static class ContextHeaders
 {
@@ -77,7 +78,7 @@ internal sealed class ConsistencyControlHandler : DelegatingHandler
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (_consistency?.For(request) is { } consistency)
+        if (_consistency?.For(request) is { Length: > 0 } consistency)
         {
             request.Headers.Remove(ConsistencyControlHeader);
             request.Headers.TryAddWithoutValidation(ConsistencyControlHeader, consistency);
