@@ -312,6 +312,13 @@ internal sealed class ChainedAuditSink : HdsAuditSink
                 Log.AuditSegmentUploaded(_logger, _spool.Node, first.Sequence, last.Sequence);
             }
         }
+        catch
+        {
+            // A segment or checkpoint whose answer was lost (connection broken, the loop cancelled by dispose) may be stored all
+            // the same: the next upload first adopts what the store holds, as after a restart, instead of storing it twice.
+            _reconciled = false;
+            throw;
+        }
         finally
         {
             _uploadLock.Release();

@@ -35,6 +35,9 @@ internal sealed class CountingBackend(StorageBackend inner) : StorageBackend
     /// <summary>Applied to every write's result, as a backend with sites would report it.</summary>
     public Func<BackendWriteResult, BackendWriteResult>? AlterWrite { get; init; }
 
+    /// <summary>A write it returns true for is stored, then its answer is lost (<see cref="IOException"/>).</summary>
+    public Func<BackendWriteRequest, bool>? LoseAnswer { get; set; }
+
     public override string Location => inner.Location;
 
     public override Task<BucketCompliance> CheckBucketAsync(OperationContext? operation, CancellationToken cancellationToken) =>
@@ -43,6 +46,11 @@ internal sealed class CountingBackend(StorageBackend inner) : StorageBackend
     public override async Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, OperationContext? operation, CancellationToken cancellationToken)
     {
         var written = await Note("PutAsync", request.Key, operation, inner.PutAsync(request, body, operation, cancellationToken));
+        if (LoseAnswer?.Invoke(request) == true)
+        {
+            throw new IOException("The connection broke before the answer (test).");
+        }
+
         return AlterWrite is { } alter ? alter(written) : written;
     }
 
