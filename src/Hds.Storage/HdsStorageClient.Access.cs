@@ -165,9 +165,14 @@ public partial class HdsStorageClient
         HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, OperationArguments? arguments,
         Func<OperationContext, Task<T>> body, CancellationToken cancellationToken)
     {
+        if (_backend is null)
+        {
+            throw new InvalidOperationException("This client was made for mocking (protected constructor): it has no storage; override the verbs the test calls.");
+        }
+
         if (_audit is null)
         {
-            return await body(OperationContext.For(ResolveContext(options), "-", operation)).ConfigureAwait(false); // the mocking constructor's
+            return await body(OperationContext.For(ResolveContext(options), "-", operation)).ConfigureAwait(false); // no audit: not composed
         }
 
         var activity = HdsStorageTelemetry.Source.StartActivity(OperationDescriptors.For(operation).SpanName, ActivityKind.Internal);

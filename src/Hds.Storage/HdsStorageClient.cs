@@ -94,7 +94,10 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
     /// <summary>The backend (tests and the health check reach the sites through it).</summary>
     internal StorageBackend Backend => _backend;
 
-    /// <summary>For mocking in consumers' tests.</summary>
+    /// <summary>
+    /// For mocking: a derived class overrides the verbs it needs (results from <see cref="HdsStorageModelFactory"/>); the verbs it
+    /// does not override throw <see cref="InvalidOperationException"/>, since no storage is behind it.
+    /// </summary>
     protected HdsStorageClient()
     {
     }
@@ -593,7 +596,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
             _audit?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             _backend?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             KeyRing?.Dispose();
-            _bucketGate.Dispose();
+            _bucketGate?.Dispose();
         }
     }
 
@@ -617,7 +620,7 @@ public partial class HdsStorageClient : IAsyncDisposable, IDisposable
         }
 
         KeyRing?.Dispose();
-        _bucketGate.Dispose();
+        _bucketGate?.Dispose();
     }
 
     // Resolved and validated once per operation, by ExecuteAsync: the cores read it from their OperationContext.

@@ -132,6 +132,43 @@ public sealed class MultisiteServer
         }
     }
 
+    /// <summary>
+    /// Waits until every zone holds the same versions under <paramref name="prefix"/> (each zone lists the union of what was written
+    /// on any of them): replication caught up for, say, the audit trail written across an outage.
+    /// </summary>
+    public async Task SameVersionsOnEveryZoneAsync(string bucket, string prefix)
+    {
+        async Task<HashSet<string>> VersionsAsync(string zone)
+        {
+            using var s3 = PlainClient(zone);
+            var found = new HashSet<string>(StringComparer.Ordinal);
+            var request = new ListVersionsRequest { BucketName = bucket, Prefix = prefix };
+            ListVersionsResponse page;
+            do
+            {
+                page = await s3.ListVersionsAsync(request);
+                found.UnionWith((page.Versions ?? []).Select(v => v.Key + "@" + v.VersionId));
+                request.KeyMarker = page.NextKeyMarker;
+                request.VersionIdMarker = page.NextVersionIdMarker;
+            }
+            while (page.IsTruncated == true);
+            return found;
+        }
+
+        await Eventually.Async(
+            async () =>
+            {
+                var sets = new List<HashSet<string>>();
+                foreach (var zone in Zones)
+                {
+                    sets.Add(await VersionsAsync(zone));
+                }
+
+                return sets.All(s => s.SetEquals(sets[0]));
+            },
+            TimeSpan.FromSeconds(180), $"the same versions under {prefix} on every zone");
+    }
+
     /// <summary>HEAD of one version on one zone: its lock, or null while the zone does not have it.</summary>
     public async Task<GetObjectMetadataResponse?> HeadAsync(string zone, string bucket, string key, string versionId)
     {

@@ -139,6 +139,9 @@ public sealed class ZoneKillUnderLoadTests : MultisiteTest
 
         // The audit trail names the site of every stored write: the receipt's first confirmed site.
         await client.FlushAuditAsync(Ct);
+        // The trail's segments and checkpoints written on z2 while z1 was down (and on z1 just before the kill) reach every zone like
+        // the documents do; a search served by a zone still missing some would rightly report them missing.
+        await Server.SameVersionsOnEveryZoneAsync(Bucket, "_hds/audit/");
         var auditor = new HdsAccessContext("auditor-1", "msa", "audit") { Roles = ["auditor"] };
         var search = await client.SearchAuditAsync(new HdsAuditQuery { Context = auditor, Operation = HdsOperation.Put, Outcome = HdsAuditOutcome.Succeeded, KeyPrefix = "load/w" }, Ct);
         var records = new List<HdsAuditRecord>();

@@ -136,7 +136,9 @@ public sealed class SiteRouterTests
         for (var i = 0; i < 10_000 && !call.IsCompleted; i++)
         {
             time.Advance(step);
-            await Task.Yield();
+            // Let the router's continuations run (on the thread pool) before the clock moves on: a bare Task.Yield let the loop
+            // outrun a loaded machine's pool and push the fake clock seconds past the deadline before the router looked.
+            await Task.WhenAny(call, Task.Delay(TimeSpan.FromMilliseconds(5), TimeProvider.System, Ct));
         }
 
         var ex = await Assert.ThrowsAsync<HdsBackendUnavailableException>(() => call);
