@@ -1,3 +1,4 @@
+using Hds.Storage.Access;
 using Hds.Storage.Audit;
 using Hds.Storage.Backends;
 using Hds.Storage.Backends.Local;
@@ -69,18 +70,22 @@ internal static class ClientComposition
 
         var gate = new BucketGate(backend, logger);
         KeyRing? ring = null;
+        AuditRuntime? audit = null;
         if (codec is null)
         {
-            (codec, ring) = CreateCodec(options, backend, time, factory, logger, gate.EnsureAsync);
+            // The key ring's system operation names the audit node, known once the audit is composed (after the codec: a
+            // certificate problem is reported before the spool is opened).
+            (codec, ring) = CreateCodec(options, backend, time, factory, logger, gate.EnsureAsync, () => audit?.Node);
         }
 
-        var audit = AuditRuntime.Create(options, backend, retention, gate, time, factory);
+        audit = AuditRuntime.Create(options, backend, retention, gate, time, factory);
         return new ClientParts(backend, codec, ring, retention, gate, new LockedWriter(backend, logger), audit, time, logger);
     }
 
     // Every write is encrypted (format 1): the key ring in the bucket, protected by the configured certificates, or a KMS/HSM provider.
     private static (ContentCodec Codec, KeyRing? Ring) CreateCodec(
-        HdsStorageOptions options, StorageBackend backend, TimeProvider time, ILoggerFactory factory, ILogger logger, Func<CancellationToken, Task> ensureReady)
+        HdsStorageOptions options, StorageBackend backend, TimeProvider time, ILoggerFactory factory, ILogger logger,
+        Func<OperationContext?, CancellationToken, Task> ensureReady, Func<string?> node)
     {
         var encryption = options.Encryption;
         if (encryption.KeyProvider is { } provider)
@@ -102,7 +107,7 @@ internal static class ClientComposition
         }
 
         var lockDuration = options.RetentionClasses.Values.Max(c => c.Duration);
-        var ring = new KeyRing(new KeyRingStore(backend, certificates, lockDuration, time), encryption.KeyLifetime, time, factory.CreateLogger("Hds.Storage.Keys"), ensureReady);
+        var ring = new KeyRing(new KeyRingStore(backend, certificates, lockDuration, time), encryption.KeyLifetime, time, factory.CreateLogger("Hds.Storage.Keys"), ensureReady, node);
         return (new FormatV1(ring, encryption.SegmentSize, time: time), ring);
     }
 }

@@ -12,7 +12,8 @@ using Hds.Storage.Objects;
 namespace Hds.Storage;
 
 // Access control and audit around every public operation: the one place that resolves the context, authorizes, runs the
-// operation under its context (S3 headers) and records the outcome durably before the result is returned.
+// operation with its OperationContext (passed to the core and on to the backend: the S3 headers, the facts of the audit record)
+// and records the outcome durably before the result is returned.
 public partial class HdsStorageClient
 {
     /// <summary>
@@ -25,7 +26,7 @@ public partial class HdsStorageClient
     /// <returns>What was verified and every problem found; <see cref="HdsAuditVerificationResult.IsValid"/> says whether the trail is intact.</returns>
     /// <exception cref="HdsConfigurationException">A custom audit sink is configured: verification belongs to it.</exception>
     public virtual Task<HdsAuditVerificationResult> VerifyAuditLogAsync(HdsAuditVerifyOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.VerifyAudit, options, null, null, async () =>
+        ExecuteAsync(HdsOperation.VerifyAudit, options, null, null, async operation =>
         {
             var audit = DefaultAudit();
             if (options?.From is { } from && options.To is { } to && to < from)
@@ -34,7 +35,7 @@ public partial class HdsStorageClient
             }
 
             await audit.Chained!.FlushAsync(cancellationToken).ConfigureAwait(false);
-            return await audit.Verifier!.VerifyAsync(options?.From, options?.To, audit.Chained.Spool, cancellationToken).ConfigureAwait(false);
+            return await audit.Verifier!.For(operation).VerifyAsync(options?.From, options?.To, audit.Chained.Spool, cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
 
     /// <summary>
@@ -47,7 +48,7 @@ public partial class HdsStorageClient
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The records; <see cref="HdsAuditRecord.ToJsonLine"/> gives each as the JSON line it is stored as.</returns>
     public virtual Task<IReadOnlyList<HdsAuditRecord>> GetRecentAuditRecordsAsync(int count = 20, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.ReadAudit, options, null, null, async () =>
+        ExecuteAsync(HdsOperation.ReadAudit, options, null, null, async operation =>
         {
             var audit = DefaultAudit();
             if (count is < 1 or > 10_000)
@@ -55,8 +56,8 @@ public partial class HdsStorageClient
                 throw new HdsInvalidRequestException("The record count must be between 1 and 10000.");
             }
 
-            var tenant = ResolveContext(options).Tenant;
-            return await audit.Verifier!.ReadRecentAsync(count, r => string.Equals(r.Tenant, tenant, StringComparison.Ordinal), audit.Chained!.Spool, cancellationToken)
+            var tenant = operation.Access.Tenant;
+            return await audit.Verifier!.For(operation).ReadRecentAsync(count, r => string.Equals(r.Tenant, tenant, StringComparison.Ordinal), audit.Chained!.Spool, cancellationToken)
                 .ConfigureAwait(false);
         }, cancellationToken);
 
@@ -71,7 +72,7 @@ public partial class HdsStorageClient
     /// <param name="cancellationToken">Cancels the start of the search (pass the enumeration's own token to <c>await foreach</c>).</param>
     /// <returns>The search, to enumerate once.</returns>
     public virtual Task<HdsAuditSearch> SearchAuditAsync(HdsAuditQuery query, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.ReadAudit, query, query?.Key, query?.VersionId, () => Task.FromResult(AuditSearcher.Start(DefaultAudit(), query!)), cancellationToken);
+        ExecuteAsync(HdsOperation.ReadAudit, query, query?.Key, query?.VersionId, operation => Task.FromResult(AuditSearcher.Start(DefaultAudit(), query!, operation)), cancellationToken);
 
     /// <summary>
     /// Records in the audit trail that a service refused an access context another service propagated to it, before any operation
@@ -146,33 +147,35 @@ public partial class HdsStorageClient
             : throw new HdsConfigurationException("A custom audit sink is configured (Audit.Sink): read and verify the trail through it.");
 
     private Task<T> ExecuteAsync<T>(
-        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, Func<Task<T>> body, CancellationToken cancellationToken) =>
+        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, Func<OperationContext, Task<T>> body, CancellationToken cancellationToken) =>
         ExecuteAsync(operation, options, key, versionId, null, body, cancellationToken);
 
     // keyId: the key-encryption key an operation names (revocation), recorded even when the operation is refused.
     private Task<T> ExecuteAsync<T>(
-        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, string? keyId, Func<Task<T>> body, CancellationToken cancellationToken) =>
+        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, string? keyId, Func<OperationContext, Task<T>> body,
+        CancellationToken cancellationToken) =>
         ExecuteWithArgumentsAsync(operation, options, key, versionId, keyId is null ? null : new OperationArguments { KeyId = keyId }, body, cancellationToken);
 
     // Telemetry around the audited operation: one activity (nested under the caller's), the duration histogram and the byte and
     // integrity counters. Each signal costs nothing when nobody listens (StartActivity returns null, instruments are disabled).
     // arguments: what the policy decides on besides the key and version (legal-hold state, retain-until, key id).
+    // body: the operation's core, given the operation's context. An operation that is part of another (Verify reads through Get)
+    // calls the other's core with its own context: authorized, audited and traced once, as the outer operation.
     private async Task<T> ExecuteWithArgumentsAsync<T>(
-        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, OperationArguments? arguments, Func<Task<T>> body,
-        CancellationToken cancellationToken)
+        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, OperationArguments? arguments,
+        Func<OperationContext, Task<T>> body, CancellationToken cancellationToken)
     {
         if (_backend is null)
         {
             throw new InvalidOperationException("This client was made for mocking (protected constructor): it has no storage; override the verbs the test calls.");
         }
 
-        // A public operation called by another (Verify reads through Get) is part of the outer one: authorized, audited and traced there.
-        if (_audit is null || OperationScope.Current is { } outer && ReferenceEquals(outer.Owner, this))
+        if (_audit is null)
         {
-            return await body().ConfigureAwait(false);
+            return await body(OperationContext.For(ResolveContext(options), "-", operation)).ConfigureAwait(false); // no audit: not composed
         }
 
-        var activity = HdsStorageTelemetry.Source.StartActivity(HdsStorageTelemetry.SpanName(operation), ActivityKind.Internal);
+        var activity = HdsStorageTelemetry.Source.StartActivity(OperationDescriptors.For(operation).SpanName, ActivityKind.Internal);
         var timed = activity is not null || HdsStorageTelemetry.OperationDuration.Enabled;
         var started = timed ? _time.GetTimestamp() : 0;
         var operationName = operation.ToString();
@@ -264,18 +267,19 @@ public partial class HdsStorageClient
     }
 
     private async Task<T> ExecuteAuditedAsync<T>(
-        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, OperationArguments? arguments, Func<Task<T>> body,
-        Activity? activity, CancellationToken cancellationToken)
+        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, OperationArguments? arguments,
+        Func<OperationContext, Task<T>> body, Activity? activity, CancellationToken cancellationToken)
     {
         var audit = _audit!;
         var keyId = arguments?.KeyId;
+        var descriptor = OperationDescriptors.For(operation);
 
         var entry = new HdsAuditRecord
         {
             Time = default,
             Operation = operation,
             Outcome = HdsAuditOutcome.Succeeded,
-            Key = IsValidKey(key, operation) ? key : null,
+            Key = IsValidKey(key, descriptor) ? key : null,
             VersionId = versionId is { Length: > 0 and <= 1024 } v && v.All(c => c is > ' ' and < (char)127) ? v : null,
             KeyId = keyId is not null && FormatV1Header.IsValidKeyId(keyId) ? keyId : null,
         };
@@ -285,7 +289,7 @@ public partial class HdsStorageClient
         HdsAccessContext context;
         try
         {
-            context = ResolveContextCore(options);
+            context = ResolveContext(options);
         }
         catch (HdsStorageException)
         {
@@ -317,11 +321,11 @@ public partial class HdsStorageClient
         HdsAuthorizationDecision decision;
         try
         {
-            var resourceTenant = IsBucketWide(operation) ? null : context.Tenant;
+            var resourceTenant = descriptor.IsBucketWide ? null : context.Tenant;
             var request = new HdsAuthorizationRequest(operation, context, resourceTenant, entry.Key, entry.VersionId)
             {
                 // Empty for a list of everything; null for a malformed prefix (refused by the operation after the policy).
-                Prefix = operation == HdsOperation.List ? (string.IsNullOrEmpty(key) ? string.Empty : entry.Key) : null,
+                Prefix = descriptor.KeyIsPrefix ? (string.IsNullOrEmpty(key) ? string.Empty : entry.Key) : null,
                 LegalHold = arguments?.LegalHold,
                 RetainUntil = arguments?.RetainUntil,
                 KeyId = entry.KeyId,
@@ -351,35 +355,32 @@ public partial class HdsStorageClient
         }
 
         T result;
-        var running = new OperationInfo(context, audit.Node ?? "-", operation.ToString(), this);
-        using (OperationScope.Begin(running))
+        var running = OperationContext.For(context, audit.Node ?? "-", operation, activity);
+        try
         {
-            try
+            result = await body(running).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // A write can fail after it was stored (retention not verified): the record still names the site that stored it, and
+            // the version it stored when there is one (found by the intent it carries).
+            var (outcome, reason) = Classify(ex);
+            var failedEntry = ex is HdsNotGeoDurableException notGeoDurable
+                ? OperationDescriptors.OfReceipt(entry, notGeoDurable.Receipt) with { Reason = "not-geo-durable" } // stored and locked: the record names the version
+                : entry with { Outcome = outcome, Reason = reason, VersionId = running.WrittenVersionId ?? entry.VersionId };
+            var failed = await RecordAsync(audit, WithSite(failedEntry, running), throwIfNotDurable: false).ConfigureAwait(false);
+            CompleteIntent(audit, running, failed);
+            if (outcome == HdsAuditOutcome.IntegrityFailure)
             {
-                result = await body().ConfigureAwait(false);
+                Log.IntegrityFailure(_logger, operation, entry.VersionId, failed?.Node, failed?.Sequence ?? 0);
             }
-            catch (Exception ex)
-            {
-                // A write can fail after it was stored (retention not verified): the record still names the site that stored it, and
-                // the version it stored when there is one (found by the intent it carries).
-                var (outcome, reason) = Classify(ex);
-                var failedEntry = ex is HdsNotGeoDurableException notGeoDurable
-                    ? Describe(entry, notGeoDurable.Receipt) with { Reason = "not-geo-durable" } // stored and locked: the record names the version
-                    : entry with { Outcome = outcome, Reason = reason, VersionId = running.WrittenVersionId ?? entry.VersionId };
-                var failed = await RecordAsync(audit, WithSite(failedEntry, running), throwIfNotDurable: false).ConfigureAwait(false);
-                CompleteIntent(audit, running, failed);
-                if (outcome == HdsAuditOutcome.IntegrityFailure)
-                {
-                    Log.IntegrityFailure(_logger, operation, entry.VersionId, failed?.Node, failed?.Sequence ?? 0);
-                }
 
-                throw;
-            }
+            throw;
         }
 
         try
         {
-            var opened = await RecordAsync(audit, Describe(WithSite(entry, running), result), throwIfNotDurable: true).ConfigureAwait(false);
+            var opened = await RecordAsync(audit, descriptor.Audit(WithSite(entry, running), result), throwIfNotDurable: true).ConfigureAwait(false);
             CompleteIntent(audit, running, opened);
             if (result is HdsDownload download && opened is not null)
             {
@@ -417,13 +418,14 @@ public partial class HdsStorageClient
     /// Announces the write in progress in the audit spool, durably, before any byte is sent (fail-closed: not announced, not sent).
     /// Returns the intent id the stored version carries in its metadata; null without the default audit sink.
     /// </summary>
-    private string? AnnounceWrite(string physicalKey, string key, HdsAccessContext context)
+    private string? AnnounceWrite(string physicalKey, string key, OperationContext operation)
     {
-        if (_audit is not { Chained: { } chained } audit || OperationScope.Current is not { } running || !ReferenceEquals(running.Owner, this))
+        if (_audit is not { Chained: { } chained } audit)
         {
             return null;
         }
 
+        var context = operation.Access;
         var id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
         try
         {
@@ -444,12 +446,12 @@ public partial class HdsStorageClient
                 "The write could not be announced in the audit spool, so nothing was sent (fail-closed). Check the audit spool directory (disk space, permissions).", ex);
         }
 
-        running.IntentId = id;
+        operation.IntentId = id;
         return id;
     }
 
     // The write's record is durable: its intent is closed. Not durable: the intent stays open and the next start reconciles it.
-    private static void CompleteIntent(AuditRuntime audit, OperationInfo running, HdsAuditRecord? recorded)
+    private static void CompleteIntent(AuditRuntime audit, OperationContext running, HdsAuditRecord? recorded)
     {
         if (running.IntentId is { } id && recorded is not null)
         {
@@ -539,45 +541,10 @@ public partial class HdsStorageClient
         }
     }
 
-    private static HdsAuditRecord Describe<T>(HdsAuditRecord entry, T result) => result switch
-    {
-        StorageReceipt r => entry with { VersionId = r.VersionId, Size = r.Size, Sha256 = r.Sha256, KeyId = r.KeyId, RetainUntil = r.RetainUntil },
-        ObjectProperties p when entry.Operation is HdsOperation.SetLegalHold or HdsOperation.ExtendRetention =>
-            entry with { VersionId = p.VersionId, RetainUntil = p.Retention.RetainUntil, LegalHold = entry.Operation == HdsOperation.SetLegalHold ? p.Retention.LegalHold : entry.LegalHold },
-        HdsDownload d => entry with { VersionId = d.Properties.VersionId },
-        VerificationResult v => entry with { VersionId = v.VersionId, Size = v.Size, Sha256 = v.Sha256 },
-        ObjectProperties p => entry with { VersionId = p.VersionId },
-        DeleteResult d => entry with { VersionId = d.DeleteMarkerVersionId },
-        HdsAuditVerificationResult { IsValid: false } => entry with { Outcome = HdsAuditOutcome.IntegrityFailure, Reason = "audit-trail-invalid" },
-        KeyRingEntry k => entry with { KeyId = k.Id },
-        IReadOnlyList<KeyRingEntry> { Count: > 0 } rewrapped when entry.Operation == HdsOperation.RewrapKeys => entry with { KeyId = string.Join(',', rewrapped.Select(e => e.Id)) },
-        _ => entry,
-    };
-
-    private static HdsAuditRecord WithSite(HdsAuditRecord entry, OperationInfo running) =>
+    // The facts the core copied into the operation's context from the backend's results (the site, a lost answer found).
+    private static HdsAuditRecord WithSite(HdsAuditRecord entry, OperationContext running) =>
         entry with { Site = running.Site, FoundAfterLostAnswer = running.FoundAfterLostAnswer };
 
-    /// <summary>Notes, for the audit record of the operation in progress, the site that stored a write or served a read.</summary>
-    private void NoteSite(string? site, bool foundAfterLostAnswer = false)
-    {
-        if (OperationScope.Current is { } running && ReferenceEquals(running.Owner, this))
-        {
-            running.Site = site;
-            running.FoundAfterLostAnswer |= foundAfterLostAnswer;
-        }
-    }
-
-    /// <summary>Notes the version a write stored, so that its record names it even when the write then fails (lock not verified).</summary>
-    private void NoteWritten(string versionId)
-    {
-        if (OperationScope.Current is { } running && ReferenceEquals(running.Owner, this))
-        {
-            running.WrittenVersionId = versionId;
-        }
-    }
-
-    // The audit trail and the key ring belong to the bucket, not to a tenant: the policy decides them by purpose and role (and the
-    // key ring only from the operating tenant).
     // Who asked, and why, as the audit record names them.
     private static HdsAuditRecord WithContext(HdsAuditRecord entry, HdsAccessContext context) => entry with
     {
@@ -590,10 +557,6 @@ public partial class HdsStorageClient
         CorrelationId = context.CorrelationId,
         Application = context.Application,
     };
-
-    private static bool IsBucketWide(HdsOperation operation) =>
-        operation is HdsOperation.VerifyAudit or HdsOperation.ReadAudit
-            or HdsOperation.ListKeys or HdsOperation.RotateKey or HdsOperation.RevokeKey or HdsOperation.RewrapKeys;
 
     private static (HdsAuditOutcome Outcome, string Reason) Classify(Exception ex) => ex switch
     {
@@ -608,7 +571,7 @@ public partial class HdsStorageClient
     };
 
     // Only keys that passed validation go into the record (a malformed key could hold anything).
-    private static bool IsValidKey(string? key, HdsOperation operation)
+    private static bool IsValidKey(string? key, OperationDescriptor operation)
     {
         if (key is null)
         {
@@ -617,7 +580,7 @@ public partial class HdsStorageClient
 
         try
         {
-            if (operation == HdsOperation.List)
+            if (operation.KeyIsPrefix)
             {
                 ObjectKeys.ValidatePrefix(key);
             }

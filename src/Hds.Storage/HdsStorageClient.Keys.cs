@@ -18,7 +18,7 @@ public partial class HdsStorageClient
     /// <returns>The entries, without key material.</returns>
     /// <exception cref="HdsConfigurationException">The keys are held by a <see cref="EncryptionOptions.KeyProvider"/>, not by a key ring.</exception>
     public virtual Task<IReadOnlyList<KeyRingEntry>> ListKeysAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.ListKeys, options, null, null, null, () => RequireKeyRing().ListAsync(cancellationToken), cancellationToken);
+        ExecuteAsync(HdsOperation.ListKeys, options, null, null, null, operation => RequireKeyRing().ListAsync(operation, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Creates a new key, active now: new writes use it; existing objects keep theirs (nothing is re-encrypted).
@@ -29,7 +29,7 @@ public partial class HdsStorageClient
     /// <returns>The new entry.</returns>
     /// <exception cref="HdsConfigurationException">The keys are held by a <see cref="EncryptionOptions.KeyProvider"/>, or the certificates cannot protect a new key.</exception>
     public virtual Task<KeyRingEntry> RotateKeyAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.RotateKey, options, null, null, null, () => RequireKeyRing().RotateAsync(cancellationToken), cancellationToken);
+        ExecuteAsync(HdsOperation.RotateKey, options, null, null, null, operation => RequireKeyRing().RotateAsync(operation, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Revokes a key (irreversible, for a compromised key): no new write uses it and every object under it is refused on read
@@ -43,7 +43,7 @@ public partial class HdsStorageClient
     /// <exception cref="HdsInvalidRequestException">The key id is malformed.</exception>
     /// <exception cref="HdsObjectNotFoundException">The key ring holds no key with this id.</exception>
     public virtual Task<KeyRingEntry> RevokeKeyAsync(string keyId, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.RevokeKey, options, null, null, keyId, () =>
+        ExecuteAsync(HdsOperation.RevokeKey, options, null, null, keyId, operation =>
         {
             ArgumentNullException.ThrowIfNull(keyId);
             if (!FormatV1Header.IsValidKeyId(keyId))
@@ -51,7 +51,7 @@ public partial class HdsStorageClient
                 throw new HdsInvalidRequestException("The key id is malformed: 1 to 128 printable ASCII characters without spaces.");
             }
 
-            return RequireKeyRing().RevokeAsync(keyId, cancellationToken);
+            return RequireKeyRing().RevokeAsync(keyId, operation, cancellationToken);
         }, cancellationToken);
 
     /// <summary>
@@ -65,7 +65,7 @@ public partial class HdsStorageClient
     /// <returns>The entries rewrapped (none when every entry already has the configured recipients).</returns>
     /// <exception cref="HdsConfigurationException">An entry cannot be opened with the configured certificates (nothing was changed), or the keys are held by a key provider.</exception>
     public virtual Task<IReadOnlyList<KeyRingEntry>> RewrapKeysAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.RewrapKeys, options, null, null, null, () => RequireKeyRing().RewrapAsync(cancellationToken), cancellationToken);
+        ExecuteAsync(HdsOperation.RewrapKeys, options, null, null, null, operation => RequireKeyRing().RewrapAsync(operation, cancellationToken), cancellationToken);
 
     private KeyRing RequireKeyRing() =>
         KeyRing ?? throw new HdsConfigurationException(

@@ -121,7 +121,8 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <returns>What the bucket has; <see cref="BucketCompliance.IsCompliant"/> says whether it can be used.</returns>
     public virtual Task<BucketCompliance> CheckBucketAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.CheckBucket, options, null, null,
-            async () => await _backend.CheckMetadataMasterAsync(await _backend.CheckBucketAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false),
+            async operation => await _backend.CheckMetadataMasterAsync(
+                await _backend.CheckBucketAsync(operation, cancellationToken).ConfigureAwait(false), operation, cancellationToken).ConfigureAwait(false),
             cancellationToken);
 
     /// <summary>
@@ -134,12 +135,12 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the write; nothing stays visible.</param>
     /// <returns>The receipt naming the version written, its digest and its verified retention.</returns>
     public virtual Task<StorageReceipt> PutAsync(string key, Stream content, PutOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.Put, options, key, null, () => PutCoreAsync(key, content, options, cancellationToken), cancellationToken);
+        ExecuteAsync(HdsOperation.Put, options, key, null, operation => PutCoreAsync(key, content, options, operation, cancellationToken), cancellationToken);
 
-    private async Task<StorageReceipt> PutCoreAsync(string key, Stream content, PutOptions? options, CancellationToken cancellationToken)
+    private async Task<StorageReceipt> PutCoreAsync(string key, Stream content, PutOptions? options, OperationContext operation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var context = ResolveContext(options);
+        var context = operation.Access;
         ObjectKeys.Validate(key);
         var contentType = ValidateContentType(options?.ContentType);
         var (className, retention) = _retention.Resolve(options?.RetentionClass);
@@ -150,7 +151,7 @@ public partial class HdsStorageClient : IAsyncDisposable
                 $"AcknowledgementSites must be between 1 and the number of storage sites ({_backend.SiteCount}); nothing was written.");
         }
 
-        await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureBucketAsync(operation, cancellationToken).ConfigureAwait(false);
 
         var physical = ObjectKeys.ToPhysical(context.Tenant, key);
         var encoder = await _codec.CreateEncoderAsync(new ContentSourceStream(content), new ObjectIdentity(context.Tenant, key), cancellationToken).ConfigureAwait(false);
@@ -161,17 +162,18 @@ public partial class HdsStorageClient : IAsyncDisposable
                 [MetadataNames.RetentionClass] = className,
                 [MetadataNames.Writer] = context.ActorId,
             };
-            if (AnnounceWrite(physical, key, context) is { } intent)
+            if (AnnounceWrite(physical, key, operation) is { } intent)
             {
                 metadata[MetadataNames.AuditIntent] = intent;
             }
 
-            var written = await _backend.PutAsync(new BackendWriteRequest(physical, contentType, metadata, retention), encoder, cancellationToken)
+            var written = await _backend.PutAsync(new BackendWriteRequest(physical, contentType, metadata, retention), encoder, operation, cancellationToken)
                 .ConfigureAwait(false);
-            NoteSite(written.Site, written.FoundAfterLostAnswer);
-            NoteWritten(written.VersionId);
+            // What the storage answered goes into the operation's audit record, even when the write then fails (lock not verified).
+            operation.NoteSite(written.Site, written.FoundAfterLostAnswer);
+            operation.WrittenVersionId = written.VersionId;
             // An encoder not sealed counts as a length mismatch: the version is removed and the write refused.
-            var head = await _lockedWriter.EnsureLockedAsync(physical, written, encoder.Seal?.StoredLength ?? -1, retention, cancellationToken).ConfigureAwait(false);
+            var head = await _lockedWriter.EnsureLockedAsync(physical, written, encoder.Seal?.StoredLength ?? -1, retention, operation, cancellationToken).ConfigureAwait(false);
             var seal = encoder.Seal!;
             var (locked, lastModified) = (head.Retention, head.LastModified);
             if (seal.WriteWindow is { } window && !WriteBinding.IsWithin(window, lastModified))
@@ -184,7 +186,7 @@ public partial class HdsStorageClient : IAsyncDisposable
 
             Log.Stored(_logger, written.StoredLength, locked.Mode, locked.RetainUntil!.Value);
             var confirmed = await _backend.ConfirmOnSitesAsync(
-                physical, written.VersionId, written.StoredLength, retention, written.Site ?? "default", acknowledgement, cancellationToken).ConfigureAwait(false);
+                physical, written.VersionId, written.StoredLength, retention, written.Site ?? "default", acknowledgement, operation, cancellationToken).ConfigureAwait(false);
             var receipt = new StorageReceipt
             {
                 Key = key,
@@ -216,21 +218,21 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The content and the version's properties; dispose it.</returns>
     public virtual Task<HdsDownload> GetAsync(string key, GetOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.Get, options, key, options?.VersionId, () => GetCoreAsync(key, options, cancellationToken), cancellationToken);
+        ExecuteAsync(HdsOperation.Get, options, key, options?.VersionId, operation => GetCoreAsync(key, options, operation, cancellationToken), cancellationToken);
 
-    private async Task<HdsDownload> GetCoreAsync(string key, GetOptions? options, CancellationToken cancellationToken)
+    private async Task<HdsDownload> GetCoreAsync(string key, GetOptions? options, OperationContext operation, CancellationToken cancellationToken)
     {
-        var context = ResolveContext(options);
+        var context = operation.Access;
         ObjectKeys.Validate(key);
         ValidateVersionId(options?.VersionId);
-        await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureBucketAsync(operation, cancellationToken).ConfigureAwait(false);
         if (options?.Range is { } range)
         {
-            return await _rangedReader.ReadAsync(context, key, options.VersionId, range, site => NoteSite(site), cancellationToken).ConfigureAwait(false);
+            return await _rangedReader.ReadAsync(operation, key, options.VersionId, range, cancellationToken).ConfigureAwait(false);
         }
 
-        var read = await _backend.GetAsync(ObjectKeys.ToPhysical(context.Tenant, key), options?.VersionId, null, cancellationToken).ConfigureAwait(false);
-        NoteSite(read.Site);
+        var read = await _backend.GetAsync(ObjectKeys.ToPhysical(context.Tenant, key), options?.VersionId, null, operation, cancellationToken).ConfigureAwait(false);
+        operation.NoteSite(read.Site);
         try
         {
             RequireVersion(options?.VersionId, read.Head);
@@ -252,9 +254,9 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <returns>What was verified.</returns>
     /// <exception cref="HdsIntegrityException">The stored version does not verify or does not match the receipt.</exception>
     public virtual Task<VerificationResult> VerifyAsync(string key, VerifyOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.Verify, options, key, options?.VersionId ?? options?.Receipt?.VersionId, () => VerifyCoreAsync(key, options, cancellationToken), cancellationToken);
+        ExecuteAsync(HdsOperation.Verify, options, key, options?.VersionId ?? options?.Receipt?.VersionId, operation => VerifyCoreAsync(key, options, operation, cancellationToken), cancellationToken);
 
-    private async Task<VerificationResult> VerifyCoreAsync(string key, VerifyOptions? options, CancellationToken cancellationToken)
+    private async Task<VerificationResult> VerifyCoreAsync(string key, VerifyOptions? options, OperationContext operation, CancellationToken cancellationToken)
     {
         var receipt = options?.Receipt;
         if (receipt is not null && !string.Equals(receipt.Key, key, StringComparison.Ordinal))
@@ -269,7 +271,8 @@ public partial class HdsStorageClient : IAsyncDisposable
         }
 
         var versionId = options?.VersionId ?? receipt?.VersionId;
-        var download = await GetAsync(key, new GetOptions { VersionId = versionId, Context = options?.Context }, cancellationToken).ConfigureAwait(false);
+        // The read is part of this operation (authorized, audited and traced as the Verify): its core, under the same context.
+        var download = await GetCoreAsync(key, new GetOptions { VersionId = versionId, Context = options?.Context }, operation, cancellationToken).ConfigureAwait(false);
         await using (download.ConfigureAwait(false))
         {
             var decoder = (ContentDecoder)download.Content;
@@ -326,7 +329,7 @@ public partial class HdsStorageClient : IAsyncDisposable
             try
             {
                 duplicates = await DuplicateWrites.OfAsync(
-                    _backend, ObjectKeys.ToPhysical(ResolveContext(options).Tenant, key), download.Properties.VersionId, cancellationToken).ConfigureAwait(false);
+                    _backend, ObjectKeys.ToPhysical(operation.Access.Tenant, key), download.Properties.VersionId, operation, cancellationToken).ConfigureAwait(false);
             }
             catch (HdsStorageException ex) when (ex is not HdsIntegrityException)
             {
@@ -348,15 +351,15 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <returns>The properties.</returns>
     public virtual Task<ObjectProperties> GetPropertiesAsync(
         string key, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.GetProperties, options, key, versionId, () => GetPropertiesCoreAsync(key, versionId, options, cancellationToken), cancellationToken);
+        ExecuteAsync(HdsOperation.GetProperties, options, key, versionId, operation => GetPropertiesCoreAsync(key, versionId, operation, cancellationToken), cancellationToken);
 
-    private async Task<ObjectProperties> GetPropertiesCoreAsync(string key, string? versionId, HdsRequestOptions? options, CancellationToken cancellationToken)
+    private async Task<ObjectProperties> GetPropertiesCoreAsync(string key, string? versionId, OperationContext operation, CancellationToken cancellationToken)
     {
-        var context = ResolveContext(options);
+        var context = operation.Access;
         ObjectKeys.Validate(key);
         ValidateVersionId(versionId);
-        await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
-        var head = await _backend.HeadAsync(ObjectKeys.ToPhysical(context.Tenant, key), versionId, cancellationToken).ConfigureAwait(false);
+        await EnsureBucketAsync(operation, cancellationToken).ConfigureAwait(false);
+        var head = await _backend.HeadAsync(ObjectKeys.ToPhysical(context.Tenant, key), versionId, operation, cancellationToken).ConfigureAwait(false);
         return ToProperties(key, head);
     }
 
@@ -366,11 +369,11 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>One page.</returns>
     public virtual Task<ObjectPage> ListAsync(string? prefix = null, ListOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.List, options, prefix, null, () => ListCoreAsync(prefix, options, cancellationToken), cancellationToken);
+        ExecuteAsync(HdsOperation.List, options, prefix, null, operation => ListCoreAsync(prefix, options, operation, cancellationToken), cancellationToken);
 
-    private async Task<ObjectPage> ListCoreAsync(string? prefix, ListOptions? options, CancellationToken cancellationToken)
+    private async Task<ObjectPage> ListCoreAsync(string? prefix, ListOptions? options, OperationContext operation, CancellationToken cancellationToken)
     {
-        var context = ResolveContext(options);
+        var context = operation.Access;
         ObjectKeys.ValidatePrefix(prefix);
         var pageSize = options?.PageSize ?? 1000;
         if (pageSize is < 1 or > 1000)
@@ -378,9 +381,9 @@ public partial class HdsStorageClient : IAsyncDisposable
             throw new HdsInvalidRequestException("The page size must be between 1 and 1000.");
         }
 
-        await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureBucketAsync(operation, cancellationToken).ConfigureAwait(false);
         var tenantPrefix = ObjectKeys.TenantPrefix(context.Tenant);
-        var page = await _backend.ListAsync(tenantPrefix + prefix, options?.ContinuationToken, pageSize, cancellationToken).ConfigureAwait(false);
+        var page = await _backend.ListAsync(tenantPrefix + prefix, options?.ContinuationToken, pageSize, operation, cancellationToken).ConfigureAwait(false);
         var items = page.Items.Select(i => i with { Key = ObjectKeys.ToLogical(context.Tenant, i.Key) }).ToList();
         return new ObjectPage(items, page.ContinuationToken);
     }
@@ -391,16 +394,17 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The versions.</returns>
     public virtual Task<IReadOnlyList<ObjectVersionItem>> GetVersionsAsync(string key, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.GetVersions, options, key, null, () => GetVersionsCoreAsync(key, options, cancellationToken), cancellationToken);
+        ExecuteAsync(HdsOperation.GetVersions, options, key, null, operation => GetVersionsCoreAsync(key, operation, cancellationToken), cancellationToken);
 
-    private async Task<IReadOnlyList<ObjectVersionItem>> GetVersionsCoreAsync(string key, HdsRequestOptions? options, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ObjectVersionItem>> GetVersionsCoreAsync(string key, OperationContext operation, CancellationToken cancellationToken)
     {
-        var context = ResolveContext(options);
+        var context = operation.Access;
         ObjectKeys.Validate(key);
-        await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureBucketAsync(operation, cancellationToken).ConfigureAwait(false);
         var physical = ObjectKeys.ToPhysical(context.Tenant, key);
         var versions = await DuplicateWrites.PresentOneAsync(
-            _backend, physical, await _backend.ListVersionsAsync(physical, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            _backend, physical, await _backend.ListVersionsAsync(physical, operation, cancellationToken).ConfigureAwait(false), operation, cancellationToken)
+            .ConfigureAwait(false);
         return versions.Select(v => new ObjectVersionItem(key, v.VersionId, v.IsLatest, v.IsDeleteMarker, v.StoredLength, v.LastModified)).ToList();
     }
 
@@ -413,18 +417,18 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The delete marker's version id.</returns>
     public virtual Task<DeleteResult> DeleteAsync(string key, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.Delete, options, key, null, () => DeleteCoreAsync(key, options, cancellationToken), cancellationToken);
+        ExecuteAsync(HdsOperation.Delete, options, key, null, operation => DeleteCoreAsync(key, operation, cancellationToken), cancellationToken);
 
-    private async Task<DeleteResult> DeleteCoreAsync(string key, HdsRequestOptions? options, CancellationToken cancellationToken)
+    private async Task<DeleteResult> DeleteCoreAsync(string key, OperationContext operation, CancellationToken cancellationToken)
     {
-        var context = ResolveContext(options);
+        var context = operation.Access;
         ObjectKeys.Validate(key);
-        await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureBucketAsync(operation, cancellationToken).ConfigureAwait(false);
         var physical = ObjectKeys.ToPhysical(context.Tenant, key);
 
         // S3 adds a delete marker even for a key that never existed; refuse that so a typo is not recorded as a deletion.
-        await _backend.HeadAsync(physical, null, cancellationToken).ConfigureAwait(false);
-        var marker = await _backend.DeleteAsync(physical, cancellationToken).ConfigureAwait(false);
+        await _backend.HeadAsync(physical, null, operation, cancellationToken).ConfigureAwait(false);
+        var marker = await _backend.DeleteAsync(physical, operation, cancellationToken).ConfigureAwait(false);
         return new DeleteResult(key, marker);
     }
 
@@ -441,18 +445,18 @@ public partial class HdsStorageClient : IAsyncDisposable
     public virtual Task<ObjectProperties> SetLegalHoldAsync(
         string key, bool enabled, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteWithArgumentsAsync(HdsOperation.SetLegalHold, options, key, versionId, new OperationArguments { LegalHold = enabled },
-            () => SetLegalHoldCoreAsync(key, enabled, versionId, options, cancellationToken), cancellationToken);
+            operation => SetLegalHoldCoreAsync(key, enabled, versionId, operation, cancellationToken), cancellationToken);
 
-    private async Task<ObjectProperties> SetLegalHoldCoreAsync(string key, bool enabled, string? versionId, HdsRequestOptions? options, CancellationToken cancellationToken)
+    private async Task<ObjectProperties> SetLegalHoldCoreAsync(string key, bool enabled, string? versionId, OperationContext operation, CancellationToken cancellationToken)
     {
-        var context = ResolveContext(options);
+        var context = operation.Access;
         ObjectKeys.Validate(key);
         ValidateVersionId(versionId);
-        await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureBucketAsync(operation, cancellationToken).ConfigureAwait(false);
         var physical = ObjectKeys.ToPhysical(context.Tenant, key);
-        var head = await _backend.HeadAsync(physical, versionId, cancellationToken).ConfigureAwait(false);
-        await _backend.SetLegalHoldAsync(physical, head.VersionId, enabled, cancellationToken).ConfigureAwait(false);
-        var after = await _backend.HeadAsync(physical, head.VersionId, cancellationToken).ConfigureAwait(false);
+        var head = await _backend.HeadAsync(physical, versionId, operation, cancellationToken).ConfigureAwait(false);
+        await _backend.SetLegalHoldAsync(physical, head.VersionId, enabled, operation, cancellationToken).ConfigureAwait(false);
+        var after = await _backend.HeadAsync(physical, head.VersionId, operation, cancellationToken).ConfigureAwait(false);
         if (after.Retention.LegalHold != enabled)
         {
             throw new HdsConfigurationException("The storage did not apply the legal hold change. Check the bucket's object lock configuration.");
@@ -476,12 +480,12 @@ public partial class HdsStorageClient : IAsyncDisposable
     public virtual Task<ObjectProperties> ExtendRetentionAsync(
         string key, DateTimeOffset retainUntil, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteWithArgumentsAsync(HdsOperation.ExtendRetention, options, key, versionId, new OperationArguments { RetainUntil = retainUntil },
-            () => ExtendRetentionCoreAsync(key, retainUntil, versionId, options, cancellationToken), cancellationToken);
+            operation => ExtendRetentionCoreAsync(key, retainUntil, versionId, operation, cancellationToken), cancellationToken);
 
     private async Task<ObjectProperties> ExtendRetentionCoreAsync(
-        string key, DateTimeOffset retainUntil, string? versionId, HdsRequestOptions? options, CancellationToken cancellationToken)
+        string key, DateTimeOffset retainUntil, string? versionId, OperationContext operation, CancellationToken cancellationToken)
     {
-        var context = ResolveContext(options);
+        var context = operation.Access;
         ObjectKeys.Validate(key);
         ValidateVersionId(versionId);
         if (retainUntil <= _time.GetUtcNow())
@@ -491,9 +495,9 @@ public partial class HdsStorageClient : IAsyncDisposable
 
         _retention.CheckWithinHorizon(retainUntil); // checked before authorization too; here so this core never runs without it
 
-        await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureBucketAsync(operation, cancellationToken).ConfigureAwait(false);
         var physical = ObjectKeys.ToPhysical(context.Tenant, key);
-        var head = await _backend.HeadAsync(physical, versionId, cancellationToken).ConfigureAwait(false);
+        var head = await _backend.HeadAsync(physical, versionId, operation, cancellationToken).ConfigureAwait(false);
         if (head.Retention.RetainUntil is { } current && retainUntil < current)
         {
             throw new HdsObjectLockedException(
@@ -502,8 +506,8 @@ public partial class HdsStorageClient : IAsyncDisposable
 
         var mode = head.Retention.Mode == RetentionMode.None ? RetentionMode.Compliance : head.Retention.Mode;
         var until = new DateTimeOffset(retainUntil.UtcTicks - (retainUntil.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
-        await _backend.SetRetentionAsync(physical, head.VersionId, mode, until, cancellationToken).ConfigureAwait(false);
-        var after = await _backend.HeadAsync(physical, head.VersionId, cancellationToken).ConfigureAwait(false);
+        await _backend.SetRetentionAsync(physical, head.VersionId, mode, until, operation, cancellationToken).ConfigureAwait(false);
+        var after = await _backend.HeadAsync(physical, head.VersionId, operation, cancellationToken).ConfigureAwait(false);
         if (after.Retention.RetainUntil is not { } applied || applied + RetentionTolerance < until)
         {
             throw new HdsConfigurationException("The storage did not apply the retention change. Check the bucket's object lock configuration.");
@@ -540,7 +544,7 @@ public partial class HdsStorageClient : IAsyncDisposable
             // when every site hangs.
             using var timeout = new CancellationTokenSource(HealthCheckBucketTimeout, TimeProvider.System);
             using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-            var compliance = await _backend.CheckBucketAsync(bounded.Token).ConfigureAwait(false);
+            var compliance = await _backend.CheckBucketAsync(null, bounded.Token).ConfigureAwait(false); // a probe, not an operation
             data["bucket"] = compliance.IsCompliant ? "compliant (versioning and object lock enabled)"
                 : $"NOT compliant: versioning {compliance.VersioningEnabled}, object lock {compliance.ObjectLockEnabled}";
             if (!compliance.IsCompliant)
@@ -604,11 +608,8 @@ public partial class HdsStorageClient : IAsyncDisposable
         _bucketGate?.Dispose();
     }
 
-    // Inside an operation the context was resolved, validated and authorized once by ExecuteAsync.
-    private HdsAccessContext ResolveContext(HdsRequestOptions? options) =>
-        OperationScope.Current is { } current && ReferenceEquals(current.Owner, this) ? current.Context : ResolveContextCore(options);
-
-    private HdsAccessContext ResolveContextCore(HdsRequestOptions? options)
+    // Resolved and validated once per operation, by ExecuteAsync: the cores read it from their OperationContext.
+    private HdsAccessContext ResolveContext(HdsRequestOptions? options)
     {
         var context = options?.Context ?? _audit?.Accessor.Current ?? HdsAccessScope.Current
             ?? throw new HdsAccessDeniedException(
@@ -668,5 +669,5 @@ public partial class HdsStorageClient : IAsyncDisposable
         ETag = head.ETag,
     };
 
-    private Task EnsureBucketAsync(CancellationToken cancellationToken) => _bucketGate.EnsureAsync(cancellationToken);
+    private Task EnsureBucketAsync(OperationContext operation, CancellationToken cancellationToken) => _bucketGate.EnsureAsync(operation, cancellationToken);
 }

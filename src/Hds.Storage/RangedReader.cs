@@ -24,8 +24,10 @@ internal sealed class RangedReader(StorageBackend backend, ContentCodec codec)
     // A ranged read: one ranged GET for the header (verified first) and, at the same time, one for the segments holding the range
     // as placed by this client's segment size; it is used only when the verified header shows it covers them, pinned to the same
     // version. Otherwise (other segment size, other version) the segments are fetched once the header is known.
-    public async Task<HdsDownload> ReadAsync(HdsAccessContext context, string key, string? versionId, ContentRange range, Action<string?> noteSite, CancellationToken cancellationToken)
+    // The site serving the header (or, with a cached header, the segments) is noted in the operation, for its audit record.
+    public async Task<HdsDownload> ReadAsync(OperationContext operation, string key, string? versionId, ContentRange range, CancellationToken cancellationToken)
     {
+        var context = operation.Access;
         if (range.Offset < 0 || range.Length < 0)
         {
             throw new HdsInvalidRequestException("The range offset and length must not be negative.");
@@ -34,21 +36,21 @@ internal sealed class RangedReader(StorageBackend backend, ContentCodec codec)
         var physical = ObjectKeys.ToPhysical(context.Tenant, key);
         var identity = new ObjectIdentity(context.Tenant, key);
         if (versionId is not null && range.Length is > 0
-            && await TryGetRangeWithCachedHeaderAsync(key, physical, identity, versionId, range, noteSite, cancellationToken).ConfigureAwait(false) is { } fast)
+            && await TryGetRangeWithCachedHeaderAsync(key, physical, identity, versionId, range, operation, cancellationToken).ConfigureAwait(false) is { } fast)
         {
             return fast;
         }
 
         var guess = range.Length is { } wanted and > 0 ? codec.EstimateStoredRange(range.Offset, wanted) : null;
-        var speculative = guess is { } g ? backend.GetAsync(physical, versionId, g, cancellationToken) : null;
+        var speculative = guess is { } g ? backend.GetAsync(physical, versionId, g, operation, cancellationToken) : null;
         try
         {
             RangedRead plan;
             BackendObjectHead head;
             byte[] prefix;
             var probe = Math.Max(codec.MaxHeaderLength, HeaderProbeLength);
-            var first = await backend.GetAsync(physical, versionId, new ByteRange(0, probe), cancellationToken).ConfigureAwait(false);
-            noteSite(first.Site);
+            var first = await backend.GetAsync(physical, versionId, new ByteRange(0, probe), operation, cancellationToken).ConfigureAwait(false);
+            operation.NoteSite(first.Site);
             await using (first.ConfigureAwait(false))
             {
                 head = first.Head;
@@ -65,7 +67,7 @@ internal sealed class RangedReader(StorageBackend backend, ContentCodec codec)
 
             using (plan)
             {
-                await VerifyFinalSegmentAsync(physical, head, plan, cancellationToken).ConfigureAwait(false);
+                await VerifyFinalSegmentAsync(physical, head, plan, operation, cancellationToken).ConfigureAwait(false);
 
                 // Kept only once the stored length is proven, so that a later range far from the end may skip that check (T3b).
                 if (plan.FinalSegmentVerified)
@@ -84,7 +86,7 @@ internal sealed class RangedReader(StorageBackend backend, ContentCodec codec)
                     }
                     else
                     {
-                        var rest = await backend.GetAsync(physical, head.VersionId, storedRange, cancellationToken).ConfigureAwait(false);
+                        var rest = await backend.GetAsync(physical, head.VersionId, storedRange, operation, cancellationToken).ConfigureAwait(false);
                         try
                         {
                             HdsStorageClient.RequireVersion(head.VersionId, rest.Head);
@@ -113,7 +115,7 @@ internal sealed class RangedReader(StorageBackend backend, ContentCodec codec)
     // A ranged read of a version whose header this client already verified: the segments only, in one request. Null when the
     // header is not cached, the range is empty, or the storage now reports another length (then the long way runs and re-checks).
     private async Task<HdsDownload?> TryGetRangeWithCachedHeaderAsync(
-        string key, string physical, ObjectIdentity identity, string versionId, ContentRange range, Action<string?> noteSite, CancellationToken cancellationToken)
+        string key, string physical, ObjectIdentity identity, string versionId, ContentRange range, OperationContext operation, CancellationToken cancellationToken)
     {
         if (!_rangeHeaders.TryGet(physical, versionId, out var header, out var storedLength, out var version))
         {
@@ -130,8 +132,8 @@ internal sealed class RangedReader(StorageBackend backend, ContentCodec codec)
 
             plan.FinalSegmentVerifiedEarlier(); // cached only once verified at this stored length, which the fetch below re-checks
 
-            var read = await backend.GetAsync(physical, versionId, storedRange, cancellationToken).ConfigureAwait(false);
-            noteSite(read.Site);
+            var read = await backend.GetAsync(physical, versionId, storedRange, operation, cancellationToken).ConfigureAwait(false);
+            operation.NoteSite(read.Site);
             try
             {
                 HdsStorageClient.RequireVersion(versionId, read.Head);
@@ -155,14 +157,14 @@ internal sealed class RangedReader(StorageBackend backend, ContentCodec codec)
     // Whether the range reaches it or not, the final segment is authenticated before anything is returned: otherwise a stored
     // length consistent with truncated (or extended) bytes would pass for a shorter object (issue 14). Fetched pinned to the
     // version, unless the header probe already held it.
-    private async Task VerifyFinalSegmentAsync(string physical, BackendObjectHead head, RangedRead plan, CancellationToken cancellationToken)
+    private async Task VerifyFinalSegmentAsync(string physical, BackendObjectHead head, RangedRead plan, OperationContext operation, CancellationToken cancellationToken)
     {
         if (plan.PendingFinalSegment is not { } final)
         {
             return;
         }
 
-        var read = await backend.GetAsync(physical, head.VersionId, final, cancellationToken).ConfigureAwait(false);
+        var read = await backend.GetAsync(physical, head.VersionId, final, operation, cancellationToken).ConfigureAwait(false);
         await using (read.ConfigureAwait(false))
         {
             HdsStorageClient.RequireVersion(head.VersionId, read.Head);

@@ -139,9 +139,9 @@ internal sealed class KillingBackend(Hds.Storage.Backends.StorageBackend inner, 
 {
     public override string Location => inner.Location;
 
-    public override Task<Hds.Storage.Models.BucketCompliance> CheckBucketAsync(CancellationToken cancellationToken) => inner.CheckBucketAsync(cancellationToken);
+    public override Task<Hds.Storage.Models.BucketCompliance> CheckBucketAsync(Hds.Storage.Access.OperationContext? operation, CancellationToken cancellationToken) => inner.CheckBucketAsync(operation, cancellationToken);
 
-    public override async Task<Hds.Storage.Backends.BackendWriteResult> PutAsync(Hds.Storage.Backends.BackendWriteRequest request, Stream body, CancellationToken cancellationToken)
+    public override async Task<Hds.Storage.Backends.BackendWriteResult> PutAsync(Hds.Storage.Backends.BackendWriteRequest request, Stream body, Hds.Storage.Access.OperationContext? operation, CancellationToken cancellationToken)
     {
         var document = !request.Key.StartsWith("_hds/", StringComparison.Ordinal);
         if (document && point == "before-send")
@@ -149,7 +149,7 @@ internal sealed class KillingBackend(Hds.Storage.Backends.StorageBackend inner, 
             Kill();
         }
 
-        var written = await inner.PutAsync(request, body, cancellationToken);
+        var written = await inner.PutAsync(request, body, operation, cancellationToken);
         if (document && point == "after-commit")
         {
             Kill();
@@ -158,12 +158,12 @@ internal sealed class KillingBackend(Hds.Storage.Backends.StorageBackend inner, 
         return written;
     }
 
-    public override Task<Hds.Storage.Backends.BackendReadResult> GetAsync(string key, string? versionId, Hds.Storage.Backends.ByteRange? range, CancellationToken cancellationToken) =>
-        inner.GetAsync(key, versionId, range, cancellationToken);
+    public override Task<Hds.Storage.Backends.BackendReadResult> GetAsync(string key, string? versionId, Hds.Storage.Backends.ByteRange? range, Hds.Storage.Access.OperationContext? operation, CancellationToken cancellationToken) =>
+        inner.GetAsync(key, versionId, range, operation, cancellationToken);
 
-    public override async Task<Hds.Storage.Backends.BackendObjectHead> HeadAsync(string key, string? versionId, CancellationToken cancellationToken)
+    public override async Task<Hds.Storage.Backends.BackendObjectHead> HeadAsync(string key, string? versionId, Hds.Storage.Access.OperationContext? operation, CancellationToken cancellationToken)
     {
-        var head = await inner.HeadAsync(key, versionId, cancellationToken);
+        var head = await inner.HeadAsync(key, versionId, operation, cancellationToken);
         if (!key.StartsWith("_hds/", StringComparison.Ordinal) && point == "after-lock-check")
         {
             Kill();
@@ -172,24 +172,24 @@ internal sealed class KillingBackend(Hds.Storage.Backends.StorageBackend inner, 
         return head;
     }
 
-    public override Task<Hds.Storage.Backends.BackendListPage> ListAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken) =>
-        inner.ListAsync(prefix, continuationToken, pageSize, cancellationToken);
+    public override Task<Hds.Storage.Backends.BackendListPage> ListAsync(string prefix, string? continuationToken, int pageSize, Hds.Storage.Access.OperationContext? operation, CancellationToken cancellationToken) =>
+        inner.ListAsync(prefix, continuationToken, pageSize, operation, cancellationToken);
 
-    public override Task<IReadOnlyList<Hds.Storage.Backends.BackendVersion>> ListVersionsAsync(string key, CancellationToken cancellationToken) =>
-        inner.ListVersionsAsync(key, cancellationToken);
+    public override Task<IReadOnlyList<Hds.Storage.Backends.BackendVersion>> ListVersionsAsync(string key, Hds.Storage.Access.OperationContext? operation, CancellationToken cancellationToken) =>
+        inner.ListVersionsAsync(key, operation, cancellationToken);
 
-    public override Task<IReadOnlyList<Hds.Storage.Backends.BackendVersion>> ListHistoryAsync(string prefix, CancellationToken cancellationToken) =>
-        inner.ListHistoryAsync(prefix, cancellationToken);
+    public override Task<IReadOnlyList<Hds.Storage.Backends.BackendVersion>> ListHistoryAsync(string prefix, Hds.Storage.Access.OperationContext? operation, CancellationToken cancellationToken) =>
+        inner.ListHistoryAsync(prefix, operation, cancellationToken);
 
-    public override Task<string> DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
+    public override Task<string> DeleteAsync(string key, Hds.Storage.Access.OperationContext? operation, CancellationToken cancellationToken) => inner.DeleteAsync(key, operation, cancellationToken);
 
-    public override Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken) => inner.DeleteVersionAsync(key, versionId, cancellationToken);
+    public override Task DeleteVersionAsync(string key, string versionId, Hds.Storage.Access.OperationContext? operation, CancellationToken cancellationToken) => inner.DeleteVersionAsync(key, versionId, operation, cancellationToken);
 
-    public override Task SetLegalHoldAsync(string key, string versionId, bool enabled, CancellationToken cancellationToken) =>
-        inner.SetLegalHoldAsync(key, versionId, enabled, cancellationToken);
+    public override Task SetLegalHoldAsync(string key, string versionId, bool enabled, Hds.Storage.Access.OperationContext? operation, CancellationToken cancellationToken) =>
+        inner.SetLegalHoldAsync(key, versionId, enabled, operation, cancellationToken);
 
-    public override Task SetRetentionAsync(string key, string versionId, Hds.Storage.Retention.RetentionMode mode, DateTimeOffset retainUntil, CancellationToken cancellationToken) =>
-        inner.SetRetentionAsync(key, versionId, mode, retainUntil, cancellationToken);
+    public override Task SetRetentionAsync(string key, string versionId, Hds.Storage.Retention.RetentionMode mode, DateTimeOffset retainUntil, Hds.Storage.Access.OperationContext? operation, CancellationToken cancellationToken) =>
+        inner.SetRetentionAsync(key, versionId, mode, retainUntil, operation, cancellationToken);
 
     public override ValueTask DisposeAsync() => inner.DisposeAsync();
 

@@ -44,17 +44,8 @@ public sealed class HdsAuthorizationOptions
     /// <see cref="HdsOperation.RevokeKey"/> and <see cref="HdsOperation.RewrapKeys"/>; only "legal-hold" for
     /// <see cref="HdsOperation.SetLegalHold"/>; only "retention" for <see cref="HdsOperation.ExtendRetention"/>.
     /// </value>
-    public IDictionary<HdsOperation, ISet<string>> AllowedPurposes { get; } = new Dictionary<HdsOperation, ISet<string>>
-    {
-        [HdsOperation.VerifyAudit] = Set(AuditPurpose),
-        [HdsOperation.ReadAudit] = Set(AuditPurpose),
-        [HdsOperation.ListKeys] = Set(KeyManagementPurpose),
-        [HdsOperation.RotateKey] = Set(KeyManagementPurpose),
-        [HdsOperation.RevokeKey] = Set(KeyManagementPurpose),
-        [HdsOperation.RewrapKeys] = Set(KeyManagementPurpose),
-        [HdsOperation.SetLegalHold] = Set(LegalHoldPurpose),
-        [HdsOperation.ExtendRetention] = Set(RetentionPurpose),
-    };
+    public IDictionary<HdsOperation, ISet<string>> AllowedPurposes { get; } =
+        OperationDescriptors.All.Where(d => d.Purpose is not null).ToDictionary(d => d.Operation, d => (ISet<string>)Set(d.Purpose!)); // the operations' table
 
     /// <summary>
     /// The roles granting each operation: an operation listed here is allowed only to an identity holding one of these roles
@@ -64,17 +55,8 @@ public sealed class HdsAuthorizationOptions
     /// The default value grants the audit operations to "auditor", the key-ring operations to "key-admin", and legal holds and
     /// retention extensions to "legal".
     /// </value>
-    public IDictionary<HdsOperation, ISet<string>> RequiredRoles { get; } = new Dictionary<HdsOperation, ISet<string>>
-    {
-        [HdsOperation.VerifyAudit] = Set(AuditorRole),
-        [HdsOperation.ReadAudit] = Set(AuditorRole),
-        [HdsOperation.ListKeys] = Set(KeyAdminRole),
-        [HdsOperation.RotateKey] = Set(KeyAdminRole),
-        [HdsOperation.RevokeKey] = Set(KeyAdminRole),
-        [HdsOperation.RewrapKeys] = Set(KeyAdminRole),
-        [HdsOperation.SetLegalHold] = Set(LegalRole),
-        [HdsOperation.ExtendRetention] = Set(LegalRole),
-    };
+    public IDictionary<HdsOperation, ISet<string>> RequiredRoles { get; } =
+        OperationDescriptors.All.Where(d => d.Role is not null).ToDictionary(d => d.Operation, d => (ISet<string>)Set(d.Role!)); // the operations' table
 
     /// <summary>The purposes allowed for operations not listed in <see cref="AllowedPurposes"/>; any purpose when null.</summary>
     /// <value>The default value is <see langword="null"/> (any declared purpose).</value>

@@ -56,7 +56,7 @@ public class HdsDefaultAuthorizationPolicy : HdsAuthorizationPolicy
             }
         }
 
-        if (IsKeyRingOperation(request.Operation) && (_options.OperatingTenant is null
+        if (OperationDescriptors.For(request.Operation).IsKeyRing && (_options.OperatingTenant is null
             || !string.Equals(_options.OperatingTenant, context.Tenant, StringComparison.Ordinal)))
         {
             return HdsAuthorizationDecision.Deny("not-operating-tenant");
@@ -83,16 +83,13 @@ public class HdsDefaultAuthorizationPolicy : HdsAuthorizationPolicy
             needs.Add("the role " + string.Join(" or ", roles.Order(StringComparer.Ordinal)));
         }
 
-        if (IsKeyRingOperation(operation) && _options.OperatingTenant is { } tenant)
+        if (OperationDescriptors.For(operation).IsKeyRing && _options.OperatingTenant is { } tenant)
         {
             needs.Add("the tenant " + tenant);
         }
 
         return needs.Count == 0 ? string.Empty : $" It needs {string.Join(", ", needs)}.";
     }
-
-    internal static bool IsKeyRingOperation(HdsOperation operation) =>
-        operation is HdsOperation.ListKeys or HdsOperation.RotateKey or HdsOperation.RevokeKey or HdsOperation.RewrapKeys;
 
     // The reason names the role expected when it fits a reason code (roles may hold '.', ':', '@', '_', which codes do not).
     private static string MissingRole(ISet<string> roles)

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Hds.Storage.Access;
 using Hds.Storage.Audit.Search;
 
 namespace Hds.Storage.Audit;
@@ -17,6 +18,9 @@ namespace Hds.Storage.Audit;
 /// </summary>
 internal sealed partial class AuditLogVerifier(AuditStore store, IReadOnlyList<X509Certificate2> trusted, TimeSpan checkpointGrace, TimeProvider time)
 {
+    /// <summary>The same verifier, its reads run for <paramref name="operation"/> (the verification or search that asked).</summary>
+    public AuditLogVerifier For(OperationContext? operation) => new(store.For(operation), trusted, checkpointGrace, time);
+
     public Task<HdsAuditVerificationResult> VerifyAsync(
         DateTimeOffset? from, DateTimeOffset? to, AuditSpool? localSpool, CancellationToken cancellationToken) =>
         VerifyAsync(from, to, localSpool, null, cancellationToken);

@@ -12,8 +12,11 @@ namespace Hds.Storage.Audit;
 /// The audit trail's objects in the bucket, written through the backend directly (user keys may not use the reserved prefix):
 /// <c>_hds/audit/{node}/segments/{first:D20}-{last:D20}-{firstUnixMs}-{lastUnixMs}.jsonl</c> (records as stored lines) and
 /// <c>_hds/audit/{node}/checkpoints/{seq:D20}.p7s</c> (CMS SignedData). Every object is retention-locked and the lock verified.
+/// A store is bound to the operation its requests run for (<see cref="For"/>): the writer's uploads run as the system operation
+/// <see cref="UploadOperation"/>, a verification or search as the client operation that asked for it.
 /// </summary>
-internal sealed class AuditStore(StorageBackend backend, Func<RetentionInfo> retention, BucketGate? bucketGate = null, ILogger? logger = null)
+internal sealed class AuditStore(
+    StorageBackend backend, Func<RetentionInfo> retention, BucketGate? bucketGate = null, ILogger? logger = null, OperationContext? operation = null)
 {
     public const string Prefix = ObjectKeys.ReservedPrefix + "audit/";
     private const string SegmentsFolder = "/segments/";
@@ -29,8 +32,11 @@ internal sealed class AuditStore(StorageBackend backend, Func<RetentionInfo> ret
     public static string CheckpointKey(string node, long sequence) =>
         string.Create(CultureInfo.InvariantCulture, $"{Prefix}{node}{CheckpointsFolder}{sequence:D20}.p7s");
 
-    public static IDisposable BeginSystemScope(string node, string operation) =>
-        OperationScope.Begin(new OperationInfo(SystemContext, node, operation));
+    /// <summary>The system operation of a writer node's uploads (and its reconciliation with the store), as the SDK's service actor.</summary>
+    public static OperationContext UploadOperation(string node) => OperationContext.ForSystem(SystemContext, node, "AuditUpload");
+
+    /// <summary>The same store, its requests run for <paramref name="operation"/>.</summary>
+    public AuditStore For(OperationContext? operation) => new(backend, retention, _bucketGate, logger, operation);
 
     /// <summary>
     /// Writes one audit object and returns once it is verified locked by the audit retention, by the same rule as documents and
@@ -39,9 +45,9 @@ internal sealed class AuditStore(StorageBackend backend, Func<RetentionInfo> ret
     /// </summary>
     public async Task PutLockedAsync(string key, byte[] content, string contentType, CancellationToken cancellationToken)
     {
-        await _bucketGate.EnsureAsync(cancellationToken).ConfigureAwait(false);
+        await _bucketGate.EnsureAsync(operation, cancellationToken).ConfigureAwait(false);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [MetadataNames.AuditFormat] = "1" };
-        await _writer.WriteAsync(new BackendWriteRequest(key, contentType, metadata, retention()), new MemoryStream(content, writable: false), cancellationToken)
+        await _writer.WriteAsync(new BackendWriteRequest(key, contentType, metadata, retention()), new MemoryStream(content, writable: false), operation, cancellationToken)
             .ConfigureAwait(false);
     }
 
@@ -57,7 +63,7 @@ internal sealed class AuditStore(StorageBackend backend, Func<RetentionInfo> ret
         string? token = null;
         do
         {
-            var page = await backend.ListAsync(prefix, token, 1000, cancellationToken).ConfigureAwait(false);
+            var page = await backend.ListAsync(prefix, token, 1000, operation, cancellationToken).ConfigureAwait(false);
             keys.AddRange(page.Items.Select(i => i.Key));
             token = page.ContinuationToken;
         }
@@ -71,7 +77,7 @@ internal sealed class AuditStore(StorageBackend backend, Func<RetentionInfo> ret
     /// </summary>
     public async Task<IReadOnlyList<AuditObjectHistory>> ListHistoryAsync(string? prefix, CancellationToken cancellationToken)
     {
-        var all = await backend.ListHistoryAsync(prefix ?? Prefix, cancellationToken).ConfigureAwait(false);
+        var all = await backend.ListHistoryAsync(prefix ?? Prefix, operation, cancellationToken).ConfigureAwait(false);
         var result = new List<AuditObjectHistory>();
         foreach (var group in all.GroupBy(v => v.Key, StringComparer.Ordinal))
         {
@@ -94,7 +100,7 @@ internal sealed class AuditStore(StorageBackend backend, Func<RetentionInfo> ret
 
     public async Task<byte[]> ReadAsync(string key, string? versionId, CancellationToken cancellationToken)
     {
-        var read = await backend.GetAsync(key, versionId, null, cancellationToken).ConfigureAwait(false);
+        var read = await backend.GetAsync(key, versionId, null, operation, cancellationToken).ConfigureAwait(false);
         await using (read.ConfigureAwait(false))
         {
             using var buffer = new MemoryStream();
@@ -109,14 +115,14 @@ internal sealed class AuditStore(StorageBackend backend, Func<RetentionInfo> ret
     /// </summary>
     public async Task<BackendObjectHead?> FindIntentVersionAsync(string physicalKey, string intentId, DateTimeOffset since, CancellationToken cancellationToken)
     {
-        foreach (var version in await backend.ListVersionsAsync(physicalKey, cancellationToken).ConfigureAwait(false))
+        foreach (var version in await backend.ListVersionsAsync(physicalKey, operation, cancellationToken).ConfigureAwait(false))
         {
             if (version.IsDeleteMarker || version.LastModified < since)
             {
                 continue;
             }
 
-            var head = await backend.HeadAsync(physicalKey, version.VersionId, cancellationToken).ConfigureAwait(false);
+            var head = await backend.HeadAsync(physicalKey, version.VersionId, operation, cancellationToken).ConfigureAwait(false);
             if (head.Metadata.TryGetValue(MetadataNames.AuditIntent, out var stored) && string.Equals(stored, intentId, StringComparison.Ordinal))
             {
                 return head;

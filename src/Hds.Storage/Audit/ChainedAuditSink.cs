@@ -32,7 +32,7 @@ internal sealed class ChainedAuditSink : HdsAuditSink
     {
         _spool = spool;
         Intents = intents;
-        _store = store;
+        _store = store.For(AuditStore.UploadOperation(spool.Node)); // uploads and reconciliation: a system operation of the node
         _certificate = certificate;
         _batchSize = options.BatchSize;
         _interval = options.UploadInterval;
@@ -266,7 +266,6 @@ internal sealed class ChainedAuditSink : HdsAuditSink
         await _uploadLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var scope = AuditStore.BeginSystemScope(_spool.Node, "AuditUpload");
             if (!_reconciled)
             {
                 await ReconcileWithStoreAsync(cancellationToken).ConfigureAwait(false);
@@ -312,6 +311,13 @@ internal sealed class ChainedAuditSink : HdsAuditSink
                 _spool.MarkUploaded(next);
                 Log.AuditSegmentUploaded(_logger, _spool.Node, first.Sequence, last.Sequence);
             }
+        }
+        catch
+        {
+            // A segment or checkpoint whose answer was lost (connection broken, the loop cancelled by dispose) may be stored all
+            // the same: the next upload first adopts what the store holds, as after a restart, instead of storing it twice.
+            _reconciled = false;
+            throw;
         }
         finally
         {

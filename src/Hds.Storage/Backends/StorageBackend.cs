@@ -1,3 +1,4 @@
+using Hds.Storage.Access;
 using Hds.Storage.Models;
 using Hds.Storage.Retention;
 
@@ -8,19 +9,21 @@ namespace Hds.Storage.Backends;
 /// Backends store opaque bytes under physical keys and translate their failures into <see cref="HdsStorageException"/> subtypes.
 /// They must keep S3 Object Lock semantics: versions, delete markers, retention that can be extended but not shortened,
 /// legal hold, and refusal to destroy a locked version.
+/// Every verb takes the operation it runs for (<see cref="OperationContext"/>, null outside any operation): a backend that tells the
+/// storage who acts (the S3 backend's context headers) reads it there, never from an ambient value.
 /// </summary>
 internal abstract class StorageBackend : IAsyncDisposable
 {
     /// <summary>The bucket or directory, for messages and receipts.</summary>
     public abstract string Location { get; }
 
-    public abstract Task<BucketCompliance> CheckBucketAsync(CancellationToken cancellationToken);
+    public abstract Task<BucketCompliance> CheckBucketAsync(OperationContext? operation, CancellationToken cancellationToken);
 
     /// <summary>
     /// Adds to a bucket check whether the site holding the bucket metadata answers (sites that replicate: bucket changes need it);
     /// unchanged when the backend has no such site. Only the explicit check asks (not every client's first operation).
     /// </summary>
-    public virtual Task<BucketCompliance> CheckMetadataMasterAsync(BucketCompliance compliance, CancellationToken cancellationToken) =>
+    public virtual Task<BucketCompliance> CheckMetadataMasterAsync(BucketCompliance compliance, OperationContext? operation, CancellationToken cancellationToken) =>
         Task.FromResult(compliance);
 
     /// <summary>
@@ -28,43 +31,43 @@ internal abstract class StorageBackend : IAsyncDisposable
     /// hold asked for on the request when the backend supports it. The caller verifies the lock afterwards.
     /// A failure leaves no visible version and no pending multipart upload.
     /// </summary>
-    public abstract Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, CancellationToken cancellationToken);
+    public abstract Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, OperationContext? operation, CancellationToken cancellationToken);
 
     /// <summary>Opens a version (the latest when <paramref name="versionId"/> is null), optionally a byte range of it.</summary>
-    public abstract Task<BackendReadResult> GetAsync(string key, string? versionId, ByteRange? range, CancellationToken cancellationToken);
+    public abstract Task<BackendReadResult> GetAsync(string key, string? versionId, ByteRange? range, OperationContext? operation, CancellationToken cancellationToken);
 
-    public abstract Task<BackendObjectHead> HeadAsync(string key, string? versionId, CancellationToken cancellationToken);
+    public abstract Task<BackendObjectHead> HeadAsync(string key, string? versionId, OperationContext? operation, CancellationToken cancellationToken);
 
-    public abstract Task<BackendListPage> ListAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken);
+    public abstract Task<BackendListPage> ListAsync(string prefix, string? continuationToken, int pageSize, OperationContext? operation, CancellationToken cancellationToken);
 
     /// <summary>Every version and delete marker of exactly <paramref name="key"/>, newest first.</summary>
-    public abstract Task<IReadOnlyList<BackendVersion>> ListVersionsAsync(string key, CancellationToken cancellationToken);
+    public abstract Task<IReadOnlyList<BackendVersion>> ListVersionsAsync(string key, OperationContext? operation, CancellationToken cancellationToken);
 
     /// <summary>
     /// Every version and delete marker of every key starting with <paramref name="prefix"/>: keys in ordinal order, each key's
     /// entries newest first (the order of S3 ListObjectVersions). Keys whose latest entry is a delete marker are included: this is
     /// the whole history, which a holder of the credentials can add to but (under COMPLIANCE lock) not remove from.
     /// </summary>
-    public abstract Task<IReadOnlyList<BackendVersion>> ListHistoryAsync(string prefix, CancellationToken cancellationToken);
+    public abstract Task<IReadOnlyList<BackendVersion>> ListHistoryAsync(string prefix, OperationContext? operation, CancellationToken cancellationToken);
 
     /// <summary>Adds a delete marker; returns its version id. Never destroys a version.</summary>
-    public abstract Task<string> DeleteAsync(string key, CancellationToken cancellationToken);
+    public abstract Task<string> DeleteAsync(string key, OperationContext? operation, CancellationToken cancellationToken);
 
     /// <summary>Destroys one version; refused (<see cref="HdsObjectLockedException"/>) while it is under retention or legal hold.</summary>
-    public abstract Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken);
+    public abstract Task DeleteVersionAsync(string key, string versionId, OperationContext? operation, CancellationToken cancellationToken);
 
-    public abstract Task SetLegalHoldAsync(string key, string versionId, bool enabled, CancellationToken cancellationToken);
+    public abstract Task SetLegalHoldAsync(string key, string versionId, bool enabled, OperationContext? operation, CancellationToken cancellationToken);
 
     /// <summary>Sets the retention of a version; shortening a lock is refused with <see cref="HdsObjectLockedException"/>.</summary>
-    public abstract Task SetRetentionAsync(string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, CancellationToken cancellationToken);
+    public abstract Task SetRetentionAsync(string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, OperationContext? operation, CancellationToken cancellationToken);
 
     /// <summary>
     /// The versions of a key that must exist somewhere (a key-ring entry named by an object): like <see cref="ListVersionsAsync"/>,
     /// but when the sites replicate asynchronously and the serving site has none, every site is asked, within the replication lag
     /// bound; <see cref="HdsNotReplicatedException"/> when none had it and some site could not be asked. Empty: no site has it.
     /// </summary>
-    public virtual Task<IReadOnlyList<BackendVersion>> ListVersionsOnAnySiteAsync(string key, CancellationToken cancellationToken) =>
-        ListVersionsAsync(key, cancellationToken);
+    public virtual Task<IReadOnlyList<BackendVersion>> ListVersionsOnAnySiteAsync(string key, OperationContext? operation, CancellationToken cancellationToken) =>
+        ListVersionsAsync(key, operation, cancellationToken);
 
     /// <summary>How many sites serve the storage (the most <see cref="PutOptions.AcknowledgementSites"/> can ask for).</summary>
     public virtual int SiteCount => 1;
@@ -77,7 +80,7 @@ internal abstract class StorageBackend : IAsyncDisposable
     /// confirmed it or the backend's acknowledgement timeout passed (then fewer). One site: only the one that stored it.
     /// </summary>
     public virtual Task<IReadOnlyList<string>> ConfirmOnSitesAsync(
-        string key, string versionId, long storedLength, RetentionInfo wanted, string storedOn, int required, CancellationToken cancellationToken) =>
+        string key, string versionId, long storedLength, RetentionInfo wanted, string storedOn, int required, OperationContext? operation, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<string>>([storedOn]);
 
     /// <summary>Probes every site now, for health checks: one entry per site; none for a backend without sites.</summary>

@@ -54,29 +54,6 @@ public static class HdsStorageTelemetry
     /// <summary>Stops observing an audit spool.</summary>
     internal static void UntrackAuditSpool(object owner) => AuditSpools.TryRemove(owner, out _);
 
-    /// <summary>The span name of an operation, OpenTelemetry style: "hds.put", "hds.get_properties".</summary>
-    internal static string SpanName(Access.HdsOperation operation) => operation switch
-    {
-        Access.HdsOperation.CheckBucket => "hds.check_bucket",
-        Access.HdsOperation.Put => "hds.put",
-        Access.HdsOperation.Get => "hds.get",
-        Access.HdsOperation.Verify => "hds.verify",
-        Access.HdsOperation.GetProperties => "hds.get_properties",
-        Access.HdsOperation.List => "hds.list",
-        Access.HdsOperation.GetVersions => "hds.get_versions",
-        Access.HdsOperation.Delete => "hds.delete",
-        Access.HdsOperation.SetLegalHold => "hds.set_legal_hold",
-        Access.HdsOperation.ExtendRetention => "hds.extend_retention",
-        Access.HdsOperation.VerifyAudit => "hds.verify_audit",
-        Access.HdsOperation.ReadAudit => "hds.read_audit",
-        Access.HdsOperation.ListKeys => "hds.list_keys",
-        Access.HdsOperation.RotateKey => "hds.rotate_key",
-        Access.HdsOperation.RevokeKey => "hds.revoke_key",
-        Access.HdsOperation.RewrapKeys => "hds.rewrap_keys",
-        Access.HdsOperation.PropagatedContext => "hds.propagated_context",
-        _ => "hds.operation",
-    };
-
     private static IEnumerable<Measurement<int>> ObserveAuditPending()
     {
         foreach (var observe in AuditSpools.Values)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using Hds.Storage.Access;
 using Hds.Storage.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -12,7 +13,10 @@ namespace Hds.Storage.Keys;
 /// Unwrapped keys are cached in memory (pinned, zeroed on dispose) so reading an object costs no private-key operation; a new key
 /// is created when none is active (automatic rotation by lifetime) or on demand. Thread-safe.
 /// Internal: listing and changing the ring are client operations (<see cref="HdsStorageClient.RotateKeyAsync"/>…), so each one
-/// runs under an access context, is authorized and leaves an audit record.
+/// runs under an access context, is authorized and leaves an audit record, and its storage requests carry that operation.
+/// The ring's own loads and key creations on behalf of the codec (wrapping or unwrapping a data key, through the public
+/// <see cref="KeyEncryptionKeyProvider"/> seam, which carries no operation) run as a system operation of their own
+/// (<see cref="SystemContext"/>, "KeyRing"): the ring is shared by every operation of the client, its cached view by all.
 /// </summary>
 internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
 {
@@ -22,42 +26,62 @@ internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
     // An unknown key id reloads the ring, at most this often (a burst of reads of foreign objects must not hammer the store).
     private static readonly TimeSpan UnknownKeyReloadInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>The SDK's own service actor for the key ring's system operations (the storage's log names it).</summary>
+    internal static readonly HdsAccessContext SystemContext =
+        new("hds-keys", "hds-system", HdsAuthorizationOptions.KeyManagementPurpose) { ActorKind = "service" };
+
     private readonly KeyRingStore _store;
     private readonly TimeSpan _lifetime;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Func<CancellationToken, Task> _ensureReady;
+    private readonly Func<OperationContext?, CancellationToken, Task> _ensureReady;
+    private readonly Func<string?> _node;
+    private OperationContext? _system;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile Snapshot? _snapshot;
     private bool _disposed;
 
-    internal KeyRing(KeyRingStore store, TimeSpan lifetime, TimeProvider time, ILogger? logger, Func<CancellationToken, Task>? ensureReady)
+    /// <param name="store">The entries in the bucket.</param>
+    /// <param name="lifetime">How long a new key is active.</param>
+    /// <param name="time">The clock of key lifetimes.</param>
+    /// <param name="logger">Where key events go.</param>
+    /// <param name="ensureReady">Checks the bucket before the first load, under the operation loading.</param>
+    /// <param name="node">The audit node, named by the system operation's requests (known once the client's audit is composed).</param>
+    internal KeyRing(
+        KeyRingStore store, TimeSpan lifetime, TimeProvider time, ILogger? logger, Func<OperationContext?, CancellationToken, Task>? ensureReady,
+        Func<string?>? node = null)
     {
         _store = store;
         _lifetime = lifetime;
         _time = time;
         _logger = logger ?? NullLogger.Instance;
-        _ensureReady = ensureReady ?? (_ => Task.CompletedTask);
+        _ensureReady = ensureReady ?? ((_, _) => Task.CompletedTask);
+        _node = node ?? (() => null);
     }
 
+    // The system operation of the ring's loads and key creations for the codec.
+    private OperationContext SystemOperation => _system ??= OperationContext.ForSystem(SystemContext, _node() ?? "-", "KeyRing");
+
     /// <summary>Reads the key ring from the store and lists every entry, oldest first.</summary>
+    /// <param name="operation">The operation listing.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The entries, without key material.</returns>
-    public async Task<IReadOnlyList<KeyRingEntry>> ListAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<KeyRingEntry>> ListAsync(OperationContext? operation, CancellationToken cancellationToken)
     {
-        var snapshot = await ReloadAsync(cancellationToken).ConfigureAwait(false);
+        var snapshot = await ReloadAsync(operation, cancellationToken).ConfigureAwait(false);
         return snapshot.Keys.Values.Select(k => k.Entry).OrderBy(e => e.Id, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>Creates a new key, active now: new writes use it; existing objects keep theirs (nothing is re-encrypted).</summary>
+    /// <param name="operation">The operation rotating.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The new entry.</returns>
-    public async Task<KeyRingEntry> RotateAsync(CancellationToken cancellationToken = default)
+    public async Task<KeyRingEntry> RotateAsync(OperationContext? operation, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await CreateKeyLockedAsync(cancellationToken).ConfigureAwait(false);
+            return await CreateKeyLockedAsync(operation, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -70,16 +94,17 @@ internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
     /// longer be trusted). Recorded as a new, locked version of the entry; irreversible.
     /// </summary>
     /// <param name="keyId">The key to revoke.</param>
+    /// <param name="operation">The operation revoking.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The revoked entry.</returns>
     /// <exception cref="HdsObjectNotFoundException">No such key.</exception>
-    public async Task<KeyRingEntry> RevokeAsync(string keyId, CancellationToken cancellationToken = default)
+    public async Task<KeyRingEntry> RevokeAsync(string keyId, OperationContext? operation, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(keyId);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var snapshot = await LoadLockedAsync(cancellationToken).ConfigureAwait(false);
+            var snapshot = await LoadLockedAsync(operation, cancellationToken).ConfigureAwait(false);
             if (!snapshot.Keys.TryGetValue(keyId, out var key))
             {
                 throw new HdsObjectNotFoundException("The key ring holds no key with this id.");
@@ -91,7 +116,7 @@ internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
                 return key.Entry;
             }
 
-            var revoked = await _store.WriteAsync(key.Entry with { RevokedAt = _time.GetUtcNow() }, kek, cancellationToken).ConfigureAwait(false);
+            var revoked = await _store.WriteAsync(key.Entry with { RevokedAt = _time.GetUtcNow() }, kek, operation, cancellationToken).ConfigureAwait(false);
             Log.KeyRevoked(_logger, keyId);
             Publish(snapshot.With(new LoadedKey(revoked, kek)));
             return revoked;
@@ -106,15 +131,16 @@ internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
     /// Re-encrypts every key-ring entry whose recipients differ from the configured certificates (for example after a certificate
     /// renewal or a new escrow certificate), as new locked versions. No object is read or rewritten.
     /// </summary>
+    /// <param name="operation">The operation rewrapping.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The entries rewrapped.</returns>
     /// <exception cref="HdsConfigurationException">An entry cannot be opened with the configured certificates; nothing was changed.</exception>
-    public async Task<IReadOnlyList<KeyRingEntry>> RewrapAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<KeyRingEntry>> RewrapAsync(OperationContext? operation, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var snapshot = await LoadLockedAsync(cancellationToken).ConfigureAwait(false);
+            var snapshot = await LoadLockedAsync(operation, cancellationToken).ConfigureAwait(false);
             var unavailable = snapshot.Keys.Values.Where(k => k.Kek is null).Select(k => k.Entry.Id).ToList();
             if (unavailable.Count > 0)
             {
@@ -132,7 +158,7 @@ internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
                     continue;
                 }
 
-                var entry = await _store.WriteAsync(key.Entry, key.Kek!, cancellationToken).ConfigureAwait(false);
+                var entry = await _store.WriteAsync(key.Entry, key.Kek!, operation, cancellationToken).ConfigureAwait(false);
                 snapshot = snapshot.With(new LoadedKey(entry, key.Kek));
                 rewrapped.Add(entry);
             }
@@ -150,7 +176,7 @@ internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
     /// <inheritdoc />
     public override async ValueTask<WrappedDataKey> WrapDataKeyAsync(ReadOnlyMemory<byte> dataKey, CancellationToken cancellationToken)
     {
-        var key = await GetCurrentAsync(cancellationToken).ConfigureAwait(false);
+        var key = await GetCurrentAsync(SystemOperation, cancellationToken).ConfigureAwait(false);
         using var aes = Aes.Create();
         aes.Key = key.Kek!;
         return new WrappedDataKey(key.Entry.Id, aes.EncryptKeyWrapPadded(dataKey.Span));
@@ -167,16 +193,16 @@ internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
             throw IntegrityErrors.Corrupt("The object's header names a key id that is not a key-ring id (wrong bucket, or the header was altered).");
         }
 
-        var snapshot = await GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
+        var snapshot = await GetSnapshotAsync(SystemOperation, cancellationToken).ConfigureAwait(false);
         if (!snapshot.Keys.TryGetValue(keyId, out var key) && _time.GetUtcNow() - snapshot.LoadedAt >= UnknownKeyReloadInterval)
         {
-            snapshot = await ReloadAsync(cancellationToken).ConfigureAwait(false);
+            snapshot = await ReloadAsync(SystemOperation, cancellationToken).ConfigureAwait(false);
             snapshot.Keys.TryGetValue(keyId, out key);
         }
 
         // A key created on another site may not have replicated to the one serving the ring yet: ask every site (within the
         // replication lag bound) before calling the header wrong; some site unreachable is "not replicated yet", not an integrity failure.
-        key ??= await LoadFromAnySiteAsync(keyId, cancellationToken).ConfigureAwait(false);
+        key ??= await LoadFromAnySiteAsync(keyId, SystemOperation, cancellationToken).ConfigureAwait(false);
         if (key is null)
         {
             throw IntegrityErrors.Corrupt($"The object was written under key '{keyId}', which the key ring does not hold (wrong bucket, or the header was altered).");
@@ -225,14 +251,14 @@ internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
     }
 
     internal async Task<KeyRingEntry> GetCurrentEntryAsync(CancellationToken cancellationToken) =>
-        (await GetCurrentAsync(cancellationToken).ConfigureAwait(false)).Entry;
+        (await GetCurrentAsync(SystemOperation, cancellationToken).ConfigureAwait(false)).Entry;
 
     private static HdsConfigurationException NotAvailable(string keyId) =>
         new($"Key-ring entry '{keyId}' is not encrypted to any configured certificate with a private key. Configure the operational or the escrow certificate it was encrypted to.");
 
-    private async Task<LoadedKey> GetCurrentAsync(CancellationToken cancellationToken)
+    private async Task<LoadedKey> GetCurrentAsync(OperationContext? operation, CancellationToken cancellationToken)
     {
-        var snapshot = await GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
+        var snapshot = await GetSnapshotAsync(operation, cancellationToken).ConfigureAwait(false);
         var current = snapshot.Current(_time.GetUtcNow());
         if (current is not null)
         {
@@ -243,14 +269,14 @@ internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
         try
         {
             // Another process may have created one meanwhile; read the store before creating.
-            snapshot = await LoadLockedAsync(cancellationToken).ConfigureAwait(false);
+            snapshot = await LoadLockedAsync(operation, cancellationToken).ConfigureAwait(false);
             current = snapshot.Current(_time.GetUtcNow());
             if (current is not null)
             {
                 return current;
             }
 
-            await CreateKeyLockedAsync(cancellationToken).ConfigureAwait(false);
+            await CreateKeyLockedAsync(operation, cancellationToken).ConfigureAwait(false);
             return _snapshot!.Current(_time.GetUtcNow())!;
         }
         finally
@@ -259,10 +285,10 @@ internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
         }
     }
 
-    private async Task<KeyRingEntry> CreateKeyLockedAsync(CancellationToken cancellationToken)
+    private async Task<KeyRingEntry> CreateKeyLockedAsync(OperationContext? operation, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var snapshot = _snapshot ?? await LoadLockedAsync(cancellationToken).ConfigureAwait(false);
+        var snapshot = _snapshot ?? await LoadLockedAsync(operation, cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         var id = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         var kek = GC.AllocateUninitializedArray<byte>(KeyRingPayload.KekLength, pinned: true);
@@ -270,7 +296,7 @@ internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
         var entry = new KeyRingEntry { Id = id, CreatedAt = now, ActivatesAt = now, ExpiresAt = now + _lifetime };
         try
         {
-            entry = await _store.WriteAsync(entry, kek, cancellationToken).ConfigureAwait(false);
+            entry = await _store.WriteAsync(entry, kek, operation, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -283,9 +309,9 @@ internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
         return entry;
     }
 
-    private async Task<LoadedKey?> LoadFromAnySiteAsync(string keyId, CancellationToken cancellationToken)
+    private async Task<LoadedKey?> LoadFromAnySiteAsync(string keyId, OperationContext? operation, CancellationToken cancellationToken)
     {
-        if (await _store.LoadAsync(keyId, cancellationToken, anySite: true).ConfigureAwait(false) is not { } loaded)
+        if (await _store.LoadAsync(keyId, operation, cancellationToken, anySite: true).ConfigureAwait(false) is not { } loaded)
         {
             return null;
         }
@@ -322,7 +348,7 @@ internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
         }
     }
 
-    private async ValueTask<Snapshot> GetSnapshotAsync(CancellationToken cancellationToken)
+    private async ValueTask<Snapshot> GetSnapshotAsync(OperationContext? operation, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var snapshot = _snapshot;
@@ -331,15 +357,15 @@ internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
             return snapshot;
         }
 
-        return await ReloadAsync(cancellationToken).ConfigureAwait(false);
+        return await ReloadAsync(operation, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<Snapshot> ReloadAsync(CancellationToken cancellationToken)
+    private async Task<Snapshot> ReloadAsync(OperationContext? operation, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await LoadLockedAsync(cancellationToken).ConfigureAwait(false);
+            return await LoadLockedAsync(operation, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -347,11 +373,11 @@ internal sealed class KeyRing : KeyEncryptionKeyProvider, IDisposable
         }
     }
 
-    private async Task<Snapshot> LoadLockedAsync(CancellationToken cancellationToken)
+    private async Task<Snapshot> LoadLockedAsync(OperationContext? operation, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        await _ensureReady(cancellationToken).ConfigureAwait(false);
-        var loaded = await _store.LoadAllAsync(cancellationToken).ConfigureAwait(false);
+        await _ensureReady(operation, cancellationToken).ConfigureAwait(false);
+        var loaded = await _store.LoadAllAsync(operation, cancellationToken).ConfigureAwait(false);
         var previous = _snapshot;
         var keys = new Dictionary<string, LoadedKey>(StringComparer.Ordinal);
         foreach (var (entry, kek, rolledBack) in loaded)

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
 using System.Security.Cryptography.Xml;
+using Hds.Storage.Access;
 
 namespace Hds.Storage.Keys;
 
@@ -14,10 +15,11 @@ internal sealed partial class KeyRingStore
     // One version: every failure (not CMS, does not decrypt, bad padding, not signed, foreign signer, bad signature, malformed
     // payload, another id inside) gives the same error with no inner exception, so that what fails tells nothing about the bytes
     // (no padding-oracle signal from a planted entry).
-    private async Task<(KeyRingEntry Entry, byte[]? Kek)> LoadVersionAsync(string id, string key, string versionId, CancellationToken cancellationToken)
+    private async Task<(KeyRingEntry Entry, byte[]? Kek)> LoadVersionAsync(
+        string id, string key, string versionId, OperationContext? operation, CancellationToken cancellationToken)
     {
         byte[] bytes;
-        var read = await _backend.GetAsync(key, versionId, null, cancellationToken).ConfigureAwait(false);
+        var read = await _backend.GetAsync(key, versionId, null, operation, cancellationToken).ConfigureAwait(false);
         await using (read.ConfigureAwait(false))
         {
             if (read.Head.StoredLength > MaxEntryBytes || !string.Equals(read.Head.VersionId, versionId, StringComparison.Ordinal))

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
+using Hds.Storage.Access;
 using Hds.Storage.Backends;
 using Hds.Storage.Locking;
 using Hds.Storage.Retention;
@@ -17,7 +18,7 @@ internal sealed partial class KeyRingStore
         Recipients().Select(c => c.GetCertHashString(HashAlgorithmName.SHA256)).Order(StringComparer.Ordinal).ToList();
 
     /// <summary>Writes a new version of an entry, encrypted to the configured certificates, and verifies it is locked.</summary>
-    public async Task<KeyRingEntry> WriteAsync(KeyRingEntry entry, byte[] kek, CancellationToken cancellationToken)
+    public async Task<KeyRingEntry> WriteAsync(KeyRingEntry entry, byte[] kek, OperationContext? operation, CancellationToken cancellationToken)
     {
         var recipients = Recipients();
         entry = entry with { RecipientThumbprints = recipients.Select(c => c.GetCertHashString(HashAlgorithmName.SHA256)).Order(StringComparer.Ordinal).ToList(), IsAvailable = true };
@@ -56,7 +57,7 @@ internal sealed partial class KeyRingStore
         // Key-ring objects are locked like the data they protect, by the same rule (LockedWriter): verified, applied when the
         // backend ignored the lock headers, removed and refused when the lock does not hold.
         await new LockedWriter(_backend).WriteAsync(
-            new BackendWriteRequest(key, "application/pkcs7-mime", new Dictionary<string, string>(StringComparer.Ordinal), retention), body, cancellationToken)
+            new BackendWriteRequest(key, "application/pkcs7-mime", new Dictionary<string, string>(StringComparer.Ordinal), retention), body, operation, cancellationToken)
             .ConfigureAwait(false);
         return entry;
     }

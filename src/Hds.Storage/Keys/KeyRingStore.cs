@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Hds.Storage.Access;
 using Hds.Storage.Backends;
 using Hds.Storage.Objects;
 
@@ -38,13 +39,13 @@ internal sealed partial class KeyRingStore
     /// returned unavailable (no key). Objects under "_hds/keys/" whose name is not a key-ring id are skipped: no header can name
     /// them (key ids are checked against <see cref="IsValidId"/> before any lookup), so they can neither serve nor block a read.
     /// </summary>
-    public async Task<List<LoadedEntry>> LoadAllAsync(CancellationToken cancellationToken)
+    public async Task<List<LoadedEntry>> LoadAllAsync(OperationContext? operation, CancellationToken cancellationToken)
     {
         var result = new List<LoadedEntry>();
         string? token = null;
         do
         {
-            var page = await _backend.ListAsync(Prefix, token, 1000, cancellationToken).ConfigureAwait(false);
+            var page = await _backend.ListAsync(Prefix, token, 1000, operation, cancellationToken).ConfigureAwait(false);
             foreach (var item in page.Items)
             {
                 if (!item.Key.EndsWith(Suffix, StringComparison.Ordinal) || !IsValidId(item.Key[Prefix.Length..^Suffix.Length]))
@@ -52,7 +53,7 @@ internal sealed partial class KeyRingStore
                     continue;
                 }
 
-                if (await LoadAsync(item.Key[Prefix.Length..^Suffix.Length], cancellationToken).ConfigureAwait(false) is { } loaded)
+                if (await LoadAsync(item.Key[Prefix.Length..^Suffix.Length], operation, cancellationToken).ConfigureAwait(false) is { } loaded)
                 {
                     result.Add(loaded);
                 }
@@ -99,18 +100,18 @@ internal sealed partial class KeyRingStore
     /// With <paramref name="anySite"/> (an entry an object names, unknown to the serving site) every site is asked within the
     /// replication lag bound (<see cref="StorageBackend.ListVersionsOnAnySiteAsync"/>).
     /// </summary>
-    public async Task<LoadedEntry?> LoadAsync(string id, CancellationToken cancellationToken, bool anySite = false)
+    public async Task<LoadedEntry?> LoadAsync(string id, OperationContext? operation, CancellationToken cancellationToken, bool anySite = false)
     {
         var key = PhysicalKey(id);
         var versions = anySite
-            ? await _backend.ListVersionsOnAnySiteAsync(key, cancellationToken).ConfigureAwait(false)
-            : await _backend.ListVersionsAsync(key, cancellationToken).ConfigureAwait(false);
+            ? await _backend.ListVersionsOnAnySiteAsync(key, operation, cancellationToken).ConfigureAwait(false)
+            : await _backend.ListVersionsAsync(key, operation, cancellationToken).ConfigureAwait(false);
         var opened = new List<(KeyRingEntry Entry, byte[]? Kek)>();
         try
         {
             foreach (var version in versions.Where(v => !v.IsDeleteMarker))
             {
-                opened.Add(await LoadVersionAsync(id, key, version.VersionId, cancellationToken).ConfigureAwait(false));
+                opened.Add(await LoadVersionAsync(id, key, version.VersionId, operation, cancellationToken).ConfigureAwait(false));
             }
 
             return opened.Count == 0 ? null : Merge(id, opened);

@@ -1,3 +1,4 @@
+using Hds.Storage.Access;
 using Hds.Storage.Backends;
 using Hds.Storage.Diagnostics;
 using Hds.Storage.Models;
@@ -22,7 +23,7 @@ internal sealed class BucketGate(StorageBackend backend, ILogger? logger = null)
 
     /// <summary>Returns once the bucket is known compliant.</summary>
     /// <exception cref="HdsConfigurationException">The bucket has no versioning or no object lock.</exception>
-    public async Task EnsureAsync(CancellationToken cancellationToken)
+    public async Task EnsureAsync(OperationContext? operation, CancellationToken cancellationToken)
     {
         if (_passed)
         {
@@ -37,7 +38,7 @@ internal sealed class BucketGate(StorageBackend backend, ILogger? logger = null)
                 return;
             }
 
-            var compliance = await backend.CheckBucketAsync(cancellationToken).ConfigureAwait(false);
+            var compliance = await backend.CheckBucketAsync(operation, cancellationToken).ConfigureAwait(false);
             if (!compliance.IsCompliant)
             {
                 Log.BucketNotCompliant(_logger, compliance.Bucket, compliance.VersioningEnabled, compliance.ObjectLockEnabled);

@@ -1,3 +1,4 @@
+using Hds.Storage.Access;
 using Hds.Storage.Backends;
 using Hds.Storage.Diagnostics;
 using Hds.Storage.Retention;
@@ -22,10 +23,10 @@ internal sealed class LockedWriter(StorageBackend backend, ILogger? logger = nul
     /// <summary>Writes <paramref name="body"/> and returns once the version is verified locked as <paramref name="request"/> asks.</summary>
     /// <exception cref="HdsConfigurationException">The storage does not keep the lock (the version was removed).</exception>
     /// <exception cref="HdsIntegrityException">The storage kept another length or version than was sent (the version was removed).</exception>
-    public async Task<LockedVersion> WriteAsync(BackendWriteRequest request, Stream body, CancellationToken cancellationToken)
+    public async Task<LockedVersion> WriteAsync(BackendWriteRequest request, Stream body, OperationContext? operation, CancellationToken cancellationToken)
     {
-        var written = await backend.PutAsync(request, body, cancellationToken).ConfigureAwait(false);
-        var head = await EnsureLockedAsync(request.Key, written, written.StoredLength, request.Retention, cancellationToken).ConfigureAwait(false);
+        var written = await backend.PutAsync(request, body, operation, cancellationToken).ConfigureAwait(false);
+        var head = await EnsureLockedAsync(request.Key, written, written.StoredLength, request.Retention, operation, cancellationToken).ConfigureAwait(false);
         return new LockedVersion(written, head);
     }
 
@@ -36,7 +37,7 @@ internal sealed class LockedWriter(StorageBackend backend, ILogger? logger = nul
     /// </summary>
     /// <returns>The version's head as read back, locked.</returns>
     public async Task<BackendObjectHead> EnsureLockedAsync(
-        string key, BackendWriteResult written, long sentLength, RetentionInfo wanted, CancellationToken cancellationToken)
+        string key, BackendWriteResult written, long sentLength, RetentionInfo wanted, OperationContext? operation, CancellationToken cancellationToken)
     {
         if (wanted.Mode == RetentionMode.None || wanted.RetainUntil is null)
         {
@@ -50,20 +51,20 @@ internal sealed class LockedWriter(StorageBackend backend, ILogger? logger = nul
                 throw new HdsIntegrityException("The storage acknowledged a different length than was sent; the version was removed. Retry the write.");
             }
 
-            var head = await ReadBackAsync(key, written, cancellationToken).ConfigureAwait(false);
+            var head = await ReadBackAsync(key, written, operation, cancellationToken).ConfigureAwait(false);
             if (head.Retention.Covers(wanted))
             {
                 return head;
             }
 
             Log.RetentionNotApplied(_logger, head.Retention.Mode);
-            await backend.SetRetentionAsync(key, written.VersionId, wanted.Mode, wanted.RetainUntil.Value, cancellationToken).ConfigureAwait(false);
+            await backend.SetRetentionAsync(key, written.VersionId, wanted.Mode, wanted.RetainUntil.Value, operation, cancellationToken).ConfigureAwait(false);
             if (wanted.LegalHold)
             {
-                await backend.SetLegalHoldAsync(key, written.VersionId, true, cancellationToken).ConfigureAwait(false);
+                await backend.SetLegalHoldAsync(key, written.VersionId, true, operation, cancellationToken).ConfigureAwait(false);
             }
 
-            head = await ReadBackAsync(key, written, cancellationToken).ConfigureAwait(false);
+            head = await ReadBackAsync(key, written, operation, cancellationToken).ConfigureAwait(false);
             return head.Retention.Covers(wanted)
                 ? head
                 : throw new HdsConfigurationException(
@@ -72,14 +73,14 @@ internal sealed class LockedWriter(StorageBackend backend, ILogger? logger = nul
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             Log.RetentionEnforcementFailed(_logger, ex);
-            await RemoveAsync(key, written.VersionId).ConfigureAwait(false);
+            await RemoveAsync(key, written.VersionId, operation).ConfigureAwait(false);
             throw;
         }
     }
 
-    private async Task<BackendObjectHead> ReadBackAsync(string key, BackendWriteResult written, CancellationToken cancellationToken)
+    private async Task<BackendObjectHead> ReadBackAsync(string key, BackendWriteResult written, OperationContext? operation, CancellationToken cancellationToken)
     {
-        var head = await backend.HeadAsync(key, written.VersionId, cancellationToken).ConfigureAwait(false);
+        var head = await backend.HeadAsync(key, written.VersionId, operation, cancellationToken).ConfigureAwait(false);
         if (!string.Equals(head.VersionId, written.VersionId, StringComparison.Ordinal))
         {
             throw new HdsIntegrityException("The storage answered with another version than the one requested: nothing of it was returned. Check the storage gateway.");
@@ -92,12 +93,12 @@ internal sealed class LockedWriter(StorageBackend backend, ILogger? logger = nul
 
     // Best effort, in wall-clock time and whatever the caller's token: a version that could not be verified must not stay visible.
     // If it got locked meanwhile, the backend refuses, which is the safe outcome (the data is kept; the caller got an error).
-    private async Task RemoveAsync(string key, string versionId)
+    private async Task RemoveAsync(string key, string versionId, OperationContext? operation)
     {
         try
         {
             using var cts = new CancellationTokenSource(RemovalTimeout, TimeProvider.System);
-            await backend.DeleteVersionAsync(key, versionId, cts.Token).ConfigureAwait(false);
+            await backend.DeleteVersionAsync(key, versionId, operation, cts.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HdsStorageException or OperationCanceledException)
         {

@@ -135,7 +135,6 @@ internal static class AuditTrailBenchmark
         long bytes = 0;
         var step = span.Ticks / records;
         var content = new MemoryStream();
-        using var scope = AuditStore.BeginSystemScope(Node, "AuditBenchmark");
         for (long first = 1; first <= records; first += perSegment)
         {
             content.SetLength(0);

@@ -69,14 +69,42 @@ public sealed class AuditCrashWindowTests : IDisposable
         Directory.Delete(copy, recursive: true);
     }
 
-    private HdsStorageClient Client()
+    [Fact]
+    public async Task A_segment_stored_whose_answer_was_lost_is_not_uploaded_again_by_the_next_upload()
+    {
+        // The upload loop cancelled by dispose (or a connection broken) after the storage stored the segment: the final upload
+        // must not store the same segment a second time (verification would rightly report a rewritten segment).
+        var ct = TestContext.Current.CancellationToken;
+        var lost = 0;
+        await using (var client = Client(backend => new Tests.TestSupport.CountingBackend(backend)
+        {
+            LoseAnswer = request => request.Key.Contains("/segments/", StringComparison.Ordinal) && Interlocked.Exchange(ref lost, 1) == 0,
+        }))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await client.PutAsync($"k/{i}", new MemoryStream([(byte)i]), new PutOptions { Context = Alice }, ct);
+            }
+
+            await Assert.ThrowsAsync<IOException>(() => client.FlushAuditAsync(ct));
+            await client.PutAsync("k/after", new MemoryStream([9]), new PutOptions { Context = Alice }, ct);
+            await client.FlushAuditAsync(ct);
+        }
+
+        Assert.Equal(1, lost);
+        await using var verifier = Client();
+        var result = await verifier.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = Auditor }, ct);
+        Assert.True(result.IsValid, string.Join("; ", result.Problems));
+    }
+
+    private HdsStorageClient Client(Func<Hds.Storage.Backends.StorageBackend, Hds.Storage.Backends.StorageBackend>? decorate = null)
     {
         var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = _store } };
         options.Audit.SpoolDirectory = Path.Combine(_store, "spool");
         options.Audit.UploadInterval = TimeSpan.FromHours(1);
         options.Audit.BatchSize = 1000;
         options.Audit.CheckpointCertificate = _signer;
-        return new HdsStorageClient(options);
+        return new HdsStorageClient(options, TimeProvider.System, null, decorate);
     }
 
     private static X509Certificate2 CreateSigner()

@@ -54,7 +54,7 @@ public sealed class KeyRingVectorTests
         using var dir = new TestStore();
         var backend = new LocalBackend(new LocalStorageOptions { Path = dir.Path }, dir.Time);
         var store = new KeyRingStore(backend, [certificate], TimeSpan.FromDays(1), dir.Time);
-        await store.WriteAsync(new KeyRingEntry { Id = id, CreatedAt = created, ActivatesAt = created, ExpiresAt = created.AddDays(90) }, kek, CancellationToken.None);
+        await store.WriteAsync(new KeyRingEntry { Id = id, CreatedAt = created, ActivatesAt = created, ExpiresAt = created.AddDays(90) }, kek, null, CancellationToken.None);
         await using var read = await backend.GetAsync(KeyRingStore.PhysicalKey(id), null, null, CancellationToken.None);
         using var bytes = new MemoryStream();
         await read.Body.CopyToAsync(bytes, TestContext.Current.CancellationToken);
@@ -73,7 +73,7 @@ public sealed class KeyRingVectorTests
         await backend.PutAsync(
             new BackendWriteRequest(KeyRingStore.PhysicalKey(id), "application/pkcs7-mime", new Dictionary<string, string>(), new RetentionInfo(RetentionMode.None, null, false)),
             new MemoryStream(entry), CancellationToken.None);
-        return (await new KeyRingStore(backend, [certificate], TimeSpan.FromDays(1), dir.Time).LoadAsync(id, CancellationToken.None))!;
+        return (await new KeyRingStore(backend, [certificate], TimeSpan.FromDays(1), dir.Time).LoadAsync(id, null, CancellationToken.None))!;
     }
 
     private sealed record EntryVector(string Description, string CertificatePem, string SignerSha256, string Id, string Kek, string Created, string Expires, string Entry);

@@ -1,3 +1,4 @@
+using Hds.Storage.Access;
 using Hds.Storage.Audit;
 using Hds.Storage.Backends;
 using Hds.Storage.Backends.Local;
@@ -90,7 +91,7 @@ public sealed class LockedWriterTests : IDisposable
         var store = new KeyRingStore(backend, [TestCertificates.Operational], TimeSpan.FromDays(365), _store.Time);
         var now = _store.Time.GetUtcNow();
         var id = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture) + "-0123456789ab";
-        await store.WriteAsync(new KeyRingEntry { Id = id, CreatedAt = now, ActivatesAt = now, ExpiresAt = now.AddDays(90) }, new byte[32], Ct);
+        await store.WriteAsync(new KeyRingEntry { Id = id, CreatedAt = now, ActivatesAt = now, ExpiresAt = now.AddDays(90) }, new byte[32], null, Ct);
     }
 
     /// <summary>A storage that may ignore the lock headers of a write, report a weaker lock than it keeps, or lack object lock.</summary>
@@ -106,39 +107,39 @@ public sealed class LockedWriterTests : IDisposable
 
         public override string Location => inner.Location;
 
-        public override async Task<BucketCompliance> CheckBucketAsync(CancellationToken cancellationToken) =>
-            Compliant ? await inner.CheckBucketAsync(cancellationToken) : new BucketCompliance("bucket", VersioningEnabled: true, ObjectLockEnabled: false);
+        public override async Task<BucketCompliance> CheckBucketAsync(OperationContext? operation, CancellationToken cancellationToken) =>
+            Compliant ? await inner.CheckBucketAsync(operation, cancellationToken) : new BucketCompliance("bucket", VersioningEnabled: true, ObjectLockEnabled: false);
 
-        public override Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, CancellationToken cancellationToken) =>
-            inner.PutAsync(IgnoreLockOnPut ? request with { Retention = new RetentionInfo(RetentionMode.None, null, false) } : request, body, cancellationToken);
+        public override Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, OperationContext? operation, CancellationToken cancellationToken) =>
+            inner.PutAsync(IgnoreLockOnPut ? request with { Retention = new RetentionInfo(RetentionMode.None, null, false) } : request, body, operation, cancellationToken);
 
-        public override Task<BackendReadResult> GetAsync(string key, string? versionId, ByteRange? range, CancellationToken cancellationToken) =>
-            inner.GetAsync(key, versionId, range, cancellationToken);
+        public override Task<BackendReadResult> GetAsync(string key, string? versionId, ByteRange? range, OperationContext? operation, CancellationToken cancellationToken) =>
+            inner.GetAsync(key, versionId, range, operation, cancellationToken);
 
-        public override async Task<BackendObjectHead> HeadAsync(string key, string? versionId, CancellationToken cancellationToken)
+        public override async Task<BackendObjectHead> HeadAsync(string key, string? versionId, OperationContext? operation, CancellationToken cancellationToken)
         {
-            var head = await inner.HeadAsync(key, versionId, cancellationToken);
+            var head = await inner.HeadAsync(key, versionId, operation, cancellationToken);
             return ReportLock is { } report && head.Retention.RetainUntil is not null ? head with { Retention = report(head.Retention) } : head;
         }
 
-        public override Task<BackendListPage> ListAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken) =>
-            inner.ListAsync(prefix, continuationToken, pageSize, cancellationToken);
+        public override Task<BackendListPage> ListAsync(string prefix, string? continuationToken, int pageSize, OperationContext? operation, CancellationToken cancellationToken) =>
+            inner.ListAsync(prefix, continuationToken, pageSize, operation, cancellationToken);
 
-        public override Task<IReadOnlyList<BackendVersion>> ListVersionsAsync(string key, CancellationToken cancellationToken) => inner.ListVersionsAsync(key, cancellationToken);
+        public override Task<IReadOnlyList<BackendVersion>> ListVersionsAsync(string key, OperationContext? operation, CancellationToken cancellationToken) => inner.ListVersionsAsync(key, operation, cancellationToken);
 
-        public override Task<IReadOnlyList<BackendVersion>> ListHistoryAsync(string prefix, CancellationToken cancellationToken) => inner.ListHistoryAsync(prefix, cancellationToken);
+        public override Task<IReadOnlyList<BackendVersion>> ListHistoryAsync(string prefix, OperationContext? operation, CancellationToken cancellationToken) => inner.ListHistoryAsync(prefix, operation, cancellationToken);
 
-        public override Task<string> DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
+        public override Task<string> DeleteAsync(string key, OperationContext? operation, CancellationToken cancellationToken) => inner.DeleteAsync(key, operation, cancellationToken);
 
-        public override Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken) => inner.DeleteVersionAsync(key, versionId, cancellationToken);
+        public override Task DeleteVersionAsync(string key, string versionId, OperationContext? operation, CancellationToken cancellationToken) => inner.DeleteVersionAsync(key, versionId, operation, cancellationToken);
 
-        public override Task SetLegalHoldAsync(string key, string versionId, bool enabled, CancellationToken cancellationToken) =>
-            inner.SetLegalHoldAsync(key, versionId, enabled, cancellationToken);
+        public override Task SetLegalHoldAsync(string key, string versionId, bool enabled, OperationContext? operation, CancellationToken cancellationToken) =>
+            inner.SetLegalHoldAsync(key, versionId, enabled, operation, cancellationToken);
 
-        public override Task SetRetentionAsync(string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, CancellationToken cancellationToken)
+        public override Task SetRetentionAsync(string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, OperationContext? operation, CancellationToken cancellationToken)
         {
             LockApplied = true;
-            return inner.SetRetentionAsync(key, versionId, mode, retainUntil, cancellationToken);
+            return inner.SetRetentionAsync(key, versionId, mode, retainUntil, operation, cancellationToken);
         }
 
         public override ValueTask DisposeAsync() => inner.DisposeAsync();

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Hds.Storage.Access;
 using Hds.Storage.IO;
 using Hds.Storage.Models;
 using Hds.Storage.Retention;
@@ -40,7 +41,7 @@ internal sealed class LocalBackend : StorageBackend
 
     public override string Location => _root;
 
-    public override async Task<BucketCompliance> CheckBucketAsync(CancellationToken cancellationToken)
+    public override async Task<BucketCompliance> CheckBucketAsync(OperationContext? operation, CancellationToken cancellationToken)
     {
         var manifestPath = Path.Combine(_root, ManifestFile);
         if (!File.Exists(manifestPath))
@@ -67,7 +68,7 @@ internal sealed class LocalBackend : StorageBackend
         return new BucketCompliance(_root, manifest?.Versioning == "Enabled", manifest?.ObjectLockEnabled == true);
     }
 
-    public override async Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, CancellationToken cancellationToken)
+    public override async Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, OperationContext? operation, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(_tmp);
         var tmpData = Path.Combine(_tmp, Guid.NewGuid().ToString("N"));
@@ -115,7 +116,7 @@ internal sealed class LocalBackend : StorageBackend
         }
     }
 
-    public override async Task<BackendReadResult> GetAsync(string key, string? versionId, ByteRange? range, CancellationToken cancellationToken)
+    public override async Task<BackendReadResult> GetAsync(string key, string? versionId, ByteRange? range, OperationContext? operation, CancellationToken cancellationToken)
     {
         var record = await FindAsync(key, versionId, cancellationToken).ConfigureAwait(false);
         var head = ToHead(record);
@@ -135,10 +136,10 @@ internal sealed class LocalBackend : StorageBackend
         return new BackendReadResult(stream, head) { Site = SiteName };
     }
 
-    public override async Task<BackendObjectHead> HeadAsync(string key, string? versionId, CancellationToken cancellationToken) =>
+    public override async Task<BackendObjectHead> HeadAsync(string key, string? versionId, OperationContext? operation, CancellationToken cancellationToken) =>
         ToHead(await FindAsync(key, versionId, cancellationToken).ConfigureAwait(false));
 
-    public override async Task<BackendListPage> ListAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken)
+    public override async Task<BackendListPage> ListAsync(string prefix, string? continuationToken, int pageSize, OperationContext? operation, CancellationToken cancellationToken)
     {
         var after = continuationToken is null ? null : DecodeToken(continuationToken);
         var latest = new List<LocalVersionRecord>();
@@ -161,13 +162,13 @@ internal sealed class LocalBackend : StorageBackend
         return new BackendListPage(page, token);
     }
 
-    public override async Task<IReadOnlyList<BackendVersion>> ListVersionsAsync(string key, CancellationToken cancellationToken)
+    public override async Task<IReadOnlyList<BackendVersion>> ListVersionsAsync(string key, OperationContext? operation, CancellationToken cancellationToken)
     {
         var records = await ReadVersionsAsync(ObjectDirectory(key), cancellationToken).ConfigureAwait(false);
         return records.Select((r, i) => new BackendVersion(r.Key, r.VersionId, i == 0, r.DeleteMarker, r.Length, r.LastModified)).ToList();
     }
 
-    public override async Task<IReadOnlyList<BackendVersion>> ListHistoryAsync(string prefix, CancellationToken cancellationToken)
+    public override async Task<IReadOnlyList<BackendVersion>> ListHistoryAsync(string prefix, OperationContext? operation, CancellationToken cancellationToken)
     {
         var keys = new List<List<LocalVersionRecord>>();
         if (Directory.Exists(_objects))
@@ -186,7 +187,7 @@ internal sealed class LocalBackend : StorageBackend
         return keys.SelectMany(records => records.Select((r, i) => new BackendVersion(r.Key, r.VersionId, i == 0, r.DeleteMarker, r.Length, r.LastModified))).ToList();
     }
 
-    public override async Task<string> DeleteAsync(string key, CancellationToken cancellationToken)
+    public override async Task<string> DeleteAsync(string key, OperationContext? operation, CancellationToken cancellationToken)
     {
         var dir = ObjectDirectory(key);
         Directory.CreateDirectory(dir);
@@ -195,7 +196,7 @@ internal sealed class LocalBackend : StorageBackend
         return record.VersionId;
     }
 
-    public override async Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken)
+    public override async Task DeleteVersionAsync(string key, string versionId, OperationContext? operation, CancellationToken cancellationToken)
     {
         var dir = ObjectDirectory(key);
         var gate = KeyLocks.GetOrAdd(dir, _ => new SemaphoreSlim(1, 1));
@@ -217,10 +218,10 @@ internal sealed class LocalBackend : StorageBackend
         }
     }
 
-    public override Task SetLegalHoldAsync(string key, string versionId, bool enabled, CancellationToken cancellationToken) =>
+    public override Task SetLegalHoldAsync(string key, string versionId, bool enabled, OperationContext? operation, CancellationToken cancellationToken) =>
         UpdateAsync(key, versionId, r => r with { LegalHold = enabled }, cancellationToken);
 
-    public override Task SetRetentionAsync(string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, CancellationToken cancellationToken) =>
+    public override Task SetRetentionAsync(string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, OperationContext? operation, CancellationToken cancellationToken) =>
         UpdateAsync(
             key,
             versionId,

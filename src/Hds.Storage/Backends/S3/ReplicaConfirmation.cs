@@ -1,6 +1,7 @@
 using System.Net;
 using Amazon.S3;
 using Amazon.S3.Model;
+using Hds.Storage.Access;
 using Hds.Storage.Diagnostics;
 using Hds.Storage.Retention;
 using Hds.Storage.Backends.S3.Sites;
@@ -27,7 +28,7 @@ internal static class ReplicaConfirmation
     /// </summary>
     public static async Task<IReadOnlyList<string>> ConfirmAsync(
         SiteRouter router, string key, string versionId, long storedLength, RetentionInfo wanted, string storedOn, int required, TimeSpan bound,
-        TimeProvider time, ILogger logger, CancellationToken cancellationToken)
+        TimeProvider time, ILogger logger, OperationContext? operation, CancellationToken cancellationToken)
     {
         var confirmed = new List<string> { storedOn };
         if (required <= 1)
@@ -39,7 +40,7 @@ internal static class ReplicaConfirmation
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stop.Token);
         var pending = router.Sites
             .Where(site => !string.Equals(site.Name, storedOn, StringComparison.Ordinal))
-            .Select(site => ConfirmOnAsync(router.Bucket, site, key, versionId, storedLength, wanted, time, linked.Token))
+            .Select(site => ConfirmOnAsync(router.Bucket, site, key, versionId, storedLength, wanted, time, operation, linked.Token))
             .ToList();
         while (pending.Count > 0 && confirmed.Count < required)
         {
@@ -64,7 +65,8 @@ internal static class ReplicaConfirmation
 
     // The site's name once it holds the version with its lock; null when it will not (refused, other length) or the bound passed.
     private static async Task<string?> ConfirmOnAsync(
-        string bucket, SiteEndpoint site, string key, string versionId, long storedLength, RetentionInfo wanted, TimeProvider time, CancellationToken token)
+        string bucket, SiteEndpoint site, string key, string versionId, long storedLength, RetentionInfo wanted, TimeProvider time, OperationContext? operation,
+        CancellationToken token)
     {
         var pause = FirstPause;
         var lockApplied = false;
@@ -73,7 +75,7 @@ internal static class ReplicaConfirmation
             try
             {
                 var head = await site.Client.GetObjectMetadataAsync(
-                    new GetObjectMetadataRequest { BucketName = bucket, Key = key, VersionId = versionId }, token).ConfigureAwait(false);
+                    ContextHeaders.On(new GetObjectMetadataRequest { BucketName = bucket, Key = key, VersionId = versionId }, operation), token).ConfigureAwait(false);
                 if (!string.Equals(head.VersionId, versionId, StringComparison.Ordinal) || head.ContentLength != storedLength)
                 {
                     return null; // not the bytes that were stored: this site cannot vouch for the write
@@ -86,7 +88,7 @@ internal static class ReplicaConfirmation
 
                 if (!site.ReadOnly && !lockApplied)
                 {
-                    await ServedLock.ApplyAsync(bucket, site, key, versionId, wanted, token).ConfigureAwait(false);
+                    await ServedLock.ApplyAsync(bucket, site, key, versionId, wanted, operation, token).ConfigureAwait(false);
                     lockApplied = true;
                     continue; // read it back at once
                 }

@@ -67,8 +67,9 @@ internal sealed class S3Backend : StorageBackend
     public override int DefaultAcknowledgementSites => _options.AcknowledgementSites;
 
     public override Task<IReadOnlyList<string>> ConfirmOnSitesAsync(
-        string key, string versionId, long storedLength, RetentionInfo wanted, string storedOn, int required, CancellationToken cancellationToken) =>
-        ReplicaConfirmation.ConfirmAsync(_sites, key, versionId, storedLength, wanted, storedOn, required, _options.AcknowledgementTimeout, _time, _logger, cancellationToken);
+        string key, string versionId, long storedLength, RetentionInfo wanted, string storedOn, int required, OperationContext? operation, CancellationToken cancellationToken) =>
+        ReplicaConfirmation.ConfirmAsync(
+            _sites, key, versionId, storedLength, wanted, storedOn, required, _options.AcknowledgementTimeout, _time, _logger, operation, cancellationToken);
 
     /// <summary>The sites and their state (health checks and tests read it).</summary>
     internal SiteRouter Sites => _sites;
@@ -94,7 +95,8 @@ internal sealed class S3Backend : StorageBackend
             // the e2e memory scenario), 0.4 MiB at 128 KiB, with 16x fewer calls.
             BufferSize = 128 * 1024,
         };
-        // One handler chain (context headers, send-once, sockets) and one HttpClient per site for the process.
+        // One handler chain (Consistency-Control, send-once, sockets) and one HttpClient per site for the process; the context
+        // headers go on each request object (ContextHeaders.On).
         config.HttpClientFactory = S3HttpClientFactory.For(serviceUrl, options.RequestTimeout, refuseSdkRetries, options.ConsistencyControl, options.HttpClientFactory);
 
         return options.AccessKey is { } ak
@@ -102,19 +104,19 @@ internal sealed class S3Backend : StorageBackend
             : new AmazonS3Client(config);
     }
 
-    public override Task<BucketCompliance> CheckBucketAsync(CancellationToken cancellationToken) =>
-        CallAsync(SiteAccess.Read, (site, ct) => CheckBucketOnAsync(site.Client, ct), cancellationToken);
+    public override Task<BucketCompliance> CheckBucketAsync(OperationContext? operation, CancellationToken cancellationToken) =>
+        CallAsync(SiteAccess.Read, (site, ct) => CheckBucketOnAsync(site.Client, operation, ct), cancellationToken);
 
-    private async Task<BucketCompliance> CheckBucketOnAsync(AmazonS3Client s3, CancellationToken cancellationToken)
+    private async Task<BucketCompliance> CheckBucketOnAsync(AmazonS3Client s3, OperationContext? operation, CancellationToken cancellationToken)
     {
-        var versioning = await s3.GetBucketVersioningAsync(new GetBucketVersioningRequest { BucketName = _options.Bucket }, cancellationToken)
+        var versioning = await s3.GetBucketVersioningAsync(ContextHeaders.On(new GetBucketVersioningRequest { BucketName = _options.Bucket }, operation), cancellationToken)
             .ConfigureAwait(false);
         var versioningEnabled = versioning.VersioningConfig?.Status == VersionStatus.Enabled;
         bool lockEnabled;
         try
         {
             var lockConfig = await s3.GetObjectLockConfigurationAsync(
-                new GetObjectLockConfigurationRequest { BucketName = _options.Bucket }, cancellationToken).ConfigureAwait(false);
+                ContextHeaders.On(new GetObjectLockConfigurationRequest { BucketName = _options.Bucket }, operation), cancellationToken).ConfigureAwait(false);
             lockEnabled = lockConfig.ObjectLockConfiguration?.ObjectLockEnabled == ObjectLockEnabled.Enabled;
         }
         catch (AmazonS3Exception ex) when (ex.ErrorCode == "ObjectLockConfigurationNotFoundError" || ex.StatusCode == System.Net.HttpStatusCode.NotFound && ex.ErrorCode != "NoSuchBucket")
@@ -125,14 +127,14 @@ internal sealed class S3Backend : StorageBackend
         return new BucketCompliance(_options.Bucket, versioningEnabled, lockEnabled);
     }
 
-    public override Task<BucketCompliance> CheckMetadataMasterAsync(BucketCompliance compliance, CancellationToken cancellationToken) =>
-        MetadataMaster.CheckAsync(_sites, compliance, _options.RequestTimeout, cancellationToken);
+    public override Task<BucketCompliance> CheckMetadataMasterAsync(BucketCompliance compliance, OperationContext? operation, CancellationToken cancellationToken) =>
+        MetadataMaster.CheckAsync(_sites, compliance, _options.RequestTimeout, operation, cancellationToken);
 
-    public override async Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, CancellationToken cancellationToken)
+    public override async Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, OperationContext? operation, CancellationToken cancellationToken)
     {
         try
         {
-            return await S3Errors.GuardAsync(() => PutCoreAsync(request, body, cancellationToken), cancellationToken).ConfigureAwait(false);
+            return await S3Errors.GuardAsync(() => PutCoreAsync(request, body, operation, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         catch (SourceReadException ex)
         {
@@ -142,7 +144,7 @@ internal sealed class S3Backend : StorageBackend
         }
     }
 
-    private async Task<BackendWriteResult> PutCoreAsync(BackendWriteRequest request, Stream body, CancellationToken cancellationToken)
+    private async Task<BackendWriteResult> PutCoreAsync(BackendWriteRequest request, Stream body, OperationContext? operation, CancellationToken cancellationToken)
     {
         var threshold = _options.MultipartThreshold;
         var probe = Math.Min(threshold, SmallObjectProbe);
@@ -168,7 +170,7 @@ internal sealed class S3Backend : StorageBackend
             var lookAhead = new byte[1];
             if (first < threshold || await ReadSourceAsync(body, lookAhead, cancellationToken).ConfigureAwait(false) == 0)
             {
-                return Remember(request.Key, await PutSingleAsync(request, buffer.AsMemory(0, first), cancellationToken).ConfigureAwait(false));
+                return Remember(request.Key, await PutSingleAsync(request, buffer.AsMemory(0, first), operation, cancellationToken).ConfigureAwait(false));
             }
 
             if (pool != _buffers)
@@ -182,7 +184,7 @@ internal sealed class S3Backend : StorageBackend
             }
 
             owned = false; // the uploader returns it to the pool
-            return Remember(request.Key, await PutMultipartAsync(request, body, buffer, first, lookAhead, cancellationToken).ConfigureAwait(false));
+            return Remember(request.Key, await PutMultipartAsync(request, body, buffer, first, lookAhead, operation, cancellationToken).ConfigureAwait(false));
         }
         finally
         {
@@ -211,7 +213,7 @@ internal sealed class S3Backend : StorageBackend
         }
     }
 
-    private async Task<BackendWriteResult> PutSingleAsync(BackendWriteRequest request, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    private async Task<BackendWriteResult> PutSingleAsync(BackendWriteRequest request, ReadOnlyMemory<byte> data, OperationContext? operation, CancellationToken cancellationToken)
     {
         var attempt = NewAttemptId();
         var since = _time.GetUtcNow() - AttemptClockSlack;
@@ -221,11 +223,12 @@ internal sealed class S3Backend : StorageBackend
             request.Key,
             attempt,
             since,
+            operation,
             async (site, ct) =>
             {
                 var tryId = attempt + "." + Interlocked.Increment(ref tries).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 using var stream = AsStream(data);
-                var put = new PutObjectRequest
+                var put = ContextHeaders.On(new PutObjectRequest
                 {
                     BucketName = _options.Bucket,
                     Key = request.Key,
@@ -234,7 +237,7 @@ internal sealed class S3Backend : StorageBackend
                     ContentType = request.ContentType,
                     MD5Digest = md5,
                     UseChunkEncoding = false,
-                };
+                }, operation);
                 (put.DisablePayloadSigning, put.ChecksumSHA256) = BodyDigest(site.ServiceUrl, data.Span);
                 AddMetadata(put.Metadata, request);
                 put.Metadata.Add(MetadataNames.Attempt, tryId);
@@ -249,20 +252,21 @@ internal sealed class S3Backend : StorageBackend
     // looks for the version an earlier try stored, its answer lost, and returns it instead of writing another. With asynchronous
     // replication the site of the retry may not have that version yet: the sites the earlier tries went to are asked too.
     private Task<BackendWriteResult> WriteOnceAsync(
-        string key, string attempt, DateTimeOffset since, Func<SiteEndpoint, CancellationToken, Task<BackendWriteResult>> send, CancellationToken cancellationToken)
+        string key, string attempt, DateTimeOffset since, OperationContext? operation, Func<SiteEndpoint, CancellationToken, Task<BackendWriteResult>> send,
+        CancellationToken cancellationToken)
     {
         var sentTo = new List<SiteEndpoint>();
         return _sites.ExecuteAsync(
             SiteAccess.Write,
             async (site, ct) =>
             {
-                if (sentTo.Count > 0 && await FindAttemptAsync(site, key, attempt, since, ct).ConfigureAwait(false) is { } stored)
+                if (sentTo.Count > 0 && await FindAttemptAsync(site, key, attempt, since, operation, ct).ConfigureAwait(false) is { } stored)
                 {
                     return stored;
                 }
 
                 if (_options.AsynchronousReplication && sentTo.Any(s => s != site)
-                    && await FindAttemptOnSitesAsync(sentTo.Where(s => s != site).Distinct().ToList(), key, attempt, since, ct).ConfigureAwait(false) is { } elsewhere)
+                    && await FindAttemptOnSitesAsync(sentTo.Where(s => s != site).Distinct().ToList(), key, attempt, since, operation, ct).ConfigureAwait(false) is { } elsewhere)
                 {
                     return elsewhere;
                 }
@@ -285,7 +289,7 @@ internal sealed class S3Backend : StorageBackend
     // The earlier tries' sites, each asked directly until it answers (found, or not there) within the replication lag timeout: a
     // site that got a try and cannot be asked may hold the version, so the write stops there rather than store a second copy.
     private async Task<BackendWriteResult?> FindAttemptOnSitesAsync(
-        List<SiteEndpoint> sites, string key, string attempt, DateTimeOffset since, CancellationToken cancellationToken)
+        List<SiteEndpoint> sites, string key, string attempt, DateTimeOffset since, OperationContext? operation, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         var pause = TimeSpan.FromMilliseconds(100);
@@ -297,7 +301,7 @@ internal sealed class S3Backend : StorageBackend
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
                 try
                 {
-                    if (await FindAttemptAsync(site, key, attempt, since, linked.Token).ConfigureAwait(false) is { } found)
+                    if (await FindAttemptAsync(site, key, attempt, since, operation, linked.Token).ConfigureAwait(false) is { } found)
                     {
                         return found;
                     }
@@ -333,13 +337,14 @@ internal sealed class S3Backend : StorageBackend
     /// Looks for the version written by attempt <paramref name="attempt"/> among the newest versions of the key: the outcome of a
     /// write whose answer was lost. Only versions dated after the write began are examined, newest first, at most a few.
     /// </summary>
-    private async Task<BackendWriteResult?> FindAttemptAsync(SiteEndpoint site, string key, string attempt, DateTimeOffset since, CancellationToken cancellationToken)
+    private async Task<BackendWriteResult?> FindAttemptAsync(
+        SiteEndpoint site, string key, string attempt, DateTimeOffset since, OperationContext? operation, CancellationToken cancellationToken)
     {
         ListVersionsResponse listing;
         try
         {
             listing = await site.Client.ListVersionsAsync(
-                new ListVersionsRequest { BucketName = _options.Bucket, Prefix = key, MaxKeys = 100 }, cancellationToken).ConfigureAwait(false);
+                ContextHeaders.On(new ListVersionsRequest { BucketName = _options.Bucket, Prefix = key, MaxKeys = 100 }, operation), cancellationToken).ConfigureAwait(false);
         }
         catch (AmazonS3Exception ex) when ((int)ex.StatusCode is >= 400 and < 500)
         {
@@ -355,7 +360,7 @@ internal sealed class S3Backend : StorageBackend
         foreach (var version in candidates)
         {
             var head = await site.Client.GetObjectMetadataAsync(
-                new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key, VersionId = version.VersionId }, cancellationToken).ConfigureAwait(false);
+                ContextHeaders.On(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key, VersionId = version.VersionId }, operation), cancellationToken).ConfigureAwait(false);
             // The stored value is "<attempt>.<try>": any try of this write counts.
             if (head.Metadata[MetadataPrefix + MetadataNames.Attempt] is { } stored && stored.StartsWith(attempt + ".", StringComparison.Ordinal))
             {
@@ -372,16 +377,16 @@ internal sealed class S3Backend : StorageBackend
     /// lost initiation may have created. A concurrent writer of the same key in the same seconds would see its upload fail cleanly
     /// (and retry); an orphaned upload would stay forever.
     /// </summary>
-    private async Task AbortLostUploadsAsync(SiteEndpoint site, string key, DateTimeOffset since, CancellationToken cancellationToken)
+    private async Task AbortLostUploadsAsync(SiteEndpoint site, string key, DateTimeOffset since, OperationContext? operation, CancellationToken cancellationToken)
     {
         var uploads = await site.Client.ListMultipartUploadsAsync(
-            new ListMultipartUploadsRequest { BucketName = _options.Bucket, Prefix = key }, cancellationToken).ConfigureAwait(false);
+            ContextHeaders.On(new ListMultipartUploadsRequest { BucketName = _options.Bucket, Prefix = key }, operation), cancellationToken).ConfigureAwait(false);
         foreach (var lost in (uploads.MultipartUploads ?? [])
             .Where(u => string.Equals(u.Key, key, StringComparison.Ordinal) && ToOffset(u.Initiated) >= since - LostUploadClockSlack))
         {
             Log.MultipartAborted(_logger, null);
             await site.Client.AbortMultipartUploadAsync(
-                new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = key, UploadId = lost.UploadId }, cancellationToken).ConfigureAwait(false);
+                ContextHeaders.On(new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = key, UploadId = lost.UploadId }, operation), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -389,16 +394,18 @@ internal sealed class S3Backend : StorageBackend
 
     // buffer (from _buffers, owned from here on) holds the first "filled" bytes of the body, lookAhead the byte after them.
     private async Task<BackendWriteResult> PutMultipartAsync(
-        BackendWriteRequest request, Stream body, byte[] buffer, int filled, byte[] lookAhead, CancellationToken cancellationToken)
+        BackendWriteRequest request, Stream body, byte[] buffer, int filled, byte[] lookAhead, OperationContext? operation, CancellationToken cancellationToken)
     {
         var attempt = NewAttemptId();
         var since = _time.GetUtcNow() - AttemptClockSlack;
-        var initiate = new InitiateMultipartUploadRequest
-        {
-            BucketName = _options.Bucket,
-            Key = request.Key,
-            ContentType = request.ContentType,
-        };
+        var initiate = ContextHeaders.On(
+            new InitiateMultipartUploadRequest
+            {
+                BucketName = _options.Bucket,
+                Key = request.Key,
+                ContentType = request.ContentType,
+            },
+            operation);
         AddMetadata(initiate.Metadata, request);
 
         // Sent for backends that honour them (AWS, StorageGRID); Ceph RGW ignores them, the client verifies and applies after.
@@ -426,7 +433,7 @@ internal sealed class S3Backend : StorageBackend
                     if (initiateSent)
                     {
                         // The previous initiation's answer was lost: it may have created an upload nobody knows the id of.
-                        await AbortLostUploadsAsync(site, request.Key, initiated, ct).ConfigureAwait(false);
+                        await AbortLostUploadsAsync(site, request.Key, initiated, operation, ct).ConfigureAwait(false);
                     }
 
                     initiateSent = true;
@@ -447,7 +454,7 @@ internal sealed class S3Backend : StorageBackend
             // site; uploading a part again (on any site) replaces it, so a part whose answer was lost is simply sent again.
             var (uploaded, total) = await ParallelPartUploader.UploadAsync(
                 buffer, filled, lookAhead, body, _options.PartSize, _options.MaxConcurrency, _buffers,
-                (partNumber, data, ct) => UploadPartAsync(request.Key, upload.UploadId, partNumber, data, ct),
+                (partNumber, data, ct) => UploadPartAsync(request.Key, upload.UploadId, partNumber, data, operation, ct),
                 ReadSourceAsync, cancellationToken).ConfigureAwait(false);
             var parts = uploaded.Select(p => new PartETag(p.PartNumber, p.ETag)).ToList();
 
@@ -456,16 +463,18 @@ internal sealed class S3Backend : StorageBackend
                 request.Key,
                 attempt,
                 since,
+                operation,
                 async (site, ct) =>
                 {
                     var complete = await site.Client.CompleteMultipartUploadAsync(
-                        new CompleteMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId, PartETags = parts },
+                        ContextHeaders.On(
+                            new CompleteMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId, PartETags = parts }, operation),
                         ct).ConfigureAwait(false);
                     if (string.IsNullOrEmpty(complete.VersionId) && request.Retention.Mode != RetentionMode.None)
                     {
                         // Ceph RGW answers a completion that raced with an earlier one (whose answer was lost) with 200 and no version:
                         // the version exists, find it; if it is not visible yet, retry (the next try looks for it first).
-                        return await FindAttemptAsync(site, request.Key, attempt, since, ct).ConfigureAwait(false)
+                        return await FindAttemptAsync(site, request.Key, attempt, since, operation, ct).ConfigureAwait(false)
                             ?? throw new HdsBackendUnavailableException("The storage completed the upload without naming the version; looking for it again.");
                     }
 
@@ -484,7 +493,7 @@ internal sealed class S3Backend : StorageBackend
                 await _sites.ExecuteAsync(
                     SiteAccess.Write,
                     (site, ct) => site.Client.AbortMultipartUploadAsync(
-                        new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId }, ct),
+                        ContextHeaders.On(new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId }, operation), ct),
                     ex is HdsBackendUnavailableException ? AbortAfterUnavailableTimeout : _options.FailoverTimeout,
                     CancellationToken.None).ConfigureAwait(false);
             }
@@ -505,7 +514,8 @@ internal sealed class S3Backend : StorageBackend
 
     // Runs on the thread pool, in parallel with other parts: one router call per part (the part fails over on its own, to any
     // writable site; uploading a part again replaces it). The part's MD5 is computed once, the SHA-256 (https sites) per try.
-    private async Task<string> UploadPartAsync(string key, string uploadId, int partNumber, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    private async Task<string> UploadPartAsync(
+        string key, string uploadId, int partNumber, ReadOnlyMemory<byte> data, OperationContext? operation, CancellationToken cancellationToken)
     {
         var md5 = ContentMd5(data.Span);
         var part = await _sites.ExecuteAsync(
@@ -513,7 +523,7 @@ internal sealed class S3Backend : StorageBackend
             async (site, ct) =>
             {
                 using var stream = AsStream(data);
-                var upload = new UploadPartRequest
+                var upload = ContextHeaders.On(new UploadPartRequest
                 {
                     BucketName = _options.Bucket,
                     Key = key,
@@ -523,7 +533,7 @@ internal sealed class S3Backend : StorageBackend
                     PartSize = data.Length,
                     MD5Digest = md5,
                     UseChunkEncoding = false,
-                };
+                }, operation);
                 (upload.DisablePayloadSigning, upload.ChecksumSHA256) = BodyDigest(site.ServiceUrl, data.Span);
                 return await site.Client.UploadPartAsync(upload, ct).ConfigureAwait(false);
             },
@@ -534,7 +544,7 @@ internal sealed class S3Backend : StorageBackend
     /// <summary>Marks a failure of the caller's content stream, so it is not mistaken for a storage failure.</summary>
     private sealed class SourceReadException(Exception inner) : Exception("The content stream failed.", inner);
 
-    public override Task<BackendReadResult> GetAsync(string key, string? versionId, ByteRange? range, CancellationToken cancellationToken)
+    public override Task<BackendReadResult> GetAsync(string key, string? versionId, ByteRange? range, OperationContext? operation, CancellationToken cancellationToken)
     {
         if (range is { } r && (r.Offset < 0 || r.Length <= 0))
         {
@@ -544,17 +554,17 @@ internal sealed class S3Backend : StorageBackend
         // Whole objects come in one GET, not in parallel ranges: for a single-part object the AWS SDK then checks the body against
         // the ETag (MD5) the storage recorded at write time, which catches stored bytes swapped below the S3 API for an older,
         // validly encrypted version of the same key (AtRestTamperingTests). One GET measured as fast as parallel ranges here.
-        return S3Errors.GuardAsync(() => GetResumingAsync(key, versionId, range, cancellationToken), cancellationToken);
+        return S3Errors.GuardAsync(() => GetResumingAsync(key, versionId, range, operation, cancellationToken), cancellationToken);
     }
 
     // One GET (through the router) whose body resumes on whichever site serves when it breaks.
-    private async Task<BackendReadResult> GetResumingAsync(string key, string? versionId, ByteRange? range, CancellationToken cancellationToken)
+    private async Task<BackendReadResult> GetResumingAsync(string key, string? versionId, ByteRange? range, OperationContext? operation, CancellationToken cancellationToken)
     {
         var (response, site) = await ReadAsync(
             versionId,
             async (site, ct) =>
             {
-                var request = new GetObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId };
+                var request = ContextHeaders.On(new GetObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, operation);
                 if (range is { } r)
                 {
                     request.ByteRange = new Amazon.S3.Model.ByteRange(r.Offset, r.Offset + r.Length - 1);
@@ -563,17 +573,17 @@ internal sealed class S3Backend : StorageBackend
                 return (await site.Client.GetObjectAsync(request, ct).ConfigureAwait(false), site);
             },
             cancellationToken).ConfigureAwait(false);
-        var read = Resuming(key, response, site, range?.Offset ?? 0, ranged: range is not null);
+        var read = Resuming(key, response, site, range?.Offset ?? 0, ranged: range is not null, operation);
         if (versionId is null && _written?.NewerThanServed(key, read.Head.VersionId, read.Head.LastModified) is { } mine)
         {
             // Read-your-writes: this site lags behind this client's own write of the key; read that write (from any site) instead.
             await read.DisposeAsync().ConfigureAwait(false);
-            return await GetResumingAsync(key, mine, range, cancellationToken).ConfigureAwait(false);
+            return await GetResumingAsync(key, mine, range, operation, cancellationToken).ConfigureAwait(false);
         }
 
         try
         {
-            var locked = await ServedLock.EnsureAsync(_options.Bucket, site, read.Head, _logger, cancellationToken).ConfigureAwait(false);
+            var locked = await ServedLock.EnsureAsync(_options.Bucket, site, read.Head, _logger, operation, cancellationToken).ConfigureAwait(false);
             return locked == read.Head.Retention ? read : new BackendReadResult(read.Body, read.Head with { Retention = locked }) { Site = read.Site };
         }
         catch
@@ -590,7 +600,7 @@ internal sealed class S3Backend : StorageBackend
             ? _sites.ExecuteAsync(SiteAccess.Read, call, cancellationToken)
             : ReplicaLookup.ReadVersionAsync(_sites, call, _options.ReplicationLagTimeout, _options.RequestTimeout, _time, _logger, cancellationToken);
 
-    private BackendReadResult Resuming(string key, GetObjectResponse response, SiteEndpoint site, long start, bool ranged)
+    private BackendReadResult Resuming(string key, GetObjectResponse response, SiteEndpoint site, long start, bool ranged, OperationContext? operation)
     {
         BackendObjectHead head;
         try
@@ -605,8 +615,7 @@ internal sealed class S3Backend : StorageBackend
 
         var end = start + response.ContentLength;
         // A resumed read runs when the caller reads, after the operation returned the content: it carries the operation's context
-        // headers all the same (issue 15), captured here.
-        var operation = OperationScope.Current;
+        // headers all the same (issue 15), from the operation the read was opened for.
         var body = new ResumingReadStream(
             new S3ResponseStream(response), site, start, end, (offset, ct) => ReopenAsync(key, head, offset, end, operation, ct), _options.RequestTimeout, _time, _logger);
         return new BackendReadResult(body, head) { Site = site.Name };
@@ -614,26 +623,27 @@ internal sealed class S3Backend : StorageBackend
 
     // The rest of a broken read: the same version (id and ETag pinned) from the offset reached, on whichever site serves.
     private async Task<(Stream Body, SiteEndpoint Site)> ReopenAsync(
-        string key, BackendObjectHead head, long offset, long end, OperationInfo? operation, CancellationToken cancellationToken)
+        string key, BackendObjectHead head, long offset, long end, OperationContext? operation, CancellationToken cancellationToken)
     {
-        using var scope = operation is null ? null : OperationScope.Begin(operation);
         return await CallAsync<(Stream, SiteEndpoint)>(
             SiteAccess.Read,
             async (site, ct) =>
             {
-                var request = new GetObjectRequest
-                {
-                    BucketName = _options.Bucket,
-                    Key = key,
-                    VersionId = head.VersionId,
-                    EtagToMatch = head.ETag,
-                    ByteRange = new Amazon.S3.Model.ByteRange(offset, end - 1),
-                };
+                var request = ContextHeaders.On(
+                    new GetObjectRequest
+                    {
+                        BucketName = _options.Bucket,
+                        Key = key,
+                        VersionId = head.VersionId,
+                        EtagToMatch = head.ETag,
+                        ByteRange = new Amazon.S3.Model.ByteRange(offset, end - 1),
+                    },
+                    operation);
                 var response = await site.Client.GetObjectAsync(request, ct).ConfigureAwait(false);
                 try
                 {
                     // The rest of the read comes from this site: it must hold the version's lock too.
-                    await ServedLock.EnsureAsync(_options.Bucket, site, ToHead(key, response, ranged: true), _logger, ct).ConfigureAwait(false);
+                    await ServedLock.EnsureAsync(_options.Bucket, site, ToHead(key, response, ranged: true), _logger, operation, ct).ConfigureAwait(false);
                 }
                 catch
                 {
@@ -646,13 +656,13 @@ internal sealed class S3Backend : StorageBackend
             cancellationToken).ConfigureAwait(false);
     }
 
-    public override Task<BackendObjectHead> HeadAsync(string key, string? versionId, CancellationToken cancellationToken) =>
+    public override Task<BackendObjectHead> HeadAsync(string key, string? versionId, OperationContext? operation, CancellationToken cancellationToken) =>
         S3Errors.GuardAsync(async () =>
         {
             var (r, site) = await ReadAsync(
                 versionId,
-                async (site, ct) => (await site.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, ct)
-                    .ConfigureAwait(false), site),
+                async (site, ct) => (await site.Client.GetObjectMetadataAsync(
+                    ContextHeaders.On(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, operation), ct).ConfigureAwait(false), site),
                 cancellationToken).ConfigureAwait(false);
             var head = ToHead(key, r.VersionId, r.ContentLength, r.LastModified, r.Headers.ContentType, r.Metadata, r.ObjectLockMode,
                 r.ObjectLockRetainUntilDate, r.ObjectLockLegalHoldStatus, r.ETag);
@@ -664,30 +674,31 @@ internal sealed class S3Backend : StorageBackend
                 }
                 else if (_written.NewerThanServed(key, head.VersionId, head.LastModified) is { } mine)
                 {
-                    return await HeadAsync(key, mine, cancellationToken).ConfigureAwait(false); // read-your-writes, as GetResumingAsync
+                    return await HeadAsync(key, mine, operation, cancellationToken).ConfigureAwait(false); // read-your-writes, as GetResumingAsync
                 }
             }
 
-            return head with { Retention = await ServedLock.EnsureAsync(_options.Bucket, site, head, _logger, cancellationToken).ConfigureAwait(false) };
+            return head with { Retention = await ServedLock.EnsureAsync(_options.Bucket, site, head, _logger, operation, cancellationToken).ConfigureAwait(false) };
         }, cancellationToken);
 
-    public override async Task<BackendListPage> ListAsync(string prefix, string? continuationToken, int pageSize, CancellationToken cancellationToken)
+    public override async Task<BackendListPage> ListAsync(string prefix, string? continuationToken, int pageSize, OperationContext? operation, CancellationToken cancellationToken)
     {
         var r = await CallAsync(
             SiteAccess.Read,
             (site, ct) => site.Client.ListObjectsV2Async(
-                new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = prefix, ContinuationToken = continuationToken, MaxKeys = pageSize }, ct),
+                ContextHeaders.On(new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = prefix, ContinuationToken = continuationToken, MaxKeys = pageSize }, operation),
+                ct),
             cancellationToken).ConfigureAwait(false);
         var items = (r.S3Objects ?? []).Select(o => new ObjectItem(o.Key, o.Size ?? 0, ToOffset(o.LastModified))).ToList();
         return new BackendListPage(items, r.IsTruncated == true ? r.NextContinuationToken : null);
     }
 
-    public override Task<IReadOnlyList<BackendVersion>> ListVersionsAsync(string key, CancellationToken cancellationToken) =>
-        CallAsync(SiteAccess.Read, (site, ct) => ListVersionsOnAsync(site.Client, key, ct), cancellationToken);
+    public override Task<IReadOnlyList<BackendVersion>> ListVersionsAsync(string key, OperationContext? operation, CancellationToken cancellationToken) =>
+        CallAsync(SiteAccess.Read, (site, ct) => ListVersionsOnAsync(site.Client, key, operation, ct), cancellationToken);
 
-    public override async Task<IReadOnlyList<BackendVersion>> ListVersionsOnAnySiteAsync(string key, CancellationToken cancellationToken)
+    public override async Task<IReadOnlyList<BackendVersion>> ListVersionsOnAnySiteAsync(string key, OperationContext? operation, CancellationToken cancellationToken)
     {
-        var versions = await ListVersionsAsync(key, cancellationToken).ConfigureAwait(false);
+        var versions = await ListVersionsAsync(key, operation, cancellationToken).ConfigureAwait(false);
         if (versions.Count > 0 || _sites.Sites.Count < 2 || !_options.AsynchronousReplication)
         {
             return versions;
@@ -697,19 +708,19 @@ internal sealed class S3Backend : StorageBackend
             async () => await ReplicaLookup.FindOnAnySiteAsync(
                 _sites,
                 "A key-ring entry",
-                async (site, ct) => await ListVersionsOnAsync(site.Client, key, ct).ConfigureAwait(false) is { Count: > 0 } found ? found : null,
+                async (site, ct) => await ListVersionsOnAsync(site.Client, key, operation, ct).ConfigureAwait(false) is { Count: > 0 } found ? found : null,
                 _options.ReplicationLagTimeout, _options.RequestTimeout, _time, _logger, cancellationToken).ConfigureAwait(false) ?? [],
             cancellationToken).ConfigureAwait(false);
     }
 
-    public override Task<IReadOnlyList<BackendVersion>> ListHistoryAsync(string prefix, CancellationToken cancellationToken) =>
-        CallAsync(SiteAccess.Read, (site, ct) => ListHistoryOnAsync(site.Client, prefix, ct), cancellationToken);
+    public override Task<IReadOnlyList<BackendVersion>> ListHistoryAsync(string prefix, OperationContext? operation, CancellationToken cancellationToken) =>
+        CallAsync(SiteAccess.Read, (site, ct) => ListHistoryOnAsync(site.Client, prefix, operation, ct), cancellationToken);
 
     // ListObjectVersions pages through keys in order, each key's versions and delete markers newest first: kept in that order.
-    private async Task<IReadOnlyList<BackendVersion>> ListHistoryOnAsync(AmazonS3Client s3, string prefix, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<BackendVersion>> ListHistoryOnAsync(AmazonS3Client s3, string prefix, OperationContext? operation, CancellationToken cancellationToken)
     {
         var result = new List<BackendVersion>();
-        var request = new ListVersionsRequest { BucketName = _options.Bucket, Prefix = prefix, MaxKeys = 1000 };
+        var request = ContextHeaders.On(new ListVersionsRequest { BucketName = _options.Bucket, Prefix = prefix, MaxKeys = 1000 }, operation);
         while (true)
         {
             var r = await s3.ListVersionsAsync(request, cancellationToken).ConfigureAwait(false);
@@ -728,10 +739,10 @@ internal sealed class S3Backend : StorageBackend
         return result;
     }
 
-    private async Task<IReadOnlyList<BackendVersion>> ListVersionsOnAsync(AmazonS3Client s3, string key, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<BackendVersion>> ListVersionsOnAsync(AmazonS3Client s3, string key, OperationContext? operation, CancellationToken cancellationToken)
     {
         var result = new List<BackendVersion>();
-        var request = new ListVersionsRequest { BucketName = _options.Bucket, Prefix = key };
+        var request = ContextHeaders.On(new ListVersionsRequest { BucketName = _options.Bucket, Prefix = key }, operation);
         while (true)
         {
             var r = await s3.ListVersionsAsync(request, cancellationToken).ConfigureAwait(false);
@@ -750,53 +761,60 @@ internal sealed class S3Backend : StorageBackend
         return result.OrderByDescending(v => v.LastModified).ThenByDescending(v => v.IsLatest).ToList();
     }
 
-    public override async Task<string> DeleteAsync(string key, CancellationToken cancellationToken)
+    public override async Task<string> DeleteAsync(string key, OperationContext? operation, CancellationToken cancellationToken)
     {
         // A delete marker whose answer was lost and is added again hides the same versions: harmless, and visible in the versions.
         var r = await CallAsync(
-            SiteAccess.Write, (site, ct) => site.Client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key }, ct), cancellationToken)
+            SiteAccess.Write,
+            (site, ct) => site.Client.DeleteObjectAsync(ContextHeaders.On(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key }, operation), ct),
+            cancellationToken)
             .ConfigureAwait(false);
         return RequireVersionId(r.VersionId);
     }
 
-    public override Task DeleteVersionAsync(string key, string versionId, CancellationToken cancellationToken) =>
+    public override Task DeleteVersionAsync(string key, string versionId, OperationContext? operation, CancellationToken cancellationToken) =>
         CallAsync(
             SiteAccess.Write,
-            (site, ct) => site.Client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, ct),
+            (site, ct) => site.Client.DeleteObjectAsync(ContextHeaders.On(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, operation), ct),
             cancellationToken);
 
-    public override Task SetLegalHoldAsync(string key, string versionId, bool enabled, CancellationToken cancellationToken) =>
+    public override Task SetLegalHoldAsync(string key, string versionId, bool enabled, OperationContext? operation, CancellationToken cancellationToken) =>
         CallAsync(
             SiteAccess.Write,
             (site, ct) => site.Client.PutObjectLegalHoldAsync(
-                new PutObjectLegalHoldRequest
-                {
-                    BucketName = _options.Bucket,
-                    Key = key,
-                    VersionId = versionId,
-                    LegalHold = new ObjectLockLegalHold { Status = enabled ? ObjectLockLegalHoldStatus.On : ObjectLockLegalHoldStatus.Off },
-                },
+                ContextHeaders.On(
+                    new PutObjectLegalHoldRequest
+                    {
+                        BucketName = _options.Bucket,
+                        Key = key,
+                        VersionId = versionId,
+                        LegalHold = new ObjectLockLegalHold { Status = enabled ? ObjectLockLegalHoldStatus.On : ObjectLockLegalHoldStatus.Off },
+                    },
+                    operation),
                 ct),
             cancellationToken);
 
-    public override async Task SetRetentionAsync(string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, CancellationToken cancellationToken)
+    public override async Task SetRetentionAsync(
+        string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, OperationContext? operation, CancellationToken cancellationToken)
     {
         try
         {
             await CallAsync(
                 SiteAccess.Write,
                 (site, ct) => site.Client.PutObjectRetentionAsync(
-                    new PutObjectRetentionRequest
-                    {
-                        BucketName = _options.Bucket,
-                        Key = key,
-                        VersionId = versionId,
-                        Retention = new ObjectLockRetention
+                    ContextHeaders.On(
+                        new PutObjectRetentionRequest
                         {
-                            Mode = mode == RetentionMode.Governance ? ObjectLockRetentionMode.Governance : ObjectLockRetentionMode.Compliance,
-                            RetainUntilDate = retainUntil.UtcDateTime,
+                            BucketName = _options.Bucket,
+                            Key = key,
+                            VersionId = versionId,
+                            Retention = new ObjectLockRetention
+                            {
+                                Mode = mode == RetentionMode.Governance ? ObjectLockRetentionMode.Governance : ObjectLockRetentionMode.Compliance,
+                                RetainUntilDate = retainUntil.UtcDateTime,
+                            },
                         },
-                    },
+                        operation),
                     ct),
                 cancellationToken).ConfigureAwait(false);
         }

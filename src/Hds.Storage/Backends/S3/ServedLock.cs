@@ -1,6 +1,7 @@
 using System.Globalization;
 using Amazon.S3;
 using Amazon.S3.Model;
+using Hds.Storage.Access;
 using Hds.Storage.Diagnostics;
 using Hds.Storage.Objects;
 using Hds.Storage.Retention;
@@ -53,7 +54,7 @@ internal static class ServedLock
     /// site (applied now if it lacked it); throws <see cref="HdsConfigurationException"/> when that site cannot hold it.
     /// </summary>
     public static async Task<RetentionInfo> EnsureAsync(
-        string bucket, SiteEndpoint site, BackendObjectHead head, ILogger logger, CancellationToken cancellationToken)
+        string bucket, SiteEndpoint site, BackendObjectHead head, ILogger logger, OperationContext? operation, CancellationToken cancellationToken)
     {
         if (Required(head.Metadata) is not { } required || head.Retention.Covers(required))
         {
@@ -68,9 +69,10 @@ internal static class ServedLock
         Log.ServedLockApplied(logger, site.Name, head.Retention.Mode);
         try
         {
-            await ApplyAsync(bucket, site, head.Key, head.VersionId, required, cancellationToken).ConfigureAwait(false);
+            await ApplyAsync(bucket, site, head.Key, head.VersionId, required, operation, cancellationToken).ConfigureAwait(false);
             var after = await site.Client.GetObjectMetadataAsync(
-                new GetObjectMetadataRequest { BucketName = bucket, Key = head.Key, VersionId = head.VersionId }, cancellationToken).ConfigureAwait(false);
+                ContextHeaders.On(new GetObjectMetadataRequest { BucketName = bucket, Key = head.Key, VersionId = head.VersionId }, operation), cancellationToken)
+                .ConfigureAwait(false);
             var locked = S3Backend.ToRetention(after.ObjectLockMode, after.ObjectLockRetainUntilDate, after.ObjectLockLegalHoldStatus);
             return locked.Covers(required) ? locked : throw Refused(site, "it did not keep the lock applied");
         }
@@ -81,31 +83,36 @@ internal static class ServedLock
     }
 
     /// <summary>PutObjectRetention (and the legal hold when asked) of one version on one site itself, not routed.</summary>
-    public static async Task ApplyAsync(string bucket, SiteEndpoint site, string key, string versionId, RetentionInfo wanted, CancellationToken cancellationToken)
+    public static async Task ApplyAsync(
+        string bucket, SiteEndpoint site, string key, string versionId, RetentionInfo wanted, OperationContext? operation, CancellationToken cancellationToken)
     {
         await site.Client.PutObjectRetentionAsync(
-            new PutObjectRetentionRequest
-            {
-                BucketName = bucket,
-                Key = key,
-                VersionId = versionId,
-                Retention = new ObjectLockRetention
-                {
-                    Mode = wanted.Mode == RetentionMode.Governance ? ObjectLockRetentionMode.Governance : ObjectLockRetentionMode.Compliance,
-                    RetainUntilDate = wanted.RetainUntil!.Value.UtcDateTime,
-                },
-            },
-            cancellationToken).ConfigureAwait(false);
-        if (wanted.LegalHold)
-        {
-            await site.Client.PutObjectLegalHoldAsync(
-                new PutObjectLegalHoldRequest
+            ContextHeaders.On(
+                new PutObjectRetentionRequest
                 {
                     BucketName = bucket,
                     Key = key,
                     VersionId = versionId,
-                    LegalHold = new ObjectLockLegalHold { Status = ObjectLockLegalHoldStatus.On },
+                    Retention = new ObjectLockRetention
+                    {
+                        Mode = wanted.Mode == RetentionMode.Governance ? ObjectLockRetentionMode.Governance : ObjectLockRetentionMode.Compliance,
+                        RetainUntilDate = wanted.RetainUntil!.Value.UtcDateTime,
+                    },
                 },
+                operation),
+            cancellationToken).ConfigureAwait(false);
+        if (wanted.LegalHold)
+        {
+            await site.Client.PutObjectLegalHoldAsync(
+                ContextHeaders.On(
+                    new PutObjectLegalHoldRequest
+                    {
+                        BucketName = bucket,
+                        Key = key,
+                        VersionId = versionId,
+                        LegalHold = new ObjectLockLegalHold { Status = ObjectLockLegalHoldStatus.On },
+                    },
+                    operation),
                 cancellationToken).ConfigureAwait(false);
         }
     }

@@ -1,3 +1,4 @@
+using Hds.Storage.Access;
 using Hds.Storage.Backends;
 using Hds.Storage.Objects;
 
@@ -15,7 +16,7 @@ internal static class DuplicateWrites
 {
     /// <summary>The versions, newest first, with each extra physical version of one write left out.</summary>
     public static async Task<IReadOnlyList<BackendVersion>> PresentOneAsync(
-        StorageBackend backend, string key, IReadOnlyList<BackendVersion> versions, CancellationToken cancellationToken)
+        StorageBackend backend, string key, IReadOnlyList<BackendVersion> versions, OperationContext? operation, CancellationToken cancellationToken)
     {
         var hidden = new HashSet<string>(StringComparer.Ordinal);
         foreach (var group in Candidates(versions))
@@ -23,7 +24,7 @@ internal static class DuplicateWrites
             var kept = group[0]; // newest first: the successful try's version
             foreach (var other in group.Skip(1))
             {
-                if (await SameAttemptAsync(backend, key, kept.VersionId, other.VersionId, cancellationToken).ConfigureAwait(false))
+                if (await SameAttemptAsync(backend, key, kept.VersionId, other.VersionId, operation, cancellationToken).ConfigureAwait(false))
                 {
                     hidden.Add(other.VersionId);
                 }
@@ -34,14 +35,15 @@ internal static class DuplicateWrites
     }
 
     /// <summary>The other physical versions of the write that stored <paramref name="versionId"/> (empty when it was stored once).</summary>
-    public static async Task<IReadOnlyList<string>> OfAsync(StorageBackend backend, string key, string versionId, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<string>> OfAsync(
+        StorageBackend backend, string key, string versionId, OperationContext? operation, CancellationToken cancellationToken)
     {
-        var versions = await backend.ListVersionsAsync(key, cancellationToken).ConfigureAwait(false);
+        var versions = await backend.ListVersionsAsync(key, operation, cancellationToken).ConfigureAwait(false);
         var group = Candidates(versions).FirstOrDefault(g => g.Any(v => v.VersionId == versionId));
         var duplicates = new List<string>();
         foreach (var other in group?.Where(v => v.VersionId != versionId) ?? [])
         {
-            if (await SameAttemptAsync(backend, key, versionId, other.VersionId, cancellationToken).ConfigureAwait(false))
+            if (await SameAttemptAsync(backend, key, versionId, other.VersionId, operation, cancellationToken).ConfigureAwait(false))
             {
                 duplicates.Add(other.VersionId);
             }
@@ -58,10 +60,11 @@ internal static class DuplicateWrites
             .Where(g => g.Count() > 1)
             .Select(g => g.OrderByDescending(v => v.LastModified).ThenByDescending(v => v.IsLatest).ToList());
 
-    private static async Task<bool> SameAttemptAsync(StorageBackend backend, string key, string a, string b, CancellationToken cancellationToken)
+    private static async Task<bool> SameAttemptAsync(
+        StorageBackend backend, string key, string a, string b, OperationContext? operation, CancellationToken cancellationToken)
     {
-        var first = AttemptOf(await backend.HeadAsync(key, a, cancellationToken).ConfigureAwait(false));
-        var second = AttemptOf(await backend.HeadAsync(key, b, cancellationToken).ConfigureAwait(false));
+        var first = AttemptOf(await backend.HeadAsync(key, a, operation, cancellationToken).ConfigureAwait(false));
+        var second = AttemptOf(await backend.HeadAsync(key, b, operation, cancellationToken).ConfigureAwait(false));
         return first is not null && string.Equals(first, second, StringComparison.Ordinal);
     }
 

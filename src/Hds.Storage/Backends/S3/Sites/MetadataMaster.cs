@@ -1,4 +1,5 @@
 using Amazon.S3.Model;
+using Hds.Storage.Access;
 using Hds.Storage.Models;
 
 namespace Hds.Storage.Backends.S3.Sites;
@@ -10,24 +11,26 @@ namespace Hds.Storage.Backends.S3.Sites;
 /// </summary>
 internal static class MetadataMaster
 {
-    public static async Task<BucketCompliance> CheckAsync(SiteRouter router, BucketCompliance compliance, TimeSpan requestTimeout, CancellationToken cancellationToken)
+    public static async Task<BucketCompliance> CheckAsync(
+        SiteRouter router, BucketCompliance compliance, TimeSpan requestTimeout, OperationContext? operation, CancellationToken cancellationToken)
     {
         if (router.Sites.FirstOrDefault(s => s.IsMetadataMaster) is not { } master)
         {
             return compliance;
         }
 
-        return compliance with { MetadataMaster = master.Name, MetadataMasterReachable = await ReachableAsync(router, master, requestTimeout, cancellationToken).ConfigureAwait(false) };
+        var reachable = await ReachableAsync(router, master, requestTimeout, operation, cancellationToken).ConfigureAwait(false);
+        return compliance with { MetadataMaster = master.Name, MetadataMasterReachable = reachable };
     }
 
     /// <summary>Whether the site answers a bucket metadata read (any S3 answer counts: it is up; only no answer is unreachable).</summary>
-    public static async Task<bool> ReachableAsync(SiteRouter router, SiteEndpoint site, TimeSpan requestTimeout, CancellationToken cancellationToken)
+    public static async Task<bool> ReachableAsync(SiteRouter router, SiteEndpoint site, TimeSpan requestTimeout, OperationContext? operation, CancellationToken cancellationToken)
     {
         using var deadline = new CancellationTokenSource(requestTimeout, router.Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
-            await site.Client.GetBucketVersioningAsync(new GetBucketVersioningRequest { BucketName = router.Bucket }, linked.Token).ConfigureAwait(false);
+            await site.Client.GetBucketVersioningAsync(ContextHeaders.On(new GetBucketVersioningRequest { BucketName = router.Bucket }, operation), linked.Token).ConfigureAwait(false);
             return true;
         }
         catch (Amazon.S3.AmazonS3Exception ex) when ((int)ex.StatusCode is >= 400 and < 500)

@@ -5,63 +5,91 @@ using Hds.Storage.Access;
 namespace Hds.Storage.Backends.S3;
 
 /// <summary>
-/// Adds the pseudonymous access-context headers (<see cref="HdsContextHeaders"/>) of the current operation to every S3 request,
-/// so the storage's own audit log can be correlated with the SDK's, and StorageGRID's <c>Consistency-Control</c> header when
-/// configured. Not x-amz headers: they need not be signed.
+/// The pseudonymous access-context headers (<see cref="HdsContextHeaders"/>) of the operation a request runs for, so the storage's
+/// own audit log can be correlated with the SDK's. Not x-amz headers. Each S3 request object the backend builds carries its
+/// operation (<see cref="On{T}"/>): the SDK calls it back once the request is marshalled, before it is signed, and the headers go
+/// into the request itself, so they are signed with it and sent unchanged on the SDK's own retries (issue 15: before, an HTTP
+/// handler added them after signing, from an AsyncLocal). A resumed read's ranged GET is built the same way, from the operation
+/// the read was opened for.
 /// </summary>
-internal sealed class ContextHeadersHandler : DelegatingHandler
+internal static class ContextHeaders
 {
-    public const string ConsistencyControlHeader = "Consistency-Control";
-
-    private readonly S3ConsistencyControl? _consistency;
-
-    public ContextHeadersHandler(HttpMessageHandler inner, S3ConsistencyControl? consistency = null)
-        : base(inner)
+    /// <summary>Tags <paramref name="request"/> with the context headers of <paramref name="operation"/> (none when null).</summary>
+    public static T On<T>(T request, OperationContext? operation)
+        where T : AmazonWebServiceRequest
     {
-        _consistency = consistency is { IsSet: true } ? consistency : null;
+        if (operation is not null)
+        {
+            ((Amazon.Runtime.Internal.IAmazonWebServiceRequest)request).AddBeforeRequestHandler((_, args) =>
+            {
+                if (args is WebServiceRequestEventArgs web)
+                {
+                    AddHeaders(web.Headers, operation);
+                }
+            });
+        }
+
+        return request;
     }
 
-    public static void AddHeaders(HttpRequestMessage request, OperationInfo? info)
+    /// <summary>Sets the context headers of <paramref name="operation"/> in <paramref name="headers"/> (nothing when null).</summary>
+    public static void AddHeaders(IDictionary<string, string> headers, OperationContext? operation)
     {
-        if (info is null)
+        if (operation is null)
         {
             return;
         }
 
-        var c = info.Context;
-        Set(request, HdsContextHeaders.Actor, c.ActorId);
-        Set(request, HdsContextHeaders.ActorKind, c.ActorKind);
-        Set(request, HdsContextHeaders.Tenant, c.Tenant);
-        Set(request, HdsContextHeaders.Purpose, c.Purpose);
-        Set(request, HdsContextHeaders.CorrelationId, c.CorrelationId);
-        Set(request, HdsContextHeaders.Application, c.Application);
-        Set(request, HdsContextHeaders.Operation, info.Operation);
-        Set(request, HdsContextHeaders.Node, info.Node);
+        var c = operation.Access;
+        Set(headers, HdsContextHeaders.Actor, c.ActorId);
+        Set(headers, HdsContextHeaders.ActorKind, c.ActorKind);
+        Set(headers, HdsContextHeaders.Tenant, c.Tenant);
+        Set(headers, HdsContextHeaders.Purpose, c.Purpose);
+        Set(headers, HdsContextHeaders.CorrelationId, c.CorrelationId);
+        Set(headers, HdsContextHeaders.Application, c.Application);
+        Set(headers, HdsContextHeaders.Operation, operation.Name);
+        Set(headers, HdsContextHeaders.Node, operation.Node);
     }
 
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        AddHeaders(request, OperationScope.Current);
-        if (_consistency?.For(request) is { } consistency)
-        {
-            Set(request, ConsistencyControlHeader, consistency);
-        }
-
-        return base.SendAsync(request, cancellationToken);
-    }
-
-    private static void Set(HttpRequestMessage request, string name, string? value)
+    private static void Set(IDictionary<string, string> headers, string name, string? value)
     {
         if (!string.IsNullOrEmpty(value))
         {
-            request.Headers.Remove(name);
-            request.Headers.TryAddWithoutValidation(name, value);
+            headers[name] = value;
         }
     }
 }
 
 /// <summary>
-/// The S3 clients' one HTTP stack (issue 15): one handler chain — context headers, then send-once, then sockets — and one
+/// Adds StorageGRID's <c>Consistency-Control</c> header to every S3 request when configured (by the kind of request: read, write,
+/// listing). The operation's context headers are not added here: each request carries them itself (<see cref="ContextHeaders"/>).
+/// </summary>
+internal sealed class ConsistencyControlHandler : DelegatingHandler
+{
+    public const string ConsistencyControlHeader = "Consistency-Control";
+
+    private readonly S3ConsistencyControl? _consistency;
+
+    public ConsistencyControlHandler(HttpMessageHandler inner, S3ConsistencyControl? consistency = null)
+        : base(inner)
+    {
+        _consistency = consistency is { IsSet: true } ? consistency : null;
+    }
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (_consistency?.For(request) is { Length: > 0 } consistency)
+        {
+            request.Headers.Remove(ConsistencyControlHeader);
+            request.Headers.TryAddWithoutValidation(ConsistencyControlHeader, consistency);
+        }
+
+        return base.SendAsync(request, cancellationToken);
+    }
+}
+
+/// <summary>
+/// The S3 clients' one HTTP stack (issue 15): one handler chain — Consistency-Control, then send-once, then sockets — and one
 /// HttpClient per site and settings for the whole process, handed to the AWS SDK for every request (its own caching off).
 /// Before, every request went through two HttpClients and a copied request, and with the SDK's caching off a new outer client
 /// and two handlers were built per request. Clients of the same site share connections; the send-once memory keys writes by
@@ -108,7 +136,7 @@ internal sealed class S3HttpClientFactory : HttpClientFactory
     public override string? GetConfigUniqueString(IClientConfig clientConfig) => null;
 
     private static HttpClient Create(HttpMessageHandler innermost, TimeSpan requestTimeout, bool refuseSdkRetries, S3ConsistencyControl? consistency) =>
-        new(new ContextHeadersHandler(new SendOnceHandler(innermost, refuseSdkRetries, TimeProvider.System), consistency)) { Timeout = requestTimeout };
+        new(new ConsistencyControlHandler(new SendOnceHandler(innermost, refuseSdkRetries, TimeProvider.System), consistency)) { Timeout = requestTimeout };
 
     private static SocketsHttpHandler Sockets(TimeSpan requestTimeout) => new()
     {
