@@ -10,8 +10,6 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
 using Hds.Storage;
-using Hds.Storage.Access;
-using Hds.Storage.Backends.Local;
 
 var builder = WebApplication.CreateBuilder(args);
 

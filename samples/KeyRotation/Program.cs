@@ -9,8 +9,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Hds.Storage;
-using Hds.Storage.Access;
-using Hds.Storage.Backends.Local;
+using Hds.Storage.Models;
 
 var storePath = args.Length > 0 ? args[0] : Path.Combine(Path.GetTempPath(), "hds-keyrotation-" + Guid.NewGuid().ToString("N")[..8]);
 // The renewal expires after the certificate it replaces: a rewrap signs the entries with the configured certificate that expires

@@ -5,8 +5,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Hds.Storage;
-using Hds.Storage.Access;
-using Hds.Storage.Backends.Local;
 using Microsoft.Extensions.Logging;
 
 // The user's own data folder (not a shared /tmp, not the project folder): the store holds the development certificate's key.
@@ -56,7 +54,7 @@ foreach (var record in trail.Where(r => r.CorrelationId == run))
     Console.WriteLine($"  #{record.Sequence} {record.Time:HH:mm:ss.fff} {record.Operation,-8} {record.Outcome,-9} actor={record.ActorId} purpose={record.Purpose}{size}");
 }
 
-var check = await client.VerifyAuditLogAsync(new Hds.Storage.Audit.HdsAuditVerifyOptions { Context = auditor });
+var check = await client.VerifyAuditLogAsync(new Hds.Storage.HdsAuditVerifyOptions { Context = auditor });
 // The count covers the whole store (earlier runs too) and includes this run's reading of the trail, recorded like any access.
 Console.WriteLine($"Audit trail verified: {(check.IsValid ? "intact" : "NOT INTACT")} ({check.RecordsVerified} records in the store, this run's reading of the trail included).");
 Console.WriteLine($"Store: {storePath}");

@@ -5,8 +5,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Hds.Storage;
-using Hds.Storage.Access;
-using Hds.Storage.Backends.S3;
 using Microsoft.Extensions.Logging;
 
 string Setting(int index, string variable) =>

@@ -16,8 +16,8 @@ public sealed class HdsAccessContextOptions
     public string DefaultActorKind { get; set; } = "user";
 
     /// <summary>
-    /// The claim holding the identity's roles, one claim per role (<see cref="Access.HdsAccessContext.Roles"/>; the first is the
-    /// recorded <see cref="Access.HdsAccessContext.Role"/>). The default policy grants the audit trail to "auditor", the key ring to
+    /// The claim holding the identity's roles, one claim per role (<see cref="HdsAccessContext.Roles"/>; the first is the
+    /// recorded <see cref="HdsAccessContext.Role"/>). The default policy grants the audit trail to "auditor", the key ring to
     /// "key-admin" and legal holds and retention extensions to "legal".
     /// </summary>
     /// <value>The default value is "role".</value>
@@ -36,7 +36,7 @@ public sealed class HdsAccessContextOptions
 
     /// <summary>
     /// The claim listing the purposes the identity may declare, one claim per purpose. With <see cref="PurposeClaim"/> and
-    /// <see cref="DefaultPurpose"/> they form <see cref="Access.HdsAccessContext.AllowedPurposes"/>: the only purposes the
+    /// <see cref="DefaultPurpose"/> they form <see cref="HdsAccessContext.AllowedPurposes"/>: the only purposes the
     /// <see cref="PurposeHeader"/> may choose.
     /// </summary>
     /// <value>The default value is "hds_allowed_purpose".</value>
@@ -47,7 +47,7 @@ public sealed class HdsAccessContextOptions
     /// refused with 403, a malformed one with 400. Null to ignore the header.
     /// </summary>
     /// <value>The default value is "x-hds-purpose".</value>
-    public string? PurposeHeader { get; set; } = Access.HdsContextHeaders.Purpose;
+    public string? PurposeHeader { get; set; } = HdsContextHeaders.Purpose;
 
     /// <summary>
     /// A purpose every authenticated identity may declare, used when neither header nor <see cref="PurposeClaim"/> gives one;
@@ -62,7 +62,7 @@ public sealed class HdsAccessContextOptions
 
     /// <summary>
     /// The claim holding the pseudonym of the patient concerned, for identities bound to one patient (a patient portal session); it
-    /// wins over <see cref="PatientRouteValue"/>. The value must be a pseudonym (<see cref="Access.HdsPseudonyms"/>), never a name.
+    /// wins over <see cref="PatientRouteValue"/>. The value must be a pseudonym (<see cref="HdsPseudonyms"/>), never a name.
     /// </summary>
     /// <value>The default value is "hds_patient".</value>
     public string? PatientClaim { get; set; } = "hds_patient";
@@ -70,7 +70,7 @@ public sealed class HdsAccessContextOptions
     /// <summary>
     /// The route value holding the pseudonym of the patient whose documents the request reaches (for example "patient" for a route
     /// <c>/patients/{patient}/documents/{id}</c>); the middleware must then run after <c>UseRouting</c>. A value that is not shaped as a
-    /// pseudonym (<see cref="Access.HdsPseudonyms"/>) is answered 400 without echoing it. Null: the route does not name patients.
+    /// pseudonym (<see cref="HdsPseudonyms"/>) is answered 400 without echoing it. Null: the route does not name patients.
     /// </summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public string? PatientRouteValue { get; set; }

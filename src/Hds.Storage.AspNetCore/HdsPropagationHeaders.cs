@@ -2,7 +2,7 @@ namespace Hds.Storage.AspNetCore;
 
 /// <summary>
 /// Headers that authenticate a propagated access context between services, besides the context headers of
-/// <see cref="Access.HdsContextHeaders"/>.
+/// <see cref="HdsContextHeaders"/>.
 /// </summary>
 public static class HdsPropagationHeaders
 {

@@ -1,6 +1,7 @@
 using Hds.Storage.Access;
 using Hds.Storage.Encryption;
 using Hds.Storage.Keys;
+using Hds.Storage.Models;
 
 namespace Hds.Storage;
 

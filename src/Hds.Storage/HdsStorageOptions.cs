@@ -4,6 +4,7 @@ using Hds.Storage.Backends.Local;
 using Hds.Storage.Backends.S3;
 using Hds.Storage.Encryption;
 using Hds.Storage.Retention;
+using Hds.Storage.Models;
 
 namespace Hds.Storage;
 

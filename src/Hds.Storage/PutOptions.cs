@@ -13,8 +13,8 @@ public sealed class PutOptions : HdsRequestOptions
 
     /// <summary>
     /// How many sites must hold the new version, locked, before the write returns: see
-    /// <see cref="Backends.S3.S3StorageOptions.AcknowledgementSites"/>. The embedded store has one site.
+    /// <see cref="S3StorageOptions.AcknowledgementSites"/>. The embedded store has one site.
     /// </summary>
-    /// <value>The default value is <see langword="null"/>: the client's <see cref="Backends.S3.S3StorageOptions.AcknowledgementSites"/> (1).</value>
+    /// <value>The default value is <see langword="null"/>: the client's <see cref="S3StorageOptions.AcknowledgementSites"/> (1).</value>
     public int? AcknowledgementSites { get; set; }
 }

@@ -12,6 +12,7 @@ using Hds.Storage;
 using Hds.Storage.Access;
 using Hds.Storage.Audit;
 using Hds.Storage.Backends.Local;
+using Hds.Storage.Models;
 
 var mode = args.Length > 0 ? args[0] : "overhead";
 var store = args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "hds-audit-harness-" + Guid.NewGuid().ToString("N"));
@@ -188,7 +189,7 @@ internal sealed class KillingBackend(Hds.Storage.Backends.StorageBackend inner, 
     public override Task SetLegalHoldAsync(string key, string versionId, bool enabled, Hds.Storage.Access.OperationContext? operation, CancellationToken cancellationToken) =>
         inner.SetLegalHoldAsync(key, versionId, enabled, operation, cancellationToken);
 
-    public override Task SetRetentionAsync(string key, string versionId, Hds.Storage.Retention.RetentionMode mode, DateTimeOffset retainUntil, Hds.Storage.Access.OperationContext? operation, CancellationToken cancellationToken) =>
+    public override Task SetRetentionAsync(string key, string versionId, Hds.Storage.Models.RetentionMode mode, DateTimeOffset retainUntil, Hds.Storage.Access.OperationContext? operation, CancellationToken cancellationToken) =>
         inner.SetRetentionAsync(key, versionId, mode, retainUntil, operation, cancellationToken);
 
     public override ValueTask DisposeAsync() => inner.DisposeAsync();

@@ -6,6 +6,7 @@ using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using Hds.Storage.Encryption;
 using Hds.Storage.Keys;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Benchmarks;
 

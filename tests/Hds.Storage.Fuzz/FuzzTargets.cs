@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Hds.Storage.Audit;
 using Hds.Storage.Encryption;
 using Hds.Storage.Keys;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Fuzz;
 
@@ -161,7 +162,7 @@ internal static class FuzzTargets
                 new HdsAuditRecord
                 {
                     Time = now.AddSeconds(i),
-                    Operation = Access.HdsOperation.Put,
+                    Operation = Models.HdsOperation.Put,
                     Outcome = HdsAuditOutcome.Succeeded,
                     ActorId = "agent-1",
                     Tenant = "tenant-fuzz",

@@ -1,6 +1,7 @@
 using Hds.Storage.Backends.Local;
 using Hds.Storage.Backends.S3;
 using Hds.Storage.Retention;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Tests;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Hds.Storage.Audit;
 using Hds.Storage.Audit.Search;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Cli.Audit;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Hds.Storage.Audit;
 using Hds.Storage.Audit.Search;
 using Parquet.Serialization;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Cli.Audit;
 

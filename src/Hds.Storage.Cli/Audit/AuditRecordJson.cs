@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Hds.Storage.Audit;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Cli.Audit;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Hds.Storage.Access;
 using Hds.Storage.Audit;
 using Hds.Storage.Audit.Search;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Cli.Audit;
 

@@ -1,5 +1,6 @@
 using Hds.Storage.Audit;
 using Hds.Storage.Audit.Search;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Cli.Audit;
 

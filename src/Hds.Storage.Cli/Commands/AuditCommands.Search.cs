@@ -5,6 +5,7 @@ using Hds.Storage.Audit;
 using Hds.Storage.Cli.Audit;
 using Hds.Storage.Cli.Output;
 using Spectre.Console;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Cli.Commands;
 

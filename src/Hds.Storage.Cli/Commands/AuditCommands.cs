@@ -3,6 +3,7 @@ using System.Globalization;
 using Hds.Storage.Audit;
 using Hds.Storage.Cli.Audit;
 using Hds.Storage.Cli.Output;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Cli.Commands;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Hds.Storage.Keys;
 using Hds.Storage.Cli.Output;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Cli.Commands;
 

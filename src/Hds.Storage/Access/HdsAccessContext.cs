@@ -1,4 +1,4 @@
-namespace Hds.Storage.Access;
+namespace Hds.Storage;
 
 /// <summary>
 /// Who accesses what and why: every operation runs under one. All fields are pseudonymous identifiers, never names or

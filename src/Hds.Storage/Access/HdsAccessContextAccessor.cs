@@ -1,4 +1,4 @@
-namespace Hds.Storage.Access;
+namespace Hds.Storage;
 
 /// <summary>
 /// Where the client finds the access context of a call that passes none: by default the ambient <see cref="HdsAccessScope"/>

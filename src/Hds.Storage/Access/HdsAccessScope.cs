@@ -1,4 +1,4 @@
-namespace Hds.Storage.Access;
+namespace Hds.Storage;
 
 /// <summary>
 /// The ambient access context of the current asynchronous flow, for code that does not pass a context on each call

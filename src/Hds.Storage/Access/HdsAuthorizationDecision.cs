@@ -1,4 +1,4 @@
-namespace Hds.Storage.Access;
+namespace Hds.Storage;
 
 /// <summary>The outcome of an authorization: allowed (possibly by a named role), or denied with a reason code.</summary>
 public sealed class HdsAuthorizationDecision

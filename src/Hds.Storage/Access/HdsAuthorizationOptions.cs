@@ -1,4 +1,5 @@
-namespace Hds.Storage.Access;
+using Hds.Storage.Models;
+namespace Hds.Storage;
 
 /// <summary>
 /// Settings of the authorization every operation goes through: which purposes of use and which roles grant each operation

@@ -1,4 +1,4 @@
-namespace Hds.Storage.Access;
+namespace Hds.Storage;
 
 /// <summary>
 /// Decides every operation of the client before any I/O (list, head, versions, legal hold, retention, keys and audit reads

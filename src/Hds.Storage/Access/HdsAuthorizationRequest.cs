@@ -1,4 +1,5 @@
-namespace Hds.Storage.Access;
+using Hds.Storage.Models;
+namespace Hds.Storage;
 
 /// <summary>
 /// What an <see cref="HdsAuthorizationPolicy"/> decides on: one operation, by one context, on one resource, with the operation's

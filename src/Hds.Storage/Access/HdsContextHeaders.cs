@@ -1,4 +1,4 @@
-namespace Hds.Storage.Access;
+namespace Hds.Storage;
 
 /// <summary>
 /// Names of the HTTP headers carrying the pseudonymous access context: on every S3 request (so the storage's own audit log,

@@ -1,4 +1,5 @@
-namespace Hds.Storage.Access;
+using Hds.Storage.Models;
+namespace Hds.Storage;
 
 /// <summary>
 /// The default policy (docs/security.md, "Rights model"), checked in this order, the first failure giving the denial's reason:

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Hds.Storage.Access;
+namespace Hds.Storage;
 
 /// <summary>
 /// Derives opaque, stable object-key segments from business or patient identifiers with a keyed HMAC-SHA-256, so identifiers

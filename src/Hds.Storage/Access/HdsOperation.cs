@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Hds.Storage.Access;
+namespace Hds.Storage.Models;
 
 /// <summary>
 /// Every operation of <see cref="HdsStorageClient"/>: what the authorization policy decides on and what the audit trail records.

@@ -1,4 +1,4 @@
-namespace Hds.Storage.Access;
+namespace Hds.Storage;
 
 /// <summary>
 /// The shape a patient pseudonym must have wherever Hds.Storage accepts one (the access context set by the CLI's <c>--patient</c> and

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Access;
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Hds.Storage.Audit.Search;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Audit;
 

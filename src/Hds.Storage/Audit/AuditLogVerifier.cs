@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Hds.Storage.Access;
 using Hds.Storage.Audit.Search;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Audit;
 

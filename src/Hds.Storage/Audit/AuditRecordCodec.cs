@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Hds.Storage.Access;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Audit;
 

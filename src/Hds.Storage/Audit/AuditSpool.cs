@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Audit;
 

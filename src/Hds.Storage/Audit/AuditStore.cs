@@ -5,6 +5,7 @@ using Hds.Storage.Locking;
 using Hds.Storage.Objects;
 using Hds.Storage.Retention;
 using Microsoft.Extensions.Logging;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Audit;
 

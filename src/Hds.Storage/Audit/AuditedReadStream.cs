@@ -1,5 +1,6 @@
 using Hds.Storage.Encryption;
 using Hds.Storage.IO;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Audit;
 

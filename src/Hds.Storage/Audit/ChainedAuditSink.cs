@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Hds.Storage.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Audit;
 
@@ -221,13 +222,13 @@ internal sealed class ChainedAuditSink : HdsAuditSink
         {
             var found = await _store.FindIntentVersionAsync(intent.PhysicalKey, intent.Id, intent.Time.AddHours(-1), cancellationToken).ConfigureAwait(false);
             var recorded = found is not null && _spool.Pending().Select(p => p.Record).Concat(_recentlyStored)
-                .Any(r => r.Operation == Access.HdsOperation.Put && string.Equals(r.VersionId, found.VersionId, StringComparison.Ordinal));
+                .Any(r => r.Operation == Models.HdsOperation.Put && string.Equals(r.VersionId, found.VersionId, StringComparison.Ordinal));
             if (!recorded)
             {
                 var record = new HdsAuditRecord
                 {
                     Time = _time.GetUtcNow(),
-                    Operation = Access.HdsOperation.Put,
+                    Operation = Models.HdsOperation.Put,
                     Outcome = HdsAuditOutcome.Incomplete,
                     Reason = found is null ? "interrupted-not-stored" : "interrupted-stored",
                     ActorId = intent.ActorId,

@@ -1,6 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 
-namespace Hds.Storage.Audit;
+namespace Hds.Storage;
 
 /// <summary>
 /// Settings of the audit trail: records are spooled durably under the spool directory and uploaded to the bucket under

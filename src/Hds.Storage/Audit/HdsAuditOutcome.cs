@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Hds.Storage.Audit;
+namespace Hds.Storage.Models;
 
 /// <summary>How an audited operation ended. Values are stable (audit records store the name); serialized by name ("Succeeded").</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<HdsAuditOutcome>))]

@@ -1,4 +1,4 @@
-namespace Hds.Storage.Audit;
+namespace Hds.Storage.Models;
 
 /// <summary>One problem found by audit verification.</summary>
 /// <param name="Kind">What is wrong.</param>

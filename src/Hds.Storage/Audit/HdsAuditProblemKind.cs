@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Hds.Storage.Audit;
+namespace Hds.Storage.Models;
 
 /// <summary>What verification found wrong in the audit trail; serialized by name ("RecordAltered").</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<HdsAuditProblemKind>))]

@@ -1,6 +1,7 @@
+using Hds.Storage.Audit;
 using Hds.Storage.Access;
 
-namespace Hds.Storage.Audit;
+namespace Hds.Storage.Models;
 
 /// <summary>
 /// One audit record: who (pseudonymous ids), when, what (operation, object key and version, sizes, digest), why (purpose) and
@@ -74,8 +75,8 @@ public sealed record HdsAuditRecord
 
     /// <summary>
     /// The storage site that served the operation, when known: the site that stored a write, or served the first bytes of a
-    /// read (a read that breaks may resume on another). A name from <see cref="Backends.S3.S3StorageOptions.Sites"/> ("default"
-    /// for a single <see cref="Backends.S3.S3StorageOptions.ServiceUrl"/>), "local" for the embedded store.
+    /// read (a read that breaks may resume on another). A name from <see cref="S3StorageOptions.Sites"/> ("default"
+    /// for a single <see cref="S3StorageOptions.ServiceUrl"/>), "local" for the embedded store.
     /// </summary>
     public string? Site { get; init; }
 

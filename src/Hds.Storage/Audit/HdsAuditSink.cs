@@ -1,4 +1,5 @@
-namespace Hds.Storage.Audit;
+using Hds.Storage.Models;
+namespace Hds.Storage;
 
 /// <summary>
 /// Where audit records go. The default sink is the chained, spooled, WORM-uploaded log; replace it only with a sink that is

@@ -1,4 +1,4 @@
-namespace Hds.Storage.Audit;
+namespace Hds.Storage.Models;
 
 /// <summary>The result of verifying the audit trail.</summary>
 public sealed record HdsAuditVerificationResult

@@ -1,4 +1,4 @@
-namespace Hds.Storage.Audit;
+namespace Hds.Storage;
 
 /// <summary>Options of <see cref="HdsStorageClient.VerifyAuditLogAsync"/>.</summary>
 public sealed class HdsAuditVerifyOptions : HdsRequestOptions

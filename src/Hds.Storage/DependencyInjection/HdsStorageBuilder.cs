@@ -4,7 +4,7 @@ using Hds.Storage.Keys;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace Hds.Storage.DependencyInjection;
+namespace Hds.Storage;
 
 /// <summary>Returned by <c>AddHdsStorage</c>: further configures one named Hds.Storage client.</summary>
 public sealed class HdsStorageBuilder

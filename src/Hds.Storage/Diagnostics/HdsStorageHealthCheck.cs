@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Hds.Storage.Diagnostics;
+namespace Hds.Storage;
 
 /// <summary>
 /// Health check of a client's storage, registered with <c>services.AddHealthChecks().AddHdsStorage()</c> (or <c>AddKeyedHdsStorage(key)</c>):

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Reflection;
 
-namespace Hds.Storage.Diagnostics;
+namespace Hds.Storage;
 
 /// <summary>
 /// The names under which Hds.Storage publishes traces and metrics, to subscribe to with OpenTelemetry

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Diagnostics;
 
@@ -15,7 +16,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning,
         Message = "The storage did not apply the requested retention to a new version (actual mode {Mode}); applying it explicitly.")]
-    public static partial void RetentionNotApplied(ILogger logger, Retention.RetentionMode mode);
+    public static partial void RetentionNotApplied(ILogger logger, Models.RetentionMode mode);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Error,
         Message = "A new version could not be locked; it was removed and the write failed.")]
@@ -23,22 +24,22 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information,
         Message = "Stored a version: {StoredSize} stored bytes, retention {Mode} until {RetainUntil:O}.")]
-    public static partial void Stored(ILogger logger, long storedSize, Retention.RetentionMode mode, DateTimeOffset retainUntil);
+    public static partial void Stored(ILogger logger, long storedSize, Models.RetentionMode mode, DateTimeOffset retainUntil);
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Error,
         Message = "Integrity verification failed on a {Operation} of version {VersionId}: the data read is not the data written. The audit trail records it (node {Node}, record {Sequence}).")]
-    public static partial void IntegrityFailure(ILogger logger, Access.HdsOperation operation, string? versionId, string? node, long sequence);
+    public static partial void IntegrityFailure(ILogger logger, Models.HdsOperation operation, string? versionId, string? node, long sequence);
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Aborted a multipart upload after a failure.")]
     public static partial void MultipartAborted(ILogger logger, Exception? exception);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Critical,
         Message = "The audit record of a {Operation} operation could not be made durable; the operation was refused (fail-closed).")]
-    public static partial void AuditNotDurable(ILogger logger, Access.HdsOperation operation, Exception exception);
+    public static partial void AuditNotDurable(ILogger logger, Models.HdsOperation operation, Exception exception);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Critical,
         Message = "The audit record of a {Operation} operation could not be made durable; the operation proceeds because Audit.FailOpen is set.")]
-    public static partial void AuditNotDurableFailOpen(ILogger logger, Access.HdsOperation operation, Exception exception);
+    public static partial void AuditNotDurableFailOpen(ILogger logger, Models.HdsOperation operation, Exception exception);
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning,
         Message = "Uploading the audit spool failed; {Pending} records stay in the local spool and will be retried.")]
@@ -59,7 +60,7 @@ internal static partial class Log
     public static partial void AuditSpoolOpened(ILogger logger, string node, int pending);
 
     [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Access denied for a {Operation} operation: {Reason}.")]
-    public static partial void AccessDenied(ILogger logger, Access.HdsOperation operation, string reason);
+    public static partial void AccessDenied(ILogger logger, Models.HdsOperation operation, string reason);
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Created key-encryption key {KeyId}, active until {ExpiresAt:O}.")]
     public static partial void KeyCreated(ILogger logger, string keyId, DateTimeOffset expiresAt);
@@ -119,7 +120,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 213, Level = LogLevel.Warning,
         Message = "Site {Site} served a version without the lock it was written with (it had {Mode}): locked there before serving it.")]
-    public static partial void ServedLockApplied(ILogger logger, string site, Retention.RetentionMode mode);
+    public static partial void ServedLockApplied(ILogger logger, string site, Models.RetentionMode mode);
 
     [LoggerMessage(EventId = 214, Level = LogLevel.Warning,
         Message = "The version verified, but its other physical copies (a write stored twice across a partition) could not be listed ({Failure}): none reported.")]

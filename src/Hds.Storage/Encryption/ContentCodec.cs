@@ -49,7 +49,7 @@ internal abstract class ContentCodec
 
     /// <summary>
     /// Health-check hook for the key ring: whether the keys needed to write (current key-encryption key) and read are available.
-    /// The codec that uses a key ring overrides it; the health check (<see cref="Diagnostics.HdsStorageHealthCheck"/>) reports it.
+    /// The codec that uses a key ring overrides it; the health check (<see cref="HdsStorageHealthCheck"/>) reports it.
     /// </summary>
     public virtual ValueTask<KeyRingHealth> CheckKeyRingAsync(CancellationToken cancellationToken) =>
         ValueTask.FromResult(new KeyRingHealth(true, "no key ring in use"));

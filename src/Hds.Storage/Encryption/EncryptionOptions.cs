@@ -1,7 +1,8 @@
+using Hds.Storage.Encryption;
 using System.Security.Cryptography.X509Certificates;
 using Hds.Storage.Keys;
 
-namespace Hds.Storage.Encryption;
+namespace Hds.Storage;
 
 /// <summary>
 /// Client-side envelope encryption settings (docs/format.md). Every write is encrypted: configure at least one certificate (the

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Hds.Storage.Keys;
+namespace Hds.Storage;
 
 /// <summary>
 /// FOR DEVELOPMENT ONLY: a self-signed RSA-3072 key-ring certificate kept, with its private key, in a local file, so that samples and

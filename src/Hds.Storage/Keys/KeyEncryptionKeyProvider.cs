@@ -1,8 +1,9 @@
-namespace Hds.Storage.Keys;
+using Hds.Storage.Models;
+namespace Hds.Storage;
 
 /// <summary>
 /// Holds the key-encryption keys (KEKs) that wrap each object's random data key. The built-in provider is the key ring in the
-/// bucket, protected by <see cref="Encryption.EncryptionOptions.Certificates"/>; derive from this class to keep KEKs in a KMS or
+/// bucket, protected by <see cref="EncryptionOptions.Certificates"/>; derive from this class to keep KEKs in a KMS or
 /// an HSM (the KEK then never enters the process).
 /// </summary>
 /// <remarks>

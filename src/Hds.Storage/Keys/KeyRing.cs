@@ -4,6 +4,7 @@ using Hds.Storage.Access;
 using Hds.Storage.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Keys;
 

@@ -1,4 +1,4 @@
-namespace Hds.Storage.Keys;
+namespace Hds.Storage.Models;
 
 /// <summary>
 /// One key-encryption key of the certificate-protected key ring, described without its key material. New objects are written under the

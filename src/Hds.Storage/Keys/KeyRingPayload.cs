@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Keys;
 

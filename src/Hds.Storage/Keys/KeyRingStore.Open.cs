@@ -3,6 +3,7 @@ using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
 using System.Security.Cryptography.Xml;
 using Hds.Storage.Access;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Keys;
 

@@ -5,6 +5,7 @@ using Hds.Storage.Access;
 using Hds.Storage.Backends;
 using Hds.Storage.Locking;
 using Hds.Storage.Retention;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Keys;
 

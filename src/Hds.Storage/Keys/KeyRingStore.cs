@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Hds.Storage.Access;
 using Hds.Storage.Backends;
 using Hds.Storage.Objects;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Keys;
 

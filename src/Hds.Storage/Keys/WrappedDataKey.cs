@@ -1,4 +1,4 @@
-namespace Hds.Storage.Keys;
+namespace Hds.Storage.Models;
 
 /// <summary>A data key wrapped by a key-encryption key, as stored in an object header.</summary>
 public sealed class WrappedDataKey

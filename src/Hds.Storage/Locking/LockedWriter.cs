@@ -4,6 +4,7 @@ using Hds.Storage.Diagnostics;
 using Hds.Storage.Retention;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Locking;
 

@@ -10,7 +10,7 @@ public sealed record BucketCompliance(string Bucket, bool VersioningEnabled, boo
     public bool IsCompliant => VersioningEnabled && ObjectLockEnabled;
 
     /// <summary>
-    /// The site configured as metadata master (<see cref="Backends.S3.SiteOptions.MetadataMaster"/>), and whether it answered the check:
+    /// The site configured as metadata master (<see cref="SiteOptions.MetadataMaster"/>), and whether it answered the check:
     /// <see langword="false"/> means the bucket may be compliant (as the other sites see it) but buckets cannot be created nor
     /// their versioning or lock configuration changed until it is back. <see langword="null"/> when no master is configured.
     /// </summary>

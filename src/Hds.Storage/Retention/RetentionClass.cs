@@ -1,4 +1,5 @@
-namespace Hds.Storage.Retention;
+using Hds.Storage.Models;
+namespace Hds.Storage;
 
 /// <summary>
 /// How long the documents of one class are kept and under which mode, for example "medical-record": 20 years COMPLIANCE.

@@ -1,4 +1,4 @@
-namespace Hds.Storage.Retention;
+namespace Hds.Storage.Models;
 
 /// <summary>The object lock state of one version, as read back from the storage.</summary>
 /// <param name="Mode">The retention mode; <see cref="RetentionMode.None"/> when the version is not locked.</param>

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Hds.Storage.Retention;
+namespace Hds.Storage.Models;
 
 /// <summary>S3 Object Lock retention mode of a version. Serialized by System.Text.Json by name ("Compliance"), so receipts
 /// returned from web APIs read the same as those printed by the CLI.</summary>

@@ -1,4 +1,5 @@
 using Hds.Storage.Access;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Retention;
 

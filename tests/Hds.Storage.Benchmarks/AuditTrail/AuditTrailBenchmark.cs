@@ -7,6 +7,7 @@ using Hds.Storage.Audit;
 using Hds.Storage.Audit.Search;
 using Hds.Storage.Backends.Local;
 using Hds.Storage.Retention;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Benchmarks.AuditTrail;
 

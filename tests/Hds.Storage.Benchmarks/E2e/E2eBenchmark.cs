@@ -473,9 +473,9 @@ internal static class E2eBenchmark
         }
     }
 
-    private sealed class NoAuditSink : Hds.Storage.Audit.HdsAuditSink
+    private sealed class NoAuditSink : Hds.Storage.HdsAuditSink
     {
-        public override ValueTask<Hds.Storage.Audit.HdsAuditRecord> WriteAsync(Hds.Storage.Audit.HdsAuditRecord record, CancellationToken cancellationToken) =>
+        public override ValueTask<Hds.Storage.Models.HdsAuditRecord> WriteAsync(Hds.Storage.Models.HdsAuditRecord record, CancellationToken cancellationToken) =>
             ValueTask.FromResult(record);
     }
 

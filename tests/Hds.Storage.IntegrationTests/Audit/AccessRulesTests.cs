@@ -3,6 +3,7 @@ using Hds.Storage.Access;
 using Hds.Storage.Audit;
 using Hds.Storage.Backends.Local;
 using Microsoft.Extensions.Logging;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.IntegrationTests.Audit;
 
@@ -113,7 +114,7 @@ public sealed class AccessRulesTests : IAsyncLifetime
         Assert.Empty((await Client.ListAsync(null, new ListOptions { Context = sncf }, Ct)).Items);
         Assert.Empty(await Client.GetVersionsAsync("k", o, Ct));
         Assert.DoesNotContain(await Client.GetRecentAuditRecordsAsync(100, new HdsRequestOptions { Context = new HdsAccessContext("a-1", "sncf", "audit") { Role = "auditor" } }, Ct), r => r.Tenant == "msa");
-        Assert.Equal(Retention.RetentionMode.Compliance, RetentionModeOf(await Client.GetPropertiesAsync("k", receipt.VersionId, new HdsRequestOptions { Context = Alice }, Ct)));
+        Assert.Equal(Models.RetentionMode.Compliance, RetentionModeOf(await Client.GetPropertiesAsync("k", receipt.VersionId, new HdsRequestOptions { Context = Alice }, Ct)));
     }
 
     [Fact]
@@ -164,7 +165,7 @@ public sealed class AccessRulesTests : IAsyncLifetime
         }
     }
 
-    private static Retention.RetentionMode RetentionModeOf(Models.ObjectProperties p) => p.Retention.Mode;
+    private static Models.RetentionMode RetentionModeOf(Models.ObjectProperties p) => p.Retention.Mode;
 
     private sealed class CapturingLoggerProvider : ILoggerProvider
     {

@@ -7,6 +7,7 @@ using Hds.Storage.Access;
 using Hds.Storage.Audit;
 using Hds.Storage.IntegrationTests.Cli;
 using Hds.Storage.IntegrationTests.Infrastructure;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.IntegrationTests.Audit;
 

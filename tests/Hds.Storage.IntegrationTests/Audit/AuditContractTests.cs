@@ -6,6 +6,7 @@ using Hds.Storage.Backends.Local;
 using Hds.Storage.IntegrationTests.Contract;
 using Hds.Storage.IntegrationTests.Infrastructure;
 using Hds.Storage.Retention;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.IntegrationTests.Audit;
 

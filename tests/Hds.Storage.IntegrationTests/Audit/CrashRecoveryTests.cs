@@ -3,6 +3,7 @@ using Hds.Storage.Access;
 using Hds.Storage.Audit;
 using Hds.Storage.Backends.Local;
 using Hds.Storage.IntegrationTests.Infrastructure;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.IntegrationTests.Audit;
 

@@ -142,7 +142,7 @@ public sealed class S3ContextHeadersTests
     [Fact]
     public void A_consistency_control_value_storagegrid_does_not_know_is_a_configuration_error()
     {
-        var options = new HdsStorageOptions { S3 = new Hds.Storage.Backends.S3.S3StorageOptions { ServiceUrl = new Uri("http://127.0.0.1:1"), Bucket = "hds-bucket" } };
+        var options = new HdsStorageOptions { S3 = new Hds.Storage.S3StorageOptions { ServiceUrl = new Uri("http://127.0.0.1:1"), Bucket = "hds-bucket" } };
         options.S3.ConsistencyControl.Writes = "strong";
         var error = Assert.Throws<HdsConfigurationException>(() => new HdsStorageClient(options));
         Assert.Contains("S3.ConsistencyControl.Writes", error.Message, StringComparison.Ordinal);

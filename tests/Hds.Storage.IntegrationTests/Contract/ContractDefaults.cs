@@ -1,5 +1,6 @@
 using Hds.Storage.IntegrationTests.Infrastructure;
 using Hds.Storage.Retention;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.IntegrationTests.Contract;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Hds.Storage.Backends.Local;
 using Hds.Storage.Retention;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.IntegrationTests.Contract;
 

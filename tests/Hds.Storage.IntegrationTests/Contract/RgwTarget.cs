@@ -2,6 +2,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Hds.Storage.IntegrationTests.Infrastructure;
 using Hds.Storage.Retention;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.IntegrationTests.Contract;
 

@@ -1,6 +1,7 @@
 using Hds.Storage.Access;
 using Hds.Storage.IntegrationTests.Infrastructure;
 using Hds.Storage.Retention;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.IntegrationTests.Contract;
 

@@ -1,4 +1,5 @@
 using Hds.Storage.Retention;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.IntegrationTests.Contract;
 

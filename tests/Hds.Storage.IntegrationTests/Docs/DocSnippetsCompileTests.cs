@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.IntegrationTests.Docs;
 
@@ -31,18 +32,18 @@ public sealed class DocSnippetsCompileTests
 
     // The application's own types that the documents name as examples of the extension points.
     private const string ExampleTypes = """
-        sealed class HsmKeyProvider : Hds.Storage.Keys.KeyEncryptionKeyProvider
+        sealed class HsmKeyProvider : Hds.Storage.KeyEncryptionKeyProvider
         {
-            public override ValueTask<Hds.Storage.Keys.WrappedDataKey> WrapDataKeyAsync(ReadOnlyMemory<byte> dataKey, CancellationToken cancellationToken) => throw new NotSupportedException();
+            public override ValueTask<Hds.Storage.Models.WrappedDataKey> WrapDataKeyAsync(ReadOnlyMemory<byte> dataKey, CancellationToken cancellationToken) => throw new NotSupportedException();
             public override ValueTask<byte[]> UnwrapDataKeyAsync(string keyId, ReadOnlyMemory<byte> wrappedDataKey, CancellationToken cancellationToken) => throw new NotSupportedException();
         }
-        sealed class RightsServicePolicy : Hds.Storage.Access.HdsAuthorizationPolicy
+        sealed class RightsServicePolicy : Hds.Storage.HdsAuthorizationPolicy
         {
-            public override ValueTask<Hds.Storage.Access.HdsAuthorizationDecision> AuthorizeAsync(Hds.Storage.Access.HdsAuthorizationRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
+            public override ValueTask<Hds.Storage.HdsAuthorizationDecision> AuthorizeAsync(Hds.Storage.HdsAuthorizationRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
         }
-        sealed class SiemAuditSink : Hds.Storage.Audit.HdsAuditSink
+        sealed class SiemAuditSink : Hds.Storage.HdsAuditSink
         {
-            public override ValueTask<Hds.Storage.Audit.HdsAuditRecord> WriteAsync(Hds.Storage.Audit.HdsAuditRecord record, CancellationToken cancellationToken) => throw new NotSupportedException();
+            public override ValueTask<Hds.Storage.Models.HdsAuditRecord> WriteAsync(Hds.Storage.Models.HdsAuditRecord record, CancellationToken cancellationToken) => throw new NotSupportedException();
         }
         """;
 
@@ -95,6 +96,10 @@ public sealed class DocSnippetsCompileTests
             References.Value,
             new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
         var errors = compilation.GetDiagnostics(TestContext.Current.CancellationToken).Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString()).ToList();
+        // A block to copy names only the public namespaces (a namespace left with internal types alone still compiles).
+        var published = PublicNamespaces().ToHashSet(StringComparer.Ordinal);
+        errors.AddRange(Regex.Matches(code, @"^using (Hds\.[\w.]+);", RegexOptions.Multiline).Select(m => m.Groups[1].Value)
+            .Where(n => !published.Contains(n)).Select(n => $"using {n}: not a public namespace of the packages"));
         Assert.True(errors.Count == 0, $"{file}, C# block {block + 1} (line {line}) does not compile:\n{string.Join('\n', errors)}");
     }
 

@@ -5,6 +5,7 @@ using Hds.Storage.Access;
 using Hds.Storage.IntegrationTests.Contract;
 using Hds.Storage.IntegrationTests.Infrastructure;
 using Hds.Storage.Keys;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.IntegrationTests.Faults;
 

@@ -51,7 +51,7 @@ public sealed class AcknowledgementTests : MultisiteTest
         // And the document reads back verified from that zone alone.
         var onSecond = new HdsStorageOptions { S3 = Server.Options(Bucket) };
         onSecond.S3!.Sites.Clear();
-        onSecond.S3.Sites.Add(new Hds.Storage.Backends.S3.SiteOptions { Name = second, ServiceUrl = Server.Endpoint(second) });
+        onSecond.S3.Sites.Add(new Hds.Storage.SiteOptions { Name = second, ServiceUrl = Server.Endpoint(second) });
         TestCertificates.Apply(onSecond);
         await using var reader = new HdsStorageClient(onSecond);
         await using var download = await reader.GetAsync("ack/two.bin", new GetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct);
@@ -125,7 +125,7 @@ public sealed class AcknowledgementTests : MultisiteTest
     public async Task The_embedded_store_has_one_site_so_asking_for_two_is_an_invalid_request()
     {
         var directory = Directory.CreateTempSubdirectory("hds-ack-");
-        await using var client = new HdsStorageClient(new HdsStorageOptions { Local = new Hds.Storage.Backends.Local.LocalStorageOptions { Path = directory.FullName } });
+        await using var client = new HdsStorageClient(new HdsStorageOptions { Local = new Hds.Storage.LocalStorageOptions { Path = directory.FullName } });
         await Assert.ThrowsAsync<HdsInvalidRequestException>(() =>
             client.PutAsync("ack/local.bin", new MemoryStream(Random(1000, seed: 4)), new PutOptions { Context = Alice, AcknowledgementSites = 2 }, Ct));
         var receipt = await client.PutAsync("ack/local.bin", new MemoryStream(Random(1000, seed: 4)), new PutOptions { Context = Alice, AcknowledgementSites = 1 }, Ct);

@@ -104,7 +104,7 @@ public sealed class LocksOnEverySiteTests : MultisiteTest
         {
             WithShortGovernanceClass(options);
             options.S3!.Sites[0].ReadOnly = true;
-            options.S3.Sites.Add(new Hds.Storage.Backends.S3.SiteOptions { Name = "down", ServiceUrl = new Uri("http://127.0.0.1:1"), Priority = 0 });
+            options.S3.Sites.Add(new Hds.Storage.SiteOptions { Name = "down", ServiceUrl = new Uri("http://127.0.0.1:1"), Priority = 0 });
             options.S3.FailoverTimeout = TimeSpan.FromSeconds(5);
         });
         var error = await Assert.ThrowsAsync<HdsConfigurationException>(() =>

@@ -4,6 +4,7 @@ using Hds.Storage.IntegrationTests.Infrastructure;
 using Hds.Storage.Backends.S3;
 using Hds.Storage.Backends.S3.Sites;
 using static Hds.Storage.IntegrationTests.Infrastructure.TestContent;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.IntegrationTests.Multisite;
 

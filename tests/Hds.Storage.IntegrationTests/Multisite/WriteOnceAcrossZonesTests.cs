@@ -3,6 +3,7 @@ using Hds.Storage.Audit;
 using Hds.Storage.IntegrationTests.Infrastructure;
 using Hds.Storage.Backends.S3;
 using static Hds.Storage.IntegrationTests.Infrastructure.TestContent;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.IntegrationTests.Multisite;
 

@@ -91,8 +91,8 @@ public sealed class ZoneKillUnderLoadTests : MultisiteTest
         // At once, z1 still down: every write acknowledged on two sites is on a surviving zone, locked, and reads back verified there.
         var survivorsOptions = new HdsStorageOptions { S3 = Server.Options(Bucket) };
         survivorsOptions.S3!.Sites.Clear();
-        survivorsOptions.S3.Sites.Add(new Hds.Storage.Backends.S3.SiteOptions { Name = "z2", ServiceUrl = Server.Endpoint("z2"), Priority = 0 });
-        survivorsOptions.S3.Sites.Add(new Hds.Storage.Backends.S3.SiteOptions { Name = "z3", ServiceUrl = Server.Endpoint("z3"), Priority = 1 });
+        survivorsOptions.S3.Sites.Add(new Hds.Storage.SiteOptions { Name = "z2", ServiceUrl = Server.Endpoint("z2"), Priority = 0 });
+        survivorsOptions.S3.Sites.Add(new Hds.Storage.SiteOptions { Name = "z3", ServiceUrl = Server.Endpoint("z3"), Priority = 1 });
         survivorsOptions.S3.AsynchronousReplication = true;
         TestCertificates.Apply(survivorsOptions);
         await using (var survivors = new HdsStorageClient(survivorsOptions))

@@ -57,7 +57,7 @@ public sealed class SiteRoutingTests : IAsyncLifetime
 
         // The trail says where each operation was served: the write on primary (by the first client), the read on backup.
         var records = await client.GetRecentAuditRecordsAsync(50, new HdsRequestOptions { Context = new HdsAccessContext("auditor-7", "msa", "audit") { Role = "auditor" } }, Ct);
-        var put = Assert.Single(records, r => r.Operation == HdsOperation.Put && r.Outcome == Storage.Audit.HdsAuditOutcome.Succeeded);
+        var put = Assert.Single(records, r => r.Operation == HdsOperation.Put && r.Outcome == Storage.Models.HdsAuditOutcome.Succeeded);
         Assert.Equal((receipt.VersionId, "primary", false), (put.VersionId, put.Site, put.FoundAfterLostAnswer));
         Assert.Equal("backup", Assert.Single(records, r => r.Operation == HdsOperation.Get).Site);
     }
@@ -122,7 +122,7 @@ public sealed class SiteRoutingTests : IAsyncLifetime
         }
     }
 
-    private HdsStorageClient Client(TimeSpan? failoverTimeout, params Hds.Storage.Backends.S3.SiteOptions[] sites) =>
+    private HdsStorageClient Client(TimeSpan? failoverTimeout, params Hds.Storage.SiteOptions[] sites) =>
         FaultGateways.CreateClient(_server, _bucket, failoverTimeout, null, sites);
 
     // A loopback port nothing listens on: connections are refused at once.

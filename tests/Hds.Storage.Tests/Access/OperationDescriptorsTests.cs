@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Hds.Storage.Access;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Tests.Access;
 

@@ -2,6 +2,7 @@ using Hds.Storage.Access;
 using Hds.Storage.Audit;
 using Hds.Storage.Tests.TestSupport;
 using static Hds.Storage.Tests.TestSupport.TestCertificates;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Tests.Access;
 

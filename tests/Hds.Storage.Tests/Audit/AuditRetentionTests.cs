@@ -3,6 +3,7 @@ using Hds.Storage.Audit;
 using Hds.Storage.Backends.Local;
 using Hds.Storage.Retention;
 using Hds.Storage.Tests.TestSupport;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Tests.Audit;
 

@@ -4,6 +4,7 @@ using Hds.Storage.Backends;
 using Hds.Storage.Backends.Local;
 using Hds.Storage.Encryption;
 using Hds.Storage.Tests.TestSupport;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Tests.Audit;
 

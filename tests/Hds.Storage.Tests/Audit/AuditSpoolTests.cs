@@ -1,6 +1,7 @@
 using System.Text;
 using Hds.Storage.Access;
 using Hds.Storage.Audit;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Tests.Audit;
 

@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Hds.Storage.Access;
 using Hds.Storage.Audit;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Tests.Audit;
 

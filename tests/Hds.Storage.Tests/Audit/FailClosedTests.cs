@@ -1,6 +1,7 @@
 using Hds.Storage.Access;
 using Hds.Storage.Audit;
 using Hds.Storage.Backends.Local;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Tests.Audit;
 

@@ -4,6 +4,7 @@ using Hds.Storage.Access;
 using Hds.Storage.Audit;
 using Hds.Storage.Tests.TestSupport;
 using Microsoft.Extensions.Logging;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Tests.Audit;
 

@@ -3,6 +3,7 @@ using Hds.Storage.Retention;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Tests.DependencyInjection;
 

@@ -5,6 +5,7 @@ using Hds.Storage.Backends.Local;
 using Hds.Storage.Keys;
 using Hds.Storage.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Tests.DependencyInjection;
 

@@ -111,7 +111,7 @@ public sealed class BadInputCatalogueTests : IDisposable
     {
         var options = new HdsStorageOptions
         {
-            S3 = new Hds.Storage.Backends.S3.S3StorageOptions { ServiceUrl = new Uri("/relative", UriKind.Relative), Bucket = "ab", PartSize = 1024, AccessKey = "only-one-half" },
+            S3 = new Hds.Storage.S3StorageOptions { ServiceUrl = new Uri("/relative", UriKind.Relative), Bucket = "ab", PartSize = 1024, AccessKey = "only-one-half" },
         };
         options.Encryption.Certificates.Add(Operational);
         var error = Assert.Throws<HdsConfigurationException>(() => options.Validate());

@@ -7,6 +7,7 @@ using Hds.Storage.Keys;
 using Hds.Storage.Retention;
 using Hds.Storage.Tests.TestSupport;
 using static Hds.Storage.Tests.TestSupport.TestCertificates;
+using Hds.Storage.Models;
 
 // Each test runs in well under a second against a temporary directory.
 #pragma warning disable xUnit1051

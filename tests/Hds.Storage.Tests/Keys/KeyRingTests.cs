@@ -6,6 +6,7 @@ using Hds.Storage.Keys;
 using Hds.Storage.Retention;
 using Hds.Storage.Tests.TestSupport;
 using static Hds.Storage.Tests.TestSupport.TestCertificates;
+using Hds.Storage.Models;
 
 // Each test runs in well under a second against a temporary directory: forwarding the test cancellation token adds noise, not safety.
 #pragma warning disable xUnit1051
@@ -137,8 +138,8 @@ public sealed class KeyRingTests : IDisposable
             Assert.Empty(await migration.RewrapKeysAsync(TestStore.Keys())); // idempotent
 
             // The audit trail names the keys rewrapped (ids only).
-            var records = await migration.GetRecentAuditRecordsAsync(10, TestStore.Auditor(Hds.Storage.Access.HdsAuthorizationOptions.DefaultOperatingTenant));
-            var audited = records.Where(r => r.Operation == Hds.Storage.Access.HdsOperation.RewrapKeys).Select(r => r.KeyId).ToList();
+            var records = await migration.GetRecentAuditRecordsAsync(10, TestStore.Auditor(Hds.Storage.HdsAuthorizationOptions.DefaultOperatingTenant));
+            var audited = records.Where(r => r.Operation == Hds.Storage.Models.HdsOperation.RewrapKeys).Select(r => r.KeyId).ToList();
             Assert.Equal([string.Join(',', rewrapped.Select(e => e.Id)), null], audited);
         }
 
@@ -269,7 +270,7 @@ public sealed class KeyRingTests : IDisposable
     {
         var options = _store.Options();
         options.Validate();
-        var context = new Hds.Storage.Access.HdsAccessContext("agent-1", "msa", "care");
+        var context = new Hds.Storage.HdsAccessContext("agent-1", "msa", "care");
         await using (var client = new HdsStorageClient(options))
         {
             await client.PutAsync("dev.txt", new MemoryStream([1, 2, 3]), new PutOptions { Context = context }, TestContext.Current.CancellationToken);

@@ -6,6 +6,7 @@ using Hds.Storage.Backends.Local;
 using Hds.Storage.Keys;
 using Hds.Storage.Retention;
 using Hds.Storage.Tests.TestSupport;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Tests.Keys;
 

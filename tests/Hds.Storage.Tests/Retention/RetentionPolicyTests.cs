@@ -1,5 +1,6 @@
 using Hds.Storage.Retention;
 using Microsoft.Extensions.Time.Testing;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Tests.Retention;
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Hds.Storage.Keys;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Tests.TestSupport;
 

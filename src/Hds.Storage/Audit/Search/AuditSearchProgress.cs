@@ -1,3 +1,4 @@
+using Hds.Storage.Models;
 namespace Hds.Storage.Audit.Search;
 
 /// <summary>What the verifier reports to a search as it reads: matching records of verified segments and what it read.</summary>

@@ -1,4 +1,4 @@
-namespace Hds.Storage.Audit.Search;
+namespace Hds.Storage;
 
 /// <summary>A signed checkpoint read by a search, export or report.</summary>
 /// <param name="Node">The writer chain.</param>

@@ -1,6 +1,7 @@
 using Hds.Storage.Access;
+using Hds.Storage.Models;
 
-namespace Hds.Storage.Audit.Search;
+namespace Hds.Storage;
 
 /// <summary>
 /// What <see cref="HdsStorageClient.SearchAuditAsync"/> looks for: every filter set must match (a filter left null matches all).
@@ -8,7 +9,7 @@ namespace Hds.Storage.Audit.Search;
 /// </summary>
 public sealed class HdsAuditQuery : HdsRequestOptions
 {
-    /// <summary>Records of this patient pseudonym only (never a name: checked by <see cref="Access.HdsPseudonyms"/>).</summary>
+    /// <summary>Records of this patient pseudonym only (never a name: checked by <see cref="HdsPseudonyms"/>).</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public string? Patient { get; set; }
 
@@ -75,7 +76,7 @@ public sealed class HdsAuditQuery : HdsRequestOptions
     {
         if (Patient is not null)
         {
-            Access.HdsPseudonyms.ValidatePatientPseudonym(Patient, "The patient filter");
+            HdsPseudonyms.ValidatePatientPseudonym(Patient, "The patient filter");
         }
 
         if (From is { } from && To is { } to && to < from)

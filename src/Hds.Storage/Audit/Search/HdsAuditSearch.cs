@@ -1,6 +1,8 @@
+using Hds.Storage.Audit.Search;
 using System.Threading.Channels;
+using Hds.Storage.Models;
 
-namespace Hds.Storage.Audit.Search;
+namespace Hds.Storage;
 
 /// <summary>
 /// A running audit search (<see cref="HdsStorageClient.SearchAuditAsync"/>): enumerate it once to get the matching records, oldest

@@ -1,4 +1,4 @@
-namespace Hds.Storage.Audit.Search;
+namespace Hds.Storage;
 
 /// <summary>A segment of the audit trail read by a search, export or report: what a verification statement names.</summary>
 /// <param name="Node">The writer chain.</param>

@@ -1,4 +1,4 @@
-namespace Hds.Storage.Backends.Local;
+namespace Hds.Storage;
 
 /// <summary>Settings of the embedded local store.</summary>
 public sealed class LocalStorageOptions

@@ -6,6 +6,7 @@ using Hds.Storage.Diagnostics;
 using Hds.Storage.Retention;
 using Hds.Storage.Backends.S3.Sites;
 using Microsoft.Extensions.Logging;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.Backends.S3;
 

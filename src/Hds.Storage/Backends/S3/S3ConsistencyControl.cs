@@ -1,4 +1,4 @@
-namespace Hds.Storage.Backends.S3;
+namespace Hds.Storage;
 
 /// <summary>
 /// StorageGRID's <c>Consistency-Control</c> request header, per kind of request: how many sites' metadata must agree before a

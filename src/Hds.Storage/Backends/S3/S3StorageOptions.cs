@@ -1,5 +1,5 @@
 
-namespace Hds.Storage.Backends.S3;
+namespace Hds.Storage;
 
 /// <summary>Settings of the S3 backend.</summary>
 public sealed class S3StorageOptions

@@ -1,4 +1,4 @@
-namespace Hds.Storage.Backends.S3;
+namespace Hds.Storage;
 
 /// <summary>
 /// One site (data centre) of the S3 storage: a gateway endpoint serving the same bucket as the other sites. Operations go to the
