@@ -25,6 +25,10 @@ public partial class HdsStorageClient
     /// <param name="cancellationToken">Cancels the verification.</param>
     /// <returns>What was verified and every problem found; <see cref="HdsAuditVerificationResult.IsValid"/> says whether the trail is intact.</returns>
     /// <exception cref="HdsConfigurationException">A custom audit sink is configured: verification belongs to it.</exception>
+    /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
+    /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
+    /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
+    /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     public virtual Task<HdsAuditVerificationResult> VerifyAuditLogAsync(HdsAuditVerifyOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.VerifyAudit, options, null, null, async operation =>
         {
@@ -47,6 +51,11 @@ public partial class HdsStorageClient
     /// <param name="options">The access context.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The records; <see cref="HdsAuditRecord.ToJsonLine"/> gives each as the JSON line it is stored as.</returns>
+    /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
+    /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
+    /// <exception cref="HdsConfigurationException">The bucket is not fit for health data (versioning or object lock off).</exception>
+    /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
+    /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     public virtual Task<IReadOnlyList<HdsAuditRecord>> GetRecentAuditRecordsAsync(int count = 20, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.ReadAudit, options, null, null, async operation =>
         {
@@ -71,6 +80,11 @@ public partial class HdsStorageClient
     /// <param name="query">The filters, the time range and the access context.</param>
     /// <param name="cancellationToken">Cancels the start of the search (pass the enumeration's own token to <c>await foreach</c>).</param>
     /// <returns>The search, to enumerate once.</returns>
+    /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
+    /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
+    /// <exception cref="HdsConfigurationException">The bucket is not fit for health data (versioning or object lock off).</exception>
+    /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
+    /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     public virtual Task<HdsAuditSearch> SearchAuditAsync(HdsAuditQuery query, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.ReadAudit, query, query?.Key, query?.VersionId, operation => Task.FromResult(AuditSearcher.Start(DefaultAudit(), query!, operation)), cancellationToken);
 

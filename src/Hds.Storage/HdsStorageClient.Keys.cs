@@ -18,6 +18,10 @@ public partial class HdsStorageClient
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The entries, without key material.</returns>
     /// <exception cref="HdsConfigurationException">The keys are held by a <see cref="EncryptionOptions.KeyProvider"/>, not by a key ring.</exception>
+    /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
+    /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
+    /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
+    /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     public virtual Task<IReadOnlyList<KeyRingEntry>> ListKeysAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.ListKeys, options, null, null, null, operation => RequireKeyRing().ListAsync(operation, cancellationToken), cancellationToken);
 
@@ -29,6 +33,10 @@ public partial class HdsStorageClient
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The new entry.</returns>
     /// <exception cref="HdsConfigurationException">The keys are held by a <see cref="EncryptionOptions.KeyProvider"/>, or the certificates cannot protect a new key.</exception>
+    /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
+    /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
+    /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
+    /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     public virtual Task<KeyRingEntry> RotateKeyAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.RotateKey, options, null, null, null, operation => RequireKeyRing().RotateAsync(operation, cancellationToken), cancellationToken);
 
@@ -43,6 +51,10 @@ public partial class HdsStorageClient
     /// <returns>The revoked entry.</returns>
     /// <exception cref="HdsInvalidRequestException">The key id is malformed.</exception>
     /// <exception cref="HdsObjectNotFoundException">The key ring holds no key with this id.</exception>
+    /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
+    /// <exception cref="HdsConfigurationException">The bucket is not fit for health data (versioning or object lock off).</exception>
+    /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
+    /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     public virtual Task<KeyRingEntry> RevokeKeyAsync(string keyId, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.RevokeKey, options, null, null, keyId, operation =>
         {
@@ -65,6 +77,10 @@ public partial class HdsStorageClient
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The entries rewrapped (none when every entry already has the configured recipients).</returns>
     /// <exception cref="HdsConfigurationException">An entry cannot be opened with the configured certificates (nothing was changed), or the keys are held by a key provider.</exception>
+    /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
+    /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
+    /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
+    /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     public virtual Task<IReadOnlyList<KeyRingEntry>> RewrapKeysAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.RewrapKeys, options, null, null, null, operation => RequireKeyRing().RewrapAsync(operation, cancellationToken), cancellationToken);
 

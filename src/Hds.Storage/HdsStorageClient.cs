@@ -112,6 +112,10 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// </summary>
     /// <param name="cancellationToken">Cancels the check.</param>
     /// <returns>What the bucket has; <see cref="BucketCompliance.IsCompliant"/> says whether it can be used.</returns>
+    /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
+    /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
+    /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
+    /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     public virtual Task<BucketCompliance> CheckBucketAsync(CancellationToken cancellationToken) =>
         CheckBucketAsync(null, cancellationToken);
 
@@ -119,6 +123,10 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <param name="options">The access context.</param>
     /// <param name="cancellationToken">Cancels the check.</param>
     /// <returns>What the bucket has; <see cref="BucketCompliance.IsCompliant"/> says whether it can be used.</returns>
+    /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
+    /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
+    /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
+    /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     public virtual Task<BucketCompliance> CheckBucketAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.CheckBucket, options, null, null,
             async operation => await _backend.CheckMetadataMasterAsync(
@@ -134,6 +142,13 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <param name="options">The retention class, content type and access context.</param>
     /// <param name="cancellationToken">Cancels the write; nothing stays visible.</param>
     /// <returns>The receipt naming the version written, its digest and its verified retention.</returns>
+    /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
+    /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
+    /// <exception cref="HdsConfigurationException">The bucket is not fit for health data (versioning or object lock off).</exception>
+    /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
+    /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
+    /// <exception cref="HdsNotGeoDurableException">Fewer sites than asked confirmed the write in time; the version is stored and locked (the exception carries its receipt).</exception>
+    /// <exception cref="HdsIntegrityException">The storage did not keep the content or the lock asked (read back after the write).</exception>
     public virtual Task<StorageReceipt> PutAsync(string key, Stream content, PutOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.Put, options, key, null, operation => PutCoreAsync(key, content, options, operation, cancellationToken), cancellationToken);
 
@@ -217,6 +232,13 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <param name="options">The version and access context.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The content and the version's properties; dispose it.</returns>
+    /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
+    /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
+    /// <exception cref="HdsConfigurationException">The bucket is not fit for health data (versioning or object lock off).</exception>
+    /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
+    /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
+    /// <exception cref="HdsObjectNotFoundException">The object or version does not exist.</exception>
+    /// <exception cref="HdsNotReplicatedException">The version is on none of the sites that answered, and a site that may hold it could not be asked.</exception>
     public virtual Task<HdsDownload> GetAsync(string key, GetOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.Get, options, key, options?.VersionId, operation => GetCoreAsync(key, options, operation, cancellationToken), cancellationToken);
 
@@ -253,6 +275,13 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the verification.</param>
     /// <returns>What was verified.</returns>
     /// <exception cref="HdsIntegrityException">The stored version does not verify or does not match the receipt.</exception>
+    /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
+    /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
+    /// <exception cref="HdsConfigurationException">The bucket is not fit for health data (versioning or object lock off).</exception>
+    /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
+    /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
+    /// <exception cref="HdsObjectNotFoundException">The object or version does not exist.</exception>
+    /// <exception cref="HdsNotReplicatedException">The version is on none of the sites that answered, and a site that may hold it could not be asked.</exception>
     public virtual Task<VerificationResult> VerifyAsync(string key, VerifyOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.Verify, options, key, options?.VersionId ?? options?.Receipt?.VersionId, operation => VerifyCoreAsync(key, options, operation, cancellationToken), cancellationToken);
 
@@ -349,6 +378,14 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <param name="options">The access context.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The properties.</returns>
+    /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
+    /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
+    /// <exception cref="HdsConfigurationException">The bucket is not fit for health data (versioning or object lock off).</exception>
+    /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
+    /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
+    /// <exception cref="HdsObjectNotFoundException">The object or version does not exist.</exception>
+    /// <exception cref="HdsNotReplicatedException">The version is on none of the sites that answered, and a site that may hold it could not be asked.</exception>
+    /// <exception cref="HdsIntegrityException">The stored version does not verify: no unverified byte is returned.</exception>
     public virtual Task<ObjectProperties> GetPropertiesAsync(
         string key, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.GetProperties, options, key, versionId, operation => GetPropertiesCoreAsync(key, versionId, operation, cancellationToken), cancellationToken);
@@ -368,6 +405,11 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <param name="options">The page token, page size and access context.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>One page.</returns>
+    /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
+    /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
+    /// <exception cref="HdsConfigurationException">The bucket is not fit for health data (versioning or object lock off).</exception>
+    /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
+    /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     public virtual Task<ObjectPage> ListAsync(string? prefix = null, ListOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.List, options, prefix, null, operation => ListCoreAsync(prefix, options, operation, cancellationToken), cancellationToken);
 
@@ -393,6 +435,12 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <param name="options">The access context.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The versions.</returns>
+    /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
+    /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
+    /// <exception cref="HdsConfigurationException">The bucket is not fit for health data (versioning or object lock off).</exception>
+    /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
+    /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
+    /// <exception cref="HdsObjectNotFoundException">The object or version does not exist.</exception>
     public virtual Task<IReadOnlyList<ObjectVersionItem>> GetVersionsAsync(string key, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.GetVersions, options, key, null, operation => GetVersionsCoreAsync(key, operation, cancellationToken), cancellationToken);
 
@@ -416,6 +464,11 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <param name="options">The access context.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The delete marker's version id.</returns>
+    /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
+    /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
+    /// <exception cref="HdsConfigurationException">The bucket is not fit for health data (versioning or object lock off).</exception>
+    /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
+    /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     public virtual Task<DeleteResult> DeleteAsync(string key, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.Delete, options, key, null, operation => DeleteCoreAsync(key, operation, cancellationToken), cancellationToken);
 
@@ -442,6 +495,13 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <param name="options">The access context.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The version's properties after the change, as read back.</returns>
+    /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
+    /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
+    /// <exception cref="HdsConfigurationException">The bucket is not fit for health data (versioning or object lock off).</exception>
+    /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
+    /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
+    /// <exception cref="HdsObjectNotFoundException">The object or version does not exist.</exception>
+    /// <exception cref="HdsNotReplicatedException">The version is on none of the sites that answered, and a site that may hold it could not be asked.</exception>
     public virtual Task<ObjectProperties> SetLegalHoldAsync(
         string key, bool enabled, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteWithArgumentsAsync(HdsOperation.SetLegalHold, options, key, versionId, new OperationArguments { LegalHold = enabled },
@@ -477,6 +537,12 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <returns>The version's properties after the change, as read back.</returns>
     /// <exception cref="HdsObjectLockedException">The new date would shorten the retention.</exception>
     /// <exception cref="HdsInvalidRequestException">The new date is in the past or beyond the retention horizon.</exception>
+    /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
+    /// <exception cref="HdsConfigurationException">The bucket is not fit for health data (versioning or object lock off).</exception>
+    /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
+    /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
+    /// <exception cref="HdsObjectNotFoundException">The object or version does not exist.</exception>
+    /// <exception cref="HdsNotReplicatedException">The version is on none of the sites that answered, and a site that may hold it could not be asked.</exception>
     public virtual Task<ObjectProperties> ExtendRetentionAsync(
         string key, DateTimeOffset retainUntil, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteWithArgumentsAsync(HdsOperation.ExtendRetention, options, key, versionId, new OperationArguments { RetainUntil = retainUntil },
