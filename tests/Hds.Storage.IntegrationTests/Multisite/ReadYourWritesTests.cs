@@ -9,6 +9,7 @@ namespace Hds.Storage.IntegrationTests.Multisite;
 /// Read-your-writes (issue 16, deliverable 4): a client writes a second version of a key on z1, then z1 becomes unreachable and
 /// its reads of "latest" fail over to z2, which lags (it holds only the first version). With S3StorageOptions.ReadYourWrites the
 /// client never returns the older first version: "not replicated" while no reachable zone has its write, its own version once one does.
+/// Its own delete likewise: "latest" of a key it deleted is not found, even served by a zone the delete marker has not reached.
 /// </summary>
 [Collection(MultisiteCollection.Name)]
 public sealed class ReadYourWritesTests : MultisiteTest
@@ -33,7 +34,53 @@ public sealed class ReadYourWritesTests : MultisiteTest
         }
     }
 
-    private async Task RunAsync(FaultProxy z1, Action markDown, bool readYourWrites)
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Latest_after_the_clients_own_delete_is_not_found_even_on_a_zone_the_delete_has_not_reached(bool readYourWrites)
+    {
+        var z1 = new FaultProxy(Server.Endpoint("z1").Port);
+        var z1Down = false;
+        try
+        {
+            await using var client = Client(z1, readYourWrites);
+            var v1 = await client.PutAsync("ryw/deleted.bin", new MemoryStream(Random(20_000, seed: 52)), new PutOptions { Context = Alice }, Ct);
+            await Server.KeyRingOnEveryZoneAsync(Bucket);
+            foreach (var zone in MultisiteServer.Zones)
+            {
+                await Eventually.Async(async () => await Server.HeadAsync(zone, Bucket, "msa/ryw/deleted.bin", v1.VersionId) is not null, TimeSpan.FromSeconds(60), $"v1 on {zone}");
+            }
+
+            await MultisiteServer.GatewayAsync("pause-sync", "z2");
+            await MultisiteServer.GatewayAsync("pause-sync", "z3");
+            await client.DeleteAsync("ryw/deleted.bin", new HdsRequestOptions { Context = Alice }, Ct); // a delete marker on z1 only
+
+            z1Down = true;
+            await z1.DisposeAsync(); // reads fail over to z2, whose latest is still v1
+            if (!readYourWrites)
+            {
+                await using var stale = await client.GetAsync("ryw/deleted.bin", new GetOptions { Context = Alice }, Ct);
+                Assert.Equal(v1.VersionId, stale.Properties.VersionId);
+                return;
+            }
+
+            await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetAsync("ryw/deleted.bin", new GetOptions { Context = Alice }, Ct));
+            await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetPropertiesAsync("ryw/deleted.bin", options: new HdsRequestOptions { Context = Alice }, cancellationToken: Ct));
+            await using var byId = await client.GetAsync("ryw/deleted.bin", new GetOptions { Context = Alice, VersionId = v1.VersionId }, Ct); // the version itself stays readable
+            Assert.Equal(v1.VersionId, byId.Properties.VersionId);
+        }
+        finally
+        {
+            await MultisiteServer.GatewayAsync("resume-sync", "z2");
+            await MultisiteServer.GatewayAsync("resume-sync", "z3");
+            if (!z1Down)
+            {
+                await z1.DisposeAsync();
+            }
+        }
+    }
+
+    private HdsStorageClient Client(FaultProxy z1, bool readYourWrites)
     {
         var options = new HdsStorageOptions { S3 = Server.Options(Bucket) };
         options.S3!.Sites.Clear();
@@ -44,7 +91,12 @@ public sealed class ReadYourWritesTests : MultisiteTest
         options.S3.ReplicationLagTimeout = TimeSpan.FromSeconds(3);
         options.S3.ReadYourWrites = readYourWrites;
         TestCertificates.Apply(options);
-        await using var client = new HdsStorageClient(options);
+        return new HdsStorageClient(options);
+    }
+
+    private async Task RunAsync(FaultProxy z1, Action markDown, bool readYourWrites)
+    {
+        await using var client = Client(z1, readYourWrites);
 
         var first = Random(20_000, seed: 50);
         var v1 = await client.PutAsync("ryw/doc.bin", new MemoryStream(first), new PutOptions { Context = Alice }, Ct);

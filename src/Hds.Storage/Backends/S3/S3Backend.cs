@@ -557,6 +557,9 @@ internal sealed class S3Backend : StorageBackend
         return S3Errors.GuardAsync(() => GetResumingAsync(key, versionId, range, operation, cancellationToken), cancellationToken);
     }
 
+    private static HdsObjectNotFoundException DeletedByThisClient() =>
+        new("The object or version does not exist (or is deleted): this client deleted it, and the site that answered has not received the delete yet.");
+
     // One GET (through the router) whose body resumes on whichever site serves when it breaks.
     private async Task<BackendReadResult> GetResumingAsync(string key, string? versionId, ByteRange? range, OperationContext? operation, CancellationToken cancellationToken)
     {
@@ -574,6 +577,13 @@ internal sealed class S3Backend : StorageBackend
             },
             cancellationToken).ConfigureAwait(false);
         var read = Resuming(key, response, site, range?.Offset ?? 0, ranged: range is not null, operation);
+        if (versionId is null && _written?.DeletedAfterServed(key, read.Head.VersionId, read.Head.LastModified) == true)
+        {
+            // Read-your-writes: this client deleted the key after this version; the site has not received the delete yet.
+            await read.DisposeAsync().ConfigureAwait(false);
+            throw DeletedByThisClient();
+        }
+
         if (versionId is null && _written?.NewerThanServed(key, read.Head.VersionId, read.Head.LastModified) is { } mine)
         {
             // Read-your-writes: this site lags behind this client's own write of the key; read that write (from any site) instead.
@@ -672,6 +682,10 @@ internal sealed class S3Backend : StorageBackend
                 {
                     _written.Dated(key, head.VersionId, head.LastModified); // a write's own lock check dates it
                 }
+                else if (_written.DeletedAfterServed(key, head.VersionId, head.LastModified))
+                {
+                    throw DeletedByThisClient(); // read-your-writes, as GetResumingAsync
+                }
                 else if (_written.NewerThanServed(key, head.VersionId, head.LastModified) is { } mine)
                 {
                     return await HeadAsync(key, mine, operation, cancellationToken).ConfigureAwait(false); // read-your-writes, as GetResumingAsync
@@ -764,12 +778,15 @@ internal sealed class S3Backend : StorageBackend
     public override async Task<string> DeleteAsync(string key, OperationContext? operation, CancellationToken cancellationToken)
     {
         // A delete marker whose answer was lost and is added again hides the same versions: harmless, and visible in the versions.
+        var sentAt = _time.GetUtcNow();
         var r = await CallAsync(
             SiteAccess.Write,
             (site, ct) => site.Client.DeleteObjectAsync(ContextHeaders.On(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key }, operation), ct),
             cancellationToken)
             .ConfigureAwait(false);
-        return RequireVersionId(r.VersionId);
+        var marker = RequireVersionId(r.VersionId);
+        _written?.RememberDeleted(key, marker, sentAt);
+        return marker;
     }
 
     public override Task DeleteVersionAsync(string key, string versionId, OperationContext? operation, CancellationToken cancellationToken) =>

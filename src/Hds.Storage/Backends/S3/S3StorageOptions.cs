@@ -121,8 +121,9 @@ public sealed class S3StorageOptions
     /// read of the latest version never returns an older one than that: a site replication has not reached yet answers with an
     /// older "latest", so the remembered version is read instead, looked for on every site within <see cref="ReplicationLagTimeout"/>
     /// (<see cref="HdsNotReplicatedException"/> when it is on no site that answered and some site could not be asked). A newer
-    /// version written by another client is returned as usual. Use with <see cref="AsynchronousReplication"/>. Delete markers are
-    /// not remembered: a read right after this client's delete may still find the object on a lagging site.
+    /// version written by another client is returned as usual. Deletes likewise: after this client deleted a key, an older "latest"
+    /// served by a lagging site reads as not found (<see cref="HdsObjectNotFoundException"/>). Use with
+    /// <see cref="AsynchronousReplication"/>.
     /// </summary>
     /// <value>The default value is <see langword="false"/>.</value>
     public bool ReadYourWrites { get; set; }
