@@ -134,7 +134,10 @@ internal sealed class ChainedAuditSink : HdsAuditSink
 
             try
             {
-                await UploadAsync(token).ConfigureAwait(false);
+                // Not cancelled by dispose once started: a segment PUT cut mid-request may still be stored by the server after the
+                // reconciliation of the final upload listed the store, which then stored it a second time (ObjectRewritten). The
+                // storage's own request and failover timeouts bound it; dispose waits for it, then uploads the rest.
+                await UploadAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is HdsStorageException or IOException || ex is OperationCanceledException && !token.IsCancellationRequested)
             {
