@@ -7,6 +7,7 @@ using Hds.Storage.Diagnostics;
 using Hds.Storage.Encryption;
 using Hds.Storage.Keys;
 using Hds.Storage.Locking;
+using Hds.Storage.Pipeline;
 using Hds.Storage.Retention;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -26,6 +27,7 @@ internal sealed record ClientParts(
     BucketGate BucketGate,
     LockedWriter LockedWriter,
     AuditRuntime Audit,
+    OperationPipeline Pipeline,
     TimeProvider Time,
     ILogger Logger);
 
@@ -41,10 +43,12 @@ internal static class ClientComposition
     /// <param name="decorateBackend">Wraps the backend (tests and harnesses observe or interrupt the storage calls).</param>
     /// <param name="backend">A backend to use instead of the one the options describe (tests).</param>
     /// <param name="codec">A codec to use instead of the key ring or key provider the options describe (tests).</param>
+    /// <param name="logger">The client's logger instead of one from <paramref name="loggerFactory"/> (tests read what it logs).</param>
     /// <exception cref="HdsConfigurationException">The options are invalid.</exception>
     public static ClientParts Compose(
         HdsStorageOptions options, TimeProvider time, ILoggerFactory? loggerFactory,
-        Func<StorageBackend, StorageBackend>? decorateBackend = null, StorageBackend? backend = null, ContentCodec? codec = null)
+        Func<StorageBackend, StorageBackend>? decorateBackend = null, StorageBackend? backend = null, ContentCodec? codec = null,
+        ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -54,7 +58,7 @@ internal static class ClientComposition
         }
 
         var factory = loggerFactory ?? NullLoggerFactory.Instance;
-        var logger = factory.CreateLogger("Hds.Storage");
+        logger ??= factory.CreateLogger("Hds.Storage");
         var retention = new RetentionPolicy(
             new Dictionary<string, RetentionClass>(options.RetentionClasses, StringComparer.Ordinal), options.DefaultRetentionClass, time,
             options.Authorization.RetentionHorizon);
@@ -79,7 +83,8 @@ internal static class ClientComposition
         }
 
         audit = AuditRuntime.Create(options, backend, retention, gate, time, factory);
-        return new ClientParts(backend, codec, ring, retention, gate, new LockedWriter(backend, logger), audit, time, logger);
+        var pipeline = new OperationPipeline(audit, retention, time, logger);
+        return new ClientParts(backend, codec, ring, retention, gate, new LockedWriter(backend, logger), audit, pipeline, time, logger);
     }
 
     // Every write is encrypted (format 1): the key ring in the bucket, protected by the configured certificates, or a KMS/HSM provider.

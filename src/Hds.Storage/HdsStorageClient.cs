@@ -9,6 +9,7 @@ using Hds.Storage.Keys;
 using Hds.Storage.Locking;
 using Hds.Storage.Models;
 using Hds.Storage.Objects;
+using Hds.Storage.Pipeline;
 using Hds.Storage.Retention;
 using Hds.Storage.Backends.S3.Sites;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -40,6 +41,7 @@ public partial class HdsStorageClient : IAsyncDisposable
     private readonly LockedWriter _lockedWriter = null!;
     private int _disposed; // 1 once disposed: disposing again (using + explicit Dispose) does nothing, as .NET's guidelines ask
     private readonly AuditRuntime? _audit;
+    private readonly OperationPipeline? _pipeline; // null only in a client made for mocking
 
     private readonly RangedReader _rangedReader = null!;
 
@@ -69,7 +71,7 @@ public partial class HdsStorageClient : IAsyncDisposable
 
     /// <summary>A client over a given backend and codec (tests), composed like any other.</summary>
     internal HdsStorageClient(StorageBackend backend, ContentCodec codec, HdsStorageOptions options, TimeProvider timeProvider, ILogger? logger = null)
-        : this(ClientComposition.Compose(options, timeProvider, null, backend: backend, codec: codec) is var parts && logger is not null ? parts with { Logger = logger } : parts)
+        : this(ClientComposition.Compose(options, timeProvider, null, backend: backend, codec: codec, logger: logger))
     {
     }
 
@@ -84,6 +86,7 @@ public partial class HdsStorageClient : IAsyncDisposable
         _lockedWriter = parts.LockedWriter;
         _rangedReader = new RangedReader(parts.Backend, parts.Codec);
         _audit = parts.Audit;
+        _pipeline = parts.Pipeline;
         _time = parts.Time;
         _logger = parts.Logger;
     }
@@ -177,7 +180,7 @@ public partial class HdsStorageClient : IAsyncDisposable
                 [MetadataNames.RetentionClass] = className,
                 [MetadataNames.Writer] = context.ActorId,
             };
-            if (AnnounceWrite(physical, key, operation) is { } intent)
+            if (_pipeline!.Recorder.AnnounceWrite(physical, key, operation) is { } intent)
             {
                 metadata[MetadataNames.AuditIntent] = intent;
             }
@@ -674,15 +677,23 @@ public partial class HdsStorageClient : IAsyncDisposable
         _bucketGate?.Dispose();
     }
 
-    // Resolved and validated once per operation, by ExecuteAsync: the cores read it from their OperationContext.
-    private HdsAccessContext ResolveContext(HdsRequestOptions? options)
-    {
-        var context = options?.Context ?? _audit?.Accessor.Current ?? HdsAccessScope.Current
-            ?? throw new HdsAccessDeniedException(
-                "No access context: every operation must say who acts, for which tenant and why. Pass options.Context or open an HdsAccessScope.");
-        context.Validate();
-        return context;
-    }
+    // Every verb runs through the pipeline (Pipeline/): context, authorization, audit record and telemetry.
+    private Task<T> ExecuteAsync<T>(
+        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, Func<OperationContext, Task<T>> body, CancellationToken cancellationToken) =>
+        ExecuteWithArgumentsAsync(operation, options, key, versionId, null, body, cancellationToken);
+
+    // keyId: the key-encryption key an operation names (revocation), recorded even when the operation is refused.
+    private Task<T> ExecuteAsync<T>(
+        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, string? keyId, Func<OperationContext, Task<T>> body,
+        CancellationToken cancellationToken) =>
+        ExecuteWithArgumentsAsync(operation, options, key, versionId, keyId is null ? null : new OperationArguments { KeyId = keyId }, body, cancellationToken);
+
+    // arguments: what the policy decides on besides the key and version (legal-hold state, retain-until, key id).
+    private Task<T> ExecuteWithArgumentsAsync<T>(
+        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, OperationArguments? arguments,
+        Func<OperationContext, Task<T>> body, CancellationToken cancellationToken) =>
+        _pipeline?.ExecuteAsync(operation, options, key, versionId, arguments, body, cancellationToken)
+            ?? Task.FromException<T>(new InvalidOperationException("This client was made for mocking (protected constructor): it has no storage; override the verbs the test calls."));
 
     private static string ValidateContentType(string? contentType)
     {

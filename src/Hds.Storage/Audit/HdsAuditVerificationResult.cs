@@ -1,7 +1,9 @@
+using Hds.Storage.Pipeline;
+
 namespace Hds.Storage.Models;
 
 /// <summary>The result of verifying the audit trail.</summary>
-public sealed record HdsAuditVerificationResult
+public sealed record HdsAuditVerificationResult : IOperationResult
 {
     /// <summary>Whether no problem was found.</summary>
     public bool IsValid => Problems.Count == 0;
@@ -20,4 +22,7 @@ public sealed record HdsAuditVerificationResult
 
     /// <summary>Every problem found; empty when the trail verifies.</summary>
     public required IReadOnlyList<HdsAuditProblem> Problems { get; init; }
+
+    // A trail found not intact is the verification's integrity failure (traced and counted as one), although it ran to its end.
+    bool IOperationResult.IsIntegrityFailure => !IsValid;
 }

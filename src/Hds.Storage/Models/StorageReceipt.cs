@@ -1,3 +1,4 @@
+using Hds.Storage.Pipeline;
 using Hds.Storage.Retention;
 
 namespace Hds.Storage.Models;
@@ -6,7 +7,7 @@ namespace Hds.Storage.Models;
 /// Proof of one successful write, for the application to keep: reading <see cref="Key"/> at <see cref="VersionId"/> returns exactly
 /// the content whose length and SHA-256 are given here, and the version was verified to be locked until <see cref="RetainUntil"/>.
 /// </summary>
-public sealed record StorageReceipt
+public sealed record StorageReceipt : IOperationResult
 {
     /// <summary>The object key.</summary>
     public required string Key { get; init; }
@@ -58,4 +59,9 @@ public sealed record StorageReceipt
     /// that confirmed it for <see cref="PutOptions.AcknowledgementSites"/>. Replication may copy it to others later.
     /// </summary>
     public IReadOnlyList<string> ConfirmedSites { get; init; } = [];
+
+    // The pipeline's facts: the plaintext written.
+    long? IOperationResult.Size => Size;
+
+    long? IOperationResult.BytesWritten => Size;
 }

@@ -1,3 +1,5 @@
+using Hds.Storage.Pipeline;
+
 namespace Hds.Storage.Models;
 
 /// <summary>The outcome of a successful verification: the version was read in full and every check passed.</summary>
@@ -6,11 +8,16 @@ namespace Hds.Storage.Models;
 /// <param name="Size">Length of the content.</param>
 /// <param name="Sha256">SHA-256 of the content, lowercase hexadecimal.</param>
 /// <param name="Properties">The version's properties, retention included.</param>
-public sealed record VerificationResult(string Key, string VersionId, long Size, string Sha256, ObjectProperties Properties)
+public sealed record VerificationResult(string Key, string VersionId, long Size, string Sha256, ObjectProperties Properties) : IOperationResult
 {
     /// <summary>
     /// Other physical versions of the same write (same attempt id, same bytes): a write stored twice on two sites during a partition.
     /// One logical write; version lists show only the version verified here. Empty when the write was stored once.
     /// </summary>
     public IReadOnlyList<string> DuplicateVersionIds { get; init; } = [];
+
+    // The pipeline's facts: the plaintext read and verified before the operation returned.
+    long? IOperationResult.Size => Size;
+
+    long? IOperationResult.BytesRead => Size;
 }

@@ -1,6 +1,7 @@
 using Hds.Storage.Audit.Search;
 using System.Threading.Channels;
 using Hds.Storage.Models;
+using Hds.Storage.Pipeline;
 
 namespace Hds.Storage;
 
@@ -11,7 +12,7 @@ namespace Hds.Storage;
 /// (checkpoint problems are found after the node's segments, so read <see cref="IsValid"/> at the end). The figures
 /// (<see cref="BytesRead"/>, <see cref="SegmentsRead"/>…) are complete at the end too.
 /// </summary>
-public sealed class HdsAuditSearch : IAsyncEnumerable<HdsAuditRecord>
+public sealed class HdsAuditSearch : IAsyncEnumerable<HdsAuditRecord>, IOperationResult
 {
     private readonly Func<AuditSearchProgress, CancellationToken, Task<HdsAuditVerificationResult>> _run;
     private readonly AuditSearchProgress _progress = new();
@@ -120,4 +121,18 @@ public sealed class HdsAuditSearch : IAsyncEnumerable<HdsAuditRecord>
 
     /// <summary>Called once the enumeration ended (the client records a follow-up when problems were found).</summary>
     internal Action<HdsAuditSearch>? Completed { get; set; }
+
+    // The search verifies as it is enumerated, after the operation returned: a trail found not intact is recorded when the
+    // enumeration ends.
+    object IOperationResult.ObserveEnd(Action<HdsAuditOutcome, string> recordEnd)
+    {
+        Completed = s =>
+        {
+            if (!s.IsValid)
+            {
+                recordEnd(HdsAuditOutcome.IntegrityFailure, "audit-trail-invalid");
+            }
+        };
+        return this;
+    }
 }
