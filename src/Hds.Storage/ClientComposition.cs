@@ -7,6 +7,7 @@ using Hds.Storage.Diagnostics;
 using Hds.Storage.Encryption;
 using Hds.Storage.Keys;
 using Hds.Storage.Locking;
+using Hds.Storage.Operations;
 using Hds.Storage.Pipeline;
 using Hds.Storage.Retention;
 using Microsoft.Extensions.Logging;
@@ -21,15 +22,13 @@ namespace Hds.Storage;
 /// </summary>
 internal sealed record ClientParts(
     StorageBackend Backend,
-    ContentCodec Codec,
     KeyRing? KeyRing,
-    RetentionPolicy Retention,
     BucketGate BucketGate,
-    LockedWriter LockedWriter,
     AuditRuntime Audit,
     OperationPipeline Pipeline,
-    TimeProvider Time,
-    ILogger Logger);
+    ObjectOperations Objects,
+    RetentionOperations RetentionOperations,
+    StorageHealth Health);
 
 internal static class ClientComposition
 {
@@ -83,8 +82,12 @@ internal static class ClientComposition
         }
 
         audit = AuditRuntime.Create(options, backend, retention, gate, time, factory);
+        // The client's one pipeline (context, authorization, audit, telemetry) and the operations it runs.
         var pipeline = new OperationPipeline(audit, retention, time, logger);
-        return new ClientParts(backend, codec, ring, retention, gate, new LockedWriter(backend, logger), audit, pipeline, time, logger);
+        var objects = new ObjectOperations(backend, codec, retention, gate, new LockedWriter(backend, logger), pipeline.Recorder, time, logger);
+        return new ClientParts(
+            backend, ring, gate, audit, pipeline, objects, new RetentionOperations(backend, retention, gate, time),
+            new StorageHealth(backend, codec.CheckKeyRingAsync));
     }
 
     // Every write is encrypted (format 1): the key ring in the bucket, protected by the configured certificates, or a KMS/HSM provider.

@@ -1,20 +1,15 @@
-using System.Security.Cryptography;
 using Hds.Storage.Access;
 using Hds.Storage.Audit;
 using Hds.Storage.Backends;
 using Hds.Storage.Diagnostics;
 using Hds.Storage.Encryption;
-using Hds.Storage.IO;
 using Hds.Storage.Keys;
 using Hds.Storage.Locking;
 using Hds.Storage.Models;
-using Hds.Storage.Objects;
+using Hds.Storage.Operations;
 using Hds.Storage.Pipeline;
-using Hds.Storage.Retention;
-using Hds.Storage.Backends.S3.Sites;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Hds.Storage;
 
@@ -28,22 +23,15 @@ namespace Hds.Storage;
 /// </remarks>
 public partial class HdsStorageClient : IAsyncDisposable
 {
-    // Retain-until is compared with one second of slack: backends keep it to the second or the millisecond.
-    private static readonly TimeSpan RetentionTolerance = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan HealthCheckBucketTimeout = TimeSpan.FromSeconds(5);
-
+    // The parts, built by ClientComposition; null in a client made for mocking (protected constructor).
     private readonly StorageBackend _backend = null!;
-    private readonly ContentCodec _codec = null!;
-    private readonly RetentionPolicy _retention = null!;
-    private readonly TimeProvider _time = TimeProvider.System;
-    private readonly ILogger _logger = NullLogger.Instance;
     private readonly BucketGate _bucketGate = null!;
-    private readonly LockedWriter _lockedWriter = null!;
-    private int _disposed; // 1 once disposed: disposing again (using + explicit Dispose) does nothing, as .NET's guidelines ask
     private readonly AuditRuntime? _audit;
-    private readonly OperationPipeline? _pipeline; // null only in a client made for mocking
-
-    private readonly RangedReader _rangedReader = null!;
+    private readonly OperationPipeline? _pipeline;
+    private readonly ObjectOperations _objects = null!;
+    private readonly RetentionOperations _retention = null!;
+    private readonly StorageHealth? _health;
+    private int _disposed; // 1 once disposed: disposing again (using + explicit Dispose) does nothing, as .NET's guidelines ask
 
     /// <summary>Creates a client.</summary>
     /// <param name="options">The settings; validated now.</param>
@@ -79,16 +67,13 @@ public partial class HdsStorageClient : IAsyncDisposable
     private HdsStorageClient(ClientParts parts)
     {
         _backend = parts.Backend;
-        _codec = parts.Codec;
         KeyRing = parts.KeyRing;
-        _retention = parts.Retention;
         _bucketGate = parts.BucketGate;
-        _lockedWriter = parts.LockedWriter;
-        _rangedReader = new RangedReader(parts.Backend, parts.Codec);
         _audit = parts.Audit;
         _pipeline = parts.Pipeline;
-        _time = parts.Time;
-        _logger = parts.Logger;
+        _objects = parts.Objects;
+        _retention = parts.RetentionOperations;
+        _health = parts.Health;
     }
 
     /// <summary>
@@ -98,7 +83,7 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// </summary>
     internal KeyRing? KeyRing { get; }
 
-    /// <summary>The backend (tests and the health check reach the sites through it).</summary>
+    /// <summary>The backend (tests reach the sites through it).</summary>
     internal StorageBackend Backend => _backend;
 
     /// <summary>
@@ -132,9 +117,7 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     public virtual Task<BucketCompliance> CheckBucketAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.CheckBucket, options, null, null,
-            async operation => await _backend.CheckMetadataMasterAsync(
-                await _backend.CheckBucketAsync(operation, cancellationToken).ConfigureAwait(false), operation, cancellationToken).ConfigureAwait(false),
-            cancellationToken);
+operation => _objects.CheckBucketAsync(operation, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Stores <paramref name="content"/> as a new version of <paramref name="key"/>, streamed in bounded memory, locked by its retention
@@ -153,79 +136,7 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsNotGeoDurableException">Fewer sites than asked confirmed the write in time; the version is stored and locked (the exception carries its receipt).</exception>
     /// <exception cref="HdsIntegrityException">The storage did not keep the content or the lock asked (read back after the write).</exception>
     public virtual Task<StorageReceipt> PutAsync(string key, Stream content, PutOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.Put, options, key, null, operation => PutCoreAsync(key, content, options, operation, cancellationToken), cancellationToken);
-
-    private async Task<StorageReceipt> PutCoreAsync(string key, Stream content, PutOptions? options, OperationContext operation, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(content);
-        var context = operation.Access;
-        ObjectKeys.Validate(key);
-        var contentType = ValidateContentType(options?.ContentType);
-        var (className, retention) = _retention.Resolve(options?.RetentionClass);
-        var acknowledgement = options?.AcknowledgementSites ?? _backend.DefaultAcknowledgementSites;
-        if (acknowledgement < 1 || acknowledgement > _backend.SiteCount)
-        {
-            throw new HdsInvalidRequestException(
-                $"AcknowledgementSites must be between 1 and the number of storage sites ({_backend.SiteCount}); nothing was written.");
-        }
-
-        await EnsureBucketAsync(operation, cancellationToken).ConfigureAwait(false);
-
-        var physical = ObjectKeys.ToPhysical(context.Tenant, key);
-        var encoder = await _codec.CreateEncoderAsync(new ContentSourceStream(content), new ObjectIdentity(context.Tenant, key), cancellationToken).ConfigureAwait(false);
-        await using (encoder.ConfigureAwait(false))
-        {
-            var metadata = new Dictionary<string, string>(encoder.Metadata, StringComparer.Ordinal)
-            {
-                [MetadataNames.RetentionClass] = className,
-                [MetadataNames.Writer] = context.ActorId,
-            };
-            if (_pipeline!.Recorder.AnnounceWrite(physical, key, operation) is { } intent)
-            {
-                metadata[MetadataNames.AuditIntent] = intent;
-            }
-
-            var written = await _backend.PutAsync(new BackendWriteRequest(physical, contentType, metadata, retention), encoder, operation, cancellationToken)
-                .ConfigureAwait(false);
-            // What the storage answered goes into the operation's audit record, even when the write then fails (lock not verified).
-            operation.NoteSite(written.Site, written.FoundAfterLostAnswer);
-            operation.WrittenVersionId = written.VersionId;
-            // An encoder not sealed counts as a length mismatch: the version is removed and the write refused.
-            var head = await _lockedWriter.EnsureLockedAsync(physical, written, encoder.Seal?.StoredLength ?? -1, retention, operation, cancellationToken).ConfigureAwait(false);
-            var seal = encoder.Seal!;
-            var (locked, lastModified) = (head.Retention, head.LastModified);
-            if (seal.WriteWindow is { } window && !WriteBinding.IsWithin(window, lastModified))
-            {
-                // Locked already, so it stays stored; without a receipt the caller retries, and readers refuse this version.
-                throw new HdsIntegrityException(
-                    "The storage dated the version outside the write's time window (clock skew over 15 minutes between this host and the storage?): "
-                    + "it would be refused on read, so no receipt is given. Fix the clocks and retry the write.");
-            }
-
-            Log.Stored(_logger, written.StoredLength, locked.Mode, locked.RetainUntil!.Value);
-            var confirmed = await _backend.ConfirmOnSitesAsync(
-                physical, written.VersionId, written.StoredLength, retention, written.Site ?? "default", acknowledgement, operation, cancellationToken).ConfigureAwait(false);
-            var receipt = new StorageReceipt
-            {
-                Key = key,
-                VersionId = written.VersionId,
-                Size = seal.PlaintextLength,
-                StoredSize = seal.StoredLength,
-                Sha256 = Convert.ToHexStringLower(seal.PlaintextSha256),
-                KeyId = seal.KeyId,
-                FormatVersion = seal.FormatVersion,
-                WriteId = seal.WriteId,
-                RetentionClass = className,
-                RetentionMode = locked.Mode,
-                RetainUntil = locked.RetainUntil!.Value,
-                LegalHold = locked.LegalHold,
-                CreatedAt = _time.GetUtcNow(),
-                Writer = context.ActorId,
-                ConfirmedSites = confirmed,
-            };
-            return confirmed.Count >= acknowledgement ? receipt : throw new HdsNotGeoDurableException(receipt, acknowledgement);
-        }
-    }
+        ExecuteAsync(HdsOperation.Put, options, key, null, operation => _objects.PutAsync(key, content, options, operation, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Opens a version for reading. The returned content is verified as it is read and throws <see cref="HdsIntegrityException"/>
@@ -243,34 +154,7 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsObjectNotFoundException">The object or version does not exist.</exception>
     /// <exception cref="HdsNotReplicatedException">The version is on none of the sites that answered, and a site that may hold it could not be asked.</exception>
     public virtual Task<HdsDownload> GetAsync(string key, GetOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.Get, options, key, options?.VersionId, operation => GetCoreAsync(key, options, operation, cancellationToken), cancellationToken);
-
-    private async Task<HdsDownload> GetCoreAsync(string key, GetOptions? options, OperationContext operation, CancellationToken cancellationToken)
-    {
-        var context = operation.Access;
-        ObjectKeys.Validate(key);
-        ValidateVersionId(options?.VersionId);
-        await EnsureBucketAsync(operation, cancellationToken).ConfigureAwait(false);
-        if (options?.Range is { } range)
-        {
-            return await _rangedReader.ReadAsync(operation, key, options.VersionId, range, cancellationToken).ConfigureAwait(false);
-        }
-
-        var read = await _backend.GetAsync(ObjectKeys.ToPhysical(context.Tenant, key), options?.VersionId, null, operation, cancellationToken).ConfigureAwait(false);
-        operation.NoteSite(read.Site);
-        try
-        {
-            RequireVersion(options?.VersionId, read.Head);
-            var decoder = await _codec.CreateDecoderAsync(read.Body, new ObjectIdentity(context.Tenant, key), StoredVersionOf(read.Head), cancellationToken)
-                .ConfigureAwait(false);
-            return new HdsDownload(decoder, ToProperties(key, read.Head));
-        }
-        catch
-        {
-            await read.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+        ExecuteAsync(HdsOperation.Get, options, key, options?.VersionId, operation => _objects.GetAsync(key, options, operation, cancellationToken), cancellationToken);
 
     /// <summary>Reads a version to its end and checks everything, without returning content: the basis of scrubbing.</summary>
     /// <param name="key">The object key within the context's tenant.</param>
@@ -286,94 +170,7 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsObjectNotFoundException">The object or version does not exist.</exception>
     /// <exception cref="HdsNotReplicatedException">The version is on none of the sites that answered, and a site that may hold it could not be asked.</exception>
     public virtual Task<VerificationResult> VerifyAsync(string key, VerifyOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.Verify, options, key, options?.VersionId ?? options?.Receipt?.VersionId, operation => VerifyCoreAsync(key, options, operation, cancellationToken), cancellationToken);
-
-    private async Task<VerificationResult> VerifyCoreAsync(string key, VerifyOptions? options, OperationContext operation, CancellationToken cancellationToken)
-    {
-        var receipt = options?.Receipt;
-        if (receipt is not null && !string.Equals(receipt.Key, key, StringComparison.Ordinal))
-        {
-            throw new HdsInvalidRequestException("The receipt is for another object key.");
-        }
-
-        if (receipt is not null && options?.VersionId is { } asked && !string.Equals(asked, receipt.VersionId, StringComparison.Ordinal))
-        {
-            // A usage mistake, not corruption: nothing was read (monitoring must not page anyone for data damage).
-            throw new HdsInvalidRequestException("The version asked for is not the receipt's version: give one of them (the receipt names its version).");
-        }
-
-        var versionId = options?.VersionId ?? receipt?.VersionId;
-        // The read is part of this operation (authorized, audited and traced as the Verify): its core, under the same context.
-        var download = await GetCoreAsync(key, new GetOptions { VersionId = versionId, Context = options?.Context }, operation, cancellationToken).ConfigureAwait(false);
-        await using (download.ConfigureAwait(false))
-        {
-            var decoder = (ContentDecoder)download.Content;
-            await decoder.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
-            var seal = decoder.Seal ?? throw new HdsIntegrityException("The stored object ended before its seal.");
-            if (receipt is not null)
-            {
-                var expected = Convert.FromHexString(receipt.Sha256);
-                var differ = new List<string>();
-                if (!string.Equals(receipt.VersionId, download.Properties.VersionId, StringComparison.Ordinal))
-                {
-                    differ.Add("version id");
-                }
-
-                if (receipt.Size != seal.PlaintextLength)
-                {
-                    differ.Add("length");
-                }
-
-                if (receipt.FormatVersion != seal.FormatVersion)
-                {
-                    differ.Add("format");
-                }
-
-                if (receipt.KeyId is not null && !string.Equals(receipt.KeyId, seal.KeyId, StringComparison.Ordinal))
-                {
-                    differ.Add("key id");
-                }
-
-                if (receipt.WriteId is not null && !string.Equals(receipt.WriteId, seal.WriteId, StringComparison.Ordinal))
-                {
-                    differ.Add("write id");
-                }
-
-                if (!CryptographicOperations.FixedTimeEquals(expected, seal.PlaintextSha256))
-                {
-                    differ.Add("SHA-256");
-                }
-
-                if (differ.Count > 0)
-                {
-                    throw new HdsIntegrityException($"The stored version does not match the receipt: {string.Join(", ", differ)} differ(s).");
-                }
-
-                if (download.Properties.Retention.RetainUntil is not { } until || until + RetentionTolerance < receipt.RetainUntil)
-                {
-                    throw new HdsIntegrityException("The stored version's retention is shorter than the receipt's.");
-                }
-            }
-
-            // The duplicate report needs a version listing: a credential without that right, or a server without it, still gets the
-            // verification it asked for (the content verified), with a warning instead of the report.
-            IReadOnlyList<string> duplicates = [];
-            try
-            {
-                duplicates = await DuplicateWrites.OfAsync(
-                    _backend, ObjectKeys.ToPhysical(operation.Access.Tenant, key), download.Properties.VersionId, operation, cancellationToken).ConfigureAwait(false);
-            }
-            catch (HdsStorageException ex) when (ex is not HdsIntegrityException)
-            {
-                Log.DuplicatesNotListed(_logger, ex.ErrorCode);
-            }
-
-            return new VerificationResult(key, download.Properties.VersionId, seal.PlaintextLength, Convert.ToHexStringLower(seal.PlaintextSha256), download.Properties)
-            {
-                DuplicateVersionIds = duplicates,
-            };
-        }
-    }
+        ExecuteAsync(HdsOperation.Verify, options, key, options?.VersionId ?? options?.Receipt?.VersionId, operation => _objects.VerifyAsync(key, options, operation, cancellationToken), cancellationToken);
 
     /// <summary>Gets a version's properties (retention and legal hold included) without reading its content.</summary>
     /// <param name="key">The object key within the context's tenant.</param>
@@ -391,17 +188,7 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsIntegrityException">The stored version does not verify: no unverified byte is returned.</exception>
     public virtual Task<ObjectProperties> GetPropertiesAsync(
         string key, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.GetProperties, options, key, versionId, operation => GetPropertiesCoreAsync(key, versionId, operation, cancellationToken), cancellationToken);
-
-    private async Task<ObjectProperties> GetPropertiesCoreAsync(string key, string? versionId, OperationContext operation, CancellationToken cancellationToken)
-    {
-        var context = operation.Access;
-        ObjectKeys.Validate(key);
-        ValidateVersionId(versionId);
-        await EnsureBucketAsync(operation, cancellationToken).ConfigureAwait(false);
-        var head = await _backend.HeadAsync(ObjectKeys.ToPhysical(context.Tenant, key), versionId, operation, cancellationToken).ConfigureAwait(false);
-        return ToProperties(key, head);
-    }
+        ExecuteAsync(HdsOperation.GetProperties, options, key, versionId, operation => _objects.GetPropertiesAsync(key, versionId, operation, cancellationToken), cancellationToken);
 
     /// <summary>Lists the context tenant's objects whose key starts with <paramref name="prefix"/>, one page at a time, in key order.</summary>
     /// <param name="prefix">The key prefix; all objects when null or empty.</param>
@@ -414,24 +201,7 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     public virtual Task<ObjectPage> ListAsync(string? prefix = null, ListOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.List, options, prefix, null, operation => ListCoreAsync(prefix, options, operation, cancellationToken), cancellationToken);
-
-    private async Task<ObjectPage> ListCoreAsync(string? prefix, ListOptions? options, OperationContext operation, CancellationToken cancellationToken)
-    {
-        var context = operation.Access;
-        ObjectKeys.ValidatePrefix(prefix);
-        var pageSize = options?.PageSize ?? 1000;
-        if (pageSize is < 1 or > 1000)
-        {
-            throw new HdsInvalidRequestException("The page size must be between 1 and 1000.");
-        }
-
-        await EnsureBucketAsync(operation, cancellationToken).ConfigureAwait(false);
-        var tenantPrefix = ObjectKeys.TenantPrefix(context.Tenant);
-        var page = await _backend.ListAsync(tenantPrefix + prefix, options?.ContinuationToken, pageSize, operation, cancellationToken).ConfigureAwait(false);
-        var items = page.Items.Select(i => i with { Key = ObjectKeys.ToLogical(context.Tenant, i.Key) }).ToList();
-        return new ObjectPage(items, page.ContinuationToken);
-    }
+        ExecuteAsync(HdsOperation.List, options, prefix, null, operation => _objects.ListAsync(prefix, options, operation, cancellationToken), cancellationToken);
 
     /// <summary>Lists every version and delete marker of <paramref name="key"/>, newest first.</summary>
     /// <param name="key">The object key within the context's tenant.</param>
@@ -445,19 +215,7 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     /// <exception cref="HdsObjectNotFoundException">The object or version does not exist.</exception>
     public virtual Task<IReadOnlyList<ObjectVersionItem>> GetVersionsAsync(string key, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.GetVersions, options, key, null, operation => GetVersionsCoreAsync(key, operation, cancellationToken), cancellationToken);
-
-    private async Task<IReadOnlyList<ObjectVersionItem>> GetVersionsCoreAsync(string key, OperationContext operation, CancellationToken cancellationToken)
-    {
-        var context = operation.Access;
-        ObjectKeys.Validate(key);
-        await EnsureBucketAsync(operation, cancellationToken).ConfigureAwait(false);
-        var physical = ObjectKeys.ToPhysical(context.Tenant, key);
-        var versions = await DuplicateWrites.PresentOneAsync(
-            _backend, physical, await _backend.ListVersionsAsync(physical, operation, cancellationToken).ConfigureAwait(false), operation, cancellationToken)
-            .ConfigureAwait(false);
-        return versions.Select(v => new ObjectVersionItem(key, v.VersionId, v.IsLatest, v.IsDeleteMarker, v.StoredLength, v.LastModified)).ToList();
-    }
+        ExecuteAsync(HdsOperation.GetVersions, options, key, null, operation => _objects.GetVersionsAsync(key, operation, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Deletes <paramref name="key"/> the only way health data may be deleted: a delete marker hides it, every version stays stored
@@ -473,20 +231,7 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     public virtual Task<DeleteResult> DeleteAsync(string key, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.Delete, options, key, null, operation => DeleteCoreAsync(key, operation, cancellationToken), cancellationToken);
-
-    private async Task<DeleteResult> DeleteCoreAsync(string key, OperationContext operation, CancellationToken cancellationToken)
-    {
-        var context = operation.Access;
-        ObjectKeys.Validate(key);
-        await EnsureBucketAsync(operation, cancellationToken).ConfigureAwait(false);
-        var physical = ObjectKeys.ToPhysical(context.Tenant, key);
-
-        // S3 adds a delete marker even for a key that never existed; refuse that so a typo is not recorded as a deletion.
-        await _backend.HeadAsync(physical, null, operation, cancellationToken).ConfigureAwait(false);
-        var marker = await _backend.DeleteAsync(physical, operation, cancellationToken).ConfigureAwait(false);
-        return new DeleteResult(key, marker);
-    }
+        ExecuteAsync(HdsOperation.Delete, options, key, null, operation => _objects.DeleteAsync(key, operation, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Turns the legal hold of a version on or off. Setting and releasing both need the purpose "legal-hold" and the role "legal" by
@@ -508,25 +253,7 @@ public partial class HdsStorageClient : IAsyncDisposable
     public virtual Task<ObjectProperties> SetLegalHoldAsync(
         string key, bool enabled, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteWithArgumentsAsync(HdsOperation.SetLegalHold, options, key, versionId, new OperationArguments { LegalHold = enabled },
-            operation => SetLegalHoldCoreAsync(key, enabled, versionId, operation, cancellationToken), cancellationToken);
-
-    private async Task<ObjectProperties> SetLegalHoldCoreAsync(string key, bool enabled, string? versionId, OperationContext operation, CancellationToken cancellationToken)
-    {
-        var context = operation.Access;
-        ObjectKeys.Validate(key);
-        ValidateVersionId(versionId);
-        await EnsureBucketAsync(operation, cancellationToken).ConfigureAwait(false);
-        var physical = ObjectKeys.ToPhysical(context.Tenant, key);
-        var head = await _backend.HeadAsync(physical, versionId, operation, cancellationToken).ConfigureAwait(false);
-        await _backend.SetLegalHoldAsync(physical, head.VersionId, enabled, operation, cancellationToken).ConfigureAwait(false);
-        var after = await _backend.HeadAsync(physical, head.VersionId, operation, cancellationToken).ConfigureAwait(false);
-        if (after.Retention.LegalHold != enabled)
-        {
-            throw new HdsConfigurationException("The storage did not apply the legal hold change. Check the bucket's object lock configuration.");
-        }
-
-        return ToProperties(key, after);
-    }
+            operation => _retention.SetLegalHoldAsync(key, enabled, versionId, operation, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Extends the retention of a version. Shortening is refused: retention only ever grows. Needs the purpose "retention" and the
@@ -549,103 +276,11 @@ public partial class HdsStorageClient : IAsyncDisposable
     public virtual Task<ObjectProperties> ExtendRetentionAsync(
         string key, DateTimeOffset retainUntil, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteWithArgumentsAsync(HdsOperation.ExtendRetention, options, key, versionId, new OperationArguments { RetainUntil = retainUntil },
-            operation => ExtendRetentionCoreAsync(key, retainUntil, versionId, operation, cancellationToken), cancellationToken);
-
-    private async Task<ObjectProperties> ExtendRetentionCoreAsync(
-        string key, DateTimeOffset retainUntil, string? versionId, OperationContext operation, CancellationToken cancellationToken)
-    {
-        var context = operation.Access;
-        ObjectKeys.Validate(key);
-        ValidateVersionId(versionId);
-        if (retainUntil <= _time.GetUtcNow())
-        {
-            throw new HdsInvalidRequestException("The new retain-until date must be in the future.");
-        }
-
-        _retention.CheckWithinHorizon(retainUntil); // checked before authorization too; here so this core never runs without it
-
-        await EnsureBucketAsync(operation, cancellationToken).ConfigureAwait(false);
-        var physical = ObjectKeys.ToPhysical(context.Tenant, key);
-        var head = await _backend.HeadAsync(physical, versionId, operation, cancellationToken).ConfigureAwait(false);
-        if (head.Retention.RetainUntil is { } current && retainUntil < current)
-        {
-            throw new HdsObjectLockedException(
-                $"Retention can only be extended: the version is retained until {current.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)}; give a later date.");
-        }
-
-        var mode = head.Retention.Mode == RetentionMode.None ? RetentionMode.Compliance : head.Retention.Mode;
-        var until = new DateTimeOffset(retainUntil.UtcTicks - (retainUntil.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
-        await _backend.SetRetentionAsync(physical, head.VersionId, mode, until, operation, cancellationToken).ConfigureAwait(false);
-        var after = await _backend.HeadAsync(physical, head.VersionId, operation, cancellationToken).ConfigureAwait(false);
-        if (after.Retention.RetainUntil is not { } applied || applied + RetentionTolerance < until)
-        {
-            throw new HdsConfigurationException("The storage did not apply the retention change. Check the bucket's object lock configuration.");
-        }
-
-        return ToProperties(key, after);
-    }
+            operation => _retention.ExtendRetentionAsync(key, retainUntil, versionId, operation, cancellationToken), cancellationToken);
 
     /// <summary>What <see cref="HdsStorageHealthCheck"/> reports: sites, bucket compliance, key ring.</summary>
-    internal async Task<HealthCheckResult> CheckHealthAsync(CancellationToken cancellationToken)
-    {
-        var data = new Dictionary<string, object>(StringComparer.Ordinal);
-        var problems = new List<string>();
-        var degraded = new List<string>();
-        var sites = await _backend.ProbeSitesAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var site in sites)
-        {
-            data["site:" + site.Name] = site.Description;
-            site.Lag?.AddTo(data, degraded);
-            if (!site.Reachable)
-            {
-                degraded.Add($"site {site.Name} unreachable");
-            }
-        }
-
-        if (sites.Count > 0 && !sites.Any(s => s.Reachable && !s.ReadOnly))
-        {
-            problems.Add("no writable site answers");
-        }
-
-        try
-        {
-            // Bounded in wall-clock time (not the client's clock, which a test may freeze): a health endpoint must answer even
-            // when every site hangs.
-            using var timeout = new CancellationTokenSource(HealthCheckBucketTimeout, TimeProvider.System);
-            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-            var compliance = await _backend.CheckBucketAsync(null, bounded.Token).ConfigureAwait(false); // a probe, not an operation
-            data["bucket"] = compliance.IsCompliant ? "compliant (versioning and object lock enabled)"
-                : $"NOT compliant: versioning {compliance.VersioningEnabled}, object lock {compliance.ObjectLockEnabled}";
-            if (!compliance.IsCompliant)
-            {
-                // Say what to do: object lock cannot be turned on later, so the fix is another bucket, not a setting.
-                problems.Add($"bucket {compliance.Bucket} is not fit for health data (versioning {(compliance.VersioningEnabled ? "enabled" : "NOT enabled")}, "
-                    + $"object lock {(compliance.ObjectLockEnabled ? "enabled" : "NOT enabled")}): use a bucket created with object lock (hds bucket create)");
-            }
-        }
-        catch (HdsStorageException ex)
-        {
-            // The library's messages say what to do and never hold credentials, keys or content.
-            data["bucket"] = $"not checked: {ex.ErrorCode}: {ex.Message}";
-            problems.Add($"bucket check failed: {ex.Message.TrimEnd('.')}");
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            data["bucket"] = "not checked: no answer within " + HealthCheckBucketTimeout.TotalSeconds + " s";
-            problems.Add("bucket check timed out");
-        }
-
-        var keyRing = await _codec.CheckKeyRingAsync(cancellationToken).ConfigureAwait(false);
-        data["keyRing"] = keyRing.Description;
-        if (!keyRing.Available)
-        {
-            problems.Add("key ring unavailable");
-        }
-
-        return problems.Count > 0 ? HealthCheckResult.Unhealthy(string.Join("; ", problems.Concat(degraded)), data: data)
-            : degraded.Count > 0 ? HealthCheckResult.Degraded(string.Join("; ", degraded), data: data)
-            : HealthCheckResult.Healthy("storage reachable, bucket compliant, keys available", data);
-    }
+    internal Task<HealthCheckResult> CheckHealthAsync(CancellationToken cancellationToken) =>
+        _health?.CheckAsync(cancellationToken) ?? Task.FromException<HealthCheckResult>(new InvalidOperationException("This client was made for mocking (protected constructor): it has no storage."));
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -694,57 +329,4 @@ public partial class HdsStorageClient : IAsyncDisposable
         Func<OperationContext, Task<T>> body, CancellationToken cancellationToken) =>
         _pipeline?.ExecuteAsync(operation, options, key, versionId, arguments, body, cancellationToken)
             ?? Task.FromException<T>(new InvalidOperationException("This client was made for mocking (protected constructor): it has no storage; override the verbs the test calls."));
-
-    private static string ValidateContentType(string? contentType)
-    {
-        if (string.IsNullOrEmpty(contentType))
-        {
-            return "application/octet-stream";
-        }
-
-        // type/subtype only: parameters (name=..., filename=...) are stored unencrypted as metadata and could carry a patient's name.
-        if (contentType.Length > 128 || contentType.Count(c => c == '/') != 1 || contentType[0] == '/' || contentType[^1] == '/'
-            || !contentType.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '+' or '-' or '_'))
-        {
-            throw new HdsInvalidRequestException("The content type must be a MIME type/subtype of at most 128 characters without parameters, for example application/pdf.");
-        }
-
-        return contentType;
-    }
-
-    private static void ValidateVersionId(string? versionId)
-    {
-        if (versionId is not null && (versionId.Length is 0 or > 1024 || !versionId.All(c => c is > ' ' and < (char)127)))
-        {
-            throw new HdsInvalidRequestException("The version id is malformed: 1 to 1024 printable ASCII characters.");
-        }
-    }
-
-    // A server asked for one version must answer with that version: otherwise a stale (or another) version would be read, or
-    // verified locked, in its place. The content cannot tell versions of the same key apart (the identity is tenant + key).
-    internal static void RequireVersion(string? requested, BackendObjectHead answered)
-    {
-        if (requested is not null && !string.Equals(requested, answered.VersionId, StringComparison.Ordinal))
-        {
-            throw new HdsIntegrityException("The storage answered with another version than the one requested: nothing of it was returned. Check the storage gateway.");
-        }
-    }
-
-    internal static StoredVersion StoredVersionOf(BackendObjectHead head) => new(head.LastModified, head.Metadata);
-
-    internal static ObjectProperties ToProperties(string key, BackendObjectHead head) => new()
-    {
-        Key = key,
-        VersionId = head.VersionId,
-        StoredSize = head.StoredLength,
-        ContentType = head.ContentType,
-        LastModified = head.LastModified,
-        Retention = head.Retention,
-        RetentionClass = head.Metadata.GetValueOrDefault(MetadataNames.RetentionClass),
-        FormatVersion = int.TryParse(head.Metadata.GetValueOrDefault(MetadataNames.Format), out var f) ? f : null,
-        Writer = head.Metadata.GetValueOrDefault(MetadataNames.Writer),
-        ETag = head.ETag,
-    };
-
-    private Task EnsureBucketAsync(OperationContext operation, CancellationToken cancellationToken) => _bucketGate.EnsureAsync(operation, cancellationToken);
 }

@@ -69,6 +69,17 @@ internal static class ObjectKeys
         }
     }
 
+    /// <summary>A version id as the stores write them: 1 to 1024 printable ASCII characters (checked before a request or an audit record names it).</summary>
+    public static bool IsValidVersionId(string versionId) => versionId.Length is > 0 and <= 1024 && versionId.All(c => c is > ' ' and < (char)127);
+
+    public static void ValidateVersionId(string? versionId)
+    {
+        if (versionId is not null && !IsValidVersionId(versionId))
+        {
+            throw new HdsInvalidRequestException("The version id is malformed: 1 to 1024 printable ASCII characters.");
+        }
+    }
+
     public static string ToPhysical(string tenant, string key) => tenant + "/" + key;
 
     public static string TenantPrefix(string tenant) => tenant + "/";

@@ -125,7 +125,7 @@ internal sealed class OperationPipeline
             Operation = operation,
             Outcome = HdsAuditOutcome.Succeeded,
             Key = IsValidKey(key, descriptor) ? key : null,
-            VersionId = versionId is { Length: > 0 and <= 1024 } v && v.All(c => c is > ' ' and < (char)127) ? v : null,
+            VersionId = versionId is not null && ObjectKeys.IsValidVersionId(versionId) ? versionId : null,
             KeyId = keyId is not null && FormatV1Header.IsValidKeyId(keyId) ? keyId : null,
         };
         // What the request asks for, recorded on every outcome, refusals included (the legal hold state, the retain-until asked).

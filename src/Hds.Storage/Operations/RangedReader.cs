@@ -5,7 +5,7 @@ using Hds.Storage.IO;
 using Hds.Storage.Models;
 using Hds.Storage.Objects;
 
-namespace Hds.Storage;
+namespace Hds.Storage.Operations;
 
 /// <summary>
 /// Ranged reads (issue 15: planned here, not in the client): the header fetched and verified first, the final segment
@@ -54,10 +54,10 @@ internal sealed class RangedReader(StorageBackend backend, ContentCodec codec)
             await using (first.ConfigureAwait(false))
             {
                 head = first.Head;
-                HdsStorageClient.RequireVersion(versionId, head);
+                StoredVersions.RequireVersion(versionId, head);
                 prefix = new byte[(int)Math.Min(probe, head.StoredLength)];
                 var got = await first.Body.ReadAtLeastAsync(prefix, prefix.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-                plan = await codec.OpenRangeAsync(prefix.AsMemory(0, got), head.StoredLength, identity, HdsStorageClient.StoredVersionOf(head), range.Offset, range.Length ?? long.MaxValue, cancellationToken)
+                plan = await codec.OpenRangeAsync(prefix.AsMemory(0, got), head.StoredLength, identity, StoredVersions.Of(head), range.Offset, range.Length ?? long.MaxValue, cancellationToken)
                     .ConfigureAwait(false);
                 if (plan.PendingFinalSegment is { } final && final.Offset + final.Length <= got)
                 {
@@ -72,7 +72,7 @@ internal sealed class RangedReader(StorageBackend backend, ContentCodec codec)
                 // Kept only once the stored length is proven, so that a later range far from the end may skip that check (T3b).
                 if (plan.FinalSegmentVerified)
                 {
-                    _rangeHeaders.Add(physical, head.VersionId, prefix.AsSpan(0, plan.Plan.HeaderLength), head.StoredLength, HdsStorageClient.StoredVersionOf(head));
+                    _rangeHeaders.Add(physical, head.VersionId, prefix.AsSpan(0, plan.Plan.HeaderLength), head.StoredLength, StoredVersions.Of(head));
                 }
 
                 Stream stored = Stream.Null;
@@ -89,7 +89,7 @@ internal sealed class RangedReader(StorageBackend backend, ContentCodec codec)
                         var rest = await backend.GetAsync(physical, head.VersionId, storedRange, operation, cancellationToken).ConfigureAwait(false);
                         try
                         {
-                            HdsStorageClient.RequireVersion(head.VersionId, rest.Head);
+                            StoredVersions.RequireVersion(head.VersionId, rest.Head);
                         }
                         catch
                         {
@@ -101,7 +101,7 @@ internal sealed class RangedReader(StorageBackend backend, ContentCodec codec)
                     }
                 }
 
-                var properties = HdsStorageClient.ToProperties(key, head) with { Size = plan.PlaintextLength };
+                var properties = StoredVersions.ToProperties(key, head) with { Size = plan.PlaintextLength };
                 return new HdsDownload(plan.CreateDecoder(stored), properties);
             }
         }
@@ -136,7 +136,7 @@ internal sealed class RangedReader(StorageBackend backend, ContentCodec codec)
             operation.NoteSite(read.Site);
             try
             {
-                HdsStorageClient.RequireVersion(versionId, read.Head);
+                StoredVersions.RequireVersion(versionId, read.Head);
                 if (read.Head.StoredLength != storedLength || read.Head.LastModified != version.LastModified)
                 {
                     _rangeHeaders.Remove(physical, versionId);
@@ -144,7 +144,7 @@ internal sealed class RangedReader(StorageBackend backend, ContentCodec codec)
                     return null;
                 }
 
-                return new HdsDownload(plan.CreateDecoder(read.Body), HdsStorageClient.ToProperties(key, read.Head) with { Size = plan.PlaintextLength });
+                return new HdsDownload(plan.CreateDecoder(read.Body), StoredVersions.ToProperties(key, read.Head) with { Size = plan.PlaintextLength });
             }
             catch
             {
@@ -167,7 +167,7 @@ internal sealed class RangedReader(StorageBackend backend, ContentCodec codec)
         var read = await backend.GetAsync(physical, head.VersionId, final, operation, cancellationToken).ConfigureAwait(false);
         await using (read.ConfigureAwait(false))
         {
-            HdsStorageClient.RequireVersion(head.VersionId, read.Head);
+            StoredVersions.RequireVersion(head.VersionId, read.Head);
             var bytes = new byte[final.Length];
             var got = await read.Body.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             if (read.Head.StoredLength != head.StoredLength || got != bytes.Length)
@@ -201,7 +201,7 @@ internal sealed class RangedReader(StorageBackend backend, ContentCodec codec)
 
         try
         {
-            HdsStorageClient.RequireVersion(requested, read.Head);
+            StoredVersions.RequireVersion(requested, read.Head);
         }
         catch
         {
