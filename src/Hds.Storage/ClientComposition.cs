@@ -87,7 +87,7 @@ internal static class ClientComposition
         var objects = new ObjectOperations(backend, codec, retention, gate, new LockedWriter(backend, logger), pipeline.Recorder, time, logger);
         return new ClientParts(
             backend, ring, gate, audit, pipeline, objects, new RetentionOperations(backend, retention, gate, time),
-            new StorageHealth(backend, codec.CheckKeyRingAsync));
+            new StorageHealth(backend, codec));
     }
 
     // Every write is encrypted (format 1): the key ring in the bucket, protected by the configured certificates, or a KMS/HSM provider.

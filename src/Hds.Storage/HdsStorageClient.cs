@@ -1,7 +1,6 @@
 using Hds.Storage.Access;
 using Hds.Storage.Audit;
 using Hds.Storage.Backends;
-using Hds.Storage.Diagnostics;
 using Hds.Storage.Encryption;
 using Hds.Storage.Keys;
 using Hds.Storage.Locking;

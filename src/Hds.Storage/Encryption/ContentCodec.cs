@@ -1,4 +1,3 @@
-using Hds.Storage.Diagnostics;
 using Hds.Storage.IO;
 
 namespace Hds.Storage.Encryption;
@@ -55,6 +54,11 @@ internal abstract class ContentCodec
     public virtual ValueTask<KeyRingHealth> CheckKeyRingAsync(CancellationToken cancellationToken) =>
         ValueTask.FromResult(new KeyRingHealth(true, "no key ring in use"));
 }
+
+/// <summary>What the key-ring hook of the health check found.</summary>
+/// <param name="Available">Whether writes and reads can get their keys.</param>
+/// <param name="Description">For the health report: no key material, no key ids needed.</param>
+internal readonly record struct KeyRingHealth(bool Available, string Description);
 
 /// <summary>The identity bound into every object: a ciphertext moved to another tenant or key does not decode.</summary>
 /// <param name="Tenant">The tenant (scheme).</param>

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using Hds.Storage.Backends;
-using Hds.Storage.Diagnostics;
 using Hds.Storage.Keys;
 
 namespace Hds.Storage.Encryption;

@@ -1,14 +1,15 @@
 using Hds.Storage.Backends;
+using Hds.Storage.Encryption;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Hds.Storage.Diagnostics;
+namespace Hds.Storage.Operations;
 
 /// <summary>
 /// What <see cref="HdsStorageHealthCheck"/> reports for one client (issue 15: health through the backend seam, no downcast to a
 /// backend type): every site as the backend probes it (reachable, read-only, replication lag), bucket compliance, the key ring.
 /// Unhealthy when no writable site answers, the bucket is unfit or the keys are missing; degraded when a site does not answer or lags.
 /// </summary>
-internal sealed class StorageHealth(StorageBackend backend, Func<CancellationToken, ValueTask<KeyRingHealth>> checkKeyRing)
+internal sealed class StorageHealth(StorageBackend backend, ContentCodec codec)
 {
     private static readonly TimeSpan BucketTimeout = TimeSpan.FromSeconds(5);
 
@@ -62,7 +63,7 @@ internal sealed class StorageHealth(StorageBackend backend, Func<CancellationTok
             problems.Add("bucket check timed out");
         }
 
-        var keyRing = await checkKeyRing(cancellationToken).ConfigureAwait(false);
+        var keyRing = await codec.CheckKeyRingAsync(cancellationToken).ConfigureAwait(false);
         data["keyRing"] = keyRing.Description;
         if (!keyRing.Available)
         {
