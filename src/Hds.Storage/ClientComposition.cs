@@ -28,6 +28,7 @@ internal sealed record ClientParts(
     OperationPipeline Pipeline,
     ObjectOperations Objects,
     RetentionOperations RetentionOperations,
+    AuditTrailOperations AuditTrail,
     StorageHealth Health);
 
 internal static class ClientComposition
@@ -87,6 +88,7 @@ internal static class ClientComposition
         var objects = new ObjectOperations(backend, codec, retention, gate, new LockedWriter(backend, logger), pipeline.Recorder, time, logger);
         return new ClientParts(
             backend, ring, gate, audit, pipeline, objects, new RetentionOperations(backend, retention, gate, time),
+            new AuditTrailOperations(audit),
             new StorageHealth(backend, codec));
     }
 

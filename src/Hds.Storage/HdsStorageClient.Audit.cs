@@ -1,6 +1,3 @@
-using Hds.Storage.Access;
-using Hds.Storage.Audit;
-using Hds.Storage.Audit.Search;
 using Hds.Storage.Models;
 
 namespace Hds.Storage;
@@ -23,17 +20,7 @@ public partial class HdsStorageClient
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     public virtual Task<HdsAuditVerificationResult> VerifyAuditLogAsync(HdsAuditVerifyOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.VerifyAudit, options, null, null, async operation =>
-        {
-            var audit = DefaultAudit();
-            if (options?.From is { } from && options.To is { } to && to < from)
-            {
-                throw new HdsInvalidRequestException("The verification window ends before it starts.");
-            }
-
-            await audit.Chained!.FlushAsync(cancellationToken).ConfigureAwait(false);
-            return await audit.Verifier!.For(operation).VerifyAsync(options?.From, options?.To, audit.Chained.Spool, cancellationToken).ConfigureAwait(false);
-        }, cancellationToken);
+        ExecuteAsync(HdsOperation.VerifyAudit, options, null, null, operation => _auditTrail.VerifyAsync(options, operation, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Reads the most recent audit records of the context's tenant, oldest first (stored segments of every node and this client's
@@ -50,18 +37,7 @@ public partial class HdsStorageClient
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     public virtual Task<IReadOnlyList<HdsAuditRecord>> GetRecentAuditRecordsAsync(int count = 20, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.ReadAudit, options, null, null, async operation =>
-        {
-            var audit = DefaultAudit();
-            if (count is < 1 or > 10_000)
-            {
-                throw new HdsInvalidRequestException("The record count must be between 1 and 10000.");
-            }
-
-            var tenant = operation.Access.Tenant;
-            return await audit.Verifier!.For(operation).ReadRecentAsync(count, r => string.Equals(r.Tenant, tenant, StringComparison.Ordinal), audit.Chained!.Spool, cancellationToken)
-                .ConfigureAwait(false);
-        }, cancellationToken);
+        ExecuteAsync(HdsOperation.ReadAudit, options, null, null, operation => _auditTrail.ReadRecentAsync(count, operation, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Searches the stored audit trail, verifying what it reads: only records of segments that verify are returned, and the problems found
@@ -79,7 +55,7 @@ public partial class HdsStorageClient
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     public virtual Task<HdsAuditSearch> SearchAuditAsync(HdsAuditQuery query, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.ReadAudit, query, query?.Key, query?.VersionId, operation => Task.FromResult(AuditSearcher.Start(DefaultAudit(), query!, operation)), cancellationToken);
+        ExecuteAsync(HdsOperation.ReadAudit, query, query?.Key, query?.VersionId, operation => _auditTrail.SearchAsync(query!, operation), cancellationToken);
 
     /// <summary>
     /// Records in the audit trail that a service refused an access context another service propagated to it, before any operation
@@ -119,6 +95,4 @@ public partial class HdsStorageClient
             await _pipeline.Recorder.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
     }
-
-    private AuditRuntime DefaultAudit() => _pipeline!.DefaultAudit();
 }

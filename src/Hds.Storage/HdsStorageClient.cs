@@ -22,14 +22,17 @@ namespace Hds.Storage;
 /// </remarks>
 public partial class HdsStorageClient : IAsyncDisposable
 {
+    private const string MockingOnly = "This client was made for mocking (protected constructor): it has no storage; override the verbs the test calls.";
+
     // The parts, built by ClientComposition; null in a client made for mocking (protected constructor).
     private readonly StorageBackend _backend = null!;
     private readonly BucketGate _bucketGate = null!;
     private readonly AuditRuntime? _audit;
     private readonly OperationPipeline? _pipeline;
     private readonly ObjectOperations _objects = null!;
-    private readonly RetentionOperations _retention = null!;
-    private readonly StorageHealth? _health;
+    private readonly RetentionOperations _retentionOperations = null!;
+    private readonly AuditTrailOperations _auditTrail = null!;
+    private readonly StorageHealth _health = null!;
     private int _disposed; // 1 once disposed: disposing again (using + explicit Dispose) does nothing, as .NET's guidelines ask
 
     /// <summary>Creates a client.</summary>
@@ -71,7 +74,8 @@ public partial class HdsStorageClient : IAsyncDisposable
         _audit = parts.Audit;
         _pipeline = parts.Pipeline;
         _objects = parts.Objects;
-        _retention = parts.RetentionOperations;
+        _retentionOperations = parts.RetentionOperations;
+        _auditTrail = parts.AuditTrail;
         _health = parts.Health;
     }
 
@@ -252,7 +256,7 @@ operation => _objects.CheckBucketAsync(operation, cancellationToken), cancellati
     public virtual Task<ObjectProperties> SetLegalHoldAsync(
         string key, bool enabled, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteWithArgumentsAsync(HdsOperation.SetLegalHold, options, key, versionId, new OperationArguments { LegalHold = enabled },
-            operation => _retention.SetLegalHoldAsync(key, enabled, versionId, operation, cancellationToken), cancellationToken);
+            operation => _retentionOperations.SetLegalHoldAsync(key, enabled, versionId, operation, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Extends the retention of a version. Shortening is refused: retention only ever grows. Needs the purpose "retention" and the
@@ -275,11 +279,11 @@ operation => _objects.CheckBucketAsync(operation, cancellationToken), cancellati
     public virtual Task<ObjectProperties> ExtendRetentionAsync(
         string key, DateTimeOffset retainUntil, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteWithArgumentsAsync(HdsOperation.ExtendRetention, options, key, versionId, new OperationArguments { RetainUntil = retainUntil },
-            operation => _retention.ExtendRetentionAsync(key, retainUntil, versionId, operation, cancellationToken), cancellationToken);
+            operation => _retentionOperations.ExtendRetentionAsync(key, retainUntil, versionId, operation, cancellationToken), cancellationToken);
 
     /// <summary>What <see cref="HdsStorageHealthCheck"/> reports: sites, bucket compliance, key ring.</summary>
     internal Task<HealthCheckResult> CheckHealthAsync(CancellationToken cancellationToken) =>
-        _health?.CheckAsync(cancellationToken) ?? Task.FromException<HealthCheckResult>(new InvalidOperationException("This client was made for mocking (protected constructor): it has no storage."));
+        _pipeline is null ? Task.FromException<HealthCheckResult>(new InvalidOperationException(MockingOnly)) : _health.CheckAsync(cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -327,5 +331,5 @@ operation => _objects.CheckBucketAsync(operation, cancellationToken), cancellati
         HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, OperationArguments? arguments,
         Func<OperationContext, Task<T>> body, CancellationToken cancellationToken) =>
         _pipeline?.ExecuteAsync(operation, options, key, versionId, arguments, body, cancellationToken)
-            ?? Task.FromException<T>(new InvalidOperationException("This client was made for mocking (protected constructor): it has no storage; override the verbs the test calls."));
+            ?? Task.FromException<T>(new InvalidOperationException(MockingOnly));
 }

@@ -41,12 +41,6 @@ internal sealed class OperationPipeline
     /// <summary>The audit node (writer chain) of this client; null with a custom sink.</summary>
     public string? AuditNode => _audit.Node;
 
-    /// <summary>The default audit sink's parts (spool, verifier), to read and verify the trail.</summary>
-    /// <exception cref="HdsConfigurationException">A custom audit sink is configured: reading and verifying belong to it.</exception>
-    public AuditRuntime DefaultAudit() =>
-        _audit.Chained is not null ? _audit
-            : throw new HdsConfigurationException("A custom audit sink is configured (Audit.Sink): read and verify the trail through it.");
-
     /// <summary>Runs one operation through the pipeline.</summary>
     /// <param name="operation">The operation (its row of <see cref="OperationDescriptors"/>: span, resource, audit facts).</param>
     /// <param name="options">The per-call options holding the explicit access context, if any.</param>
