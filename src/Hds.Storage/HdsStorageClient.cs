@@ -119,8 +119,7 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     public virtual Task<BucketCompliance> CheckBucketAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.CheckBucket, options, null, null,
-operation => _objects.CheckBucketAsync(operation, cancellationToken), cancellationToken);
+        ExecuteAsync(HdsOperation.CheckBucket, options, null, null, operation => _objects.CheckBucketAsync(operation, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Stores <paramref name="content"/> as a new version of <paramref name="key"/>, streamed in bounded memory, locked by its retention

@@ -28,6 +28,7 @@ internal sealed class ObjectOperations(
     private readonly ContentCodec _codec = codec;
     private readonly RetentionPolicy _retention = retention;
     private readonly LockedWriter _lockedWriter = lockedWriter;
+    private readonly BucketGate _bucketGate = bucketGate;
     private readonly OperationRecorder _recorder = recorder;
     private readonly RangedReader _rangedReader = new(backend, codec);
     private readonly TimeProvider _time = time;
@@ -293,5 +294,5 @@ internal sealed class ObjectOperations(
         return contentType;
     }
 
-    private Task EnsureBucketAsync(OperationContext operation, CancellationToken cancellationToken) => bucketGate.EnsureAsync(operation, cancellationToken);
+    private Task EnsureBucketAsync(OperationContext operation, CancellationToken cancellationToken) => _bucketGate.EnsureAsync(operation, cancellationToken);
 }

@@ -15,6 +15,7 @@ internal sealed class RetentionOperations(StorageBackend backend, RetentionPolic
 {
     private readonly StorageBackend _backend = backend;
     private readonly RetentionPolicy _retention = retention;
+    private readonly BucketGate _bucketGate = bucketGate;
     private readonly TimeProvider _time = time;
 
     public async Task<ObjectProperties> SetLegalHoldAsync(string key, bool enabled, string? versionId, OperationContext operation, CancellationToken cancellationToken)
@@ -69,5 +70,5 @@ internal sealed class RetentionOperations(StorageBackend backend, RetentionPolic
         return StoredVersions.ToProperties(key, after);
     }
 
-    private Task EnsureBucketAsync(OperationContext operation, CancellationToken cancellationToken) => bucketGate.EnsureAsync(operation, cancellationToken);
+    private Task EnsureBucketAsync(OperationContext operation, CancellationToken cancellationToken) => _bucketGate.EnsureAsync(operation, cancellationToken);
 }
