@@ -85,7 +85,7 @@ internal sealed class S3ExportLocation
             throw new CliUsageException("An s3:// export location needs an S3 endpoint (--endpoint, or HdsStorage:S3 in hds.json), not --local.");
         }
 
-        return S3Backend.CreateClient(s3);
+        return S3ClientFactory.Create(s3);
     }
 
     /// <summary>

@@ -17,7 +17,7 @@ internal sealed class SiteStatusProbe(S3StorageOptions options, TimeSpan timeout
     public async Task<SitesStatusReport> RunAsync(int probes, CancellationToken cancellationToken)
     {
         var sites = options.OrderedSites();
-        var clients = sites.Select(s => S3Backend.CreateClient(options, s.ServiceUrl!, maxErrorRetry: 0)).ToList();
+        var clients = sites.Select(s => S3ClientFactory.Create(options, s.ServiceUrl!, maxErrorRetry: 0)).ToList();
         try
         {
             var reports = new List<SiteStatus>();

@@ -82,7 +82,7 @@ internal static class ReplicaConfirmation
                     return null; // not the bytes that were stored: this site cannot vouch for the write
                 }
 
-                if (S3Backend.ToRetention(head.ObjectLockMode, head.ObjectLockRetainUntilDate, head.ObjectLockLegalHoldStatus).Covers(wanted))
+                if (S3Answers.ToRetention(head.ObjectLockMode, head.ObjectLockRetainUntilDate, head.ObjectLockLegalHoldStatus).Covers(wanted))
                 {
                     return site.Name;
                 }

@@ -1,49 +1,28 @@
-using System.Buffers;
-using System.Security.Cryptography;
-using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Hds.Storage.Access;
-using Hds.Storage.Diagnostics;
 using Hds.Storage.Models;
-using Hds.Storage.Objects;
-using Hds.Storage.Retention;
 using Hds.Storage.Backends.S3.Sites;
 using Microsoft.Extensions.Logging;
 
 namespace Hds.Storage.Backends.S3;
 
 /// <summary>
-/// S3 backend over AWSSDK.S3, configured for StorageGRID and Ceph RGW (see ../shared/S3-BACKENDS.md): no aws-chunked uploads,
-/// checksums computed here and sent as plain headers (Content-MD5, x-amz-checksum-sha256) so a corrupted upload is refused by
-/// the server. Bodies are buffered one part at a time in pooled buffers: memory does not grow with the object size.
+/// S3 backend over AWSSDK.S3, configured for StorageGRID and Ceph RGW (see ../shared/S3-BACKENDS.md): the verbs of
+/// <see cref="StorageBackend"/>, each one call (or a few) through <see cref="CallAsync{T}"/>, the one error-mapping call
+/// (<see cref="S3Errors.GuardAsync{T}"/>). Writes go through the <see cref="S3Uploader"/> (one PUT or parallel parts, checksums
+/// sent as plain headers, pooled buffers), which lands each at most once (<see cref="WriteAtMostOnce"/>); the clients and their one
+/// HTTP stack per site come from <see cref="S3ClientFactory"/>.
 /// Every S3 call goes through the <see cref="SiteRouter"/>, which picks the site and fails over per call: the parts of one
 /// multipart upload may go to different sites' gateways, and a read that breaks resumes on another site.
-/// Writes carry a per-attempt id (metadata <c>hds-attempt</c>): when a write's answer is lost (timeout, broken connection) the
-/// retry first looks for a version with that id and returns it instead of writing the object twice.
 /// </summary>
 internal sealed class S3Backend : StorageBackend
 {
-    private const string MetadataPrefix = "x-amz-meta-";
-
-    // Bodies up to this size are read into a buffer of this size first (most health documents are far smaller than a part).
-    private const int SmallObjectProbe = 512 * 1024;
-
-    // How far back (server clock vs ours) a version written by a lost attempt may be dated.
-    private static readonly TimeSpan AttemptClockSlack = TimeSpan.FromMinutes(5);
-    private static readonly TimeSpan LostUploadClockSlack = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan AbortAfterUnavailableTimeout = TimeSpan.FromSeconds(1);
-    private const int MaxVersionsExamined = 16;
-
     private readonly SiteRouter _sites;
     private readonly S3StorageOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-
-    // Part and range buffers. Not ArrayPool.Shared: it keeps one array per size in each thread's local slot, so part-sized buffers
-    // returned on thread-pool threads piled up (measured: a 64 MiB put + get peaked at twice the (MaxConcurrency + 1) parts it needs).
-    // This pool keeps at most two transfers' worth; buffers beyond that go back to the GC.
-    private readonly ArrayPool<byte> _buffers;
+    private readonly S3Uploader _uploader;
 
     // Read-your-writes memory, when asked for (S3StorageOptions.ReadYourWrites).
     private readonly WrittenVersions? _written;
@@ -53,10 +32,8 @@ internal sealed class S3Backend : StorageBackend
         _options = options;
         _logger = logger;
         _time = timeProvider ?? TimeProvider.System;
-        _buffers = ArrayPool<byte>.Create(
-            (int)Math.Min(1 << 30, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(options.PartSize, options.MultipartThreshold))),
-            2 * (options.MaxConcurrency + 1));
         _sites = new SiteRouter(options, _time, logger);
+        _uploader = new S3Uploader(_sites, options, _time, logger);
         _written = options.ReadYourWrites ? new WrittenVersions() : null;
     }
 
@@ -73,36 +50,6 @@ internal sealed class S3Backend : StorageBackend
 
     /// <summary>The sites and their state (health checks and tests read it).</summary>
     internal SiteRouter Sites => _sites;
-
-    /// <summary>A client for the first site, with the settings that work against StorageGRID and RGW (the CLI creates buckets with it).</summary>
-    internal static AmazonS3Client CreateClient(S3StorageOptions options) =>
-        CreateClient(options, options.OrderedSites()[0].ServiceUrl!, maxErrorRetry: 2);
-
-    /// <summary>The AWS SDK settings that work against StorageGRID and RGW (measured, see S3-BACKENDS.md).</summary>
-    internal static AmazonS3Client CreateClient(S3StorageOptions options, Uri serviceUrl, int maxErrorRetry, bool refuseSdkRetries = false)
-    {
-        var config = new AmazonS3Config
-        {
-            ServiceURL = serviceUrl.ToString(),
-            ForcePathStyle = options.ForcePathStyle,
-            AuthenticationRegion = options.Region,
-            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-            Timeout = options.RequestTimeout,
-            MaxErrorRetry = maxErrorRetry,
-            // The SDK copies request bodies through a buffer of this size (default 8 KiB) via its PartialWrapperStream, whose
-            // ReadAsync allocates a Task per call: 9 MiB of garbage per GiB uploaded at 8 KiB (measured with allocation ticks in
-            // the e2e memory scenario), 0.4 MiB at 128 KiB, with 16x fewer calls.
-            BufferSize = 128 * 1024,
-        };
-        // One handler chain (Consistency-Control, send-once, sockets) and one HttpClient per site for the process; the context
-        // headers go on each request object (ContextHeaders.On).
-        config.HttpClientFactory = S3HttpClientFactory.For(serviceUrl, options.RequestTimeout, refuseSdkRetries, options.ConsistencyControl, options.HttpClientFactory);
-
-        return options.AccessKey is { } ak
-            ? new AmazonS3Client(new BasicAWSCredentials(ak, options.SecretKey), config)
-            : new AmazonS3Client(config);
-    }
 
     public override Task<BucketCompliance> CheckBucketAsync(OperationContext? operation, CancellationToken cancellationToken) =>
         CallAsync(SiteAccess.Read, (site, ct) => CheckBucketOnAsync(site.Client, operation, ct), cancellationToken);
@@ -132,417 +79,10 @@ internal sealed class S3Backend : StorageBackend
 
     public override async Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, OperationContext? operation, CancellationToken cancellationToken)
     {
-        try
-        {
-            return await S3Errors.GuardAsync(() => PutCoreAsync(request, body, operation, cancellationToken), cancellationToken).ConfigureAwait(false);
-        }
-        catch (SourceReadException ex)
-        {
-            // The caller's own stream failed: give the caller its own exception, not a storage error.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerException!);
-            throw;
-        }
-    }
-
-    private async Task<BackendWriteResult> PutCoreAsync(BackendWriteRequest request, Stream body, OperationContext? operation, CancellationToken cancellationToken)
-    {
-        var threshold = _options.MultipartThreshold;
-        var probe = Math.Min(threshold, SmallObjectProbe);
-        var pool = ArrayPool<byte>.Shared;
-        var buffer = pool.Rent(probe);
-        var owned = true;
-        try
-        {
-            // Read up to the threshold, then one look-ahead byte: if the body ends first, one PutObject carries it with its lock
-            // headers. (The look-ahead goes to its own array so that the pooled buffer keeps a power-of-two size.) Small objects
-            // never touch a part-sized buffer: many concurrent small writes must not each hold one.
-            var first = await ReadSourceAsync(body, buffer.AsMemory(0, probe), cancellationToken).ConfigureAwait(false);
-            if (first == probe && threshold > probe)
-            {
-                var large = _buffers.Rent(Math.Max(_options.PartSize, threshold));
-                buffer.AsSpan(0, first).CopyTo(large);
-                ArrayPool<byte>.Shared.Return(buffer);
-                buffer = large;
-                pool = _buffers;
-                first += await ReadSourceAsync(body, buffer.AsMemory(first, threshold - first), cancellationToken).ConfigureAwait(false);
-            }
-
-            var lookAhead = new byte[1];
-            if (first < threshold || await ReadSourceAsync(body, lookAhead, cancellationToken).ConfigureAwait(false) == 0)
-            {
-                return Remember(request.Key, await PutSingleAsync(request, buffer.AsMemory(0, first), operation, cancellationToken).ConfigureAwait(false));
-            }
-
-            if (pool != _buffers)
-            {
-                // A threshold below the probe size (not the default): move to a part buffer.
-                var large = _buffers.Rent(Math.Max(_options.PartSize, threshold));
-                buffer.AsSpan(0, first).CopyTo(large);
-                pool.Return(buffer);
-                buffer = large;
-                pool = _buffers;
-            }
-
-            owned = false; // the uploader returns it to the pool
-            return Remember(request.Key, await PutMultipartAsync(request, body, buffer, first, lookAhead, operation, cancellationToken).ConfigureAwait(false));
-        }
-        finally
-        {
-            if (owned)
-            {
-                pool.Return(buffer);
-            }
-        }
-    }
-
-    private BackendWriteResult Remember(string key, BackendWriteResult written)
-    {
-        _written?.Remember(key, written.VersionId);
+        var written = await _uploader.PutAsync(request, body, operation, cancellationToken).ConfigureAwait(false);
+        _written?.Remember(request.Key, written.VersionId);
         return written;
     }
-
-    private static async Task<int> ReadSourceAsync(Stream body, Memory<byte> target, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await body.ReadAtLeastAsync(target, target.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            throw new SourceReadException(ex);
-        }
-    }
-
-    private async Task<BackendWriteResult> PutSingleAsync(BackendWriteRequest request, ReadOnlyMemory<byte> data, OperationContext? operation, CancellationToken cancellationToken)
-    {
-        var attempt = NewAttemptId();
-        var since = _time.GetUtcNow() - AttemptClockSlack;
-        var md5 = ContentMd5(data.Span);
-        var tries = 0;
-        return await WriteOnceAsync(
-            request.Key,
-            attempt,
-            since,
-            operation,
-            async (site, ct) =>
-            {
-                var tryId = attempt + "." + Interlocked.Increment(ref tries).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                using var stream = AsStream(data);
-                var put = ContextHeaders.On(new PutObjectRequest
-                {
-                    BucketName = _options.Bucket,
-                    Key = request.Key,
-                    InputStream = stream,
-                    AutoCloseStream = false,
-                    ContentType = request.ContentType,
-                    MD5Digest = md5,
-                    UseChunkEncoding = false,
-                }, operation);
-                (put.DisablePayloadSigning, put.ChecksumSHA256) = BodyDigest(site.ServiceUrl, data.Span);
-                AddMetadata(put.Metadata, request);
-                put.Metadata.Add(MetadataNames.Attempt, tryId);
-                ApplyLock(put, request.Retention);
-                var response = await site.Client.PutObjectAsync(put, ct).ConfigureAwait(false);
-                return new BackendWriteResult(RequireVersionId(response.VersionId), data.Length, response.ETag) { Site = site.Name };
-            },
-            cancellationToken).ConfigureAwait(false);
-    }
-
-    // A creating write (PutObject, CompleteMultipartUpload) through the router, landing at most once: every try after the first
-    // looks for the version an earlier try stored, its answer lost, and returns it instead of writing another. With asynchronous
-    // replication the site of the retry may not have that version yet: the sites the earlier tries went to are asked too.
-    private Task<BackendWriteResult> WriteOnceAsync(
-        string key, string attempt, DateTimeOffset since, OperationContext? operation, Func<SiteEndpoint, CancellationToken, Task<BackendWriteResult>> send,
-        CancellationToken cancellationToken)
-    {
-        var sentTo = new List<SiteEndpoint>();
-        return _sites.ExecuteAsync(
-            SiteAccess.Write,
-            async (site, ct) =>
-            {
-                if (sentTo.Count > 0 && await FindAttemptAsync(site, key, attempt, since, operation, ct).ConfigureAwait(false) is { } stored)
-                {
-                    return stored;
-                }
-
-                if (_options.AsynchronousReplication && sentTo.Any(s => s != site)
-                    && await FindAttemptOnSitesAsync(sentTo.Where(s => s != site).Distinct().ToList(), key, attempt, since, operation, ct).ConfigureAwait(false) is { } elsewhere)
-                {
-                    return elsewhere;
-                }
-
-                sentTo.Add(site);
-                try
-                {
-                    return await send(site, ct).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (TransientFailures.NeverDelivered(ex))
-                {
-                    // The connection was never made (the site is down, refusing): nothing reached it, so nothing to look for there.
-                    sentTo.Remove(site);
-                    throw;
-                }
-            },
-            cancellationToken);
-    }
-
-    // The earlier tries' sites, each asked directly until it answers (found, or not there) within the replication lag timeout: a
-    // site that got a try and cannot be asked may hold the version, so the write stops there rather than store a second copy.
-    private async Task<BackendWriteResult?> FindAttemptOnSitesAsync(
-        List<SiteEndpoint> sites, string key, string attempt, DateTimeOffset since, OperationContext? operation, CancellationToken cancellationToken)
-    {
-        var started = _time.GetTimestamp();
-        var pause = TimeSpan.FromMilliseconds(100);
-        while (true)
-        {
-            foreach (var site in sites.ToList())
-            {
-                using var deadline = new CancellationTokenSource(_options.RequestTimeout, _time);
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-                try
-                {
-                    if (await FindAttemptAsync(site, key, attempt, since, operation, linked.Token).ConfigureAwait(false) is { } found)
-                    {
-                        return found;
-                    }
-
-                    sites.Remove(site); // it answered: the earlier try did not store the version there
-                }
-                catch (Exception ex) when (TransientFailures.IsTransient(ex, cancellationToken))
-                {
-                    // cannot be asked now: keep it
-                }
-            }
-
-            var left = _options.ReplicationLagTimeout - _time.GetElapsedTime(started);
-            if (sites.Count == 0)
-            {
-                return null;
-            }
-
-            if (left <= TimeSpan.Zero)
-            {
-                throw new HdsBackendUnavailableException(
-                    $"A write's answer was lost on site {string.Join(", ", sites.Select(s => s.Name))}, which cannot be asked now whether it stored the version: "
-                    + "no second copy was written. The version may appear there, locked, without a receipt; check the key's versions before writing again.",
-                    new WriteOutcomeUnknownException());
-            }
-
-            await Task.Delay(pause < left ? pause : left, _time, cancellationToken).ConfigureAwait(false);
-            pause = pause * 2 < TimeSpan.FromSeconds(1) ? pause * 2 : TimeSpan.FromSeconds(1);
-        }
-    }
-
-    /// <summary>
-    /// Looks for the version written by attempt <paramref name="attempt"/> among the newest versions of the key: the outcome of a
-    /// write whose answer was lost. Only versions dated after the write began are examined, newest first, at most a few.
-    /// </summary>
-    private async Task<BackendWriteResult?> FindAttemptAsync(
-        SiteEndpoint site, string key, string attempt, DateTimeOffset since, OperationContext? operation, CancellationToken cancellationToken)
-    {
-        ListVersionsResponse listing;
-        try
-        {
-            listing = await site.Client.ListVersionsAsync(
-                ContextHeaders.On(new ListVersionsRequest { BucketName = _options.Bucket, Prefix = key, MaxKeys = 100 }, operation), cancellationToken).ConfigureAwait(false);
-        }
-        catch (AmazonS3Exception ex) when ((int)ex.StatusCode is >= 400 and < 500)
-        {
-            // The previous try's answer was lost and its outcome cannot be looked up: never guess, never write a second copy.
-            throw new HdsBackendUnavailableException(
-                "The storage did not answer a write and then refused to list the key's versions: the write's outcome is unknown. Check the key's versions before writing again.", ex);
-        }
-
-        var candidates = (listing.Versions ?? [])
-            .Where(v => string.Equals(v.Key, key, StringComparison.Ordinal) && v.IsDeleteMarker != true && ToOffset(v.LastModified) >= since)
-            .OrderByDescending(v => v.LastModified)
-            .Take(MaxVersionsExamined);
-        foreach (var version in candidates)
-        {
-            var head = await site.Client.GetObjectMetadataAsync(
-                ContextHeaders.On(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key, VersionId = version.VersionId }, operation), cancellationToken).ConfigureAwait(false);
-            // The stored value is "<attempt>.<try>": any try of this write counts.
-            if (head.Metadata[MetadataPrefix + MetadataNames.Attempt] is { } stored && stored.StartsWith(attempt + ".", StringComparison.Ordinal))
-            {
-                Log.AmbiguousWriteFound(_logger, version.VersionId, site.Name);
-                return new BackendWriteResult(RequireVersionId(version.VersionId), head.ContentLength, head.ETag) { Site = site.Name, FoundAfterLostAnswer = true };
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>
-    /// Aborts the uploads of exactly <paramref name="key"/> begun since <paramref name="since"/> (within a few seconds): the ones a
-    /// lost initiation may have created. A concurrent writer of the same key in the same seconds would see its upload fail cleanly
-    /// (and retry); an orphaned upload would stay forever.
-    /// </summary>
-    private async Task AbortLostUploadsAsync(SiteEndpoint site, string key, DateTimeOffset since, OperationContext? operation, CancellationToken cancellationToken)
-    {
-        var uploads = await site.Client.ListMultipartUploadsAsync(
-            ContextHeaders.On(new ListMultipartUploadsRequest { BucketName = _options.Bucket, Prefix = key }, operation), cancellationToken).ConfigureAwait(false);
-        foreach (var lost in (uploads.MultipartUploads ?? [])
-            .Where(u => string.Equals(u.Key, key, StringComparison.Ordinal) && ToOffset(u.Initiated) >= since - LostUploadClockSlack))
-        {
-            Log.MultipartAborted(_logger, null);
-            await site.Client.AbortMultipartUploadAsync(
-                ContextHeaders.On(new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = key, UploadId = lost.UploadId }, operation), cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static string NewAttemptId() => Guid.NewGuid().ToString("N");
-
-    // buffer (from _buffers, owned from here on) holds the first "filled" bytes of the body, lookAhead the byte after them.
-    private async Task<BackendWriteResult> PutMultipartAsync(
-        BackendWriteRequest request, Stream body, byte[] buffer, int filled, byte[] lookAhead, OperationContext? operation, CancellationToken cancellationToken)
-    {
-        var attempt = NewAttemptId();
-        var since = _time.GetUtcNow() - AttemptClockSlack;
-        var initiate = ContextHeaders.On(
-            new InitiateMultipartUploadRequest
-            {
-                BucketName = _options.Bucket,
-                Key = request.Key,
-                ContentType = request.ContentType,
-            },
-            operation);
-        AddMetadata(initiate.Metadata, request);
-
-        // Sent for backends that honour them (AWS, StorageGRID); Ceph RGW ignores them, the client verifies and applies after.
-        if (request.Retention.Mode != RetentionMode.None)
-        {
-            initiate.ObjectLockMode = ToLockMode(request.Retention.Mode);
-            initiate.ObjectLockRetainUntilDate = request.Retention.RetainUntil!.Value.UtcDateTime;
-        }
-
-        if (request.Retention.LegalHold)
-        {
-            initiate.ObjectLockLegalHoldStatus = ObjectLockLegalHoldStatus.On;
-        }
-
-        var initiated = _time.GetUtcNow();
-        var initiateSent = false;
-        var initiateTries = 0;
-        InitiateMultipartUploadResponse upload;
-        try
-        {
-            upload = await _sites.ExecuteAsync(
-                SiteAccess.Write,
-                async (site, ct) =>
-                {
-                    if (initiateSent)
-                    {
-                        // The previous initiation's answer was lost: it may have created an upload nobody knows the id of.
-                        await AbortLostUploadsAsync(site, request.Key, initiated, operation, ct).ConfigureAwait(false);
-                    }
-
-                    initiateSent = true;
-                    initiate.Metadata[MetadataNames.Attempt] = attempt + "." + Interlocked.Increment(ref initiateTries).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    return await site.Client.InitiateMultipartUploadAsync(initiate, ct).ConfigureAwait(false);
-                },
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            _buffers.Return(buffer);
-            throw;
-        }
-
-        try
-        {
-            // Parts go up in parallel, each through the router on its own (one call per part): a part can fail over to another
-            // site; uploading a part again (on any site) replaces it, so a part whose answer was lost is simply sent again.
-            var (uploaded, total) = await ParallelPartUploader.UploadAsync(
-                buffer, filled, lookAhead, body, _options.PartSize, _options.MaxConcurrency, _buffers,
-                (partNumber, data, ct) => UploadPartAsync(request.Key, upload.UploadId, partNumber, data, operation, ct),
-                ReadSourceAsync, cancellationToken).ConfigureAwait(false);
-            var parts = uploaded.Select(p => new PartETag(p.PartNumber, p.ETag)).ToList();
-
-            // A completion whose answer was lost: the upload is gone and the version exists; WriteOnceAsync finds it.
-            return await WriteOnceAsync(
-                request.Key,
-                attempt,
-                since,
-                operation,
-                async (site, ct) =>
-                {
-                    var complete = await site.Client.CompleteMultipartUploadAsync(
-                        ContextHeaders.On(
-                            new CompleteMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId, PartETags = parts }, operation),
-                        ct).ConfigureAwait(false);
-                    if (string.IsNullOrEmpty(complete.VersionId) && request.Retention.Mode != RetentionMode.None)
-                    {
-                        // Ceph RGW answers a completion that raced with an earlier one (whose answer was lost) with 200 and no version:
-                        // the version exists, find it; if it is not visible yet, retry (the next try looks for it first).
-                        return await FindAttemptAsync(site, request.Key, attempt, since, operation, ct).ConfigureAwait(false)
-                            ?? throw new HdsBackendUnavailableException("The storage completed the upload without naming the version; looking for it again.");
-                    }
-
-                    return new BackendWriteResult(RequireVersionId(complete.VersionId), total, complete.ETag) { Site = site.Name };
-                },
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            // Never leave an orphaned upload: parts of an aborted upload are not billed, listed or readable.
-            Log.MultipartAborted(_logger, ex);
-            try
-            {
-                // Not the caller's token: a cancelled upload is still aborted. When every site just failed, one short round only
-                // (the operation already waited the failover timeout); the abort is then deferred to the probe.
-                await _sites.ExecuteAsync(
-                    SiteAccess.Write,
-                    (site, ct) => site.Client.AbortMultipartUploadAsync(
-                        ContextHeaders.On(new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId }, operation), ct),
-                    ex is HdsBackendUnavailableException ? AbortAfterUnavailableTimeout : _options.FailoverTimeout,
-                    CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (HdsBackendUnavailableException abortEx)
-            {
-                // No writable site answers now: the router keeps it and aborts it as soon as one does.
-                Log.MultipartAbortDeferred(_logger, abortEx);
-                _sites.DeferAbort(request.Key, upload.UploadId);
-            }
-            catch (AmazonServiceException abortEx)
-            {
-                Log.MultipartAborted(_logger, abortEx); // e.g. NoSuchUpload: already gone
-            }
-
-            throw;
-        }
-    }
-
-    // Runs on the thread pool, in parallel with other parts: one router call per part (the part fails over on its own, to any
-    // writable site; uploading a part again replaces it). The part's MD5 is computed once, the SHA-256 (https sites) per try.
-    private async Task<string> UploadPartAsync(
-        string key, string uploadId, int partNumber, ReadOnlyMemory<byte> data, OperationContext? operation, CancellationToken cancellationToken)
-    {
-        var md5 = ContentMd5(data.Span);
-        var part = await _sites.ExecuteAsync(
-            SiteAccess.Write,
-            async (site, ct) =>
-            {
-                using var stream = AsStream(data);
-                var upload = ContextHeaders.On(new UploadPartRequest
-                {
-                    BucketName = _options.Bucket,
-                    Key = key,
-                    UploadId = uploadId,
-                    PartNumber = partNumber,
-                    InputStream = stream,
-                    PartSize = data.Length,
-                    MD5Digest = md5,
-                    UseChunkEncoding = false,
-                }, operation);
-                (upload.DisablePayloadSigning, upload.ChecksumSHA256) = BodyDigest(site.ServiceUrl, data.Span);
-                return await site.Client.UploadPartAsync(upload, ct).ConfigureAwait(false);
-            },
-            cancellationToken).ConfigureAwait(false);
-        return part.ETag;
-    }
-
-    /// <summary>Marks a failure of the caller's content stream, so it is not mistaken for a storage failure.</summary>
-    private sealed class SourceReadException(Exception inner) : Exception("The content stream failed.", inner);
 
     public override Task<BackendReadResult> GetAsync(string key, string? versionId, ByteRange? range, OperationContext? operation, CancellationToken cancellationToken)
     {
@@ -615,7 +155,7 @@ internal sealed class S3Backend : StorageBackend
         BackendObjectHead head;
         try
         {
-            head = ToHead(key, response, ranged);
+            head = S3Answers.ToHead(key, response, ranged);
         }
         catch
         {
@@ -653,7 +193,7 @@ internal sealed class S3Backend : StorageBackend
                 try
                 {
                     // The rest of the read comes from this site: it must hold the version's lock too.
-                    await ServedLock.EnsureAsync(_options.Bucket, site, ToHead(key, response, ranged: true), _logger, operation, ct).ConfigureAwait(false);
+                    await ServedLock.EnsureAsync(_options.Bucket, site, S3Answers.ToHead(key, response, ranged: true), _logger, operation, ct).ConfigureAwait(false);
                 }
                 catch
                 {
@@ -674,7 +214,7 @@ internal sealed class S3Backend : StorageBackend
                 async (site, ct) => (await site.Client.GetObjectMetadataAsync(
                     ContextHeaders.On(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key, VersionId = versionId }, operation), ct).ConfigureAwait(false), site),
                 cancellationToken).ConfigureAwait(false);
-            var head = ToHead(key, r.VersionId, r.ContentLength, r.LastModified, r.Headers.ContentType, r.Metadata, r.ObjectLockMode,
+            var head = S3Answers.ToHead(key, r.VersionId, r.ContentLength, r.LastModified, r.Headers.ContentType, r.Metadata, r.ObjectLockMode,
                 r.ObjectLockRetainUntilDate, r.ObjectLockLegalHoldStatus, r.ETag);
             if (_written is not null)
             {
@@ -703,12 +243,12 @@ internal sealed class S3Backend : StorageBackend
                 ContextHeaders.On(new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = prefix, ContinuationToken = continuationToken, MaxKeys = pageSize }, operation),
                 ct),
             cancellationToken).ConfigureAwait(false);
-        var items = (r.S3Objects ?? []).Select(o => new ObjectItem(o.Key, o.Size ?? 0, ToOffset(o.LastModified))).ToList();
+        var items = (r.S3Objects ?? []).Select(o => new ObjectItem(o.Key, o.Size ?? 0, S3Answers.ToOffset(o.LastModified))).ToList();
         return new BackendListPage(items, r.IsTruncated == true ? r.NextContinuationToken : null);
     }
 
     public override Task<IReadOnlyList<BackendVersion>> ListVersionsAsync(string key, OperationContext? operation, CancellationToken cancellationToken) =>
-        CallAsync(SiteAccess.Read, (site, ct) => ListVersionsOnAsync(site.Client, key, operation, ct), cancellationToken);
+        CallAsync(SiteAccess.Read, (site, ct) => S3VersionListings.ListVersionsOnAsync(site.Client, _options.Bucket, key, operation, ct), cancellationToken);
 
     public override async Task<IReadOnlyList<BackendVersion>> ListVersionsOnAnySiteAsync(string key, OperationContext? operation, CancellationToken cancellationToken)
     {
@@ -722,58 +262,13 @@ internal sealed class S3Backend : StorageBackend
             async () => await ReplicaLookup.FindOnAnySiteAsync(
                 _sites,
                 "A key-ring entry",
-                async (site, ct) => await ListVersionsOnAsync(site.Client, key, operation, ct).ConfigureAwait(false) is { Count: > 0 } found ? found : null,
+                async (site, ct) => await S3VersionListings.ListVersionsOnAsync(site.Client, _options.Bucket, key, operation, ct).ConfigureAwait(false) is { Count: > 0 } found ? found : null,
                 _options.ReplicationLagTimeout, _options.RequestTimeout, _time, _logger, cancellationToken).ConfigureAwait(false) ?? [],
             cancellationToken).ConfigureAwait(false);
     }
 
     public override Task<IReadOnlyList<BackendVersion>> ListHistoryAsync(string prefix, OperationContext? operation, CancellationToken cancellationToken) =>
-        CallAsync(SiteAccess.Read, (site, ct) => ListHistoryOnAsync(site.Client, prefix, operation, ct), cancellationToken);
-
-    // ListObjectVersions pages through keys in order, each key's versions and delete markers newest first: kept in that order.
-    private async Task<IReadOnlyList<BackendVersion>> ListHistoryOnAsync(AmazonS3Client s3, string prefix, OperationContext? operation, CancellationToken cancellationToken)
-    {
-        var result = new List<BackendVersion>();
-        var request = ContextHeaders.On(new ListVersionsRequest { BucketName = _options.Bucket, Prefix = prefix, MaxKeys = 1000 }, operation);
-        while (true)
-        {
-            var r = await s3.ListVersionsAsync(request, cancellationToken).ConfigureAwait(false);
-            result.AddRange((r.Versions ?? [])
-                .Where(v => v.Key.StartsWith(prefix, StringComparison.Ordinal))
-                .Select(v => new BackendVersion(v.Key, v.VersionId, v.IsLatest == true, v.IsDeleteMarker == true, v.Size ?? 0, ToOffset(v.LastModified))));
-            if (r.IsTruncated != true)
-            {
-                break;
-            }
-
-            request.KeyMarker = r.NextKeyMarker;
-            request.VersionIdMarker = r.NextVersionIdMarker;
-        }
-
-        return result;
-    }
-
-    private async Task<IReadOnlyList<BackendVersion>> ListVersionsOnAsync(AmazonS3Client s3, string key, OperationContext? operation, CancellationToken cancellationToken)
-    {
-        var result = new List<BackendVersion>();
-        var request = ContextHeaders.On(new ListVersionsRequest { BucketName = _options.Bucket, Prefix = key }, operation);
-        while (true)
-        {
-            var r = await s3.ListVersionsAsync(request, cancellationToken).ConfigureAwait(false);
-            result.AddRange((r.Versions ?? [])
-                .Where(v => string.Equals(v.Key, key, StringComparison.Ordinal))
-                .Select(v => new BackendVersion(v.Key, v.VersionId, v.IsLatest == true, v.IsDeleteMarker == true, v.Size ?? 0, ToOffset(v.LastModified)) { ETag = v.ETag }));
-            if (r.IsTruncated != true)
-            {
-                break;
-            }
-
-            request.KeyMarker = r.NextKeyMarker;
-            request.VersionIdMarker = r.NextVersionIdMarker;
-        }
-
-        return result.OrderByDescending(v => v.LastModified).ThenByDescending(v => v.IsLatest).ToList();
-    }
+        CallAsync(SiteAccess.Read, (site, ct) => S3VersionListings.ListHistoryOnAsync(site.Client, _options.Bucket, prefix, operation, ct), cancellationToken);
 
     public override async Task<string> DeleteAsync(string key, OperationContext? operation, CancellationToken cancellationToken)
     {
@@ -784,7 +279,7 @@ internal sealed class S3Backend : StorageBackend
             (site, ct) => site.Client.DeleteObjectAsync(ContextHeaders.On(new DeleteObjectRequest { BucketName = _options.Bucket, Key = key }, operation), ct),
             cancellationToken)
             .ConfigureAwait(false);
-        var marker = RequireVersionId(r.VersionId);
+        var marker = S3Answers.RequireVersionId(r.VersionId);
         _written?.RememberDeleted(key, marker, sentAt);
         return marker;
     }
@@ -863,99 +358,4 @@ internal sealed class S3Backend : StorageBackend
     // The one error-mapping call: a call through the site router whose AWS SDK failures become the library's exceptions.
     private Task<T> CallAsync<T>(SiteAccess access, Func<SiteEndpoint, CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
         S3Errors.GuardAsync(() => _sites.ExecuteAsync(access, call, cancellationToken), cancellationToken);
-
-    // StorageGRID requires Content-MD5 with object-lock headers; RGW and AWS validate it. Transit integrity, not security.
-#pragma warning disable CA5351
-    private static string ContentMd5(ReadOnlySpan<byte> data) => Convert.ToBase64String(MD5.HashData(data));
-#pragma warning restore CA5351
-
-    /// <summary>
-    /// One SHA-256 of each body, not two (measured with AWSSDK.S3 4.1, see docs/benchmarks.md). SigV4 signs the body's SHA-256, and
-    /// the SDK computes it itself even when the header is preset; by default it even uses aws-chunked streaming signatures (a
-    /// SHA-256 per 80 KiB chunk, plus framing). So: never aws-chunked; over http the SDK's signed payload hash is the SHA-256 the
-    /// server checks (a mismatch is 400 XAmzContentSHA256Mismatch), so no x-amz-checksum-sha256 of our own; over https the payload
-    /// is not signed (TLS protects it in transit) and our SHA-256 goes as x-amz-checksum-sha256, which AWS and StorageGRID check.
-    /// Content-MD5 goes in both cases: StorageGRID requires it with lock headers, RGW and AWS check it.
-    /// </summary>
-    private static (bool? DisablePayloadSigning, string? ChecksumSha256) BodyDigest(Uri serviceUrl, ReadOnlySpan<byte> data) =>
-        serviceUrl.Scheme == Uri.UriSchemeHttps ? (true, Convert.ToBase64String(SHA256.HashData(data))) : (null, null);
-
-    private static MemoryStream AsStream(ReadOnlyMemory<byte> data) =>
-        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var segment)
-            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-            : new MemoryStream(data.ToArray(), writable: false);
-
-    private static string RequireVersionId(string? versionId) =>
-        string.IsNullOrEmpty(versionId) || versionId == "null"
-            ? throw new HdsConfigurationException("The storage returned no version id: versioning is not enabled on the bucket. Use a bucket created with object lock.")
-            : versionId;
-
-    private static void AddMetadata(MetadataCollection target, BackendWriteRequest request)
-    {
-        foreach (var (name, value) in request.Metadata)
-        {
-            target.Add(name, value);
-        }
-
-        // The lock asked for, with the version: every site that serves it checks it holds at least that (ServedLock).
-        if (ServedLock.Format(request.Retention) is { } wantedLock)
-        {
-            target.Add(MetadataNames.Lock, wantedLock);
-        }
-    }
-
-    private static void ApplyLock(PutObjectRequest put, RetentionInfo retention)
-    {
-        if (retention.Mode != RetentionMode.None)
-        {
-            put.ObjectLockMode = ToLockMode(retention.Mode);
-            put.ObjectLockRetainUntilDate = retention.RetainUntil!.Value.UtcDateTime;
-        }
-
-        if (retention.LegalHold)
-        {
-            put.ObjectLockLegalHoldStatus = ObjectLockLegalHoldStatus.On;
-        }
-    }
-
-    private static ObjectLockMode ToLockMode(RetentionMode mode) => mode == RetentionMode.Governance ? ObjectLockMode.Governance : ObjectLockMode.Compliance;
-
-    private static DateTimeOffset ToOffset(DateTime? value) =>
-        value is { } v ? new DateTimeOffset(v.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(v, DateTimeKind.Utc) : v.ToUniversalTime()) : DateTimeOffset.MinValue;
-
-    private static long ParseTotalLength(string? contentRange, long fallback)
-    {
-        // "bytes 0-99/1234": the total is after the slash.
-        var slash = contentRange?.LastIndexOf('/') ?? -1;
-        return slash >= 0 && long.TryParse(contentRange.AsSpan(slash + 1), out var total) ? total : fallback;
-    }
-
-    private static BackendObjectHead ToHead(string key, GetObjectResponse response, bool ranged) =>
-        ToHead(key, response.VersionId, ranged ? ParseTotalLength(response.ContentRange, response.ContentLength) : response.ContentLength,
-            response.LastModified, response.Headers.ContentType, response.Metadata, response.ObjectLockMode, response.ObjectLockRetainUntilDate,
-            response.ObjectLockLegalHoldStatus, response.ETag);
-
-    private static BackendObjectHead ToHead(
-        string key, string? versionId, long length, DateTime? lastModified, string? contentType, MetadataCollection metadata,
-        ObjectLockMode? mode, DateTime? retainUntil, ObjectLockLegalHoldStatus? legalHold, string? etag)
-    {
-        var meta = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var name in metadata.Keys)
-        {
-            var shortName = name.StartsWith(MetadataPrefix, StringComparison.OrdinalIgnoreCase) ? name[MetadataPrefix.Length..] : name;
-            meta[shortName.ToLowerInvariant()] = metadata[name];
-        }
-
-        return new BackendObjectHead(key, RequireVersionId(versionId), length, ToOffset(lastModified), contentType, meta, ToRetention(mode, retainUntil, legalHold), etag);
-    }
-
-    /// <summary>The lock of a version from the object-lock headers of a HEAD or GET answer.</summary>
-    internal static RetentionInfo ToRetention(ObjectLockMode? mode, DateTime? retainUntil, ObjectLockLegalHoldStatus? legalHold)
-    {
-        var retentionMode = mode is null ? RetentionMode.None
-            : mode == ObjectLockMode.Compliance ? RetentionMode.Compliance
-            : mode == ObjectLockMode.Governance ? RetentionMode.Governance
-            : RetentionMode.None;
-        return new RetentionInfo(retentionMode, retainUntil is null ? null : ToOffset(retainUntil), legalHold == ObjectLockLegalHoldStatus.On);
-    }
 }

@@ -74,7 +74,7 @@ internal static class ServedLock
             var after = await site.Client.GetObjectMetadataAsync(
                 ContextHeaders.On(new GetObjectMetadataRequest { BucketName = bucket, Key = head.Key, VersionId = head.VersionId }, operation), cancellationToken)
                 .ConfigureAwait(false);
-            var locked = S3Backend.ToRetention(after.ObjectLockMode, after.ObjectLockRetainUntilDate, after.ObjectLockLegalHoldStatus);
+            var locked = S3Answers.ToRetention(after.ObjectLockMode, after.ObjectLockRetainUntilDate, after.ObjectLockLegalHoldStatus);
             return locked.Covers(required) ? locked : throw Refused(site, "it did not keep the lock applied");
         }
         catch (AmazonS3Exception ex) when ((int)ex.StatusCode is >= 400 and < 500)

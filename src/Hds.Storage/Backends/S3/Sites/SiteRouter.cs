@@ -235,7 +235,7 @@ internal sealed class SiteRouter : IAsyncDisposable
     private SiteEndpoint CreateSite(SiteOptions site, int rank, bool breaker)
     {
         // Failover is the retry: the AWS SDK does not retry on its own, so a dead site costs one attempt, not three.
-        var client = S3Backend.CreateClient(_options, site.ServiceUrl!, maxErrorRetry: 0, refuseSdkRetries: true);
+        var client = S3ClientFactory.Create(_options, site.ServiceUrl!, maxErrorRetry: 0, refuseSdkRetries: true);
         var state = new CircuitBreakerStateProvider();
         var control = new CircuitBreakerManualControl();
         if (!breaker)
