@@ -200,18 +200,18 @@ public partial class HdsStorageClient
             var outcome = result is HdsAuditVerificationResult { IsValid: false } ? HdsAuditOutcome.IntegrityFailure : HdsAuditOutcome.Succeeded;
             var size = result switch
             {
-                StorageReceipt r => r.Size,
-                VerificationResult v => v.Size,
+                HdsStorageReceipt r => r.Size,
+                HdsVerificationResult v => v.Size,
                 HdsDownload d => d.Properties.Size,
                 _ => (long?)null,
             };
             Complete(activity, operationName, outcome, null, size, timed ? _time.GetElapsedTime(started) : default);
             switch (result)
             {
-                case StorageReceipt receipt:
+                case HdsStorageReceipt receipt:
                     HdsStorageTelemetry.BytesWritten.Add(receipt.Size, new KeyValuePair<string, object?>("hds.operation", operationName));
                     break;
-                case VerificationResult verified:
+                case HdsVerificationResult verified:
                     HdsStorageTelemetry.BytesRead.Add(verified.Size, new KeyValuePair<string, object?>("hds.operation", operationName));
                     break;
                 case HdsDownload download when HdsStorageTelemetry.BytesRead.Enabled || HdsStorageTelemetry.IntegrityFailures.Enabled:

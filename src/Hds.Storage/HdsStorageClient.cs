@@ -90,7 +90,7 @@ public partial class HdsStorageClient : IAsyncDisposable
 
     /// <summary>
     /// The certificate-protected key ring, or <see langword="null"/> when key-encryption keys are held by a
-    /// <see cref="EncryptionOptions.KeyProvider"/>. Not public: callers list and change it through the key operations
+    /// <see cref="HdsEncryptionOptions.KeyProvider"/>. Not public: callers list and change it through the key operations
     /// (HdsStorageClient.Keys.cs), which are authorized and audited.
     /// </summary>
     internal KeyRing? KeyRing { get; }
@@ -111,23 +111,23 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// checks it once before its first I/O.
     /// </summary>
     /// <param name="cancellationToken">Cancels the check.</param>
-    /// <returns>What the bucket has; <see cref="BucketCompliance.IsCompliant"/> says whether it can be used.</returns>
+    /// <returns>What the bucket has; <see cref="HdsBucketCompliance.IsCompliant"/> says whether it can be used.</returns>
     /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
     /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
-    public virtual Task<BucketCompliance> CheckBucketAsync(CancellationToken cancellationToken) =>
+    public virtual Task<HdsBucketCompliance> CheckBucketAsync(CancellationToken cancellationToken) =>
         CheckBucketAsync(null, cancellationToken);
 
     /// <summary>Checks that the bucket has versioning and object lock enabled.</summary>
     /// <param name="options">The access context.</param>
     /// <param name="cancellationToken">Cancels the check.</param>
-    /// <returns>What the bucket has; <see cref="BucketCompliance.IsCompliant"/> says whether it can be used.</returns>
+    /// <returns>What the bucket has; <see cref="HdsBucketCompliance.IsCompliant"/> says whether it can be used.</returns>
     /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
     /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
-    public virtual Task<BucketCompliance> CheckBucketAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+    public virtual Task<HdsBucketCompliance> CheckBucketAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.CheckBucket, options, null, null,
             async operation => await _backend.CheckMetadataMasterAsync(
                 await _backend.CheckBucketAsync(operation, cancellationToken).ConfigureAwait(false), operation, cancellationToken).ConfigureAwait(false),
@@ -149,10 +149,10 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     /// <exception cref="HdsNotGeoDurableException">Fewer sites than asked confirmed the write in time; the version is stored and locked (the exception carries its receipt).</exception>
     /// <exception cref="HdsIntegrityException">The storage did not keep the content or the lock asked (read back after the write).</exception>
-    public virtual Task<StorageReceipt> PutAsync(string key, Stream content, PutOptions? options = null, CancellationToken cancellationToken = default) =>
+    public virtual Task<HdsStorageReceipt> PutAsync(string key, Stream content, HdsPutOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.Put, options, key, null, operation => PutCoreAsync(key, content, options, operation, cancellationToken), cancellationToken);
 
-    private async Task<StorageReceipt> PutCoreAsync(string key, Stream content, PutOptions? options, OperationContext operation, CancellationToken cancellationToken)
+    private async Task<HdsStorageReceipt> PutCoreAsync(string key, Stream content, HdsPutOptions? options, OperationContext operation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
         var context = operation.Access;
@@ -202,7 +202,7 @@ public partial class HdsStorageClient : IAsyncDisposable
             Log.Stored(_logger, written.StoredLength, locked.Mode, locked.RetainUntil!.Value);
             var confirmed = await _backend.ConfirmOnSitesAsync(
                 physical, written.VersionId, written.StoredLength, retention, written.Site ?? "default", acknowledgement, operation, cancellationToken).ConfigureAwait(false);
-            var receipt = new StorageReceipt
+            var receipt = new HdsStorageReceipt
             {
                 Key = key,
                 VersionId = written.VersionId,
@@ -239,10 +239,10 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     /// <exception cref="HdsObjectNotFoundException">The object or version does not exist.</exception>
     /// <exception cref="HdsNotReplicatedException">The version is on none of the sites that answered, and a site that may hold it could not be asked.</exception>
-    public virtual Task<HdsDownload> GetAsync(string key, GetOptions? options = null, CancellationToken cancellationToken = default) =>
+    public virtual Task<HdsDownload> GetAsync(string key, HdsGetOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.Get, options, key, options?.VersionId, operation => GetCoreAsync(key, options, operation, cancellationToken), cancellationToken);
 
-    private async Task<HdsDownload> GetCoreAsync(string key, GetOptions? options, OperationContext operation, CancellationToken cancellationToken)
+    private async Task<HdsDownload> GetCoreAsync(string key, HdsGetOptions? options, OperationContext operation, CancellationToken cancellationToken)
     {
         var context = operation.Access;
         ObjectKeys.Validate(key);
@@ -282,10 +282,10 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     /// <exception cref="HdsObjectNotFoundException">The object or version does not exist.</exception>
     /// <exception cref="HdsNotReplicatedException">The version is on none of the sites that answered, and a site that may hold it could not be asked.</exception>
-    public virtual Task<VerificationResult> VerifyAsync(string key, VerifyOptions? options = null, CancellationToken cancellationToken = default) =>
+    public virtual Task<HdsVerificationResult> VerifyAsync(string key, HdsVerifyOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.Verify, options, key, options?.VersionId ?? options?.Receipt?.VersionId, operation => VerifyCoreAsync(key, options, operation, cancellationToken), cancellationToken);
 
-    private async Task<VerificationResult> VerifyCoreAsync(string key, VerifyOptions? options, OperationContext operation, CancellationToken cancellationToken)
+    private async Task<HdsVerificationResult> VerifyCoreAsync(string key, HdsVerifyOptions? options, OperationContext operation, CancellationToken cancellationToken)
     {
         var receipt = options?.Receipt;
         if (receipt is not null && !string.Equals(receipt.Key, key, StringComparison.Ordinal))
@@ -301,7 +301,7 @@ public partial class HdsStorageClient : IAsyncDisposable
 
         var versionId = options?.VersionId ?? receipt?.VersionId;
         // The read is part of this operation (authorized, audited and traced as the Verify): its core, under the same context.
-        var download = await GetCoreAsync(key, new GetOptions { VersionId = versionId, Context = options?.Context }, operation, cancellationToken).ConfigureAwait(false);
+        var download = await GetCoreAsync(key, new HdsGetOptions { VersionId = versionId, Context = options?.Context }, operation, cancellationToken).ConfigureAwait(false);
         await using (download.ConfigureAwait(false))
         {
             var decoder = (ContentDecoder)download.Content;
@@ -365,7 +365,7 @@ public partial class HdsStorageClient : IAsyncDisposable
                 Log.DuplicatesNotListed(_logger, ex.ErrorCode);
             }
 
-            return new VerificationResult(key, download.Properties.VersionId, seal.PlaintextLength, Convert.ToHexStringLower(seal.PlaintextSha256), download.Properties)
+            return new HdsVerificationResult(key, download.Properties.VersionId, seal.PlaintextLength, Convert.ToHexStringLower(seal.PlaintextSha256), download.Properties)
             {
                 DuplicateVersionIds = duplicates,
             };
@@ -386,11 +386,11 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsObjectNotFoundException">The object or version does not exist.</exception>
     /// <exception cref="HdsNotReplicatedException">The version is on none of the sites that answered, and a site that may hold it could not be asked.</exception>
     /// <exception cref="HdsIntegrityException">The stored version does not verify: no unverified byte is returned.</exception>
-    public virtual Task<ObjectProperties> GetPropertiesAsync(
+    public virtual Task<HdsObjectProperties> GetPropertiesAsync(
         string key, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.GetProperties, options, key, versionId, operation => GetPropertiesCoreAsync(key, versionId, operation, cancellationToken), cancellationToken);
 
-    private async Task<ObjectProperties> GetPropertiesCoreAsync(string key, string? versionId, OperationContext operation, CancellationToken cancellationToken)
+    private async Task<HdsObjectProperties> GetPropertiesCoreAsync(string key, string? versionId, OperationContext operation, CancellationToken cancellationToken)
     {
         var context = operation.Access;
         ObjectKeys.Validate(key);
@@ -410,10 +410,10 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsConfigurationException">The bucket is not fit for health data (versioning or object lock off).</exception>
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
-    public virtual Task<ObjectPage> ListAsync(string? prefix = null, ListOptions? options = null, CancellationToken cancellationToken = default) =>
+    public virtual Task<HdsObjectPage> ListAsync(string? prefix = null, HdsListOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.List, options, prefix, null, operation => ListCoreAsync(prefix, options, operation, cancellationToken), cancellationToken);
 
-    private async Task<ObjectPage> ListCoreAsync(string? prefix, ListOptions? options, OperationContext operation, CancellationToken cancellationToken)
+    private async Task<HdsObjectPage> ListCoreAsync(string? prefix, HdsListOptions? options, OperationContext operation, CancellationToken cancellationToken)
     {
         var context = operation.Access;
         ObjectKeys.ValidatePrefix(prefix);
@@ -427,7 +427,7 @@ public partial class HdsStorageClient : IAsyncDisposable
         var tenantPrefix = ObjectKeys.TenantPrefix(context.Tenant);
         var page = await _backend.ListAsync(tenantPrefix + prefix, options?.ContinuationToken, pageSize, operation, cancellationToken).ConfigureAwait(false);
         var items = page.Items.Select(i => i with { Key = ObjectKeys.ToLogical(context.Tenant, i.Key) }).ToList();
-        return new ObjectPage(items, page.ContinuationToken);
+        return new HdsObjectPage(items, page.ContinuationToken);
     }
 
     /// <summary>Lists every version and delete marker of <paramref name="key"/>, newest first.</summary>
@@ -441,10 +441,10 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     /// <exception cref="HdsObjectNotFoundException">The object or version does not exist.</exception>
-    public virtual Task<IReadOnlyList<ObjectVersionItem>> GetVersionsAsync(string key, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+    public virtual Task<IReadOnlyList<HdsObjectVersionItem>> GetVersionsAsync(string key, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.GetVersions, options, key, null, operation => GetVersionsCoreAsync(key, operation, cancellationToken), cancellationToken);
 
-    private async Task<IReadOnlyList<ObjectVersionItem>> GetVersionsCoreAsync(string key, OperationContext operation, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<HdsObjectVersionItem>> GetVersionsCoreAsync(string key, OperationContext operation, CancellationToken cancellationToken)
     {
         var context = operation.Access;
         ObjectKeys.Validate(key);
@@ -453,7 +453,7 @@ public partial class HdsStorageClient : IAsyncDisposable
         var versions = await DuplicateWrites.PresentOneAsync(
             _backend, physical, await _backend.ListVersionsAsync(physical, operation, cancellationToken).ConfigureAwait(false), operation, cancellationToken)
             .ConfigureAwait(false);
-        return versions.Select(v => new ObjectVersionItem(key, v.VersionId, v.IsLatest, v.IsDeleteMarker, v.StoredLength, v.LastModified)).ToList();
+        return versions.Select(v => new HdsObjectVersionItem(key, v.VersionId, v.IsLatest, v.IsDeleteMarker, v.StoredLength, v.LastModified)).ToList();
     }
 
     /// <summary>
@@ -469,10 +469,10 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsConfigurationException">The bucket is not fit for health data (versioning or object lock off).</exception>
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
-    public virtual Task<DeleteResult> DeleteAsync(string key, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+    public virtual Task<HdsDeleteResult> DeleteAsync(string key, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.Delete, options, key, null, operation => DeleteCoreAsync(key, operation, cancellationToken), cancellationToken);
 
-    private async Task<DeleteResult> DeleteCoreAsync(string key, OperationContext operation, CancellationToken cancellationToken)
+    private async Task<HdsDeleteResult> DeleteCoreAsync(string key, OperationContext operation, CancellationToken cancellationToken)
     {
         var context = operation.Access;
         ObjectKeys.Validate(key);
@@ -482,7 +482,7 @@ public partial class HdsStorageClient : IAsyncDisposable
         // S3 adds a delete marker even for a key that never existed; refuse that so a typo is not recorded as a deletion.
         await _backend.HeadAsync(physical, null, operation, cancellationToken).ConfigureAwait(false);
         var marker = await _backend.DeleteAsync(physical, operation, cancellationToken).ConfigureAwait(false);
-        return new DeleteResult(key, marker);
+        return new HdsDeleteResult(key, marker);
     }
 
     /// <summary>
@@ -502,12 +502,12 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     /// <exception cref="HdsObjectNotFoundException">The object or version does not exist.</exception>
     /// <exception cref="HdsNotReplicatedException">The version is on none of the sites that answered, and a site that may hold it could not be asked.</exception>
-    public virtual Task<ObjectProperties> SetLegalHoldAsync(
+    public virtual Task<HdsObjectProperties> SetLegalHoldAsync(
         string key, bool enabled, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteWithArgumentsAsync(HdsOperation.SetLegalHold, options, key, versionId, new OperationArguments { LegalHold = enabled },
             operation => SetLegalHoldCoreAsync(key, enabled, versionId, operation, cancellationToken), cancellationToken);
 
-    private async Task<ObjectProperties> SetLegalHoldCoreAsync(string key, bool enabled, string? versionId, OperationContext operation, CancellationToken cancellationToken)
+    private async Task<HdsObjectProperties> SetLegalHoldCoreAsync(string key, bool enabled, string? versionId, OperationContext operation, CancellationToken cancellationToken)
     {
         var context = operation.Access;
         ObjectKeys.Validate(key);
@@ -543,12 +543,12 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     /// <exception cref="HdsObjectNotFoundException">The object or version does not exist.</exception>
     /// <exception cref="HdsNotReplicatedException">The version is on none of the sites that answered, and a site that may hold it could not be asked.</exception>
-    public virtual Task<ObjectProperties> ExtendRetentionAsync(
+    public virtual Task<HdsObjectProperties> ExtendRetentionAsync(
         string key, DateTimeOffset retainUntil, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteWithArgumentsAsync(HdsOperation.ExtendRetention, options, key, versionId, new OperationArguments { RetainUntil = retainUntil },
             operation => ExtendRetentionCoreAsync(key, retainUntil, versionId, operation, cancellationToken), cancellationToken);
 
-    private async Task<ObjectProperties> ExtendRetentionCoreAsync(
+    private async Task<HdsObjectProperties> ExtendRetentionCoreAsync(
         string key, DateTimeOffset retainUntil, string? versionId, OperationContext operation, CancellationToken cancellationToken)
     {
         var context = operation.Access;
@@ -570,7 +570,7 @@ public partial class HdsStorageClient : IAsyncDisposable
                 $"Retention can only be extended: the version is retained until {current.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)}; give a later date.");
         }
 
-        var mode = head.Retention.Mode == RetentionMode.None ? RetentionMode.Compliance : head.Retention.Mode;
+        var mode = head.Retention.Mode == HdsRetentionMode.None ? HdsRetentionMode.Compliance : head.Retention.Mode;
         var until = new DateTimeOffset(retainUntil.UtcTicks - (retainUntil.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
         await _backend.SetRetentionAsync(physical, head.VersionId, mode, until, operation, cancellationToken).ConfigureAwait(false);
         var after = await _backend.HeadAsync(physical, head.VersionId, operation, cancellationToken).ConfigureAwait(false);
@@ -721,7 +721,7 @@ public partial class HdsStorageClient : IAsyncDisposable
 
     internal static StoredVersion StoredVersionOf(BackendObjectHead head) => new(head.LastModified, head.Metadata);
 
-    internal static ObjectProperties ToProperties(string key, BackendObjectHead head) => new()
+    internal static HdsObjectProperties ToProperties(string key, BackendObjectHead head) => new()
     {
         Key = key,
         VersionId = head.VersionId,

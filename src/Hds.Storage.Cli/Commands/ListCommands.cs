@@ -18,14 +18,14 @@ internal static class ListCommands
         {
             var cli = CliContext.From(parse);
             var context = cli.RequireAccess();
-            var items = new List<ObjectItem>();
+            var items = new List<HdsObjectItem>();
             var client = cli.CreateClient();
             await using (client.ConfigureAwait(false))
             {
                 string? token = null;
                 do
                 {
-                    var page = await client.ListAsync(parse.GetValue(prefix), new ListOptions { Context = context, ContinuationToken = token }, cancellationToken)
+                    var page = await client.ListAsync(parse.GetValue(prefix), new HdsListOptions { Context = context, ContinuationToken = token }, cancellationToken)
                         .ConfigureAwait(false);
                     items.AddRange(page.Items);
                     token = page.ContinuationToken;

@@ -6,7 +6,7 @@ namespace Hds.Storage.Models;
 /// </summary>
 public sealed class HdsDownload : IAsyncDisposable, IDisposable
 {
-    internal HdsDownload(Stream content, ObjectProperties properties)
+    internal HdsDownload(Stream content, HdsObjectProperties properties)
     {
         Content = content;
         Properties = properties;
@@ -16,7 +16,7 @@ public sealed class HdsDownload : IAsyncDisposable, IDisposable
     public Stream Content { get; }
 
     /// <summary>The properties of the version being read.</summary>
-    public ObjectProperties Properties { get; }
+    public HdsObjectProperties Properties { get; }
 
     /// <inheritdoc />
     public void Dispose() => Content.Dispose();

@@ -41,7 +41,7 @@ public sealed class RightsTests : IDisposable
     public async Task A_declared_purpose_without_the_role_is_denied_recorded_and_changes_nothing(string operation, string purpose, string roles, string reason)
     {
         await using var client = _store.Client(Operational, PublicOnly(Escrow));
-        var receipt = await client.PutAsync("doc", new MemoryStream([1, 2, 3]), new PutOptions { Context = Agent }, Ct);
+        var receipt = await client.PutAsync("doc", new MemoryStream([1, 2, 3]), new HdsPutOptions { Context = Agent }, Ct);
         await client.SetLegalHoldAsync("doc", true, receipt.VersionId, new HdsRequestOptions { Context = Legal }, Ct);
         var attacker = new HdsAccessContext("agent-4711", "tenant-a", purpose) { Roles = roles.Split(',') };
         var o = new HdsRequestOptions { Context = attacker };
@@ -72,7 +72,7 @@ public sealed class RightsTests : IDisposable
     public async Task The_key_ring_is_refused_to_a_key_admin_of_any_tenant_but_the_operating_one()
     {
         await using var client = _store.Client(Operational, PublicOnly(Escrow));
-        var receipt = await client.PutAsync("doc", new MemoryStream([1]), new PutOptions { Context = Agent }, Ct);
+        var receipt = await client.PutAsync("doc", new MemoryStream([1]), new HdsPutOptions { Context = Agent }, Ct);
         var tenantAdmin = new HdsAccessContext("officer-9", "tenant-a", HdsAuthorizationOptions.KeyManagementPurpose) { Role = HdsAuthorizationOptions.KeyAdminRole };
 
         var revoke = await Assert.ThrowsAsync<HdsAccessDeniedException>(() => client.RevokeKeyAsync(receipt.KeyId!, new HdsRequestOptions { Context = tenantAdmin }, Ct));
@@ -92,7 +92,7 @@ public sealed class RightsTests : IDisposable
         options.Authorization.RequiredRoles[HdsOperation.ReadAudit] = new HashSet<string>(StringComparer.Ordinal) { "dpo" };
         await using var client = new HdsStorageClient(options, _store.Time, null);
         var dpo = new HdsAccessContext("dpo-1", "tenant-a", "audit") { Roles = ["agent", "dpo"] };
-        await client.PutAsync("doc", new MemoryStream([1]), new PutOptions { Context = Agent }, Ct); // creates the first key
+        await client.PutAsync("doc", new MemoryStream([1]), new HdsPutOptions { Context = Agent }, Ct); // creates the first key
 
         await Assert.ThrowsAsync<HdsAccessDeniedException>(() => client.ListKeysAsync(TestStore.Keys(), Ct)); // "operator" is no longer the operating tenant
         Assert.Single(await client.ListKeysAsync(new HdsRequestOptions { Context = TestStore.Keys().Context! with { Tenant = "ops" } }, Ct));
@@ -121,7 +121,7 @@ public sealed class RightsTests : IDisposable
     {
         var options = _store.Options(Operational, PublicOnly(Escrow));
         await using var client = new HdsStorageClient(options, _store.Time, null);
-        var receipt = await client.PutAsync("doc", new MemoryStream([1]), new PutOptions { Context = Agent }, Ct);
+        var receipt = await client.PutAsync("doc", new MemoryStream([1]), new HdsPutOptions { Context = Agent }, Ct);
         var retention = new HdsRequestOptions { Context = Legal with { Purpose = HdsAuthorizationOptions.RetentionPurpose } };
         var now = _store.Time.GetUtcNow();
 
@@ -146,14 +146,14 @@ public sealed class RightsTests : IDisposable
         var policy = new NoReleasePolicy(options.Authorization);
         options.Authorization.Policy = policy;
         await using var client = new HdsStorageClient(options, _store.Time, null);
-        var receipt = await client.PutAsync("docs/a", new MemoryStream([1]), new PutOptions { Context = Agent }, Ct);
+        var receipt = await client.PutAsync("docs/a", new MemoryStream([1]), new HdsPutOptions { Context = Agent }, Ct);
         var legal = new HdsRequestOptions { Context = Legal };
         var until = receipt.RetainUntil.AddDays(3);
 
         await client.SetLegalHoldAsync("docs/a", true, receipt.VersionId, legal, Ct);
         var release = await Assert.ThrowsAsync<HdsAccessDeniedException>(() => client.SetLegalHoldAsync("docs/a", false, receipt.VersionId, legal, Ct));
         await client.ExtendRetentionAsync("docs/a", until, receipt.VersionId, new HdsRequestOptions { Context = Legal with { Purpose = "retention" } }, Ct);
-        await client.ListAsync("docs/", new ListOptions { Context = Agent }, Ct);
+        await client.ListAsync("docs/", new HdsListOptions { Context = Agent }, Ct);
         await Assert.ThrowsAsync<HdsAccessDeniedException>(() => client.RevokeKeyAsync(receipt.KeyId!, new HdsRequestOptions { Context = Agent }, Ct));
 
         Assert.Contains("release-needs-two-people", release.Message, StringComparison.Ordinal);

@@ -20,7 +20,7 @@ public sealed class FailClosedTests : IDisposable
 
     private HdsStorageClient Client(bool failOpen)
     {
-        var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = _store } };
+        var options = new HdsStorageOptions { Local = new HdsLocalStorageOptions { Path = _store } };
         options.Audit.Sink = new BrokenSink();
         options.Audit.FailOpen = failOpen;
         return new HdsStorageClient(options);

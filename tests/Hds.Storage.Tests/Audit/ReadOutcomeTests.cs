@@ -26,7 +26,7 @@ public sealed class ReadOutcomeTests : IDisposable
 
     private HdsStorageClient Client() => new(_store.Options(), _store.Time, _logs);
 
-    private static GetOptions Get(string? versionId = null) => new() { Context = Reader, VersionId = versionId };
+    private static HdsGetOptions Get(string? versionId = null) => new() { Context = Reader, VersionId = versionId };
 
     [Fact]
     public async Task A_read_that_fails_verification_while_streaming_gets_a_linked_integrity_failure_record_and_the_log_event()

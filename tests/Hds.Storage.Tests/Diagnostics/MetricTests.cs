@@ -32,7 +32,7 @@ public sealed class MetricTests : IDisposable
 
         var receipt = await client.PutAsync("doc-1", new MemoryStream(new byte[10_000]), TestStore.Put(), TestContext.Current.CancellationToken);
         var read = await TestStore.ReadAllAsync(client, "doc-1", TestStore.Get());
-        await client.VerifyAsync("doc-1", new VerifyOptions { Context = TestStore.Context(), Receipt = receipt }, TestContext.Current.CancellationToken);
+        await client.VerifyAsync("doc-1", new HdsVerifyOptions { Context = TestStore.Context(), Receipt = receipt }, TestContext.Current.CancellationToken);
 
         Assert.Equal(10_000, capture.Named("hds.bytes.written").Sum(m => m.Value));
         Assert.Equal(10_000, capture.Named("hds.bytes.read").Where(m => (string?)m.Tag("hds.operation") == "Get").Sum(m => m.Value));
@@ -53,7 +53,7 @@ public sealed class MetricTests : IDisposable
         await File.WriteAllBytesAsync(data, bytes, TestContext.Current.CancellationToken);
 
         await Assert.ThrowsAsync<HdsIntegrityException>(() => TestStore.ReadAllAsync(client, "doc-1", TestStore.Get()));
-        await Assert.ThrowsAsync<HdsIntegrityException>(() => client.VerifyAsync("doc-1", new VerifyOptions { Context = TestStore.Context() }, TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<HdsIntegrityException>(() => client.VerifyAsync("doc-1", new HdsVerifyOptions { Context = TestStore.Context() }, TestContext.Current.CancellationToken));
 
         var failures = capture.Named("hds.integrity.failures").ToList();
         Assert.Equal(2, failures.Sum(m => m.Value));

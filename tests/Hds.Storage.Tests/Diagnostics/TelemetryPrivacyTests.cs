@@ -22,7 +22,7 @@ public sealed class TelemetryPrivacyTests : IDisposable
 
         var receipt = await client.PutAsync(key, new MemoryStream(content), TestStore.Put(), TestContext.Current.CancellationToken);
         await TestStore.ReadAllAsync(client, key, TestStore.Get());
-        await client.VerifyAsync(key, new VerifyOptions { Context = TestStore.Context(), Receipt = receipt }, TestContext.Current.CancellationToken);
+        await client.VerifyAsync(key, new HdsVerifyOptions { Context = TestStore.Context(), Receipt = receipt }, TestContext.Current.CancellationToken);
         await client.GetVersionsAsync(key, TestStore.Put(), TestContext.Current.CancellationToken);
         await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetPropertiesAsync(key + "-absent", null, TestStore.Put(), TestContext.Current.CancellationToken));
         await Assert.ThrowsAsync<HdsInvalidRequestException>(() => client.PutAsync("../" + Canary, new MemoryStream(content), TestStore.Put(), TestContext.Current.CancellationToken));

@@ -27,7 +27,7 @@ public sealed class TracingTests : IDisposable
         using (var parent = caller.StartActivity("request")!)
         {
             var receipt = await client.PutAsync("doc-1", new MemoryStream(new byte[1234]), TestStore.Put(), TestContext.Current.CancellationToken);
-            await client.VerifyAsync("doc-1", new VerifyOptions { Context = TestStore.Context(), Receipt = receipt }, TestContext.Current.CancellationToken);
+            await client.VerifyAsync("doc-1", new HdsVerifyOptions { Context = TestStore.Context(), Receipt = receipt }, TestContext.Current.CancellationToken);
 
             var put = Assert.Single(capture.Activities, a => a.OperationName == "hds.put");
             Assert.Equal(parent.TraceId, put.TraceId);

@@ -48,10 +48,10 @@ public sealed class MockingTests
 
     private sealed class FakeClient : HdsStorageClient
     {
-        public override Task<HdsDownload> GetAsync(string key, GetOptions? options = null, CancellationToken cancellationToken = default) =>
+        public override Task<HdsDownload> GetAsync(string key, HdsGetOptions? options = null, CancellationToken cancellationToken = default) =>
             Task.FromResult(HdsStorageModelFactory.Download(
                 new MemoryStream("%PDF"u8.ToArray()),
-                new ObjectProperties { Key = key, VersionId = "v1", Size = 4, StoredSize = 4, ContentType = "application/pdf", LastModified = DateTimeOffset.UnixEpoch, Retention = new RetentionInfo(RetentionMode.Compliance, DateTimeOffset.UnixEpoch.AddYears(10), LegalHold: false) }));
+                new HdsObjectProperties { Key = key, VersionId = "v1", Size = 4, StoredSize = 4, ContentType = "application/pdf", LastModified = DateTimeOffset.UnixEpoch, Retention = new HdsRetentionInfo(HdsRetentionMode.Compliance, DateTimeOffset.UnixEpoch.AddYears(10), LegalHold: false) }));
 
         public override Task<HdsAuditSearch> SearchAuditAsync(HdsAuditQuery query, CancellationToken cancellationToken = default) =>
             Task.FromResult(HdsStorageModelFactory.AuditSearch(

@@ -36,7 +36,7 @@ internal sealed class S3Backend : StorageBackend
     private const int MaxVersionsExamined = 16;
 
     private readonly SiteRouter _sites;
-    private readonly S3StorageOptions _options;
+    private readonly HdsS3StorageOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
@@ -45,10 +45,10 @@ internal sealed class S3Backend : StorageBackend
     // This pool keeps at most two transfers' worth; buffers beyond that go back to the GC.
     private readonly ArrayPool<byte> _buffers;
 
-    // Read-your-writes memory, when asked for (S3StorageOptions.ReadYourWrites).
+    // Read-your-writes memory, when asked for (HdsS3StorageOptions.ReadYourWrites).
     private readonly WrittenVersions? _written;
 
-    public S3Backend(S3StorageOptions options, ILogger logger, TimeProvider? timeProvider = null)
+    public S3Backend(HdsS3StorageOptions options, ILogger logger, TimeProvider? timeProvider = null)
     {
         _options = options;
         _logger = logger;
@@ -67,7 +67,7 @@ internal sealed class S3Backend : StorageBackend
     public override int DefaultAcknowledgementSites => _options.AcknowledgementSites;
 
     public override Task<IReadOnlyList<string>> ConfirmOnSitesAsync(
-        string key, string versionId, long storedLength, RetentionInfo wanted, string storedOn, int required, OperationContext? operation, CancellationToken cancellationToken) =>
+        string key, string versionId, long storedLength, HdsRetentionInfo wanted, string storedOn, int required, OperationContext? operation, CancellationToken cancellationToken) =>
         ReplicaConfirmation.ConfirmAsync(
             _sites, key, versionId, storedLength, wanted, storedOn, required, _options.AcknowledgementTimeout, _time, _logger, operation, cancellationToken);
 
@@ -75,11 +75,11 @@ internal sealed class S3Backend : StorageBackend
     internal SiteRouter Sites => _sites;
 
     /// <summary>A client for the first site, with the settings that work against StorageGRID and RGW (the CLI creates buckets with it).</summary>
-    internal static AmazonS3Client CreateClient(S3StorageOptions options) =>
+    internal static AmazonS3Client CreateClient(HdsS3StorageOptions options) =>
         CreateClient(options, options.OrderedSites()[0].ServiceUrl!, maxErrorRetry: 2);
 
     /// <summary>The AWS SDK settings that work against StorageGRID and RGW (measured, see S3-BACKENDS.md).</summary>
-    internal static AmazonS3Client CreateClient(S3StorageOptions options, Uri serviceUrl, int maxErrorRetry, bool refuseSdkRetries = false)
+    internal static AmazonS3Client CreateClient(HdsS3StorageOptions options, Uri serviceUrl, int maxErrorRetry, bool refuseSdkRetries = false)
     {
         var config = new AmazonS3Config
         {
@@ -104,10 +104,10 @@ internal sealed class S3Backend : StorageBackend
             : new AmazonS3Client(config);
     }
 
-    public override Task<BucketCompliance> CheckBucketAsync(OperationContext? operation, CancellationToken cancellationToken) =>
+    public override Task<HdsBucketCompliance> CheckBucketAsync(OperationContext? operation, CancellationToken cancellationToken) =>
         CallAsync(SiteAccess.Read, (site, ct) => CheckBucketOnAsync(site.Client, operation, ct), cancellationToken);
 
-    private async Task<BucketCompliance> CheckBucketOnAsync(AmazonS3Client s3, OperationContext? operation, CancellationToken cancellationToken)
+    private async Task<HdsBucketCompliance> CheckBucketOnAsync(AmazonS3Client s3, OperationContext? operation, CancellationToken cancellationToken)
     {
         var versioning = await s3.GetBucketVersioningAsync(ContextHeaders.On(new GetBucketVersioningRequest { BucketName = _options.Bucket }, operation), cancellationToken)
             .ConfigureAwait(false);
@@ -124,10 +124,10 @@ internal sealed class S3Backend : StorageBackend
             lockEnabled = false;
         }
 
-        return new BucketCompliance(_options.Bucket, versioningEnabled, lockEnabled);
+        return new HdsBucketCompliance(_options.Bucket, versioningEnabled, lockEnabled);
     }
 
-    public override Task<BucketCompliance> CheckMetadataMasterAsync(BucketCompliance compliance, OperationContext? operation, CancellationToken cancellationToken) =>
+    public override Task<HdsBucketCompliance> CheckMetadataMasterAsync(HdsBucketCompliance compliance, OperationContext? operation, CancellationToken cancellationToken) =>
         MetadataMaster.CheckAsync(_sites, compliance, _options.RequestTimeout, operation, cancellationToken);
 
     public override async Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, OperationContext? operation, CancellationToken cancellationToken)
@@ -409,7 +409,7 @@ internal sealed class S3Backend : StorageBackend
         AddMetadata(initiate.Metadata, request);
 
         // Sent for backends that honour them (AWS, StorageGRID); Ceph RGW ignores them, the client verifies and applies after.
-        if (request.Retention.Mode != RetentionMode.None)
+        if (request.Retention.Mode != HdsRetentionMode.None)
         {
             initiate.ObjectLockMode = ToLockMode(request.Retention.Mode);
             initiate.ObjectLockRetainUntilDate = request.Retention.RetainUntil!.Value.UtcDateTime;
@@ -470,7 +470,7 @@ internal sealed class S3Backend : StorageBackend
                         ContextHeaders.On(
                             new CompleteMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId, PartETags = parts }, operation),
                         ct).ConfigureAwait(false);
-                    if (string.IsNullOrEmpty(complete.VersionId) && request.Retention.Mode != RetentionMode.None)
+                    if (string.IsNullOrEmpty(complete.VersionId) && request.Retention.Mode != HdsRetentionMode.None)
                     {
                         // Ceph RGW answers a completion that raced with an earlier one (whose answer was lost) with 200 and no version:
                         // the version exists, find it; if it is not visible yet, retry (the next try looks for it first).
@@ -703,7 +703,7 @@ internal sealed class S3Backend : StorageBackend
                 ContextHeaders.On(new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = prefix, ContinuationToken = continuationToken, MaxKeys = pageSize }, operation),
                 ct),
             cancellationToken).ConfigureAwait(false);
-        var items = (r.S3Objects ?? []).Select(o => new ObjectItem(o.Key, o.Size ?? 0, ToOffset(o.LastModified))).ToList();
+        var items = (r.S3Objects ?? []).Select(o => new HdsObjectItem(o.Key, o.Size ?? 0, ToOffset(o.LastModified))).ToList();
         return new BackendListPage(items, r.IsTruncated == true ? r.NextContinuationToken : null);
     }
 
@@ -812,7 +812,7 @@ internal sealed class S3Backend : StorageBackend
             cancellationToken);
 
     public override async Task SetRetentionAsync(
-        string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, OperationContext? operation, CancellationToken cancellationToken)
+        string key, string versionId, HdsRetentionMode mode, DateTimeOffset retainUntil, OperationContext? operation, CancellationToken cancellationToken)
     {
         try
         {
@@ -827,7 +827,7 @@ internal sealed class S3Backend : StorageBackend
                             VersionId = versionId,
                             Retention = new ObjectLockRetention
                             {
-                                Mode = mode == RetentionMode.Governance ? ObjectLockRetentionMode.Governance : ObjectLockRetentionMode.Compliance,
+                                Mode = mode == HdsRetentionMode.Governance ? ObjectLockRetentionMode.Governance : ObjectLockRetentionMode.Compliance,
                                 RetainUntilDate = retainUntil.UtcDateTime,
                             },
                         },
@@ -904,9 +904,9 @@ internal sealed class S3Backend : StorageBackend
         }
     }
 
-    private static void ApplyLock(PutObjectRequest put, RetentionInfo retention)
+    private static void ApplyLock(PutObjectRequest put, HdsRetentionInfo retention)
     {
-        if (retention.Mode != RetentionMode.None)
+        if (retention.Mode != HdsRetentionMode.None)
         {
             put.ObjectLockMode = ToLockMode(retention.Mode);
             put.ObjectLockRetainUntilDate = retention.RetainUntil!.Value.UtcDateTime;
@@ -918,7 +918,7 @@ internal sealed class S3Backend : StorageBackend
         }
     }
 
-    private static ObjectLockMode ToLockMode(RetentionMode mode) => mode == RetentionMode.Governance ? ObjectLockMode.Governance : ObjectLockMode.Compliance;
+    private static ObjectLockMode ToLockMode(HdsRetentionMode mode) => mode == HdsRetentionMode.Governance ? ObjectLockMode.Governance : ObjectLockMode.Compliance;
 
     private static DateTimeOffset ToOffset(DateTime? value) =>
         value is { } v ? new DateTimeOffset(v.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(v, DateTimeKind.Utc) : v.ToUniversalTime()) : DateTimeOffset.MinValue;
@@ -950,12 +950,12 @@ internal sealed class S3Backend : StorageBackend
     }
 
     /// <summary>The lock of a version from the object-lock headers of a HEAD or GET answer.</summary>
-    internal static RetentionInfo ToRetention(ObjectLockMode? mode, DateTime? retainUntil, ObjectLockLegalHoldStatus? legalHold)
+    internal static HdsRetentionInfo ToRetention(ObjectLockMode? mode, DateTime? retainUntil, ObjectLockLegalHoldStatus? legalHold)
     {
-        var retentionMode = mode is null ? RetentionMode.None
-            : mode == ObjectLockMode.Compliance ? RetentionMode.Compliance
-            : mode == ObjectLockMode.Governance ? RetentionMode.Governance
-            : RetentionMode.None;
-        return new RetentionInfo(retentionMode, retainUntil is null ? null : ToOffset(retainUntil), legalHold == ObjectLockLegalHoldStatus.On);
+        var retentionMode = mode is null ? HdsRetentionMode.None
+            : mode == ObjectLockMode.Compliance ? HdsRetentionMode.Compliance
+            : mode == ObjectLockMode.Governance ? HdsRetentionMode.Governance
+            : HdsRetentionMode.None;
+        return new HdsRetentionInfo(retentionMode, retainUntil is null ? null : ToOffset(retainUntil), legalHold == ObjectLockLegalHoldStatus.On);
     }
 }

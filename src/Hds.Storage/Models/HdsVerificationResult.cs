@@ -6,7 +6,7 @@ namespace Hds.Storage.Models;
 /// <param name="Size">Length of the content.</param>
 /// <param name="Sha256">SHA-256 of the content, lowercase hexadecimal.</param>
 /// <param name="Properties">The version's properties, retention included.</param>
-public sealed record VerificationResult(string Key, string VersionId, long Size, string Sha256, ObjectProperties Properties)
+public sealed record HdsVerificationResult(string Key, string VersionId, long Size, string Sha256, HdsObjectProperties Properties)
 {
     /// <summary>
     /// Other physical versions of the same write (same attempt id, same bytes): a write stored twice on two sites during a partition.

@@ -1,16 +1,16 @@
 namespace Hds.Storage.Models;
 
 /// <summary>The object lock state of one version, as read back from the storage.</summary>
-/// <param name="Mode">The retention mode; <see cref="RetentionMode.None"/> when the version is not locked.</param>
+/// <param name="Mode">The retention mode; <see cref="HdsRetentionMode.None"/> when the version is not locked.</param>
 /// <param name="RetainUntil">The end of the retention, when there is one.</param>
 /// <param name="LegalHold">Whether a legal hold is on.</param>
-public sealed record RetentionInfo(RetentionMode Mode, DateTimeOffset? RetainUntil, bool LegalHold)
+public sealed record HdsRetentionInfo(HdsRetentionMode Mode, DateTimeOffset? RetainUntil, bool LegalHold)
 {
     /// <summary>Whether the version is protected against deletion at <paramref name="now"/>.</summary>
     /// <param name="now">The current time.</param>
     /// <returns><see langword="true"/> when retention has not expired or a legal hold is on.</returns>
     public bool IsLockedAt(DateTimeOffset now) =>
-        LegalHold || (Mode != RetentionMode.None && RetainUntil is { } until && until > now);
+        LegalHold || (Mode != HdsRetentionMode.None && RetainUntil is { } until && until > now);
 
     /// <summary>How far a stored retain-until may fall short of the one asked (servers keep whole seconds or milliseconds).</summary>
     internal static readonly TimeSpan Tolerance = TimeSpan.FromSeconds(1);
@@ -19,7 +19,7 @@ public sealed record RetentionInfo(RetentionMode Mode, DateTimeOffset? RetainUnt
     /// Whether this lock, read back from a storage site, is at least <paramref name="wanted"/>: the same mode, a retain-until no
     /// earlier (within <see cref="Tolerance"/>), and the legal hold when one is wanted.
     /// </summary>
-    internal bool Covers(RetentionInfo wanted) =>
+    internal bool Covers(HdsRetentionInfo wanted) =>
         Mode == wanted.Mode
         && RetainUntil is { } until && until + Tolerance >= wanted.RetainUntil!.Value
         && (LegalHold || !wanted.LegalHold);

@@ -1,7 +1,7 @@
 namespace Hds.Storage;
 
 /// <summary>Options of <see cref="HdsStorageClient.ListAsync"/>.</summary>
-public sealed class ListOptions : HdsRequestOptions
+public sealed class HdsListOptions : HdsRequestOptions
 {
     /// <summary>The token of the page to read, from the previous page; the first page when null.</summary>
     /// <value>The default value is <see langword="null"/>.</value>

@@ -1,7 +1,7 @@
 namespace Hds.Storage;
 
 /// <summary>Options of <see cref="HdsStorageClient.GetAsync"/>.</summary>
-public sealed class GetOptions : HdsRequestOptions
+public sealed class HdsGetOptions : HdsRequestOptions
 {
     /// <summary>The version to read; the latest when null. Reading by the receipt's version id returns exactly the receipt's bytes.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
@@ -12,5 +12,5 @@ public sealed class GetOptions : HdsRequestOptions
     /// bytes is returned; the SHA-256 of the whole content is only checked by a full read (or <see cref="HdsStorageClient.VerifyAsync"/>).
     /// </summary>
     /// <value>The default value is <see langword="null"/>: the whole content.</value>
-    public Models.ContentRange? Range { get; set; }
+    public Models.HdsContentRange? Range { get; set; }
 }

@@ -7,4 +7,4 @@ namespace Hds.Storage.Models;
 /// <param name="IsDeleteMarker">Whether this entry is a delete marker (the object looks deleted; older versions remain).</param>
 /// <param name="StoredSize">Length of the stored object in bytes (0 for a delete marker).</param>
 /// <param name="LastModified">When the version was written.</param>
-public sealed record ObjectVersionItem(string Key, string VersionId, bool IsLatest, bool IsDeleteMarker, long StoredSize, DateTimeOffset LastModified);
+public sealed record HdsObjectVersionItem(string Key, string VersionId, bool IsLatest, bool IsDeleteMarker, long StoredSize, DateTimeOffset LastModified);

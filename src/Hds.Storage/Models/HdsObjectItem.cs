@@ -4,4 +4,4 @@ namespace Hds.Storage.Models;
 /// <param name="Key">The object key.</param>
 /// <param name="StoredSize">Length of the stored (encoded) object in bytes.</param>
 /// <param name="LastModified">When the latest version was written.</param>
-public sealed record ObjectItem(string Key, long StoredSize, DateTimeOffset LastModified);
+public sealed record HdsObjectItem(string Key, long StoredSize, DateTimeOffset LastModified);
