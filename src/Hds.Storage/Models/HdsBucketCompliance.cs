@@ -1,11 +1,32 @@
+using System.Diagnostics.CodeAnalysis;
 namespace Hds.Storage.Models;
 
 /// <summary>Whether the bucket is fit for health data.</summary>
-/// <param name="Bucket">The bucket (or local store directory) checked.</param>
-/// <param name="VersioningEnabled">Whether versioning is Enabled.</param>
-/// <param name="ObjectLockEnabled">Whether S3 Object Lock is enabled.</param>
-public sealed record HdsBucketCompliance(string Bucket, bool VersioningEnabled, bool ObjectLockEnabled)
+public sealed record HdsBucketCompliance
 {
+    /// <summary>Creates an empty HdsBucketCompliance, to fill with an object initializer.</summary>
+    public HdsBucketCompliance()
+    {
+    }
+
+    // The library's own construction; not public, so a property added later breaks no caller.
+    [SetsRequiredMembers]
+    internal HdsBucketCompliance(string bucket, bool versioningEnabled, bool objectLockEnabled)
+    {
+        Bucket = bucket;
+        VersioningEnabled = versioningEnabled;
+        ObjectLockEnabled = objectLockEnabled;
+    }
+
+    /// <summary>The bucket (or local store directory) checked.</summary>
+    public required string Bucket { get; init; }
+
+    /// <summary>Whether versioning is Enabled.</summary>
+    public required bool VersioningEnabled { get; init; }
+
+    /// <summary>Whether S3 Object Lock is enabled.</summary>
+    public required bool ObjectLockEnabled { get; init; }
+
     /// <summary>Whether the bucket can be used: versioning and object lock both enabled.</summary>
     public bool IsCompliant => VersioningEnabled && ObjectLockEnabled;
 

@@ -1,11 +1,32 @@
+using System.Diagnostics.CodeAnalysis;
 namespace Hds.Storage.Models;
 
 /// <summary>The object lock state of one version, as read back from the storage.</summary>
-/// <param name="Mode">The retention mode; <see cref="HdsRetentionMode.None"/> when the version is not locked.</param>
-/// <param name="RetainUntil">The end of the retention, when there is one.</param>
-/// <param name="LegalHold">Whether a legal hold is on.</param>
-public sealed record HdsRetentionInfo(HdsRetentionMode Mode, DateTimeOffset? RetainUntil, bool LegalHold)
+public sealed record HdsRetentionInfo
 {
+    /// <summary>Creates an empty HdsRetentionInfo, to fill with an object initializer.</summary>
+    public HdsRetentionInfo()
+    {
+    }
+
+    // The library's own construction; not public, so a property added later breaks no caller.
+    [SetsRequiredMembers]
+    internal HdsRetentionInfo(HdsRetentionMode mode, DateTimeOffset? retainUntil, bool legalHold)
+    {
+        Mode = mode;
+        RetainUntil = retainUntil;
+        LegalHold = legalHold;
+    }
+
+    /// <summary>The retention mode; <see cref="HdsRetentionMode.None"/> when the version is not locked.</summary>
+    public required HdsRetentionMode Mode { get; init; }
+
+    /// <summary>The end of the retention, when there is one.</summary>
+    public DateTimeOffset? RetainUntil { get; init; }
+
+    /// <summary>Whether a legal hold is on.</summary>
+    public required bool LegalHold { get; init; }
+
     /// <summary>Whether the version is protected against deletion at <paramref name="now"/>.</summary>
     /// <param name="now">The current time.</param>
     /// <returns><see langword="true"/> when retention has not expired or a legal hold is on.</returns>

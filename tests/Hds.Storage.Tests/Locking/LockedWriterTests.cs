@@ -108,7 +108,7 @@ public sealed class LockedWriterTests : IDisposable
         public override string Location => inner.Location;
 
         public override async Task<HdsBucketCompliance> CheckBucketAsync(OperationContext? operation, CancellationToken cancellationToken) =>
-            Compliant ? await inner.CheckBucketAsync(operation, cancellationToken) : new HdsBucketCompliance("bucket", VersioningEnabled: true, ObjectLockEnabled: false);
+            Compliant ? await inner.CheckBucketAsync(operation, cancellationToken) : new HdsBucketCompliance("bucket", versioningEnabled: true, objectLockEnabled: false);
 
         public override Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, OperationContext? operation, CancellationToken cancellationToken) =>
             inner.PutAsync(IgnoreLockOnPut ? request with { Retention = new HdsRetentionInfo(HdsRetentionMode.None, null, false) } : request, body, operation, cancellationToken);

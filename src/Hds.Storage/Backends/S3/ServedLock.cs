@@ -46,7 +46,7 @@ internal static class ServedLock
         };
         return mode != HdsRetentionMode.None && parts.Length == 2
             && DateTimeOffset.TryParse(parts[1], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var until)
-            ? new HdsRetentionInfo(mode, until, LegalHold: false)
+            ? new HdsRetentionInfo(mode, until, legalHold: false)
             : null;
     }
 

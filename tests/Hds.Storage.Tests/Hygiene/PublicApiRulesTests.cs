@@ -4,9 +4,10 @@ namespace Hds.Storage.Tests.Hygiene;
 /// One naming rule for the 1.0 public API (issue 15): every public type of the core package starts with <c>Hds</c>, as Azure's
 /// blob types carry <c>Blob</c>, so an application that also imports ASP.NET Core (<c>AuthorizationOptions</c>), Azure
 /// (<c>RequestOptions</c>) or AWSSDK types never meets an ambiguous name. The DI extension classes live in
-/// <c>Microsoft.Extensions.*</c> namespaces by convention and are named after what they extend.
+/// <c>Microsoft.Extensions.*</c> namespaces by convention and are named after what they extend. Records are built with
+/// initializers, never positionally, so that adding a property is not a breaking change.
 /// </summary>
-public sealed class PublicNamingTests
+public sealed class PublicApiRulesTests
 {
     [Fact]
     public void Every_public_type_of_the_core_package_starts_with_Hds()
@@ -33,5 +34,17 @@ public sealed class PublicNamingTests
             .ToHashSet(StringComparer.Ordinal);
 
         Assert.Equal(["Hds.Storage", "Hds.Storage.Models"], namespaces.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void No_public_record_is_positional()
+    {
+        var positional = typeof(HdsStorageClient).Assembly.GetExportedTypes()
+            .Where(t => t.GetMethod("Deconstruct") is not null)
+            .Select(t => t.FullName)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+        Assert.True(positional.Count == 0, "public types with a Deconstruct (positional records): " + string.Join(", ", positional));
     }
 }
