@@ -374,8 +374,7 @@ public partial class HdsStorageClient : IAsyncDisposable
 
     /// <summary>Gets a version's properties (retention and legal hold included) without reading its content.</summary>
     /// <param name="key">The object key within the context's tenant.</param>
-    /// <param name="versionId">The version; the latest when null.</param>
-    /// <param name="options">The access context.</param>
+    /// <param name="options">The version (the latest when null) and the access context.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The properties.</returns>
     /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
@@ -387,8 +386,8 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsNotReplicatedException">The version is on none of the sites that answered, and a site that may hold it could not be asked.</exception>
     /// <exception cref="HdsIntegrityException">The stored version does not verify: no unverified byte is returned.</exception>
     public virtual Task<HdsObjectProperties> GetPropertiesAsync(
-        string key, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.GetProperties, options, key, versionId, operation => GetPropertiesCoreAsync(key, versionId, operation, cancellationToken), cancellationToken);
+        string key, HdsVersionOptions? options = null, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(HdsOperation.GetProperties, options, key, options?.VersionId, operation => GetPropertiesCoreAsync(key, options?.VersionId, operation, cancellationToken), cancellationToken);
 
     private async Task<HdsObjectProperties> GetPropertiesCoreAsync(string key, string? versionId, OperationContext operation, CancellationToken cancellationToken)
     {
@@ -491,8 +490,7 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// </summary>
     /// <param name="key">The object key within the context's tenant.</param>
     /// <param name="enabled">Whether the hold is on.</param>
-    /// <param name="versionId">The version; the latest when null.</param>
-    /// <param name="options">The access context.</param>
+    /// <param name="options">The version (the latest when null) and the access context.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The version's properties after the change, as read back.</returns>
     /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
@@ -503,9 +501,9 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsObjectNotFoundException">The object or version does not exist.</exception>
     /// <exception cref="HdsNotReplicatedException">The version is on none of the sites that answered, and a site that may hold it could not be asked.</exception>
     public virtual Task<HdsObjectProperties> SetLegalHoldAsync(
-        string key, bool enabled, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteWithArgumentsAsync(HdsOperation.SetLegalHold, options, key, versionId, new OperationArguments { LegalHold = enabled },
-            operation => SetLegalHoldCoreAsync(key, enabled, versionId, operation, cancellationToken), cancellationToken);
+        string key, bool enabled, HdsVersionOptions? options = null, CancellationToken cancellationToken = default) =>
+        ExecuteWithArgumentsAsync(HdsOperation.SetLegalHold, options, key, options?.VersionId, new OperationArguments { LegalHold = enabled },
+            operation => SetLegalHoldCoreAsync(key, enabled, options?.VersionId, operation, cancellationToken), cancellationToken);
 
     private async Task<HdsObjectProperties> SetLegalHoldCoreAsync(string key, bool enabled, string? versionId, OperationContext operation, CancellationToken cancellationToken)
     {
@@ -531,8 +529,7 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// </summary>
     /// <param name="key">The object key within the context's tenant.</param>
     /// <param name="retainUntil">The new retain-until date; must be later than the current one.</param>
-    /// <param name="versionId">The version; the latest when null.</param>
-    /// <param name="options">The access context.</param>
+    /// <param name="options">The version (the latest when null) and the access context.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The version's properties after the change, as read back.</returns>
     /// <exception cref="HdsObjectLockedException">The new date would shorten the retention.</exception>
@@ -544,9 +541,9 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsObjectNotFoundException">The object or version does not exist.</exception>
     /// <exception cref="HdsNotReplicatedException">The version is on none of the sites that answered, and a site that may hold it could not be asked.</exception>
     public virtual Task<HdsObjectProperties> ExtendRetentionAsync(
-        string key, DateTimeOffset retainUntil, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteWithArgumentsAsync(HdsOperation.ExtendRetention, options, key, versionId, new OperationArguments { RetainUntil = retainUntil },
-            operation => ExtendRetentionCoreAsync(key, retainUntil, versionId, operation, cancellationToken), cancellationToken);
+        string key, DateTimeOffset retainUntil, HdsVersionOptions? options = null, CancellationToken cancellationToken = default) =>
+        ExecuteWithArgumentsAsync(HdsOperation.ExtendRetention, options, key, options?.VersionId, new OperationArguments { RetainUntil = retainUntil },
+            operation => ExtendRetentionCoreAsync(key, retainUntil, options?.VersionId, operation, cancellationToken), cancellationToken);
 
     private async Task<HdsObjectProperties> ExtendRetentionCoreAsync(
         string key, DateTimeOffset retainUntil, string? versionId, OperationContext operation, CancellationToken cancellationToken)

@@ -125,7 +125,7 @@ static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', F
 async Task OneAsync(HdsStorageClient client, string key)
 {
     var receipt = await client.PutAsync(key, new MemoryStream(payload), new HdsPutOptions { Context = context });
-    await client.GetPropertiesAsync(key, receipt.VersionId, new HdsRequestOptions { Context = context });
+    await client.GetPropertiesAsync(key, new HdsVersionOptions { VersionId = receipt.VersionId, Context = context });
     await using var download = await client.GetAsync(key, new HdsGetOptions { Context = context, VersionId = receipt.VersionId });
     await download.Content.CopyToAsync(Stream.Null);
 }

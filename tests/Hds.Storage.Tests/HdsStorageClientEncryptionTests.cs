@@ -27,7 +27,7 @@ public sealed class HdsStorageClientEncryptionTests : IDisposable
         Assert.Equal(content.Length, receipt.Size);
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)), receipt.Sha256);
         Assert.Equal(content, await TestStore.ReadAllAsync(client, "doc", TestStore.Get()));
-        var properties = await client.GetPropertiesAsync("doc", options: TestStore.Put());
+        var properties = await client.GetPropertiesAsync("doc", options: new HdsVersionOptions { Context = TestStore.Put().Context });
         Assert.Equal(2, properties.FormatVersion);
     }
 

@@ -37,17 +37,18 @@ public sealed class AccessRulesTests : IAsyncLifetime
 
     private static IEnumerable<(HdsOperation Op, Func<HdsStorageClient, HdsAccessContext?, Task> Call)> EveryOperation()
     {
-        HdsRequestOptions? O(HdsAccessContext? c) => c is null ? null : new HdsRequestOptions { Context = c };
+        // A version options is a request options: the same helper serves the verbs that name a version.
+        HdsVersionOptions? O(HdsAccessContext? c) => c is null ? null : new HdsVersionOptions { Context = c };
         yield return (HdsOperation.CheckBucket, (cl, c) => cl.CheckBucketAsync(O(c), Ct));
         yield return (HdsOperation.Put, (cl, c) => cl.PutAsync("k", new MemoryStream([1]), new HdsPutOptions { Context = c }, Ct));
         yield return (HdsOperation.Get, (cl, c) => cl.GetAsync("k", new HdsGetOptions { Context = c }, Ct));
         yield return (HdsOperation.Verify, (cl, c) => cl.VerifyAsync("k", new HdsVerifyOptions { Context = c }, Ct));
-        yield return (HdsOperation.GetProperties, (cl, c) => cl.GetPropertiesAsync("k", null, O(c), Ct));
+        yield return (HdsOperation.GetProperties, (cl, c) => cl.GetPropertiesAsync("k", O(c), Ct));
         yield return (HdsOperation.List, (cl, c) => cl.ListAsync(null, new HdsListOptions { Context = c }, Ct));
         yield return (HdsOperation.GetVersions, (cl, c) => cl.GetVersionsAsync("k", O(c), Ct));
         yield return (HdsOperation.Delete, (cl, c) => cl.DeleteAsync("k", O(c), Ct));
-        yield return (HdsOperation.SetLegalHold, (cl, c) => cl.SetLegalHoldAsync("k", true, null, O(c), Ct));
-        yield return (HdsOperation.ExtendRetention, (cl, c) => cl.ExtendRetentionAsync("k", DateTimeOffset.UtcNow.AddYears(30), null, O(c), Ct));
+        yield return (HdsOperation.SetLegalHold, (cl, c) => cl.SetLegalHoldAsync("k", true, O(c), Ct));
+        yield return (HdsOperation.ExtendRetention, (cl, c) => cl.ExtendRetentionAsync("k", DateTimeOffset.UtcNow.AddYears(30), O(c), Ct));
         yield return (HdsOperation.VerifyAudit, (cl, c) => cl.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = c }, Ct));
         yield return (HdsOperation.ReadAudit, (cl, c) => cl.GetRecentAuditRecordsAsync(5, O(c), Ct));
         yield return (HdsOperation.ListKeys, (cl, c) => cl.ListKeysAsync(O(c), Ct));
@@ -105,16 +106,16 @@ public sealed class AccessRulesTests : IAsyncLifetime
         var o = new HdsRequestOptions { Context = sncf };
         await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.GetAsync("k", new HdsGetOptions { Context = sncf, VersionId = receipt.VersionId }, Ct));
         await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.VerifyAsync("k", new HdsVerifyOptions { Context = sncf }, Ct));
-        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.GetPropertiesAsync("k", receipt.VersionId, o, Ct));
+        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.GetPropertiesAsync("k", new HdsVersionOptions { VersionId = receipt.VersionId, Context = o.Context }, Ct));
         await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.DeleteAsync("k", o, Ct));
         var sncfLegal = new HdsAccessContext("legal-0042", "sncf", "legal-hold") { Role = "legal" };
-        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.SetLegalHoldAsync("k", true, receipt.VersionId, new HdsRequestOptions { Context = sncfLegal }, Ct));
+        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.SetLegalHoldAsync("k", true, new HdsVersionOptions { VersionId = receipt.VersionId, Context = sncfLegal }, Ct));
         await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.ExtendRetentionAsync(
-            "k", DateTimeOffset.UtcNow.AddYears(30), receipt.VersionId, new HdsRequestOptions { Context = sncfLegal with { Purpose = "retention" } }, Ct));
+            "k", DateTimeOffset.UtcNow.AddYears(30), new HdsVersionOptions { VersionId = receipt.VersionId, Context = sncfLegal with { Purpose = "retention" } }, Ct));
         Assert.Empty((await Client.ListAsync(null, new HdsListOptions { Context = sncf }, Ct)).Items);
         Assert.Empty(await Client.GetVersionsAsync("k", o, Ct));
         Assert.DoesNotContain(await Client.GetRecentAuditRecordsAsync(100, new HdsRequestOptions { Context = new HdsAccessContext("a-1", "sncf", "audit") { Role = "auditor" } }, Ct), r => r.Tenant == "msa");
-        Assert.Equal(Models.HdsRetentionMode.Compliance, RetentionModeOf(await Client.GetPropertiesAsync("k", receipt.VersionId, new HdsRequestOptions { Context = Alice }, Ct)));
+        Assert.Equal(Models.HdsRetentionMode.Compliance, RetentionModeOf(await Client.GetPropertiesAsync("k", new HdsVersionOptions { VersionId = receipt.VersionId, Context = Alice }, Ct)));
     }
 
     [Fact]
@@ -148,8 +149,8 @@ public sealed class AccessRulesTests : IAsyncLifetime
         await Capture(() => Client.GetAsync(key, new HdsGetOptions { Context = Alice, VersionId = Canary }, Ct));
         await Capture(() => Client.GetAsync(key, new HdsGetOptions { Context = Alice with { Roles = ["agent", Canary] } }, Ct));
         await Capture(() => Client.GetAsync(key, new HdsGetOptions { Context = Alice with { AllowedPurposes = [Canary] } }, Ct));
-        await Capture(() => Client.SetLegalHoldAsync(key, false, receipt.VersionId, new HdsRequestOptions { Context = Alice with { Purpose = "legal-hold" } }, Ct));
-        await Capture(() => Client.ExtendRetentionAsync(key, DateTimeOffset.MaxValue, Canary, new HdsRequestOptions { Context = Alice with { Purpose = "retention", Role = "legal" } }, Ct));
+        await Capture(() => Client.SetLegalHoldAsync(key, false, new HdsVersionOptions { VersionId = receipt.VersionId, Context = Alice with { Purpose = "legal-hold" } }, Ct));
+        await Capture(() => Client.ExtendRetentionAsync(key, DateTimeOffset.MaxValue, new HdsVersionOptions { VersionId = Canary, Context = Alice with { Purpose = "retention", Role = "legal" } }, Ct));
         await Client.FlushAuditAsync(Ct);
 
         Assert.All(messages, m => Assert.DoesNotContain("Dupont", m, StringComparison.OrdinalIgnoreCase));

@@ -72,15 +72,15 @@ public abstract class AuditContractTests : IAsyncLifetime
         }
 
         await Client.VerifyAsync("docs/a.pdf", new HdsVerifyOptions { Context = Alice, Receipt = receipt }, Ct);
-        await Client.GetPropertiesAsync("docs/a.pdf", null, As(Alice), Ct);
+        await Client.GetPropertiesAsync("docs/a.pdf", new HdsVersionOptions { Context = As(Alice).Context }, Ct);
         await Client.ListAsync("docs/", new HdsListOptions { Context = Alice }, Ct);
         await Client.GetVersionsAsync("docs/a.pdf", As(Alice), Ct);
-        await Client.SetLegalHoldAsync("docs/a.pdf", true, receipt.VersionId, As(Lawyer), Ct);
-        await Client.SetLegalHoldAsync("docs/a.pdf", false, receipt.VersionId, As(Lawyer), Ct);
-        await Client.ExtendRetentionAsync("docs/a.pdf", receipt.RetainUntil.AddDays(1), receipt.VersionId, As(Lawyer with { Purpose = "retention" }), Ct);
+        await Client.SetLegalHoldAsync("docs/a.pdf", true, new HdsVersionOptions { VersionId = receipt.VersionId, Context = As(Lawyer).Context }, Ct);
+        await Client.SetLegalHoldAsync("docs/a.pdf", false, new HdsVersionOptions { VersionId = receipt.VersionId, Context = As(Lawyer).Context }, Ct);
+        await Client.ExtendRetentionAsync("docs/a.pdf", receipt.RetainUntil.AddDays(1), new HdsVersionOptions { VersionId = receipt.VersionId, Context = As(Lawyer with { Purpose = "retention" }).Context }, Ct);
         await Client.CheckBucketAsync(As(Alice), Ct);
         await Client.DeleteAsync("docs/a.pdf", As(Alice), Ct);
-        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.GetPropertiesAsync("docs/none.pdf", null, As(Alice), Ct));
+        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.GetPropertiesAsync("docs/none.pdf", new HdsVersionOptions { Context = As(Alice).Context }, Ct));
         await Assert.ThrowsAsync<HdsAccessDeniedException>(() => Client.ListAsync(null, null, Ct));
         await Assert.ThrowsAsync<HdsAccessDeniedException>(() => Client.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = Alice }, Ct));
         await Assert.ThrowsAsync<HdsInvalidRequestException>(() => Client.PutAsync("../bad", new MemoryStream([1]), new HdsPutOptions { Context = Alice }, Ct));

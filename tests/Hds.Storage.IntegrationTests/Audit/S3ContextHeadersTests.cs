@@ -128,7 +128,7 @@ public sealed class S3ContextHeadersTests
 
                 await client.ListAsync("", new HdsListOptions { Context = context }, ct);
                 var counsel = new HdsAccessContext("legal-3", "msa", HdsAuthorizationOptions.LegalHoldPurpose) { Role = HdsAuthorizationOptions.LegalRole };
-                await client.SetLegalHoldAsync("cc.txt", false, receipt.VersionId, new HdsRequestOptions { Context = counsel }, ct);
+                await client.SetLegalHoldAsync("cc.txt", false, new HdsVersionOptions { VersionId = receipt.VersionId, Context = counsel }, ct);
             }
 
             var byKind = recorder.Requests.GroupBy(r => r.Kind).ToDictionary(g => g.Key, g => g.Select(r => r.Headers.GetValueOrDefault("consistency-control")).ToList());

@@ -147,12 +147,12 @@ public abstract class StorageContractTests : IAsyncLifetime
         var receipt = await Client.PutAsync("r.txt", new MemoryStream("x"u8.ToArray()), Put(), Ct);
 
         await Assert.ThrowsAsync<HdsObjectLockedException>(() =>
-            Client.ExtendRetentionAsync("r.txt", receipt.RetainUntil.AddDays(-1), receipt.VersionId, As(RetentionOfficer), Ct));
+            Client.ExtendRetentionAsync("r.txt", receipt.RetainUntil.AddDays(-1), new HdsVersionOptions { VersionId = receipt.VersionId, Context = As(RetentionOfficer).Context }, Ct));
         var unchanged = await Target.ReadLockDirectlyAsync(Physical("r.txt"), receipt.VersionId);
         Assert.True(unchanged.RetainUntil >= receipt.RetainUntil.AddSeconds(-1));
 
         var later = receipt.RetainUntil.AddDays(30);
-        var extended = await Client.ExtendRetentionAsync("r.txt", later, receipt.VersionId, As(RetentionOfficer), Ct);
+        var extended = await Client.ExtendRetentionAsync("r.txt", later, new HdsVersionOptions { VersionId = receipt.VersionId, Context = As(RetentionOfficer).Context }, Ct);
         Assert.True(extended.Retention.RetainUntil >= later.AddSeconds(-1));
         var direct = await Target.ReadLockDirectlyAsync(Physical("r.txt"), receipt.VersionId);
         Assert.True(direct.RetainUntil >= later.AddSeconds(-1));
@@ -162,14 +162,14 @@ public abstract class StorageContractTests : IAsyncLifetime
     public async Task Legal_hold_blocks_destruction_after_retention_expired()
     {
         var receipt = await Client.PutAsync("held.txt", new MemoryStream("x"u8.ToArray()), Put(ContractDefaults.ShortClass), Ct);
-        var held = await Client.SetLegalHoldAsync("held.txt", true, receipt.VersionId, As(LegalHold), Ct);
+        var held = await Client.SetLegalHoldAsync("held.txt", true, new HdsVersionOptions { VersionId = receipt.VersionId, Context = As(LegalHold).Context }, Ct);
         Assert.True(held.Retention.LegalHold);
 
         // Let the 2-second retention expire: only the legal hold protects the version now.
         await Task.Delay(TimeSpan.FromSeconds(3), Ct);
         Assert.True(await Target.TryDestroyVersionDirectlyAsync(Physical("held.txt"), receipt.VersionId), "legal hold did not block destruction");
 
-        var released = await Client.SetLegalHoldAsync("held.txt", false, receipt.VersionId, As(LegalHold), Ct);
+        var released = await Client.SetLegalHoldAsync("held.txt", false, new HdsVersionOptions { VersionId = receipt.VersionId, Context = As(LegalHold).Context }, Ct);
         Assert.False(released.Retention.LegalHold);
         Assert.False(await Target.TryDestroyVersionDirectlyAsync(Physical("held.txt"), receipt.VersionId), "an expired, unheld version could not be purged");
     }
@@ -179,7 +179,7 @@ public abstract class StorageContractTests : IAsyncLifetime
     {
         var receipt = await Client.PutAsync("h.pdf", new MemoryStream(new byte[1234]), Put(), Ct);
 
-        var props = await Client.GetPropertiesAsync("h.pdf", null, As(Alice), Ct);
+        var props = await Client.GetPropertiesAsync("h.pdf", new HdsVersionOptions { Context = As(Alice).Context }, Ct);
 
         Assert.Equal(receipt.VersionId, props.VersionId);
         Assert.Equal(receipt.StoredSize, props.StoredSize);

@@ -86,7 +86,7 @@ public sealed class LocksOnEverySiteTests : MultisiteTest
             Assert.Equal(data, await ReadAllAsync(download.Content));
             Assert.Equal(HdsRetentionMode.Governance, download.Properties.Retention.Mode);
             Assert.True(download.Properties.Retention.RetainUntil >= receipt.RetainUntil.AddSeconds(-1), $"the read served by {zone} reports the version's lock");
-            var properties = await reader.GetPropertiesAsync(Key, receipt.VersionId, new HdsRequestOptions { Context = Alice }, Ct);
+            var properties = await reader.GetPropertiesAsync(Key, new HdsVersionOptions { VersionId = receipt.VersionId, Context = Alice }, Ct);
             Assert.True(properties.Retention.RetainUntil >= receipt.RetainUntil.AddSeconds(-1));
         }
 

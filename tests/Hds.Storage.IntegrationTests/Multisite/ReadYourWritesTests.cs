@@ -65,7 +65,7 @@ public sealed class ReadYourWritesTests : MultisiteTest
             }
 
             await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetAsync("ryw/deleted.bin", new HdsGetOptions { Context = Alice }, Ct));
-            await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetPropertiesAsync("ryw/deleted.bin", options: new HdsRequestOptions { Context = Alice }, cancellationToken: Ct));
+            await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetPropertiesAsync("ryw/deleted.bin", options: new HdsVersionOptions { Context = Alice }, cancellationToken: Ct));
             await using var byId = await client.GetAsync("ryw/deleted.bin", new HdsGetOptions { Context = Alice, VersionId = v1.VersionId }, Ct); // the version itself stays readable
             Assert.Equal(v1.VersionId, byId.Properties.VersionId);
         }
@@ -130,7 +130,7 @@ public sealed class ReadYourWritesTests : MultisiteTest
         await using var download = await client.GetAsync("ryw/doc.bin", new HdsGetOptions { Context = Alice }, Ct);
         Assert.Equal(v2.VersionId, download.Properties.VersionId);
         Assert.Equal(second, await ReadAllAsync(download.Content));
-        var properties = await client.GetPropertiesAsync("ryw/doc.bin", options: new HdsRequestOptions { Context = Alice }, cancellationToken: Ct);
+        var properties = await client.GetPropertiesAsync("ryw/doc.bin", options: new HdsVersionOptions { Context = Alice }, cancellationToken: Ct);
         Assert.Equal(v2.VersionId, properties.VersionId);
     }
 }

@@ -43,7 +43,7 @@ public sealed class ReplicationLagTests : MultisiteTest
         // A reader in the data centre of z2 (z2 preferred) reads the version of the receipt: served by another zone, verified.
         await using var reader = Client(TimeSpan.FromSeconds(10), "z2", "z3", "z1");
         var clock = Stopwatch.StartNew();
-        var properties = await reader.GetPropertiesAsync("lag/read.bin", receipt.VersionId, new HdsRequestOptions { Context = Alice }, Ct);
+        var properties = await reader.GetPropertiesAsync("lag/read.bin", new HdsVersionOptions { VersionId = receipt.VersionId, Context = Alice }, Ct);
         Assert.Equal(receipt.VersionId, properties.VersionId);
         await using var download = await reader.GetAsync("lag/read.bin", new HdsGetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct);
         Assert.Equal(data, await ReadAllAsync(download.Content));
@@ -92,7 +92,7 @@ public sealed class ReplicationLagTests : MultisiteTest
         var clock = Stopwatch.StartNew();
         // A version id of the right shape that no zone has (a version of another key).
         await Assert.ThrowsAsync<HdsObjectNotFoundException>(() =>
-            client.GetPropertiesAsync("lag/never.bin", receipt.VersionId, new HdsRequestOptions { Context = Alice }, Ct));
+            client.GetPropertiesAsync("lag/never.bin", new HdsVersionOptions { VersionId = receipt.VersionId, Context = Alice }, Ct));
         Output.WriteLine($"not found after {clock.ElapsedMilliseconds} ms (bound 2 s)");
         Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(2), "every zone is asked again until the bound before the version is declared absent");
     }

@@ -110,7 +110,7 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
         TimeSpan? returned = null;
         for (var n = 0; n < 80 && returned is null; n++)
         {
-            await client.GetPropertiesAsync(stored[0].Key, stored[0].Receipt.VersionId, As(), Ct);
+            await client.GetPropertiesAsync(stored[0].Key, new HdsVersionOptions { VersionId = stored[0].Receipt.VersionId, Context = As().Context }, Ct);
             if (c.Requests > onC)
             {
                 returned = clock.Elapsed - restartedAt;

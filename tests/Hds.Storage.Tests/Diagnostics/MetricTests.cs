@@ -16,7 +16,7 @@ public sealed class MetricTests : IDisposable
         await using var client = _store.Client(TestCertificates.Operational);
 
         await client.PutAsync("doc-1", new MemoryStream([1, 2, 3]), TestStore.Put(), TestContext.Current.CancellationToken);
-        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetPropertiesAsync("absent", null, TestStore.Put(), TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetPropertiesAsync("absent", new HdsVersionOptions { Context = TestStore.Put().Context }, TestContext.Current.CancellationToken));
 
         var durations = capture.Named("hds.operation.duration").ToList();
         Assert.Contains(durations, m => (string?)m.Tag("hds.operation") == "Put" && (string?)m.Tag("hds.outcome") == "succeeded" && m.Value >= 0);

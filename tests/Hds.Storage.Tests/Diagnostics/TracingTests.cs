@@ -50,8 +50,8 @@ public sealed class TracingTests : IDisposable
         using var capture = new TelemetryCapture();
         await using var client = _store.Client(TestCertificates.Operational);
 
-        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetPropertiesAsync("absent", null, TestStore.Put(), TestContext.Current.CancellationToken));
-        await Assert.ThrowsAsync<HdsAccessDeniedException>(() => client.GetPropertiesAsync("absent", null, null, TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetPropertiesAsync("absent", new HdsVersionOptions { Context = TestStore.Put().Context }, TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<HdsAccessDeniedException>(() => client.GetPropertiesAsync("absent", cancellationToken: TestContext.Current.CancellationToken));
 
         var failed = capture.Activities.Where(a => a.OperationName == "hds.get_properties").ToList();
         Assert.Equal(2, failed.Count);

@@ -47,4 +47,18 @@ public sealed class PublicApiRulesTests
 
         Assert.True(positional.Count == 0, "public types with a Deconstruct (positional records): " + string.Join(", ", positional));
     }
+
+    [Fact]
+    public void A_version_is_named_in_the_options_never_as_an_argument()
+    {
+        var verbs = typeof(HdsStorageClient).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly)
+            .Where(m => m.Name.EndsWith("Async", StringComparison.Ordinal))
+            .ToList();
+        Assert.True(verbs.Count >= 18, $"{verbs.Count} verbs found");
+
+        Assert.Empty(verbs.Where(m => m.GetParameters().Any(p => p.Name == "versionId")).Select(m => m.Name));
+        Assert.All(
+            verbs.Where(m => m.Name is "GetAsync" or "VerifyAsync" or "GetPropertiesAsync" or "SetLegalHoldAsync" or "ExtendRetentionAsync"),
+            m => Assert.Contains(m.GetParameters(), p => typeof(HdsVersionOptions).IsAssignableFrom(p.ParameterType)));
+    }
 }

@@ -77,9 +77,9 @@ public sealed class SecretsCanaryTests : IDisposable
         await Capture(sink, () => client.GetAsync("doc", new HdsGetOptions { Context = context with { Roles = ["agent", "Jeanne " + Patient] } }));
         await Capture(sink, () => client.GetAsync("doc", new HdsGetOptions { Context = context with { AllowedPurposes = ["care", Patient + "\n"] } }));
         await Capture(sink, () => client.GetRecentAuditRecordsAsync(5, new HdsRequestOptions { Context = context with { Purpose = "audit", Roles = ["agent"] } }));
-        await Capture(sink, () => client.SetLegalHoldAsync("doc", false, Patient + " v", new HdsRequestOptions { Context = context with { Purpose = "legal-hold", Role = "legal" } }));
-        await Capture(sink, () => client.SetLegalHoldAsync("doc", false, Patient, new HdsRequestOptions { Context = context }));
-        await Capture(sink, () => client.ExtendRetentionAsync("doc", DateTimeOffset.MaxValue, Patient, new HdsRequestOptions { Context = context with { Purpose = "retention", Role = "legal" } }));
+        await Capture(sink, () => client.SetLegalHoldAsync("doc", false, new HdsVersionOptions { VersionId = Patient + " v", Context = context with { Purpose = "legal-hold", Role = "legal" } }));
+        await Capture(sink, () => client.SetLegalHoldAsync("doc", false, new HdsVersionOptions { VersionId = Patient, Context = context }));
+        await Capture(sink, () => client.ExtendRetentionAsync("doc", DateTimeOffset.MaxValue, new HdsVersionOptions { VersionId = Patient, Context = context with { Purpose = "retention", Role = "legal" } }));
         await Capture(sink, () => client.ListAsync(Patient + "\u0000", new HdsListOptions { Context = context }));
 
         // Tampered content: the integrity failure must not quote what it read.

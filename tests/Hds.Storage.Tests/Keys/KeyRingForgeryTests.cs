@@ -39,7 +39,7 @@ public sealed class KeyRingForgeryTests : IDisposable
 
         await Assert.ThrowsAsync<HdsIntegrityException>(() => client.PutAsync("after", new MemoryStream(_content), TestStore.Put()));
         await Assert.ThrowsAsync<HdsIntegrityException>(() => client.ListKeysAsync(TestStore.Keys()));
-        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetPropertiesAsync("after", options: TestStore.Put()));
+        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetPropertiesAsync("after", options: new HdsVersionOptions { Context = TestStore.Put().Context }));
         Assert.StartsWith("2", id, StringComparison.Ordinal);
     }
 
