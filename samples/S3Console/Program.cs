@@ -61,7 +61,7 @@ try
     var verified = await client.VerifyAsync(key, new HdsVerifyOptions { Context = context, Receipt = receipt });
     Console.WriteLine($"verify against the receipt: ok, sha256 {verified.Sha256}");
 
-    foreach (var version in await client.GetVersionsAsync(key, new HdsRequestOptions { Context = context }))
+    await foreach (var version in client.GetVersionsAsync(key, new HdsRequestOptions { Context = context }))
     {
         Console.WriteLine($"version {version.VersionId} latest={version.IsLatest} deleteMarker={version.IsDeleteMarker}");
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Hds.Storage.Access;
 using Hds.Storage.Audit;
@@ -399,20 +400,63 @@ public partial class HdsStorageClient : IAsyncDisposable
         return ToProperties(key, head);
     }
 
-    /// <summary>Lists the context tenant's objects whose key starts with <paramref name="prefix"/>, one page at a time, in key order.</summary>
+    /// <summary>
+    /// Lists the context tenant's objects whose key starts with <paramref name="prefix"/>, in key order, fetching each page as the
+    /// enumeration needs it (each page fetch is one authorized and audited List operation). <see cref="ListPagesAsync"/> gives the pages.
+    /// </summary>
     /// <param name="prefix">The key prefix; all objects when null or empty.</param>
-    /// <param name="options">The page token, page size and access context.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>One page.</returns>
+    /// <param name="options">The page to start from, the page size and the access context.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    /// <returns>The objects, from the page <see cref="HdsListOptions.ContinuationToken"/> names (the first when null) to the last.</returns>
     /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
     /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
     /// <exception cref="HdsConfigurationException">The bucket is not fit for health data (versioning or object lock off).</exception>
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
-    public virtual Task<HdsObjectPage> ListAsync(string? prefix = null, HdsListOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.List, options, prefix, null, operation => ListCoreAsync(prefix, options, operation, cancellationToken), cancellationToken);
+    public virtual async IAsyncEnumerable<HdsObjectItem> ListAsync(
+        string? prefix = null, HdsListOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var page in ListPagesAsync(prefix, options, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var item in page.Items)
+            {
+                yield return item;
+            }
+        }
+    }
 
-    private async Task<HdsObjectPage> ListCoreAsync(string? prefix, HdsListOptions? options, OperationContext operation, CancellationToken cancellationToken)
+    /// <summary>
+    /// Lists the context tenant's objects whose key starts with <paramref name="prefix"/> page by page, in key order, from the page
+    /// <see cref="HdsListOptions.ContinuationToken"/> names; each page is fetched when the enumeration asks for it, by one authorized
+    /// and audited List operation, and carries the token of the next one (to resume later).
+    /// </summary>
+    /// <param name="prefix">The key prefix; all objects when null or empty.</param>
+    /// <param name="options">The page to start from, the page size and the access context.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    /// <returns>The pages, to the last one (whose continuation token is null).</returns>
+    /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
+    /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
+    /// <exception cref="HdsConfigurationException">The bucket is not fit for health data (versioning or object lock off).</exception>
+    /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
+    /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
+    public virtual async IAsyncEnumerable<HdsObjectPage> ListPagesAsync(
+        string? prefix = null, HdsListOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var token = options?.ContinuationToken;
+        do
+        {
+            // Between pages the caller may have cancelled: no further List operation then.
+            cancellationToken.ThrowIfCancellationRequested();
+            var from = token;
+            var page = await ExecuteAsync(HdsOperation.List, options, prefix, null, operation => ListCoreAsync(prefix, options, from, operation, cancellationToken), cancellationToken)
+                .ConfigureAwait(false);
+            yield return page;
+            token = page.ContinuationToken;
+        }
+        while (token is not null);
+    }
+
+    private async Task<HdsObjectPage> ListCoreAsync(string? prefix, HdsListOptions? options, string? continuationToken, OperationContext operation, CancellationToken cancellationToken)
     {
         var context = operation.Access;
         ObjectKeys.ValidatePrefix(prefix);
@@ -424,15 +468,18 @@ public partial class HdsStorageClient : IAsyncDisposable
 
         await EnsureBucketAsync(operation, cancellationToken).ConfigureAwait(false);
         var tenantPrefix = ObjectKeys.TenantPrefix(context.Tenant);
-        var page = await _backend.ListAsync(tenantPrefix + prefix, options?.ContinuationToken, pageSize, operation, cancellationToken).ConfigureAwait(false);
+        var page = await _backend.ListAsync(tenantPrefix + prefix, continuationToken, pageSize, operation, cancellationToken).ConfigureAwait(false);
         var items = page.Items.Select(i => i with { Key = ObjectKeys.ToLogical(context.Tenant, i.Key) }).ToList();
         return new HdsObjectPage(items, page.ContinuationToken);
     }
 
-    /// <summary>Lists every version and delete marker of <paramref name="key"/>, newest first.</summary>
+    /// <summary>
+    /// Lists every version and delete marker of <paramref name="key"/>, newest first (one authorized and audited operation, run when
+    /// the enumeration starts).
+    /// </summary>
     /// <param name="key">The object key within the context's tenant.</param>
     /// <param name="options">The access context.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
     /// <returns>The versions.</returns>
     /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
     /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
@@ -440,8 +487,17 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     /// <exception cref="HdsObjectNotFoundException">The object or version does not exist.</exception>
-    public virtual Task<IReadOnlyList<HdsObjectVersionItem>> GetVersionsAsync(string key, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.GetVersions, options, key, null, operation => GetVersionsCoreAsync(key, operation, cancellationToken), cancellationToken);
+    public virtual async IAsyncEnumerable<HdsObjectVersionItem> GetVersionsAsync(
+        string key, HdsRequestOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        // One operation: duplicate writes are told apart over the whole history; the shape lets the backend stream it later.
+        var versions = await ExecuteAsync(HdsOperation.GetVersions, options, key, null, operation => GetVersionsCoreAsync(key, operation, cancellationToken), cancellationToken)
+            .ConfigureAwait(false);
+        foreach (var version in versions)
+        {
+            yield return version;
+        }
+    }
 
     private async Task<IReadOnlyList<HdsObjectVersionItem>> GetVersionsCoreAsync(string key, OperationContext operation, CancellationToken cancellationToken)
     {

@@ -44,8 +44,8 @@ public sealed class AccessRulesTests : IAsyncLifetime
         yield return (HdsOperation.Get, (cl, c) => cl.GetAsync("k", new HdsGetOptions { Context = c }, Ct));
         yield return (HdsOperation.Verify, (cl, c) => cl.VerifyAsync("k", new HdsVerifyOptions { Context = c }, Ct));
         yield return (HdsOperation.GetProperties, (cl, c) => cl.GetPropertiesAsync("k", O(c), Ct));
-        yield return (HdsOperation.List, (cl, c) => cl.ListAsync(null, new HdsListOptions { Context = c }, Ct));
-        yield return (HdsOperation.GetVersions, (cl, c) => cl.GetVersionsAsync("k", O(c), Ct));
+        yield return (HdsOperation.List, (cl, c) => cl.ListAsync(null, new HdsListOptions { Context = c }, Ct).ToListAsync(Ct).AsTask());
+        yield return (HdsOperation.GetVersions, (cl, c) => cl.GetVersionsAsync("k", O(c), Ct).ToListAsync(Ct).AsTask());
         yield return (HdsOperation.Delete, (cl, c) => cl.DeleteAsync("k", O(c), Ct));
         yield return (HdsOperation.SetLegalHold, (cl, c) => cl.SetLegalHoldAsync("k", true, O(c), Ct));
         yield return (HdsOperation.ExtendRetention, (cl, c) => cl.ExtendRetentionAsync("k", DateTimeOffset.UtcNow.AddYears(30), O(c), Ct));
@@ -112,8 +112,8 @@ public sealed class AccessRulesTests : IAsyncLifetime
         await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.SetLegalHoldAsync("k", true, new HdsVersionOptions { VersionId = receipt.VersionId, Context = sncfLegal }, Ct));
         await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.ExtendRetentionAsync(
             "k", DateTimeOffset.UtcNow.AddYears(30), new HdsVersionOptions { VersionId = receipt.VersionId, Context = sncfLegal with { Purpose = "retention" } }, Ct));
-        Assert.Empty((await Client.ListAsync(null, new HdsListOptions { Context = sncf }, Ct)).Items);
-        Assert.Empty(await Client.GetVersionsAsync("k", o, Ct));
+        Assert.Empty(await Client.ListAsync(null, new HdsListOptions { Context = sncf }, Ct).ToListAsync(Ct));
+        Assert.Empty(await Client.GetVersionsAsync("k", o, Ct).ToListAsync(Ct));
         Assert.DoesNotContain(await Client.GetRecentAuditRecordsAsync(100, new HdsRequestOptions { Context = new HdsAccessContext("a-1", "sncf", "audit") { Role = "auditor" } }, Ct), r => r.Tenant == "msa");
         Assert.Equal(Models.HdsRetentionMode.Compliance, RetentionModeOf(await Client.GetPropertiesAsync("k", new HdsVersionOptions { VersionId = receipt.VersionId, Context = Alice }, Ct)));
     }

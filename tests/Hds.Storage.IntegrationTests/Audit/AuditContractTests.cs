@@ -73,15 +73,15 @@ public abstract class AuditContractTests : IAsyncLifetime
 
         await Client.VerifyAsync("docs/a.pdf", new HdsVerifyOptions { Context = Alice, Receipt = receipt }, Ct);
         await Client.GetPropertiesAsync("docs/a.pdf", new HdsVersionOptions { Context = As(Alice).Context }, Ct);
-        await Client.ListAsync("docs/", new HdsListOptions { Context = Alice }, Ct);
-        await Client.GetVersionsAsync("docs/a.pdf", As(Alice), Ct);
+        await Client.ListAsync("docs/", new HdsListOptions { Context = Alice }, Ct).ToListAsync(Ct);
+        await Client.GetVersionsAsync("docs/a.pdf", As(Alice), Ct).ToListAsync(Ct);
         await Client.SetLegalHoldAsync("docs/a.pdf", true, new HdsVersionOptions { VersionId = receipt.VersionId, Context = As(Lawyer).Context }, Ct);
         await Client.SetLegalHoldAsync("docs/a.pdf", false, new HdsVersionOptions { VersionId = receipt.VersionId, Context = As(Lawyer).Context }, Ct);
         await Client.ExtendRetentionAsync("docs/a.pdf", receipt.RetainUntil.AddDays(1), new HdsVersionOptions { VersionId = receipt.VersionId, Context = As(Lawyer with { Purpose = "retention" }).Context }, Ct);
         await Client.CheckBucketAsync(As(Alice), Ct);
         await Client.DeleteAsync("docs/a.pdf", As(Alice), Ct);
         await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.GetPropertiesAsync("docs/none.pdf", new HdsVersionOptions { Context = As(Alice).Context }, Ct));
-        await Assert.ThrowsAsync<HdsAccessDeniedException>(() => Client.ListAsync(null, null, Ct));
+        await Assert.ThrowsAsync<HdsAccessDeniedException>(() => Client.ListAsync(null, null, Ct).ToListAsync(Ct).AsTask());
         await Assert.ThrowsAsync<HdsAccessDeniedException>(() => Client.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = Alice }, Ct));
         await Assert.ThrowsAsync<HdsInvalidRequestException>(() => Client.PutAsync("../bad", new MemoryStream([1]), new HdsPutOptions { Context = Alice }, Ct));
 
@@ -121,7 +121,7 @@ public abstract class AuditContractTests : IAsyncLifetime
     [Fact]
     public async Task A_call_without_context_is_refused_and_recorded()
     {
-        await Assert.ThrowsAsync<HdsAccessDeniedException>(() => Client.GetVersionsAsync("x", null, Ct));
+        await Assert.ThrowsAsync<HdsAccessDeniedException>(() => Client.GetVersionsAsync("x", null, Ct).ToListAsync(Ct).AsTask());
         await Client.FlushAuditAsync(Ct);
         var verification = await Client.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = Auditor }, Ct);
         Assert.True(verification.IsValid, string.Join("; ", verification.Problems));
@@ -354,7 +354,7 @@ public abstract class AuditContractTests : IAsyncLifetime
     {
         for (var i = 0; i < 7; i++)
         {
-            await Client.GetVersionsAsync($"w/{i}", As(Alice), Ct);
+            await Client.GetVersionsAsync($"w/{i}", As(Alice), Ct).ToListAsync(Ct);
         }
 
         var all = await Client.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = Auditor }, Ct);

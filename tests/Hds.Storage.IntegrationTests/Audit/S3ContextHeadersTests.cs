@@ -126,7 +126,7 @@ public sealed class S3ContextHeadersTests
                     Assert.Equal(new byte[] { 1, 2, 3 }, await TestContent.ReadAllAsync(download.Content)); // RGW ignores the header
                 }
 
-                await client.ListAsync("", new HdsListOptions { Context = context }, ct);
+                await client.ListAsync("", new HdsListOptions { Context = context }, ct).ToListAsync(ct);
                 var counsel = new HdsAccessContext("legal-3", "msa", HdsAuthorizationOptions.LegalHoldPurpose) { Role = HdsAuthorizationOptions.LegalRole };
                 await client.SetLegalHoldAsync("cc.txt", false, new HdsVersionOptions { VersionId = receipt.VersionId, Context = counsel }, ct);
             }

@@ -130,7 +130,7 @@ public sealed class AcknowledgementTests : MultisiteTest
             client.PutAsync("ack/local.bin", new MemoryStream(Random(1000, seed: 4)), new HdsPutOptions { Context = Alice, AcknowledgementSites = 2 }, Ct));
         var receipt = await client.PutAsync("ack/local.bin", new MemoryStream(Random(1000, seed: 4)), new HdsPutOptions { Context = Alice, AcknowledgementSites = 1 }, Ct);
         Assert.Equal(["local"], receipt.ConfirmedSites);
-        Assert.Single(await client.GetVersionsAsync("ack/local.bin", new HdsRequestOptions { Context = Alice }, Ct));
+        Assert.Single(await client.GetVersionsAsync("ack/local.bin", new HdsRequestOptions { Context = Alice }, Ct).ToListAsync(Ct));
     }
 
     [Fact]

@@ -64,9 +64,9 @@ public sealed class OneLogicalWriteTests : MultisiteTest
         }
 
         // Presented as one write.
-        var presented = await client.GetVersionsAsync("dup/doc.bin", new HdsRequestOptions { Context = Alice }, Ct);
+        var presented = await client.GetVersionsAsync("dup/doc.bin", new HdsRequestOptions { Context = Alice }, Ct).ToListAsync(Ct);
         Assert.Equal([receipt.VersionId], presented.Select(v => v.VersionId));
-        var page = await client.ListAsync("dup/", new HdsListOptions { Context = Alice }, Ct);
+        var page = await client.ListPagesAsync("dup/", new HdsListOptions { Context = Alice }, Ct).FirstAsync(Ct);
         Assert.Single(page.Items, i => i.Key == "dup/doc.bin");
         await using (var latest = await client.GetAsync("dup/doc.bin", new HdsGetOptions { Context = Alice }, Ct))
         {

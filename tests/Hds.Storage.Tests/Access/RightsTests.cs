@@ -153,7 +153,7 @@ public sealed class RightsTests : IDisposable
         await client.SetLegalHoldAsync("docs/a", true, new HdsVersionOptions { VersionId = receipt.VersionId, Context = legal.Context }, Ct);
         var release = await Assert.ThrowsAsync<HdsAccessDeniedException>(() => client.SetLegalHoldAsync("docs/a", false, new HdsVersionOptions { VersionId = receipt.VersionId, Context = legal.Context }, Ct));
         await client.ExtendRetentionAsync("docs/a", until, new HdsVersionOptions { VersionId = receipt.VersionId, Context = Legal with { Purpose = "retention" } }, Ct);
-        await client.ListAsync("docs/", new HdsListOptions { Context = Agent }, Ct);
+        await client.ListAsync("docs/", new HdsListOptions { Context = Agent }, Ct).ToListAsync(Ct);
         await Assert.ThrowsAsync<HdsAccessDeniedException>(() => client.RevokeKeyAsync(receipt.KeyId!, new HdsRequestOptions { Context = Agent }, Ct));
 
         Assert.Contains("release-needs-two-people", release.Message, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ public sealed class AuditSiteTests : IDisposable
 {
     private static readonly HdsAccessContext Alice = new("agent-4711", "msa", "claim-processing");
     private readonly TestStore _store = new();
-    private readonly CapturingSink _records = new();
+    private readonly CapturingAuditSink _records = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -40,7 +40,7 @@ public sealed class AuditSiteTests : IDisposable
         }
 
         await client.VerifyAsync("doc", new HdsVerifyOptions { Context = Alice, Receipt = receipt }, Ct);
-        await client.GetVersionsAsync("doc", new HdsRequestOptions { Context = Alice }, Ct);
+        await client.GetVersionsAsync("doc", new HdsRequestOptions { Context = Alice }, Ct).ToListAsync(Ct);
 
         Assert.Equal(
             [(HdsOperation.Put, "local"), (HdsOperation.Get, "local"), (HdsOperation.Get, "local"), (HdsOperation.Verify, "local"), (HdsOperation.GetVersions, null)],
@@ -70,31 +70,5 @@ public sealed class AuditSiteTests : IDisposable
 
         var put = Assert.Single(_records.Written);
         Assert.Equal((HdsAuditOutcome.IntegrityFailure, "paris-2"), (put.Outcome, put.Site));
-    }
-
-    private sealed class CapturingSink : HdsAuditSink
-    {
-        private readonly List<HdsAuditRecord> _written = [];
-
-        public IReadOnlyList<HdsAuditRecord> Written
-        {
-            get
-            {
-                lock (_written)
-                {
-                    return _written.ToList();
-                }
-            }
-        }
-
-        public override ValueTask<HdsAuditRecord> WriteAsync(HdsAuditRecord record, CancellationToken cancellationToken)
-        {
-            lock (_written)
-            {
-                _written.Add(record);
-            }
-
-            return ValueTask.FromResult(record);
-        }
     }
 }

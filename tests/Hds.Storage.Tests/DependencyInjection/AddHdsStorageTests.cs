@@ -115,8 +115,8 @@ public sealed class AddHdsStorageTests : IDisposable
 
         var context = new HdsAccessContext("svc-1", "msa", "care");
         await other.PutAsync("x", new MemoryStream([1]), new HdsPutOptions { Context = context }, TestContext.Current.CancellationToken);
-        Assert.Empty((await main.ListAsync(null, new HdsListOptions { Context = context }, TestContext.Current.CancellationToken)).Items);
-        Assert.Single((await other.ListAsync(null, new HdsListOptions { Context = context }, TestContext.Current.CancellationToken)).Items);
+        Assert.Empty(await main.ListAsync(null, new HdsListOptions { Context = context }, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken));
+        Assert.Single(await other.ListAsync(null, new HdsListOptions { Context = context }, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken));
         Directory.Delete(archive, recursive: true);
     }
 }

@@ -68,8 +68,8 @@ public sealed class MetricTests : IDisposable
         options.Audit.BatchSize = 1000;
         options.Audit.UploadInterval = TimeSpan.FromHours(1);
         await using var client = new HdsStorageClient(options, _store.Time, null);
-        await client.GetVersionsAsync("doc-1", TestStore.Put(), TestContext.Current.CancellationToken);
-        await client.GetVersionsAsync("doc-1", TestStore.Put(), TestContext.Current.CancellationToken);
+        await client.GetVersionsAsync("doc-1", TestStore.Put(), TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken);
+        await client.GetVersionsAsync("doc-1", TestStore.Put(), TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken);
         var node = client.AuditNode!;
 
         capture.RecordObservableInstruments();

@@ -26,9 +26,9 @@ public sealed class BadInputCatalogueTests : IDisposable
 
     private static readonly Dictionary<string, (Type Error, Func<HdsStorageClient, HdsStorageReceipt, Task> Act)> Cases = new(StringComparer.Ordinal)
     {
-        ["prefix with control character"] = (typeof(HdsInvalidRequestException), (c, _) => c.ListAsync("a\u0001", new HdsListOptions { Context = Context })),
-        ["page size 0"] = (typeof(HdsInvalidRequestException), (c, _) => c.ListAsync(null, new HdsListOptions { Context = Context, PageSize = 0 })),
-        ["page size 1001"] = (typeof(HdsInvalidRequestException), (c, _) => c.ListAsync(null, new HdsListOptions { Context = Context, PageSize = 1001 })),
+        ["prefix with control character"] = (typeof(HdsInvalidRequestException), (c, _) => c.ListAsync("a\u0001", new HdsListOptions { Context = Context }).ToListAsync().AsTask()),
+        ["page size 0"] = (typeof(HdsInvalidRequestException), (c, _) => c.ListAsync(null, new HdsListOptions { Context = Context, PageSize = 0 }).ToListAsync().AsTask()),
+        ["page size 1001"] = (typeof(HdsInvalidRequestException), (c, _) => c.ListAsync(null, new HdsListOptions { Context = Context, PageSize = 1001 }).ToListAsync().AsTask()),
         ["empty version id"] = (typeof(HdsInvalidRequestException), (c, _) => c.GetAsync("doc", new HdsGetOptions { Context = Context, VersionId = string.Empty })),
         ["version id with a newline"] = (typeof(HdsInvalidRequestException), (c, _) => c.GetPropertiesAsync("doc", new HdsVersionOptions { VersionId = "v\n1", Context = Context })),
         ["version id of 1025 characters"] = (typeof(HdsInvalidRequestException), (c, _) => c.SetLegalHoldAsync("doc", true, new HdsVersionOptions { VersionId = new string('v', 1025), Context = LegalHold })),
@@ -81,7 +81,7 @@ public sealed class BadInputCatalogueTests : IDisposable
         await client.PutAsync("doc", new MemoryStream([1]), new HdsPutOptions { Context = Context with { Tenant = "tenant-b" } });
 
         // A list prefix is always inside the caller's tenant ("tenant-a/" + prefix): these match nothing, anywhere else.
-        var page = await client.ListAsync(prefix, new HdsListOptions { Context = Context });
+        var page = await client.ListPagesAsync(prefix, new HdsListOptions { Context = Context }).FirstAsync();
         Assert.Empty(page.Items);
     }
 

@@ -80,7 +80,7 @@ public sealed class SecretsCanaryTests : IDisposable
         await Capture(sink, () => client.SetLegalHoldAsync("doc", false, new HdsVersionOptions { VersionId = Patient + " v", Context = context with { Purpose = "legal-hold", Role = "legal" } }));
         await Capture(sink, () => client.SetLegalHoldAsync("doc", false, new HdsVersionOptions { VersionId = Patient, Context = context }));
         await Capture(sink, () => client.ExtendRetentionAsync("doc", DateTimeOffset.MaxValue, new HdsVersionOptions { VersionId = Patient, Context = context with { Purpose = "retention", Role = "legal" } }));
-        await Capture(sink, () => client.ListAsync(Patient + "\u0000", new HdsListOptions { Context = context }));
+        await Capture(sink, () => client.ListAsync(Patient + "\u0000", new HdsListOptions { Context = context }).ToListAsync().AsTask());
 
         // Tampered content: the integrity failure must not quote what it read.
         var file = _store.DataFile("tenant-a/doc");

@@ -148,7 +148,7 @@ public sealed class KeyRingTests : IDisposable
         Assert.Equal(_content, await TestStore.ReadAllAsync(renewed, "a", TestStore.Get()));
         Assert.Equal(_content, await TestStore.ReadAllAsync(renewed, "b", TestStore.Get()));
         Assert.Equal(objectBytes, await File.ReadAllBytesAsync(_store.DataFile("tenant-a/a")));
-        var versions = await renewed.GetVersionsAsync("a", TestStore.Put());
+        var versions = await renewed.GetVersionsAsync("a", TestStore.Put()).ToListAsync();
         Assert.Equal(written.A.VersionId, Assert.Single(versions).VersionId);
     }
 
