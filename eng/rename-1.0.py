@@ -4,7 +4,8 @@
 Renames the 24 public types that did not (PutOptions -> HdsPutOptions, StorageReceipt -> HdsStorageReceipt, ...):
 TYPES only, never a property, a JSON field name or a configuration key (the `RetentionClass` property of HdsPutOptions,
 the `S3` / `Local` / `Encryption` properties of HdsStorageOptions, AWSSDK's GetObjectResponse.ContentRange stay as
-they are). Re-runnable: a type already renamed is skipped, so it can be run again on a tree merged with other branches.
+they are). Re-runnable: when a type is already renamed (a tree merged with branches written against the old names), the
+references to the old name that no longer bind, in type positions only, are renamed instead.
 
 1. C#: a throwaway Roslyn console (Microsoft.CodeAnalysis.Workspaces.MSBuild) opens Hds.Storage.sln and renames each
    symbol with Renamer: declarations, references, qualified names and doc-comment crefs in every project of the
@@ -98,13 +99,68 @@ static class Run
             var symbol = compilation.Assembly.GetTypeByMetadataName(metadataName);
             if (symbol is null)
             {
-                Console.WriteLine($"skip {metadataName} (not found: already renamed?)");
+                var renamed = compilation.Assembly.GetTypeByMetadataName(metadataName[..(metadataName.LastIndexOf('.') + 1)] + newName);
+                if (renamed is null)
+                {
+                    Console.WriteLine($"skip {metadataName} (not found)");
+                    continue;
+                }
+
+                // Already renamed (a tree merged with a branch written against the old names): the references left behind no
+                // longer bind; rename those, and only those.
+                var (fixedSolution, count) = await FixUnresolvedAsync(solution, metadataName[(metadataName.LastIndexOf('.') + 1)..], newName);
+                solution = fixedSolution;
+                Console.WriteLine($"already renamed {metadataName} -> {newName}; {count} unresolved reference(s) fixed");
                 continue;
             }
             solution = await Renamer.RenameSymbolAsync(solution, symbol, options, newName);
             Console.WriteLine($"renamed {metadataName} -> {newName}");
         }
         if (!workspace.TryApplyChanges(solution)) throw new InvalidOperationException("could not apply the renames");
+    }
+
+    // An identifier spelled like the old type name that binds to nothing, in a type position: not a member name (x.Name, an
+    // initializer's or a named argument's name), or qualified by a namespace (Models.RetentionMode).
+    static async Task<(Solution, int)> FixUnresolvedAsync(Solution solution, string oldName, string newName)
+    {
+        var count = 0;
+        foreach (var projectId in solution.ProjectIds)
+        {
+            foreach (var documentId in solution.GetProject(projectId)!.DocumentIds)
+            {
+                var document = solution.GetDocument(documentId)!;
+                var root = await document.GetSyntaxRootAsync();
+                if (root is null || !root.DescendantTokens(descendIntoTrivia: true).Any(t => t.ValueText == oldName)) continue;
+                var model = (await document.GetSemanticModelAsync())!;
+                var targets = root.DescendantNodes(descendIntoTrivia: true).OfType<Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax>()
+                    .Where(n => n.Identifier.ValueText == oldName && IsTypePosition(n, model) && model.GetSymbolInfo(n) is { Symbol: null, CandidateSymbols.IsEmpty: true })
+                    .ToList();
+                if (targets.Count == 0) continue;
+                count += targets.Count;
+                root = root.ReplaceNodes(targets, (n, _) => n.WithIdentifier(Microsoft.CodeAnalysis.CSharp.SyntaxFactory.Identifier(n.Identifier.LeadingTrivia, newName, n.Identifier.TrailingTrivia)));
+                solution = solution.WithDocumentSyntaxRoot(documentId, root);
+            }
+        }
+
+        return (solution, count);
+    }
+
+    static bool IsTypePosition(Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax node, SemanticModel model)
+    {
+        switch (node.Parent)
+        {
+            case Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access when access.Name == node:
+                return model.GetSymbolInfo(access.Expression).Symbol is INamespaceSymbol;
+            case Microsoft.CodeAnalysis.CSharp.Syntax.QualifiedNameSyntax qualified when qualified.Right == node:
+                return model.GetSymbolInfo(qualified.Left).Symbol is INamespaceSymbol;
+            case Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax assignment when assignment.Left == node
+                && assignment.Parent is Microsoft.CodeAnalysis.CSharp.Syntax.InitializerExpressionSyntax:
+                return false;
+            case Microsoft.CodeAnalysis.CSharp.Syntax.NameColonSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.NameEqualsSyntax:
+                return false;
+            default:
+                return true;
+        }
     }
 }
 """
