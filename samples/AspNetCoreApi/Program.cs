@@ -17,7 +17,7 @@ var builder = WebApplication.CreateBuilder(args);
 // largest upload you accept (--MaxUploadMegabytes, 100 by default); the storage streams it in bounded memory whatever its size.
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = builder.Configuration.GetValue("MaxUploadMegabytes", 100L) * 1024 * 1024);
 var storePath = builder.Configuration["Store"] ?? Path.Combine(Path.GetTempPath(), "hds-aspnetcore-sample-store");
-builder.Services.AddHdsStorage(o => o.Local = new LocalStorageOptions { Path = storePath });
+builder.Services.AddHdsStorage(o => o.Local = new HdsLocalStorageOptions { Path = storePath });
 
 // Storage reachable, bucket fit for health data (versioning + object lock), key ring available: for load balancers and orchestrators.
 builder.Services.AddHealthChecks().AddHdsStorage();
@@ -76,7 +76,7 @@ app.MapPost("/requests/{requestId}", async (string requestId, HttpRequest reques
 {
     // The business id never appears in the object key: only its HMAC does.
     var receipt = await storage.PutAsync(DocumentKey(keys, requestId), request.Body,
-        new PutOptions { ContentType = "application/pdf" }, request.HttpContext.RequestAborted);
+        new HdsPutOptions { ContentType = "application/pdf" }, request.HttpContext.RequestAborted);
     return Results.Ok(receipt);
 });
 

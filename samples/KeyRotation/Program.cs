@@ -21,7 +21,7 @@ var keyOfficer = new HdsRequestOptions { Context = new HdsAccessContext("officer
 
 HdsStorageOptions Options(params X509Certificate2[] certificates)
 {
-    var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = storePath } };
+    var options = new HdsStorageOptions { Local = new HdsLocalStorageOptions { Path = storePath } };
     foreach (var certificate in certificates)
     {
         options.Encryption.Certificates.Add(certificate);
@@ -32,18 +32,18 @@ HdsStorageOptions Options(params X509Certificate2[] certificates)
 
 async Task<string> ReadAsync(HdsStorageClient client, string key)
 {
-    await using var download = await client.GetAsync(key, new GetOptions { Context = context });
+    await using var download = await client.GetAsync(key, new HdsGetOptions { Context = context });
     using var reader = new StreamReader(download.Content, Encoding.UTF8);
     return await reader.ReadToEndAsync();
 }
 
 await using (var clientA = new HdsStorageClient(Options(certificateA)))
 {
-    var first = await clientA.PutAsync("requests/0001/form.pdf", new MemoryStream("first document"u8.ToArray()), new PutOptions { Context = context });
+    var first = await clientA.PutAsync("requests/0001/form.pdf", new MemoryStream("first document"u8.ToArray()), new HdsPutOptions { Context = context });
     Console.WriteLine($"1. Stored requests/0001 under key {first.KeyId} (certificate A).");
 
     var k2 = await clientA.RotateKeyAsync(keyOfficer);
-    var second = await clientA.PutAsync("requests/0002/form.pdf", new MemoryStream("second document"u8.ToArray()), new PutOptions { Context = context });
+    var second = await clientA.PutAsync("requests/0002/form.pdf", new MemoryStream("second document"u8.ToArray()), new HdsPutOptions { Context = context });
     Console.WriteLine($"2. Rotated: new key {k2.Id}; requests/0002 stored under {second.KeyId}; requests/0001 still reads: \"{await ReadAsync(clientA, "requests/0001/form.pdf")}\".");
 }
 

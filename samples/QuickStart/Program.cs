@@ -12,7 +12,7 @@ var storePath = args.Length > 0 ? args[0]
     : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "hds-quickstart-store");
 using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
 
-var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = storePath } };
+var options = new HdsStorageOptions { Local = new HdsLocalStorageOptions { Path = storePath } };
 await using var client = new HdsStorageClient(options, TimeProvider.System, loggerFactory);
 
 // Every call says who acts, for which scheme (tenant) and why: pseudonymous ids only, never names.
@@ -27,12 +27,12 @@ Console.WriteLine("Embedded store (development only): documents are encrypted un
 var key = $"requests/{Guid.NewGuid():N}/form.pdf";
 var document = Encoding.UTF8.GetBytes("%PDF-1.7 demo elderly-care aid request (synthetic content)");
 
-var receipt = await client.PutAsync(key, new MemoryStream(document), new PutOptions { Context = context, ContentType = "application/pdf" });
+var receipt = await client.PutAsync(key, new MemoryStream(document), new HdsPutOptions { Context = context, ContentType = "application/pdf" });
 var json = new JsonSerializerOptions { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
 Console.WriteLine("Stored. Receipt (keep it: it names the exact version and its digest):");
 Console.WriteLine(JsonSerializer.Serialize(receipt, json));
 
-await using (var download = await client.GetAsync(key, new GetOptions { Context = context, VersionId = receipt.VersionId }))
+await using (var download = await client.GetAsync(key, new HdsGetOptions { Context = context, VersionId = receipt.VersionId }))
 {
     using var buffer = new MemoryStream();
     await download.Content.CopyToAsync(buffer);
@@ -41,7 +41,7 @@ await using (var download = await client.GetAsync(key, new GetOptions { Context 
     Console.WriteLine($"Locked ({download.Properties.Retention.Mode}) until {download.Properties.Retention.RetainUntil:yyyy-MM-dd}.");
 }
 
-var verified = await client.VerifyAsync(key, new VerifyOptions { Context = context, Receipt = receipt });
+var verified = await client.VerifyAsync(key, new HdsVerifyOptions { Context = context, Receipt = receipt });
 Console.WriteLine($"Verified against the receipt: SHA-256 {verified.Sha256}.");
 
 // Reading the audit trail is itself an audited operation, allowed only for the purpose "audit" and the role "auditor".

@@ -26,7 +26,7 @@ catch (ArgumentException ex)
 
 var escrow = args.Length > 3 ? args[3] : Environment.GetEnvironmentVariable("HDS_ESCROW_CERT");
 using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-var options = new HdsStorageOptions { S3 = new S3StorageOptions { ServiceUrl = new Uri(endpoint), Bucket = bucket } };
+var options = new HdsStorageOptions { S3 = new HdsS3StorageOptions { ServiceUrl = new Uri(endpoint), Bucket = bucket } };
 options.Encryption.CertificateFiles.Add(certificate);
 if (escrow is { Length: > 0 })
 {
@@ -47,21 +47,21 @@ try
     // The client checks the bucket first: versioning and object lock enabled, or it refuses to work (hds bucket create makes one).
     var key = $"samples/{Guid.NewGuid():N}/form.pdf";
     var content = Encoding.UTF8.GetBytes("%PDF-1.7 synthetic sample document");
-    var receipt = await client.PutAsync(key, new MemoryStream(content), new PutOptions { Context = context, ContentType = "application/pdf" });
+    var receipt = await client.PutAsync(key, new MemoryStream(content), new HdsPutOptions { Context = context, ContentType = "application/pdf" });
     Console.WriteLine("put: receipt");
     Console.WriteLine(JsonSerializer.Serialize(receipt, json));
 
-    await using (var download = await client.GetAsync(key, new GetOptions { Context = context, VersionId = receipt.VersionId }))
+    await using (var download = await client.GetAsync(key, new HdsGetOptions { Context = context, VersionId = receipt.VersionId }))
     {
         using var copy = new MemoryStream();
         await download.Content.CopyToAsync(copy); // verified segment by segment; throws HdsIntegrityException on any mismatch
         Console.WriteLine($"get: {copy.Length} bytes, identical: {copy.ToArray().AsSpan().SequenceEqual(content)}");
     }
 
-    var verified = await client.VerifyAsync(key, new VerifyOptions { Context = context, Receipt = receipt });
+    var verified = await client.VerifyAsync(key, new HdsVerifyOptions { Context = context, Receipt = receipt });
     Console.WriteLine($"verify against the receipt: ok, sha256 {verified.Sha256}");
 
-    foreach (var version in await client.GetVersionsAsync(key, new HdsRequestOptions { Context = context }))
+    await foreach (var version in client.GetVersionsAsync(key, new HdsRequestOptions { Context = context }))
     {
         Console.WriteLine($"version {version.VersionId} latest={version.IsLatest} deleteMarker={version.IsDeleteMarker}");
     }

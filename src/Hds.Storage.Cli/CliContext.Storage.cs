@@ -15,7 +15,7 @@ internal sealed partial class CliContext
     public IReadOnlyList<Uri> Endpoints => ParseEndpoints(_parse.GetValue(Endpoint));
 
     /// <summary>The sites: from --site, or one per --endpoint (named site1, site2… in order of preference).</summary>
-    public IReadOnlyList<SiteOptions> Sites
+    public IReadOnlyList<HdsSiteOptions> Sites
     {
         get
         {
@@ -26,7 +26,7 @@ internal sealed partial class CliContext
                 throw new CliUsageException("Give the S3 sites either with --endpoint <url> or with --site name=url[,priority][,ro], not both.");
             }
 
-            return sites.Count > 0 ? sites : endpoints.Select((url, i) => new SiteOptions { Name = $"site{i + 1}", ServiceUrl = url, Priority = i }).ToList();
+            return sites.Count > 0 ? sites : endpoints.Select((url, i) => new HdsSiteOptions { Name = $"site{i + 1}", ServiceUrl = url, Priority = i }).ToList();
         }
     }
 
@@ -39,7 +39,7 @@ internal sealed partial class CliContext
 
     /// <summary>The retention classes offered by the CLI: "default" (20 years COMPLIANCE, the library's default) and "short" (1 day COMPLIANCE), unless configured otherwise.</summary>
     public static void AddRetentionClasses(HdsStorageOptions options) =>
-        options.RetentionClasses.TryAdd(ShortRetentionClassName, new RetentionClass { Mode = RetentionMode.Compliance, Duration = TimeSpan.FromDays(1) });
+        options.RetentionClasses.TryAdd(ShortRetentionClassName, new HdsRetentionClass { Mode = HdsRetentionMode.Compliance, Duration = TimeSpan.FromDays(1) });
 
     /// <summary>The configuration layers that contributed (file, environment), for <c>hds config show</c>.</summary>
     public IReadOnlyList<string> ConfigurationSources => Configured.Sources;
@@ -108,7 +108,7 @@ internal sealed partial class CliContext
 
             // Relative to where hds runs, as any path on a command line (the library puts a relative Local.Path under the user's data folder).
             options.S3 = null;
-            options.Local = new LocalStorageOptions { Path = Path.GetFullPath(local) };
+            options.Local = new HdsLocalStorageOptions { Path = Path.GetFullPath(local) };
             return options;
         }
 
@@ -116,7 +116,7 @@ internal sealed partial class CliContext
         {
             // Sites on the command line replace the configured endpoint(s).
             options.Local = null;
-            options.S3 ??= new S3StorageOptions();
+            options.S3 ??= new HdsS3StorageOptions();
             options.S3.ServiceUrl = null;
             options.S3.Sites.Clear();
             if (sites.Count == 1 && !sites[0].ReadOnly)
@@ -178,9 +178,9 @@ internal sealed partial class CliContext
     }
 
     // name=url[,priority][,ro][,master]
-    private static List<SiteOptions> ParseSites(string[]? values)
+    private static List<HdsSiteOptions> ParseSites(string[]? values)
     {
-        var sites = new List<SiteOptions>();
+        var sites = new List<HdsSiteOptions>();
         foreach (var value in values ?? [])
         {
             var eq = value.IndexOf('=', StringComparison.Ordinal);
@@ -191,7 +191,7 @@ internal sealed partial class CliContext
                 throw new CliUsageException($"--site must be name=url[,priority][,ro][,master] with an absolute http(s) URL, got '{value}'.");
             }
 
-            var site = new SiteOptions { Name = value[..eq].Trim(), ServiceUrl = url, Priority = sites.Count };
+            var site = new HdsSiteOptions { Name = value[..eq].Trim(), ServiceUrl = url, Priority = sites.Count };
             foreach (var extra in parts.Skip(1))
             {
                 if (string.Equals(extra, "ro", StringComparison.OrdinalIgnoreCase))

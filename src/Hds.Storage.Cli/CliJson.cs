@@ -18,7 +18,7 @@ internal sealed record BucketReport(string Bucket, bool VersioningEnabled, bool 
     public const string S3Grade =
         "S3 object storage with versioning and object lock: fit for health data when the storage is HDS-certified hosting (the provider's certification, not this check, says so).";
 
-    public static BucketReport From(BucketCompliance compliance, bool embeddedStore, IReadOnlyList<string> warnings) =>
+    public static BucketReport From(HdsBucketCompliance compliance, bool embeddedStore, IReadOnlyList<string> warnings) =>
         new(compliance.Bucket, compliance.VersioningEnabled, compliance.ObjectLockEnabled, compliance.IsCompliant,
             HdsGrade: !embeddedStore && compliance.IsCompliant,
             Grade: embeddedStore ? EmbeddedStoreGrade : compliance.IsCompliant ? S3Grade : "not fit for health data: versioning and object lock must both be enabled.",
@@ -39,7 +39,7 @@ internal sealed record BucketReport(string Bucket, bool VersioningEnabled, bool 
 /// What <c>hds get --out FILE</c> prints: the version's properties with the size of the content it has just verified and written,
 /// and its SHA-256 (the receipt's, for a whole read); for a --range, the number of bytes written and no SHA-256.
 /// </summary>
-internal sealed record DownloadReport(ObjectProperties Properties, string? Sha256, long? RangeBytes);
+internal sealed record DownloadReport(HdsObjectProperties Properties, string? Sha256, long? RangeBytes);
 
 /// <summary>JSON of everything the CLI prints or reads: camelCase, enums as strings, source-generated (no reflection).</summary>
 [JsonSourceGenerationOptions(
@@ -49,12 +49,12 @@ internal sealed record DownloadReport(ObjectProperties Properties, string? Sha25
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(BucketReport))]
 [JsonSerializable(typeof(Sites.SitesStatusReport))]
-[JsonSerializable(typeof(StorageReceipt))]
-[JsonSerializable(typeof(ObjectProperties))]
-[JsonSerializable(typeof(List<ObjectItem>))]
-[JsonSerializable(typeof(IReadOnlyList<ObjectVersionItem>))]
-[JsonSerializable(typeof(DeleteResult))]
-[JsonSerializable(typeof(VerificationResult))]
+[JsonSerializable(typeof(HdsStorageReceipt))]
+[JsonSerializable(typeof(HdsObjectProperties))]
+[JsonSerializable(typeof(List<HdsObjectItem>))]
+[JsonSerializable(typeof(IReadOnlyList<HdsObjectVersionItem>))]
+[JsonSerializable(typeof(HdsDeleteResult))]
+[JsonSerializable(typeof(HdsVerificationResult))]
 [JsonSerializable(typeof(KeyReport))]
 [JsonSerializable(typeof(List<KeyReport>))]
 [JsonSerializable(typeof(RewrapReport))]

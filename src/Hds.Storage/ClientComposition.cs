@@ -60,7 +60,7 @@ internal static class ClientComposition
         var factory = loggerFactory ?? NullLoggerFactory.Instance;
         logger ??= factory.CreateLogger("Hds.Storage");
         var retention = new RetentionPolicy(
-            new Dictionary<string, RetentionClass>(options.RetentionClasses, StringComparer.Ordinal), options.DefaultRetentionClass, time,
+            new Dictionary<string, HdsRetentionClass>(options.RetentionClasses, StringComparer.Ordinal), options.DefaultRetentionClass, time,
             options.Authorization.RetentionHorizon);
         if (backend is null)
         {

@@ -17,12 +17,12 @@ public partial class HdsStorageClient
     /// <param name="options">The access context.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The entries, without key material.</returns>
-    /// <exception cref="HdsConfigurationException">The keys are held by a <see cref="EncryptionOptions.KeyProvider"/>, not by a key ring.</exception>
+    /// <exception cref="HdsConfigurationException">The keys are held by a <see cref="HdsEncryptionOptions.KeyProvider"/>, not by a key ring.</exception>
     /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
     /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
-    public virtual Task<IReadOnlyList<KeyRingEntry>> ListKeysAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+    public virtual Task<IReadOnlyList<HdsKeyRingEntry>> ListKeysAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.ListKeys, options, null, null, null, operation => RequireKeyRing().ListAsync(operation, cancellationToken), cancellationToken);
 
     /// <summary>
@@ -32,12 +32,12 @@ public partial class HdsStorageClient
     /// <param name="options">The access context.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The new entry.</returns>
-    /// <exception cref="HdsConfigurationException">The keys are held by a <see cref="EncryptionOptions.KeyProvider"/>, or the certificates cannot protect a new key.</exception>
+    /// <exception cref="HdsConfigurationException">The keys are held by a <see cref="HdsEncryptionOptions.KeyProvider"/>, or the certificates cannot protect a new key.</exception>
     /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
     /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
-    public virtual Task<KeyRingEntry> RotateKeyAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+    public virtual Task<HdsKeyRingEntry> RotateKeyAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.RotateKey, options, null, null, null, operation => RequireKeyRing().RotateAsync(operation, cancellationToken), cancellationToken);
 
     /// <summary>
@@ -55,7 +55,7 @@ public partial class HdsStorageClient
     /// <exception cref="HdsConfigurationException">The bucket is not fit for health data (versioning or object lock off).</exception>
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
-    public virtual Task<KeyRingEntry> RevokeKeyAsync(string keyId, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+    public virtual Task<HdsKeyRingEntry> RevokeKeyAsync(string keyId, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.RevokeKey, options, null, null, keyId, operation =>
         {
             ArgumentNullException.ThrowIfNull(keyId);
@@ -81,7 +81,7 @@ public partial class HdsStorageClient
     /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
-    public virtual Task<IReadOnlyList<KeyRingEntry>> RewrapKeysAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+    public virtual Task<IReadOnlyList<HdsKeyRingEntry>> RewrapKeysAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.RewrapKeys, options, null, null, null, operation => RequireKeyRing().RewrapAsync(operation, cancellationToken), cancellationToken);
 
     private KeyRing RequireKeyRing() =>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Hds.Storage.Access;
 using Hds.Storage.Audit;
 using Hds.Storage.Backends;
@@ -176,8 +177,7 @@ public partial class HdsStorageClient : IAsyncDisposable
 
     /// <summary>Gets a version's properties (retention and legal hold included) without reading its content.</summary>
     /// <param name="key">The object key within the context's tenant.</param>
-    /// <param name="versionId">The version; the latest when null.</param>
-    /// <param name="options">The access context.</param>
+    /// <param name="options">The version (the latest when null) and the access context.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The properties.</returns>
     /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
@@ -188,27 +188,74 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsObjectNotFoundException">The object or version does not exist.</exception>
     /// <exception cref="HdsNotReplicatedException">The version is on none of the sites that answered, and a site that may hold it could not be asked.</exception>
     /// <exception cref="HdsIntegrityException">The stored version does not verify: no unverified byte is returned.</exception>
-    public virtual Task<ObjectProperties> GetPropertiesAsync(
-        string key, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.GetProperties, options, key, versionId, operation => _objects.GetPropertiesAsync(key, versionId, operation, cancellationToken), cancellationToken);
+    public virtual Task<HdsObjectProperties> GetPropertiesAsync(
+        string key, HdsVersionOptions? options = null, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(HdsOperation.GetProperties, options, key, options?.VersionId,
+            operation => _objects.GetPropertiesAsync(key, options?.VersionId, operation, cancellationToken), cancellationToken);
 
-    /// <summary>Lists the context tenant's objects whose key starts with <paramref name="prefix"/>, one page at a time, in key order.</summary>
+    /// <summary>
+    /// Lists the context tenant's objects whose key starts with <paramref name="prefix"/>, in key order, fetching each page as the
+    /// enumeration needs it (each page fetch is one authorized and audited List operation). <see cref="ListPagesAsync"/> gives the pages.
+    /// </summary>
     /// <param name="prefix">The key prefix; all objects when null or empty.</param>
-    /// <param name="options">The page token, page size and access context.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>One page.</returns>
+    /// <param name="options">The page to start from, the page size and the access context.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    /// <returns>The objects, from the page <see cref="HdsListOptions.ContinuationToken"/> names (the first when null) to the last.</returns>
     /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
     /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
     /// <exception cref="HdsConfigurationException">The bucket is not fit for health data (versioning or object lock off).</exception>
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
-    public virtual Task<ObjectPage> ListAsync(string? prefix = null, ListOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.List, options, prefix, null, operation => _objects.ListAsync(prefix, options, operation, cancellationToken), cancellationToken);
+    public virtual async IAsyncEnumerable<HdsObjectItem> ListAsync(
+        string? prefix = null, HdsListOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var page in ListPagesAsync(prefix, options, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var item in page.Items)
+            {
+                yield return item;
+            }
+        }
+    }
 
-    /// <summary>Lists every version and delete marker of <paramref name="key"/>, newest first.</summary>
+    /// <summary>
+    /// Lists the context tenant's objects whose key starts with <paramref name="prefix"/> page by page, in key order, from the page
+    /// <see cref="HdsListOptions.ContinuationToken"/> names; each page is fetched when the enumeration asks for it, by one authorized
+    /// and audited List operation, and carries the token of the next one (to resume later).
+    /// </summary>
+    /// <param name="prefix">The key prefix; all objects when null or empty.</param>
+    /// <param name="options">The page to start from, the page size and the access context.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    /// <returns>The pages, to the last one (whose continuation token is null).</returns>
+    /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
+    /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
+    /// <exception cref="HdsConfigurationException">The bucket is not fit for health data (versioning or object lock off).</exception>
+    /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
+    /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
+    public virtual async IAsyncEnumerable<HdsObjectPage> ListPagesAsync(
+        string? prefix = null, HdsListOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var token = options?.ContinuationToken;
+        do
+        {
+            // Between pages the caller may have cancelled: no further List operation then.
+            cancellationToken.ThrowIfCancellationRequested();
+            var from = token;
+            var page = await ExecuteAsync(HdsOperation.List, options, prefix, null, operation => _objects.ListAsync(prefix, options, from, operation, cancellationToken), cancellationToken)
+                .ConfigureAwait(false);
+            yield return page;
+            token = page.ContinuationToken;
+        }
+        while (token is not null);
+    }
+
+    /// <summary>
+    /// Lists every version and delete marker of <paramref name="key"/>, newest first (one authorized and audited operation, run when
+    /// the enumeration starts).
+    /// </summary>
     /// <param name="key">The object key within the context's tenant.</param>
     /// <param name="options">The access context.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
     /// <returns>The versions.</returns>
     /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
     /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
@@ -216,8 +263,17 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     /// <exception cref="HdsObjectNotFoundException">The object or version does not exist.</exception>
-    public virtual Task<IReadOnlyList<ObjectVersionItem>> GetVersionsAsync(string key, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.GetVersions, options, key, null, operation => _objects.GetVersionsAsync(key, operation, cancellationToken), cancellationToken);
+    public virtual async IAsyncEnumerable<HdsObjectVersionItem> GetVersionsAsync(
+        string key, HdsRequestOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        // One operation: duplicate writes are told apart over the whole history; the shape lets the backend stream it later.
+        var versions = await ExecuteAsync(HdsOperation.GetVersions, options, key, null, operation => _objects.GetVersionsAsync(key, operation, cancellationToken), cancellationToken)
+            .ConfigureAwait(false);
+        foreach (var version in versions)
+        {
+            yield return version;
+        }
+    }
 
     /// <summary>
     /// Deletes <paramref name="key"/> the only way health data may be deleted: a delete marker hides it, every version stays stored
@@ -241,8 +297,7 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// </summary>
     /// <param name="key">The object key within the context's tenant.</param>
     /// <param name="enabled">Whether the hold is on.</param>
-    /// <param name="versionId">The version; the latest when null.</param>
-    /// <param name="options">The access context.</param>
+    /// <param name="options">The version (the latest when null) and the access context.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The version's properties after the change, as read back.</returns>
     /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
@@ -252,10 +307,10 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     /// <exception cref="HdsObjectNotFoundException">The object or version does not exist.</exception>
     /// <exception cref="HdsNotReplicatedException">The version is on none of the sites that answered, and a site that may hold it could not be asked.</exception>
-    public virtual Task<ObjectProperties> SetLegalHoldAsync(
-        string key, bool enabled, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteWithArgumentsAsync(HdsOperation.SetLegalHold, options, key, versionId, new OperationArguments { LegalHold = enabled },
-            operation => _retentionOperations.SetLegalHoldAsync(key, enabled, versionId, operation, cancellationToken), cancellationToken);
+    public virtual Task<HdsObjectProperties> SetLegalHoldAsync(
+        string key, bool enabled, HdsVersionOptions? options = null, CancellationToken cancellationToken = default) =>
+        ExecuteWithArgumentsAsync(HdsOperation.SetLegalHold, options, key, options?.VersionId, new OperationArguments { LegalHold = enabled },
+            operation => _retentionOperations.SetLegalHoldAsync(key, enabled, options?.VersionId, operation, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Extends the retention of a version. Shortening is refused: retention only ever grows. Needs the purpose "retention" and the
@@ -263,8 +318,7 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// </summary>
     /// <param name="key">The object key within the context's tenant.</param>
     /// <param name="retainUntil">The new retain-until date; must be later than the current one.</param>
-    /// <param name="versionId">The version; the latest when null.</param>
-    /// <param name="options">The access context.</param>
+    /// <param name="options">The version (the latest when null) and the access context.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The version's properties after the change, as read back.</returns>
     /// <exception cref="HdsObjectLockedException">The new date would shorten the retention.</exception>
@@ -275,10 +329,10 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     /// <exception cref="HdsObjectNotFoundException">The object or version does not exist.</exception>
     /// <exception cref="HdsNotReplicatedException">The version is on none of the sites that answered, and a site that may hold it could not be asked.</exception>
-    public virtual Task<ObjectProperties> ExtendRetentionAsync(
-        string key, DateTimeOffset retainUntil, string? versionId = null, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteWithArgumentsAsync(HdsOperation.ExtendRetention, options, key, versionId, new OperationArguments { RetainUntil = retainUntil },
-            operation => _retentionOperations.ExtendRetentionAsync(key, retainUntil, versionId, operation, cancellationToken), cancellationToken);
+    public virtual Task<HdsObjectProperties> ExtendRetentionAsync(
+        string key, DateTimeOffset retainUntil, HdsVersionOptions? options = null, CancellationToken cancellationToken = default) =>
+        ExecuteWithArgumentsAsync(HdsOperation.ExtendRetention, options, key, options?.VersionId, new OperationArguments { RetainUntil = retainUntil },
+            operation => _retentionOperations.ExtendRetentionAsync(key, retainUntil, options?.VersionId, operation, cancellationToken), cancellationToken);
 
     /// <summary>What <see cref="HdsStorageHealthCheck"/> reports: sites, bucket compliance, key ring.</summary>
     internal Task<HealthCheckResult> CheckHealthAsync(CancellationToken cancellationToken) =>

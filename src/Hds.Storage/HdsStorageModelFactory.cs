@@ -14,7 +14,7 @@ public static class HdsStorageModelFactory
     /// <param name="content">The content the download returns (disposed with the download).</param>
     /// <param name="properties">The version's properties.</param>
     /// <returns>The download.</returns>
-    public static HdsDownload Download(Stream content, ObjectProperties properties)
+    public static HdsDownload Download(Stream content, HdsObjectProperties properties)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(properties);

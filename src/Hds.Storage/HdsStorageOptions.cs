@@ -16,16 +16,16 @@ public sealed class HdsStorageOptions
 
     /// <summary>The S3 backend (StorageGRID, Ceph RGW, MinIO, AWS).</summary>
     /// <value>The default value is <see langword="null"/>.</value>
-    public S3StorageOptions? S3 { get; set; }
+    public HdsS3StorageOptions? S3 { get; set; }
 
     /// <summary>The embedded local store: a directory with the same semantics, for development, samples and tests. Not HDS-grade hosting.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
-    public LocalStorageOptions? Local { get; set; }
+    public HdsLocalStorageOptions? Local { get; set; }
 
     /// <summary>Retention classes by name. Every write uses one; its retention is verified on the stored version.</summary>
     /// <value>The default value holds one class, "default": 20 years COMPLIANCE.</value>
-    public IDictionary<string, RetentionClass> RetentionClasses { get; } =
-        new Dictionary<string, RetentionClass>(StringComparer.Ordinal) { [DefaultRetentionClassName] = new RetentionClass() };
+    public IDictionary<string, HdsRetentionClass> RetentionClasses { get; } =
+        new Dictionary<string, HdsRetentionClass>(StringComparer.Ordinal) { [DefaultRetentionClassName] = new HdsRetentionClass() };
 
     /// <summary>The retention class used when a write names none.</summary>
     /// <value>The default value is "default".</value>
@@ -45,7 +45,7 @@ public sealed class HdsStorageOptions
 
     /// <summary>Client-side envelope encryption: every write is encrypted; at least one key-ring certificate (or a key provider) is required.</summary>
     /// <value>The default value has no certificate: configure one.</value>
-    public EncryptionOptions Encryption { get; } = new();
+    public HdsEncryptionOptions Encryption { get; } = new();
 
     /// <summary>Checks every setting at once.</summary>
     /// <exception cref="HdsConfigurationException">Lists every problem found and how to fix it.</exception>
@@ -86,7 +86,7 @@ public sealed class HdsStorageOptions
 
         foreach (var (name, cls) in RetentionClasses)
         {
-            if (cls is null || cls.Mode == RetentionMode.None || cls.Duration <= TimeSpan.Zero)
+            if (cls is null || cls.Mode == HdsRetentionMode.None || cls.Duration <= TimeSpan.Zero)
             {
                 errors.Add($"Retention class '{name}' must have a mode (Compliance or Governance) and a positive duration: health data is never written unlocked.");
             }

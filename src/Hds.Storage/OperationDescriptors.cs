@@ -51,23 +51,23 @@ internal static class OperationDescriptors
     private static readonly FrozenDictionary<HdsOperation, OperationDescriptor> Table = new OperationDescriptor[]
     {
         new(HdsOperation.CheckBucket, "hds.check_bucket", OperationResource.TenantObjects),
-        new(HdsOperation.Put, "hds.put", OperationResource.TenantObjects) { Audit = Facts<StorageReceipt>(OfReceipt) },
+        new(HdsOperation.Put, "hds.put", OperationResource.TenantObjects) { Audit = Facts<HdsStorageReceipt>(OfReceipt) },
         new(HdsOperation.Get, "hds.get", OperationResource.TenantObjects) { Audit = Facts<HdsDownload>((e, d) => e with { VersionId = d.Properties.VersionId }) },
         new(HdsOperation.Verify, "hds.verify", OperationResource.TenantObjects)
         {
-            Audit = Facts<VerificationResult>((e, v) => e with { VersionId = v.VersionId, Size = v.Size, Sha256 = v.Sha256 }),
+            Audit = Facts<HdsVerificationResult>((e, v) => e with { VersionId = v.VersionId, Size = v.Size, Sha256 = v.Sha256 }),
         },
-        new(HdsOperation.GetProperties, "hds.get_properties", OperationResource.TenantObjects) { Audit = Facts<ObjectProperties>((e, p) => e with { VersionId = p.VersionId }) },
+        new(HdsOperation.GetProperties, "hds.get_properties", OperationResource.TenantObjects) { Audit = Facts<HdsObjectProperties>((e, p) => e with { VersionId = p.VersionId }) },
         new(HdsOperation.List, "hds.list", OperationResource.TenantObjects) { KeyIsPrefix = true },
         new(HdsOperation.GetVersions, "hds.get_versions", OperationResource.TenantObjects),
-        new(HdsOperation.Delete, "hds.delete", OperationResource.TenantObjects) { Audit = Facts<DeleteResult>((e, d) => e with { VersionId = d.DeleteMarkerVersionId }) },
+        new(HdsOperation.Delete, "hds.delete", OperationResource.TenantObjects) { Audit = Facts<HdsDeleteResult>((e, d) => e with { VersionId = d.DeleteMarkerVersionId }) },
         new(HdsOperation.SetLegalHold, "hds.set_legal_hold", OperationResource.TenantObjects, HdsAuthorizationOptions.LegalHoldPurpose, HdsAuthorizationOptions.LegalRole)
         {
-            Audit = Facts<ObjectProperties>((e, p) => e with { VersionId = p.VersionId, RetainUntil = p.Retention.RetainUntil, LegalHold = p.Retention.LegalHold }),
+            Audit = Facts<HdsObjectProperties>((e, p) => e with { VersionId = p.VersionId, RetainUntil = p.Retention.RetainUntil, LegalHold = p.Retention.LegalHold }),
         },
         new(HdsOperation.ExtendRetention, "hds.extend_retention", OperationResource.TenantObjects, HdsAuthorizationOptions.RetentionPurpose, HdsAuthorizationOptions.LegalRole)
         {
-            Audit = Facts<ObjectProperties>((e, p) => e with { VersionId = p.VersionId, RetainUntil = p.Retention.RetainUntil }),
+            Audit = Facts<HdsObjectProperties>((e, p) => e with { VersionId = p.VersionId, RetainUntil = p.Retention.RetainUntil }),
         },
         new(HdsOperation.VerifyAudit, "hds.verify_audit", OperationResource.AuditTrail, HdsAuthorizationOptions.AuditPurpose, HdsAuthorizationOptions.AuditorRole)
         {
@@ -77,15 +77,15 @@ internal static class OperationDescriptors
         new(HdsOperation.ListKeys, "hds.list_keys", OperationResource.KeyRing, HdsAuthorizationOptions.KeyManagementPurpose, HdsAuthorizationOptions.KeyAdminRole),
         new(HdsOperation.RotateKey, "hds.rotate_key", OperationResource.KeyRing, HdsAuthorizationOptions.KeyManagementPurpose, HdsAuthorizationOptions.KeyAdminRole)
         {
-            Audit = Facts<KeyRingEntry>((e, k) => e with { KeyId = k.Id }),
+            Audit = Facts<HdsKeyRingEntry>((e, k) => e with { KeyId = k.Id }),
         },
         new(HdsOperation.RevokeKey, "hds.revoke_key", OperationResource.KeyRing, HdsAuthorizationOptions.KeyManagementPurpose, HdsAuthorizationOptions.KeyAdminRole)
         {
-            Audit = Facts<KeyRingEntry>((e, k) => e with { KeyId = k.Id }),
+            Audit = Facts<HdsKeyRingEntry>((e, k) => e with { KeyId = k.Id }),
         },
         new(HdsOperation.RewrapKeys, "hds.rewrap_keys", OperationResource.KeyRing, HdsAuthorizationOptions.KeyManagementPurpose, HdsAuthorizationOptions.KeyAdminRole)
         {
-            Audit = Facts<IReadOnlyList<KeyRingEntry>>((e, rewrapped) => rewrapped.Count > 0 ? e with { KeyId = string.Join(',', rewrapped.Select(k => k.Id)) } : e),
+            Audit = Facts<IReadOnlyList<HdsKeyRingEntry>>((e, rewrapped) => rewrapped.Count > 0 ? e with { KeyId = string.Join(',', rewrapped.Select(k => k.Id)) } : e),
         },
         new(HdsOperation.PropagatedContext, "hds.propagated_context", OperationResource.TenantObjects),
     }.ToFrozenDictionary(d => d.Operation);
@@ -98,7 +98,7 @@ internal static class OperationDescriptors
         Table.TryGetValue(operation, out var descriptor) ? descriptor : new(operation, "hds.operation", OperationResource.TenantObjects);
 
     /// <summary>What a stored write's record names: the version, sizes, digest, key id and lock (also for a write not geo-durable).</summary>
-    public static HdsAuditRecord OfReceipt(HdsAuditRecord entry, StorageReceipt receipt) =>
+    public static HdsAuditRecord OfReceipt(HdsAuditRecord entry, HdsStorageReceipt receipt) =>
         entry with { VersionId = receipt.VersionId, Size = receipt.Size, Sha256 = receipt.Sha256, KeyId = receipt.KeyId, RetainUntil = receipt.RetainUntil };
 
     private static Func<HdsAuditRecord, object?, HdsAuditRecord> Facts<T>(Func<HdsAuditRecord, T, HdsAuditRecord> facts) =>

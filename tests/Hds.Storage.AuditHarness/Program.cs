@@ -22,14 +22,14 @@ var payload = new byte[1024];
 
 if (mode == "load")
 {
-    var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = store } };
+    var options = new HdsStorageOptions { Local = new HdsLocalStorageOptions { Path = store } };
     options.Audit.BatchSize = 8;
     options.Audit.UploadInterval = TimeSpan.FromMilliseconds(50);
     await using var client = new HdsStorageClient(options);
     for (var n = 1; n <= count; n++)
     {
         var key = "crash/" + n.ToString(CultureInfo.InvariantCulture);
-        await client.PutAsync(key, new MemoryStream(payload), new PutOptions { Context = context });
+        await client.PutAsync(key, new MemoryStream(payload), new HdsPutOptions { Context = context });
         Console.Out.WriteLine($"ACK {n} {key}");
         Console.Out.Flush();
     }
@@ -40,10 +40,10 @@ if (mode == "load")
 if (mode == "crash")
 {
     var point = args.Length > 2 ? args[2] : "after-commit";
-    var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = store } };
+    var options = new HdsStorageOptions { Local = new HdsLocalStorageOptions { Path = store } };
     options.Audit.UploadInterval = TimeSpan.FromHours(1);
     await using var client = new HdsStorageClient(options, TimeProvider.System, null, backend => new KillingBackend(backend, point));
-    await client.PutAsync("crash/1", new MemoryStream(payload), new PutOptions { Context = context });
+    await client.PutAsync("crash/1", new MemoryStream(payload), new HdsPutOptions { Context = context });
     Console.Out.WriteLine("ACK crash/1"); // not reached: the process is killed at the point
     return 0;
 }
@@ -93,7 +93,7 @@ return 2;
 
 async Task<HdsStorageClient> CreateAsync(string path, HdsAuditSink? sink)
 {
-    var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = path } };
+    var options = new HdsStorageOptions { Local = new HdsLocalStorageOptions { Path = path } };
     options.Audit.Sink = sink;
     var client = new HdsStorageClient(options);
     for (var i = 0; i < 50; i++)
@@ -124,9 +124,9 @@ static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', F
 
 async Task OneAsync(HdsStorageClient client, string key)
 {
-    var receipt = await client.PutAsync(key, new MemoryStream(payload), new PutOptions { Context = context });
-    await client.GetPropertiesAsync(key, receipt.VersionId, new HdsRequestOptions { Context = context });
-    await using var download = await client.GetAsync(key, new GetOptions { Context = context, VersionId = receipt.VersionId });
+    var receipt = await client.PutAsync(key, new MemoryStream(payload), new HdsPutOptions { Context = context });
+    await client.GetPropertiesAsync(key, new HdsVersionOptions { VersionId = receipt.VersionId, Context = context });
+    await using var download = await client.GetAsync(key, new HdsGetOptions { Context = context, VersionId = receipt.VersionId });
     await download.Content.CopyToAsync(Stream.Null);
 }
 
@@ -140,7 +140,7 @@ internal sealed class KillingBackend(Hds.Storage.Backends.StorageBackend inner, 
 {
     public override string Location => inner.Location;
 
-    public override Task<Hds.Storage.Models.BucketCompliance> CheckBucketAsync(Hds.Storage.Access.OperationContext? operation, CancellationToken cancellationToken) => inner.CheckBucketAsync(operation, cancellationToken);
+    public override Task<Hds.Storage.Models.HdsBucketCompliance> CheckBucketAsync(Hds.Storage.Access.OperationContext? operation, CancellationToken cancellationToken) => inner.CheckBucketAsync(operation, cancellationToken);
 
     public override async Task<Hds.Storage.Backends.BackendWriteResult> PutAsync(Hds.Storage.Backends.BackendWriteRequest request, Stream body, Hds.Storage.Access.OperationContext? operation, CancellationToken cancellationToken)
     {
@@ -189,7 +189,7 @@ internal sealed class KillingBackend(Hds.Storage.Backends.StorageBackend inner, 
     public override Task SetLegalHoldAsync(string key, string versionId, bool enabled, Hds.Storage.Access.OperationContext? operation, CancellationToken cancellationToken) =>
         inner.SetLegalHoldAsync(key, versionId, enabled, operation, cancellationToken);
 
-    public override Task SetRetentionAsync(string key, string versionId, Hds.Storage.Models.RetentionMode mode, DateTimeOffset retainUntil, Hds.Storage.Access.OperationContext? operation, CancellationToken cancellationToken) =>
+    public override Task SetRetentionAsync(string key, string versionId, Hds.Storage.Models.HdsRetentionMode mode, DateTimeOffset retainUntil, Hds.Storage.Access.OperationContext? operation, CancellationToken cancellationToken) =>
         inner.SetRetentionAsync(key, versionId, mode, retainUntil, operation, cancellationToken);
 
     public override ValueTask DisposeAsync() => inner.DisposeAsync();

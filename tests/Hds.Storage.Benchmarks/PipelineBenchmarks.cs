@@ -169,15 +169,15 @@ public class PipelineBenchmarks
         public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
     }
 
-    private sealed class StaticKeyProvider : KeyEncryptionKeyProvider
+    private sealed class StaticKeyProvider : HdsKeyEncryptionKeyProvider
     {
         private readonly byte[] _kek = RandomNumberGenerator.GetBytes(32);
 
-        public override ValueTask<WrappedDataKey> WrapDataKeyAsync(ReadOnlyMemory<byte> dataKey, CancellationToken cancellationToken)
+        public override ValueTask<HdsWrappedDataKey> WrapDataKeyAsync(ReadOnlyMemory<byte> dataKey, CancellationToken cancellationToken)
         {
             using var aes = Aes.Create();
             aes.Key = _kek;
-            return ValueTask.FromResult(new WrappedDataKey("bench", aes.EncryptKeyWrapPadded(dataKey.Span)));
+            return ValueTask.FromResult(new HdsWrappedDataKey("bench", aes.EncryptKeyWrapPadded(dataKey.Span)));
         }
 
         public override ValueTask<byte[]> UnwrapDataKeyAsync(string keyId, ReadOnlyMemory<byte> wrappedDataKey, CancellationToken cancellationToken)

@@ -149,7 +149,7 @@ internal static class FuzzTargets
         }
 
         var now = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        var entry = new KeyRingEntry { Id = KekId, CreatedAt = now, ActivatesAt = now, ExpiresAt = now.AddDays(90), RecipientThumbprints = ["AB", "CD"] };
+        var entry = new HdsKeyRingEntry { Id = KekId, CreatedAt = now, ActivatesAt = now, ExpiresAt = now.AddDays(90), RecipientThumbprints = ["AB", "CD"] };
         yield return ("keyring", "payload", KeyRingPayload.Encode(entry, Kek));
         yield return ("keyring", "payload-revoked", KeyRingPayload.Encode(entry with { RevokedAt = now.AddDays(1) }, Kek));
         yield return ("keyring", "signed", SignPayload(KeyRingPayload.Encode(entry, Kek)));
@@ -248,13 +248,13 @@ internal static class FuzzTargets
         return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null, X509KeyStorageFlags.EphemeralKeySet);
     }
 
-    private sealed class FixedKeyProvider : KeyEncryptionKeyProvider
+    private sealed class FixedKeyProvider : HdsKeyEncryptionKeyProvider
     {
-        public override ValueTask<WrappedDataKey> WrapDataKeyAsync(ReadOnlyMemory<byte> dataKey, CancellationToken cancellationToken)
+        public override ValueTask<HdsWrappedDataKey> WrapDataKeyAsync(ReadOnlyMemory<byte> dataKey, CancellationToken cancellationToken)
         {
             using var aes = Aes.Create();
             aes.Key = Kek;
-            return ValueTask.FromResult(new WrappedDataKey(KekId, aes.EncryptKeyWrapPadded(dataKey.Span)));
+            return ValueTask.FromResult(new HdsWrappedDataKey(KekId, aes.EncryptKeyWrapPadded(dataKey.Span)));
         }
 
         public override ValueTask<byte[]> UnwrapDataKeyAsync(string keyId, ReadOnlyMemory<byte> wrappedDataKey, CancellationToken cancellationToken)

@@ -27,7 +27,7 @@ public sealed class HdsStorageClientEncryptionTests : IDisposable
         Assert.Equal(content.Length, receipt.Size);
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)), receipt.Sha256);
         Assert.Equal(content, await TestStore.ReadAllAsync(client, "doc", TestStore.Get()));
-        var properties = await client.GetPropertiesAsync("doc", options: TestStore.Put());
+        var properties = await client.GetPropertiesAsync("doc", options: new HdsVersionOptions { Context = TestStore.Put().Context });
         Assert.Equal(2, properties.FormatVersion);
     }
 
@@ -56,12 +56,12 @@ public sealed class HdsStorageClientEncryptionTests : IDisposable
         await Gen.Select(Gen.Int[0, content.Length], Gen.Int[0, 3 * 4096]).SampleAsync(async (offset, length) =>
         {
             var options = TestStore.Get(versionId: receipt.VersionId);
-            options.Range = new ContentRange(offset, length);
+            options.Range = new HdsContentRange(offset, length);
             Assert.Equal(content.AsSpan(offset, Math.Min(length, content.Length - offset)).ToArray(), await TestStore.ReadAllAsync(client, "doc", options));
         }, iter: 40);
 
         var tail = TestStore.Get();
-        tail.Range = new ContentRange(content.Length - 10);
+        tail.Range = new HdsContentRange(content.Length - 10);
         await using var download = await client.GetAsync("doc", tail);
         Assert.Equal(content.Length, download.Properties.Size);
     }
@@ -71,17 +71,17 @@ public sealed class HdsStorageClientEncryptionTests : IDisposable
     {
         await using var client = _store.Client(Operational);
         var receipt = await client.PutAsync("doc", new MemoryStream(Codec.Pattern(20_000)), TestStore.Put());
-        var result = await client.VerifyAsync("doc", new VerifyOptions { Context = TestStore.Context(), Receipt = receipt });
+        var result = await client.VerifyAsync("doc", new HdsVerifyOptions { Context = TestStore.Context(), Receipt = receipt });
         Assert.Equal(receipt.Sha256, result.Sha256);
 
         await Assert.ThrowsAsync<HdsIntegrityException>(() =>
-            client.VerifyAsync("doc", new VerifyOptions { Context = TestStore.Context(), Receipt = receipt with { Sha256 = new string('0', 64) } }));
+            client.VerifyAsync("doc", new HdsVerifyOptions { Context = TestStore.Context(), Receipt = receipt with { Sha256 = new string('0', 64) } }));
 
         var file = _store.DataFile("tenant-a/doc");
         var bytes = await File.ReadAllBytesAsync(file);
         bytes[^30] ^= 0x40;
         await File.WriteAllBytesAsync(file, bytes);
-        await Assert.ThrowsAsync<HdsIntegrityException>(() => client.VerifyAsync("doc", new VerifyOptions { Context = TestStore.Context() }));
+        await Assert.ThrowsAsync<HdsIntegrityException>(() => client.VerifyAsync("doc", new HdsVerifyOptions { Context = TestStore.Context() }));
     }
 
     [Theory]
@@ -98,7 +98,7 @@ public sealed class HdsStorageClientEncryptionTests : IDisposable
         File.Copy(_store.DataFile("tenant-a/doc"), _store.DataFile($"{tenant}/{key}"), overwrite: true);
         await Assert.ThrowsAsync<HdsIntegrityException>(() => TestStore.ReadAllAsync(client, key, TestStore.Get(tenant)));
         var ranged = TestStore.Get(tenant);
-        ranged.Range = new ContentRange(0, 10);
+        ranged.Range = new HdsContentRange(0, 10);
         await Assert.ThrowsAsync<HdsIntegrityException>(() => TestStore.ReadAllAsync(client, key, ranged));
     }
 

@@ -12,10 +12,10 @@ public sealed class HdsStorageOptionsTests
     {
         var options = new HdsStorageOptions
         {
-            S3 = new S3StorageOptions { Bucket = "x", PartSize = 1024, AccessKey = "only-half" },
+            S3 = new HdsS3StorageOptions { Bucket = "x", PartSize = 1024, AccessKey = "only-half" },
             DefaultRetentionClass = "missing",
         };
-        options.RetentionClasses["bad"] = new RetentionClass { Mode = RetentionMode.None };
+        options.RetentionClasses["bad"] = new HdsRetentionClass { Mode = HdsRetentionMode.None };
 
         var ex = Assert.Throws<HdsConfigurationException>(options.Validate);
 
@@ -31,8 +31,8 @@ public sealed class HdsStorageOptionsTests
         Assert.Throws<HdsConfigurationException>(new HdsStorageOptions().Validate);
         var both = new HdsStorageOptions
         {
-            Local = new LocalStorageOptions { Path = "/tmp/x" },
-            S3 = new S3StorageOptions { ServiceUrl = new Uri("http://127.0.0.1:1"), Bucket = "bucket" },
+            Local = new HdsLocalStorageOptions { Path = "/tmp/x" },
+            S3 = new HdsS3StorageOptions { ServiceUrl = new Uri("http://127.0.0.1:1"), Bucket = "bucket" },
         };
         Assert.Throws<HdsConfigurationException>(both.Validate);
     }
@@ -44,7 +44,7 @@ public sealed class HdsStorageOptionsTests
     [Fact]
     public void S3_without_an_audit_checkpoint_signer_is_refused_with_what_to_configure()
     {
-        var options = new HdsStorageOptions { S3 = new S3StorageOptions { ServiceUrl = new Uri("http://127.0.0.1:1"), Bucket = "bucket" } };
+        var options = new HdsStorageOptions { S3 = new HdsS3StorageOptions { ServiceUrl = new Uri("http://127.0.0.1:1"), Bucket = "bucket" } };
         options.Encryption.Certificates.Add(TestSupport.TestCertificates.Operational);
 
         var ex = Assert.Throws<HdsConfigurationException>(() => new HdsStorageClient(options));
@@ -61,7 +61,7 @@ public sealed class HdsStorageOptionsTests
         var dir = Path.Combine(Path.GetTempPath(), "hds-devsigner-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = dir } };
+            var options = new HdsStorageOptions { Local = new HdsLocalStorageOptions { Path = dir } };
             options.Validate();
             await using (new HdsStorageClient(options))
             {
@@ -88,7 +88,7 @@ public sealed class LocalStorePathTests
     [InlineData("stores/../dev", "dev")]
     public void A_relative_path_goes_under_the_users_data_folder_not_the_current_directory(string path, string expected)
     {
-        var resolved = new LocalStorageOptions { Path = path }.FullPath;
+        var resolved = new HdsLocalStorageOptions { Path = path }.FullPath;
 
         Assert.Equal(Path.Combine(DataFolder, expected), resolved);
         Assert.False(resolved.StartsWith(Environment.CurrentDirectory + Path.DirectorySeparatorChar, StringComparison.Ordinal));
@@ -98,7 +98,7 @@ public sealed class LocalStorePathTests
     public void An_absolute_path_is_used_as_is()
     {
         var absolute = Path.Combine(Path.GetTempPath(), "hds-abs", "store");
-        Assert.Equal(absolute, new LocalStorageOptions { Path = absolute }.FullPath);
+        Assert.Equal(absolute, new HdsLocalStorageOptions { Path = absolute }.FullPath);
     }
 
     [Fact]
@@ -109,10 +109,10 @@ public sealed class LocalStorePathTests
         File.WriteAllText(Path.Combine(DataFolder, name), "x");
         try
         {
-            var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = name } };
+            var options = new HdsStorageOptions { Local = new HdsLocalStorageOptions { Path = name } };
             var error = Assert.Throws<HdsConfigurationException>(options.Validate);
             Assert.Contains("Local.Path names a file", error.Message, StringComparison.Ordinal);
-            Assert.Empty(new HdsStorageOptions { Local = new LocalStorageOptions { Path = "hds-store-" + Guid.NewGuid().ToString("N") } }.Problems());
+            Assert.Empty(new HdsStorageOptions { Local = new HdsLocalStorageOptions { Path = "hds-store-" + Guid.NewGuid().ToString("N") } }.Problems());
         }
         finally
         {

@@ -98,7 +98,7 @@ public sealed class RangedReadHeaderCacheTests : IDisposable
     private static async Task<byte[]> ReadRangeAsync(HdsStorageClient client, string versionId, long offset, long length)
     {
         var options = TestStore.Get(versionId: versionId);
-        options.Range = new ContentRange(offset, length);
+        options.Range = new HdsContentRange(offset, length);
         return await TestStore.ReadAllAsync(client, "doc", options);
     }
 

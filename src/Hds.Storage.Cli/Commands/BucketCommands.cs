@@ -103,7 +103,7 @@ internal static class BucketCommands
     }
 
     // The library never creates buckets; the CLI does, with the library's S3 client settings, so operators get object lock right.
-    private static async Task CreateS3BucketAsync(S3StorageOptions options, CancellationToken cancellationToken)
+    private static async Task CreateS3BucketAsync(HdsS3StorageOptions options, CancellationToken cancellationToken)
     {
         using var s3 = S3ClientFactory.Create(options);
         try

@@ -36,7 +36,7 @@ internal static class GetCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var cli = CliContext.From(parse);
-            var options = cli.RequestOptions<GetOptions>();
+            var options = cli.RequestOptions<HdsGetOptions>();
             options.VersionId = parse.GetValue(version);
             options.Range = parse.GetValue(range) is { } text ? ParseRange(text) : null;
             var target = parse.GetRequiredValue(output);
@@ -83,7 +83,7 @@ internal static class GetCommand
     }
 
     // "offset:length", "offset:" or "offset" (to the end); decimal, non-negative.
-    private static ContentRange ParseRange(string text)
+    private static HdsContentRange ParseRange(string text)
     {
         var parts = text.Split(':');
         if (parts.Length > 2 || !TryParseCount(parts[0], out var offset))
@@ -93,11 +93,11 @@ internal static class GetCommand
 
         if (parts.Length == 1 || parts[1].Length == 0)
         {
-            return new ContentRange(offset);
+            return new HdsContentRange(offset);
         }
 
         return TryParseCount(parts[1], out var length)
-            ? new ContentRange(offset, length)
+            ? new HdsContentRange(offset, length)
             : throw new CliUsageException("--range must be offset[:length] in bytes, for example 1048576:4096.");
     }
 

@@ -18,11 +18,12 @@ internal static class HeadCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var cli = CliContext.From(parse);
-            var options = cli.RequestOptions<HdsRequestOptions>();
+            var options = cli.RequestOptions<HdsVersionOptions>();
+            options.VersionId = parse.GetValue(version);
             var client = cli.CreateClient();
             await using (client.ConfigureAwait(false))
             {
-                var properties = await client.GetPropertiesAsync(parse.GetRequiredValue(key), parse.GetValue(version), options, cancellationToken)
+                var properties = await client.GetPropertiesAsync(parse.GetRequiredValue(key), options, cancellationToken)
                     .ConfigureAwait(false);
                 await cli.WriteAsync(properties, CliReports.Properties, cancellationToken).ConfigureAwait(false);
             }

@@ -104,7 +104,7 @@ internal sealed record KeyReport(
     IReadOnlyList<string> Recipients)
 {
     /// <summary>The entries, marking as current the one new writes use: the active key activated last.</summary>
-    public static List<KeyReport> From(IReadOnlyList<KeyRingEntry> entries, DateTimeOffset now)
+    public static List<KeyReport> From(IReadOnlyList<HdsKeyRingEntry> entries, DateTimeOffset now)
     {
         var current = entries.Where(e => e.IsAvailable && e.IsActiveAt(now)).OrderBy(e => e.ActivatesAt).ThenBy(e => e.Id, StringComparer.Ordinal).LastOrDefault();
         return entries

@@ -18,19 +18,12 @@ internal static class ListCommands
         {
             var cli = CliContext.From(parse);
             var context = cli.RequireAccess();
-            var items = new List<ObjectItem>();
+            List<HdsObjectItem> items;
             var client = cli.CreateClient();
             await using (client.ConfigureAwait(false))
             {
-                string? token = null;
-                do
-                {
-                    var page = await client.ListAsync(parse.GetValue(prefix), new ListOptions { Context = context, ContinuationToken = token }, cancellationToken)
-                        .ConfigureAwait(false);
-                    items.AddRange(page.Items);
-                    token = page.ContinuationToken;
-                }
-                while (token is not null);
+                items = await client.ListAsync(parse.GetValue(prefix), new HdsListOptions { Context = context }, cancellationToken)
+                    .ToListAsync(cancellationToken).ConfigureAwait(false);
             }
 
             await cli.WriteAsync(items, CliReports.Objects, cancellationToken).ConfigureAwait(false);
@@ -53,7 +46,8 @@ internal static class ListCommands
             var client = cli.CreateClient();
             await using (client.ConfigureAwait(false))
             {
-                var versions = await client.GetVersionsAsync(parse.GetRequiredValue(key), options, cancellationToken).ConfigureAwait(false);
+                IReadOnlyList<HdsObjectVersionItem> versions = await client.GetVersionsAsync(parse.GetRequiredValue(key), options, cancellationToken)
+                    .ToListAsync(cancellationToken).ConfigureAwait(false);
                 await cli.WriteAsync(versions, CliReports.Versions, cancellationToken).ConfigureAwait(false);
             }
 

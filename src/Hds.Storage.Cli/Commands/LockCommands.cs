@@ -22,12 +22,13 @@ internal static class LockCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             var cli = CliContext.From(parse);
-            var options = cli.RequestOptions<HdsRequestOptions>();
+            var options = cli.RequestOptions<HdsVersionOptions>();
+            options.VersionId = parse.GetValue(version);
             var enabled = parse.GetRequiredValue(state) == "on";
             var client = cli.CreateClient();
             await using (client.ConfigureAwait(false))
             {
-                var properties = await client.SetLegalHoldAsync(parse.GetRequiredValue(key), enabled, parse.GetValue(version), options, cancellationToken)
+                var properties = await client.SetLegalHoldAsync(parse.GetRequiredValue(key), enabled, options, cancellationToken)
                     .ConfigureAwait(false);
                 await cli.WriteAsync(properties, CliReports.Properties, cancellationToken).ConfigureAwait(false);
             }
@@ -56,12 +57,13 @@ internal static class LockCommands
         extend.SetAction(async (parse, cancellationToken) =>
         {
             var cli = CliContext.From(parse);
-            var options = cli.RequestOptions<HdsRequestOptions>();
+            var options = cli.RequestOptions<HdsVersionOptions>();
+            options.VersionId = parse.GetValue(version);
             var date = ParseDate(parse.GetRequiredValue(until));
             var client = cli.CreateClient();
             await using (client.ConfigureAwait(false))
             {
-                var properties = await client.ExtendRetentionAsync(parse.GetRequiredValue(key), date, parse.GetValue(version), options, cancellationToken)
+                var properties = await client.ExtendRetentionAsync(parse.GetRequiredValue(key), date, options, cancellationToken)
                     .ConfigureAwait(false);
                 await cli.WriteAsync(properties, CliReports.Properties, cancellationToken).ConfigureAwait(false);
             }

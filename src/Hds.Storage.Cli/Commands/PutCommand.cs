@@ -38,7 +38,7 @@ internal static class PutCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var cli = CliContext.From(parse);
-            var options = cli.RequestOptions<PutOptions>();
+            var options = cli.RequestOptions<HdsPutOptions>();
             options.RetentionClass = parse.GetValue(retentionClass);
             options.AcknowledgementSites = parse.GetValue(ackSites);
             if (parse.GetValue(contentType) is { } type)
@@ -54,7 +54,7 @@ internal static class PutCommand
                 await using (client.ConfigureAwait(false))
                 {
                     long? length = input is FileStream { CanSeek: true } file ? file.Length : null;
-                    StorageReceipt receipt;
+                    HdsStorageReceipt receipt;
                     try
                     {
                         receipt = await TransferProgress.RunAsync("put", length, track =>

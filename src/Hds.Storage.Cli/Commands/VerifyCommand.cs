@@ -26,7 +26,7 @@ internal static class VerifyCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var cli = CliContext.From(parse);
-            var options = cli.RequestOptions<VerifyOptions>();
+            var options = cli.RequestOptions<HdsVerifyOptions>();
             options.VersionId = parse.GetValue(version);
             if (parse.GetValue(receipt) is { } receiptPath)
             {
@@ -45,14 +45,14 @@ internal static class VerifyCommand
         return command;
     }
 
-    private static async Task<StorageReceipt> ReadReceiptAsync(string path, CancellationToken cancellationToken)
+    private static async Task<HdsStorageReceipt> ReadReceiptAsync(string path, CancellationToken cancellationToken)
     {
         try
         {
             var stream = path == "-" ? Console.OpenStandardInput() : File.OpenRead(path);
             await using (stream.ConfigureAwait(false))
             {
-                return await JsonSerializer.DeserializeAsync(stream, CliJson.Default.StorageReceipt, cancellationToken).ConfigureAwait(false)
+                return await JsonSerializer.DeserializeAsync(stream, CliJson.Default.HdsStorageReceipt, cancellationToken).ConfigureAwait(false)
                     ?? throw new CliUsageException("The receipt file is empty.");
             }
         }

@@ -18,7 +18,7 @@ namespace Hds.Storage.Cli.Output;
 /// </summary>
 internal static class CliReports
 {
-    public static readonly CliReport<StorageReceipt> Receipt = new(CliJson.Default.StorageReceipt, r => Titled(
+    public static readonly CliReport<HdsStorageReceipt> Receipt = new(CliJson.Default.HdsStorageReceipt, r => Titled(
         $"Stored {r.Key}. Keep the receipt: 'hds verify --receipt' reads it as JSON (hds put ... -o json > receipt.json).",
         Fields(
             ("Key", r.Key),
@@ -35,13 +35,13 @@ internal static class CliReports
             ("Format", Number(r.FormatVersion)),
             ("Confirmed on", string.Join(", ", r.ConfirmedSites)))));
 
-    public static readonly CliReport<ObjectProperties> Properties = new(CliJson.Default.ObjectProperties, PropertyFields);
+    public static readonly CliReport<HdsObjectProperties> Properties = new(CliJson.Default.HdsObjectProperties, PropertyFields);
 
     /// <summary>The properties' JSON (same fields as hds head) with "sha256" and, for a range, "rangeBytes" added.</summary>
     public static readonly CliReport<DownloadReport> Download = new(
         d =>
         {
-            var json = JsonSerializer.SerializeToNode(d.Properties, CliJson.Default.ObjectProperties)!.AsObject();
+            var json = JsonSerializer.SerializeToNode(d.Properties, CliJson.Default.HdsObjectProperties)!.AsObject();
             json["sha256"] = d.Sha256;
             if (d.RangeBytes is { } range)
             {
@@ -54,25 +54,25 @@ internal static class CliReports
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static readonly CliReport<List<ObjectItem>> Objects = new(CliJson.Default.ListObjectItem, items => items.Count == 0
+    public static readonly CliReport<List<HdsObjectItem>> Objects = new(CliJson.Default.ListHdsObjectItem, items => items.Count == 0
         ? new Text("No objects.")
         : Listed(
             $"{items.Count} object(s), latest versions:",
             ["Key", "Stored size", "Last modified"],
             items.Select(i => new[] { i.Key, Bytes(i.StoredSize), Time(i.LastModified) })));
 
-    public static readonly CliReport<IReadOnlyList<ObjectVersionItem>> Versions = new(CliJson.Default.IReadOnlyListObjectVersionItem, versions => versions.Count == 0
+    public static readonly CliReport<IReadOnlyList<HdsObjectVersionItem>> Versions = new(CliJson.Default.IReadOnlyListHdsObjectVersionItem, versions => versions.Count == 0
         ? new Text("No versions.")
         : Listed(
             $"{versions[0].Key}: {versions.Count} version(s) and delete marker(s), newest first:",
             ["Version", "Latest", "Kind", "Stored size", "Last modified"],
             versions.Select(v => new[] { v.VersionId, YesNo(v.IsLatest), v.IsDeleteMarker ? "delete marker" : "version", Bytes(v.StoredSize), Time(v.LastModified) })));
 
-    public static readonly CliReport<DeleteResult> Deleted = new(CliJson.Default.DeleteResult, d => Titled(
+    public static readonly CliReport<HdsDeleteResult> Deleted = new(CliJson.Default.HdsDeleteResult, d => Titled(
         $"{d.Key} is hidden behind a delete marker; its versions stay stored, locked, until their retention expires ('hds versions' lists them).",
         Fields(("Key", d.Key), ("Delete marker", d.DeleteMarkerVersionId))));
 
-    public static readonly CliReport<VerificationResult> Verified = new(CliJson.Default.VerificationResult, v => Titled(
+    public static readonly CliReport<HdsVerificationResult> Verified = new(CliJson.Default.HdsVerificationResult, v => Titled(
         $"Verified: {v.Key} reads back whole, with the length and SHA-256 sealed at write time.",
         Fields(
             ("Key", v.Key),
@@ -147,11 +147,11 @@ internal static class CliReports
 
     private static readonly Style ProblemStyle = new(foreground: Color.Red, decoration: Decoration.Bold);
 
-    private static Grid PropertyFields(ObjectProperties p) => PropertyFields(p, null);
+    private static Grid PropertyFields(HdsObjectProperties p) => PropertyFields(p, null);
 
-    private static Grid PropertyFields(ObjectProperties p, (string Label, string? Value)? extra) => Fields([.. PropertyRows(p), .. extra is { } row ? [row] : Array.Empty<(string, string?)>()]);
+    private static Grid PropertyFields(HdsObjectProperties p, (string Label, string? Value)? extra) => Fields([.. PropertyRows(p), .. extra is { } row ? [row] : Array.Empty<(string, string?)>()]);
 
-    private static (string Label, string? Value)[] PropertyRows(ObjectProperties p) => [
+    private static (string Label, string? Value)[] PropertyRows(HdsObjectProperties p) => [
         ("Key", p.Key),
         ("Version", p.VersionId),
         ("Size", p.Size is { } size ? Bytes(size) : "known once read (hds verify)"),
@@ -317,8 +317,8 @@ internal static class CliReports
 
     private static string Time(DateTimeOffset? time) => time is { } t ? Time(t) : "-";
 
-    private static string Retention(RetentionMode mode, DateTimeOffset? until) =>
-        mode == RetentionMode.None || until is null ? "none" : $"{mode} until {Time(until.Value)}";
+    private static string Retention(HdsRetentionMode mode, DateTimeOffset? until) =>
+        mode == HdsRetentionMode.None || until is null ? "none" : $"{mode} until {Time(until.Value)}";
 
     private static string YesNo(bool value) => value ? "yes" : "no";
 

@@ -12,7 +12,7 @@ namespace Hds.Storage.Cli.Sites;
 /// same measurement as the background monitor's): written under <see cref="ReplicationProbe.SitesStatusKey"/> on the first writable
 /// site that answers, then looked for by version id, with its lock, on every other site that answers.
 /// </summary>
-internal sealed class SiteStatusProbe(S3StorageOptions options, TimeSpan timeout, TimeProvider time)
+internal sealed class SiteStatusProbe(HdsS3StorageOptions options, TimeSpan timeout, TimeProvider time)
 {
     public async Task<SitesStatusReport> RunAsync(int probes, CancellationToken cancellationToken)
     {
@@ -78,9 +78,9 @@ internal sealed class SiteStatusProbe(S3StorageOptions options, TimeSpan timeout
         }
     }
 
-    private static string Role(SiteOptions site) => site.MetadataMaster ? "master" : site.ReadOnly ? "backup" : "secondary";
+    private static string Role(HdsSiteOptions site) => site.MetadataMaster ? "master" : site.ReadOnly ? "backup" : "secondary";
 
-    private async Task<SiteStatus> DescribeAsync(SiteOptions site, AmazonS3Client s3, CancellationToken cancellationToken)
+    private async Task<SiteStatus> DescribeAsync(HdsSiteOptions site, AmazonS3Client s3, CancellationToken cancellationToken)
     {
         var status = new SiteStatus(site.Name, site.ServiceUrl!.ToString(), Role(site), site.ReadOnly, Reachable: false);
         var started = time.GetTimestamp();

@@ -17,7 +17,7 @@ namespace Hds.Storage.Audit;
 /// <see cref="UploadOperation"/>, a verification or search as the client operation that asked for it.
 /// </summary>
 internal sealed class AuditStore(
-    StorageBackend backend, Func<RetentionInfo> retention, BucketGate? bucketGate = null, ILogger? logger = null, OperationContext? operation = null)
+    StorageBackend backend, Func<HdsRetentionInfo> retention, BucketGate? bucketGate = null, ILogger? logger = null, OperationContext? operation = null)
 {
     public const string Prefix = ObjectKeys.ReservedPrefix + "audit/";
     private const string SegmentsFolder = "/segments/";

@@ -75,8 +75,8 @@ public sealed record HdsAuditRecord
 
     /// <summary>
     /// The storage site that served the operation, when known: the site that stored a write, or served the first bytes of a
-    /// read (a read that breaks may resume on another). A name from <see cref="S3StorageOptions.Sites"/> ("default"
-    /// for a single <see cref="S3StorageOptions.ServiceUrl"/>), "local" for the embedded store.
+    /// read (a read that breaks may resume on another). A name from <see cref="HdsS3StorageOptions.Sites"/> ("default"
+    /// for a single <see cref="HdsS3StorageOptions.ServiceUrl"/>), "local" for the embedded store.
     /// </summary>
     public string? Site { get; init; }
 

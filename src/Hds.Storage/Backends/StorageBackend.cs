@@ -17,13 +17,13 @@ internal abstract class StorageBackend : IAsyncDisposable
     /// <summary>The bucket or directory, for messages and receipts.</summary>
     public abstract string Location { get; }
 
-    public abstract Task<BucketCompliance> CheckBucketAsync(OperationContext? operation, CancellationToken cancellationToken);
+    public abstract Task<HdsBucketCompliance> CheckBucketAsync(OperationContext? operation, CancellationToken cancellationToken);
 
     /// <summary>
     /// Adds to a bucket check whether the site holding the bucket metadata answers (sites that replicate: bucket changes need it);
     /// unchanged when the backend has no such site. Only the explicit check asks (not every client's first operation).
     /// </summary>
-    public virtual Task<BucketCompliance> CheckMetadataMasterAsync(BucketCompliance compliance, OperationContext? operation, CancellationToken cancellationToken) =>
+    public virtual Task<HdsBucketCompliance> CheckMetadataMasterAsync(HdsBucketCompliance compliance, OperationContext? operation, CancellationToken cancellationToken) =>
         Task.FromResult(compliance);
 
     /// <summary>
@@ -59,7 +59,7 @@ internal abstract class StorageBackend : IAsyncDisposable
     public abstract Task SetLegalHoldAsync(string key, string versionId, bool enabled, OperationContext? operation, CancellationToken cancellationToken);
 
     /// <summary>Sets the retention of a version; shortening a lock is refused with <see cref="HdsObjectLockedException"/>.</summary>
-    public abstract Task SetRetentionAsync(string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, OperationContext? operation, CancellationToken cancellationToken);
+    public abstract Task SetRetentionAsync(string key, string versionId, HdsRetentionMode mode, DateTimeOffset retainUntil, OperationContext? operation, CancellationToken cancellationToken);
 
     /// <summary>
     /// The versions of a key that must exist somewhere (a key-ring entry named by an object): like <see cref="ListVersionsAsync"/>,
@@ -69,10 +69,10 @@ internal abstract class StorageBackend : IAsyncDisposable
     public virtual Task<IReadOnlyList<BackendVersion>> ListVersionsOnAnySiteAsync(string key, OperationContext? operation, CancellationToken cancellationToken) =>
         ListVersionsAsync(key, operation, cancellationToken);
 
-    /// <summary>How many sites serve the storage (the most <see cref="PutOptions.AcknowledgementSites"/> can ask for).</summary>
+    /// <summary>How many sites serve the storage (the most <see cref="HdsPutOptions.AcknowledgementSites"/> can ask for).</summary>
     public virtual int SiteCount => 1;
 
-    /// <summary>The client-wide <see cref="PutOptions.AcknowledgementSites"/> default.</summary>
+    /// <summary>The client-wide <see cref="HdsPutOptions.AcknowledgementSites"/> default.</summary>
     public virtual int DefaultAcknowledgementSites => 1;
 
     /// <summary>
@@ -80,7 +80,7 @@ internal abstract class StorageBackend : IAsyncDisposable
     /// confirmed it or the backend's acknowledgement timeout passed (then fewer). One site: only the one that stored it.
     /// </summary>
     public virtual Task<IReadOnlyList<string>> ConfirmOnSitesAsync(
-        string key, string versionId, long storedLength, RetentionInfo wanted, string storedOn, int required, OperationContext? operation, CancellationToken cancellationToken) =>
+        string key, string versionId, long storedLength, HdsRetentionInfo wanted, string storedOn, int required, OperationContext? operation, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<string>>([storedOn]);
 
     /// <summary>Probes every site now, for health checks: one entry per site; none for a backend without sites.</summary>
@@ -104,7 +104,7 @@ internal sealed record BackendWriteRequest(
     string Key,
     string ContentType,
     IReadOnlyDictionary<string, string> Metadata,
-    RetentionInfo Retention);
+    HdsRetentionInfo Retention);
 
 internal sealed record BackendWriteResult(string VersionId, long StoredLength, string? ETag)
 {
@@ -125,10 +125,10 @@ internal sealed record BackendObjectHead(
     DateTimeOffset LastModified,
     string? ContentType,
     IReadOnlyDictionary<string, string> Metadata,
-    RetentionInfo Retention,
+    HdsRetentionInfo Retention,
     string? ETag);
 
-internal sealed record BackendListPage(IReadOnlyList<ObjectItem> Items, string? ContinuationToken);
+internal sealed record BackendListPage(IReadOnlyList<HdsObjectItem> Items, string? ContinuationToken);
 
 internal sealed record BackendVersion(string Key, string VersionId, bool IsLatest, bool IsDeleteMarker, long StoredLength, DateTimeOffset LastModified)
 {

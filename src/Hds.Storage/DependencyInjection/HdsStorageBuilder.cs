@@ -31,13 +31,13 @@ public sealed class HdsStorageBuilder
     }
 
     /// <summary>
-    /// Protects the key ring with a <see cref="KeyEncryptionKeyProvider"/> built by the container (an HSM or KMS client with its
+    /// Protects the key ring with a <see cref="HdsKeyEncryptionKeyProvider"/> built by the container (an HSM or KMS client with its
     /// own dependencies): registered as a singleton unless already registered, and set as <c>Encryption.KeyProvider</c>.
     /// </summary>
     /// <typeparam name="T">The provider type.</typeparam>
     /// <returns>This builder.</returns>
     public HdsStorageBuilder UseKeyProvider<T>()
-        where T : KeyEncryptionKeyProvider =>
+        where T : HdsKeyEncryptionKeyProvider =>
         Use<T>(static (options, provider) => options.Encryption.KeyProvider = provider);
 
     /// <summary>

@@ -6,7 +6,7 @@ namespace Hds.Storage;
 /// Health check of a client's storage, registered with <c>services.AddHealthChecks().AddHdsStorage()</c> (or <c>AddKeyedHdsStorage(key)</c>):
 /// probes every site, checks that the bucket is fit for health data and that the key ring is available.
 /// Unhealthy (or the registration's failure status) when no writable site answers, the bucket is not compliant or the keys are missing;
-/// degraded when some site does not answer, or, with the replication-lag monitor on (<c>S3StorageOptions.ReplicationLagProbeInterval</c>),
+/// degraded when some site does not answer, or, with the replication-lag monitor on (<c>HdsS3StorageOptions.ReplicationLagProbeInterval</c>),
 /// when a site did not show the last probe within <c>ReplicationLagTimeout</c>, served it without its lock, or was not measured for three
 /// intervals plus twice <c>ReplicationLagTimeout</c>. The description says which site and why; it never holds credentials. The check itself never writes: it reads the
 /// monitor's last measurements.

@@ -16,7 +16,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning,
         Message = "The storage did not apply the requested retention to a new version (actual mode {Mode}); applying it explicitly.")]
-    public static partial void RetentionNotApplied(ILogger logger, Models.RetentionMode mode);
+    public static partial void RetentionNotApplied(ILogger logger, Models.HdsRetentionMode mode);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Error,
         Message = "A new version could not be locked; it was removed and the write failed.")]
@@ -24,7 +24,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information,
         Message = "Stored a version: {StoredSize} stored bytes, retention {Mode} until {RetainUntil:O}.")]
-    public static partial void Stored(ILogger logger, long storedSize, Models.RetentionMode mode, DateTimeOffset retainUntil);
+    public static partial void Stored(ILogger logger, long storedSize, Models.HdsRetentionMode mode, DateTimeOffset retainUntil);
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Error,
         Message = "Integrity verification failed on a {Operation} of version {VersionId}: the data read is not the data written. The audit trail records it (node {Node}, record {Sequence}).")]
@@ -120,7 +120,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 213, Level = LogLevel.Warning,
         Message = "Site {Site} served a version without the lock it was written with (it had {Mode}): locked there before serving it.")]
-    public static partial void ServedLockApplied(ILogger logger, string site, Models.RetentionMode mode);
+    public static partial void ServedLockApplied(ILogger logger, string site, Models.HdsRetentionMode mode);
 
     [LoggerMessage(EventId = 214, Level = LogLevel.Warning,
         Message = "The version verified, but its other physical copies (a write stored twice across a partition) could not be listed ({Failure}): none reported.")]

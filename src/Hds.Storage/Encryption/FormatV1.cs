@@ -36,7 +36,7 @@ internal sealed class FormatV1 : ContentCodec
     private static readonly byte[] HeaderKeyLabel = "HDS1 header key\0"u8.ToArray();
     private static readonly byte[] CommitmentLabel = "HDS1 key commitment\0"u8.ToArray();
 
-    private readonly KeyEncryptionKeyProvider _keys;
+    private readonly HdsKeyEncryptionKeyProvider _keys;
     private readonly int _segmentSize;
     private readonly Action<Span<byte>> _random;
     private readonly TimeProvider _time;
@@ -48,7 +48,7 @@ internal sealed class FormatV1 : ContentCodec
     /// <param name="random">The randomness for data keys, salts, nonce prefixes and write ids; only known-answer tests replace it.</param>
     /// <param name="time">The clock for the write times of format 2.</param>
     /// <param name="writeVersion">The version new objects are written in: 2; 1 only for the format 1 known-answer vectors.</param>
-    public FormatV1(KeyEncryptionKeyProvider keys, int segmentSize = DefaultSegmentSize, Action<Span<byte>>? random = null, TimeProvider? time = null, byte writeVersion = Version2)
+    public FormatV1(HdsKeyEncryptionKeyProvider keys, int segmentSize = DefaultSegmentSize, Action<Span<byte>>? random = null, TimeProvider? time = null, byte writeVersion = Version2)
     {
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentOutOfRangeException.ThrowIfLessThan(segmentSize, MinSegmentSize);

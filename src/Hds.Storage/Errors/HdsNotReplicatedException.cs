@@ -1,7 +1,7 @@
 namespace Hds.Storage;
 
 /// <summary>
-/// The version asked for is on no storage site that could be reached within <see cref="S3StorageOptions.ReplicationLagTimeout"/>,
+/// The version asked for is on no storage site that could be reached within <see cref="HdsS3StorageOptions.ReplicationLagTimeout"/>,
 /// and at least one site could not be asked: it may hold the version, which replication has not brought to the others yet. Unlike
 /// <see cref="HdsObjectNotFoundException"/> (every site answered that the version does not exist), this says nothing about the
 /// version's existence: retry later, when the site is back.

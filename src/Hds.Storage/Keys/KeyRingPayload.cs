@@ -15,7 +15,7 @@ internal static class KeyRingPayload
     public const int KekLength = 32;
     private static ReadOnlySpan<byte> Magic => "HDSK"u8;
 
-    public static byte[] Encode(KeyRingEntry entry, ReadOnlySpan<byte> kek)
+    public static byte[] Encode(HdsKeyRingEntry entry, ReadOnlySpan<byte> kek)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(
             new KeyRingDocument(entry.Id, entry.CreatedAt, entry.ActivatesAt, entry.ExpiresAt, entry.RevokedAt, [.. entry.RecipientThumbprints]),
@@ -30,7 +30,7 @@ internal static class KeyRingPayload
     }
 
     /// <summary>Parses a payload; the returned KEK is a new pinned array the caller owns.</summary>
-    public static (KeyRingEntry Entry, byte[] Kek) Decode(ReadOnlySpan<byte> payload)
+    public static (HdsKeyRingEntry Entry, byte[] Kek) Decode(ReadOnlySpan<byte> payload)
     {
         if (payload.Length < 7 + KekLength || !payload[..4].SequenceEqual(Magic) || payload[4] != 1)
         {
@@ -60,7 +60,7 @@ internal static class KeyRingPayload
 
         var kek = GC.AllocateUninitializedArray<byte>(KekLength, pinned: true);
         payload.Slice(7 + jsonLength, KekLength).CopyTo(kek);
-        var entry = new KeyRingEntry
+        var entry = new HdsKeyRingEntry
         {
             Id = doc.Id,
             CreatedAt = doc.Created,

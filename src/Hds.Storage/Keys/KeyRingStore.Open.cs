@@ -16,7 +16,7 @@ internal sealed partial class KeyRingStore
     // One version: every failure (not CMS, does not decrypt, bad padding, not signed, foreign signer, bad signature, malformed
     // payload, another id inside) gives the same error with no inner exception, so that what fails tells nothing about the bytes
     // (no padding-oracle signal from a planted entry).
-    private async Task<(KeyRingEntry Entry, byte[]? Kek)> LoadVersionAsync(
+    private async Task<(HdsKeyRingEntry Entry, byte[]? Kek)> LoadVersionAsync(
         string id, string key, string versionId, OperationContext? operation, CancellationToken cancellationToken)
     {
         byte[] bytes;
@@ -80,7 +80,7 @@ internal sealed partial class KeyRingStore
 
         // No configured certificate opens it: listed (ids and recipients are not secret) but unusable here.
         var now = _time.GetUtcNow();
-        return (new KeyRingEntry { Id = id, CreatedAt = now, ActivatesAt = DateTimeOffset.MaxValue, ExpiresAt = DateTimeOffset.MaxValue, IsAvailable = false }, null);
+        return (new HdsKeyRingEntry { Id = id, CreatedAt = now, ActivatesAt = DateTimeOffset.MaxValue, ExpiresAt = DateTimeOffset.MaxValue, IsAvailable = false }, null);
     }
 
     /// <summary>The one error for a key-ring entry version that does not verify, whatever failed.</summary>
@@ -95,7 +95,7 @@ internal sealed partial class KeyRingStore
     /// under "_hds/keys/" could plant a key-encryption key of their choosing (and read every object written under it afterwards)
     /// or replace an entry. Every failure is the same <see cref="HdsIntegrityException"/> (<see cref="Unverifiable"/>).
     /// </summary>
-    internal (KeyRingEntry Entry, byte[] Kek) OpenContent(string id, byte[] content)
+    internal (HdsKeyRingEntry Entry, byte[] Kek) OpenContent(string id, byte[] content)
     {
         if (content.Length == 0 || content[0] != 0x30)
         {
@@ -138,9 +138,9 @@ internal sealed partial class KeyRingStore
     }
 
     /// <summary>Parses a verified payload and checks it describes the key its object is named after.</summary>
-    internal static (KeyRingEntry Entry, byte[] Kek) OpenPayload(string id, ReadOnlySpan<byte> payload)
+    internal static (HdsKeyRingEntry Entry, byte[] Kek) OpenPayload(string id, ReadOnlySpan<byte> payload)
     {
-        KeyRingEntry entry;
+        HdsKeyRingEntry entry;
         byte[] kek;
         try
         {

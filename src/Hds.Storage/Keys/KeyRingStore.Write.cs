@@ -19,7 +19,7 @@ internal sealed partial class KeyRingStore
         Recipients().Select(c => c.GetCertHashString(HashAlgorithmName.SHA256)).Order(StringComparer.Ordinal).ToList();
 
     /// <summary>Writes a new version of an entry, encrypted to the configured certificates, and verifies it is locked.</summary>
-    public async Task<KeyRingEntry> WriteAsync(KeyRingEntry entry, byte[] kek, OperationContext? operation, CancellationToken cancellationToken)
+    public async Task<HdsKeyRingEntry> WriteAsync(HdsKeyRingEntry entry, byte[] kek, OperationContext? operation, CancellationToken cancellationToken)
     {
         var recipients = Recipients();
         entry = entry with { RecipientThumbprints = recipients.Select(c => c.GetCertHashString(HashAlgorithmName.SHA256)).Order(StringComparer.Ordinal).ToList(), IsAvailable = true };
@@ -51,7 +51,7 @@ internal sealed partial class KeyRingStore
         var now = _time.GetUtcNow();
         var until = (entry.ExpiresAt > now ? entry.ExpiresAt : now) + _retention;
         until = new DateTimeOffset(until.UtcTicks - (until.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
-        var retention = new RetentionInfo(RetentionMode.Compliance, until, false);
+        var retention = new HdsRetentionInfo(HdsRetentionMode.Compliance, until, false);
         var key = PhysicalKey(entry.Id);
         using var body = new MemoryStream(encoded, writable: false);
 

@@ -107,7 +107,7 @@ internal sealed partial class KeyRingStore
         var versions = anySite
             ? await _backend.ListVersionsOnAnySiteAsync(key, operation, cancellationToken).ConfigureAwait(false)
             : await _backend.ListVersionsAsync(key, operation, cancellationToken).ConfigureAwait(false);
-        var opened = new List<(KeyRingEntry Entry, byte[]? Kek)>();
+        var opened = new List<(HdsKeyRingEntry Entry, byte[]? Kek)>();
         try
         {
             foreach (var version in versions.Where(v => !v.IsDeleteMarker))
@@ -137,7 +137,7 @@ internal sealed partial class KeyRingStore
     /// (a rewrap keeps the state, so the versions encrypted to the current certificates carry it). The returned KEK is a new
     /// pinned array the caller owns.
     /// </summary>
-    internal static LoadedEntry Merge(string id, IReadOnlyList<(KeyRingEntry Entry, byte[]? Kek)> versions)
+    internal static LoadedEntry Merge(string id, IReadOnlyList<(HdsKeyRingEntry Entry, byte[]? Kek)> versions)
     {
         var verified = versions.Where(v => v.Kek is not null).ToList();
         if (verified.Count == 0)
@@ -169,4 +169,4 @@ internal sealed partial class KeyRingStore
 }
 
 /// <summary>An entry as merged across its versions; <paramref name="RolledBack"/> when its newest version is behind the merged state.</summary>
-internal sealed record LoadedEntry(KeyRingEntry Entry, byte[]? Kek, bool RolledBack);
+internal sealed record LoadedEntry(HdsKeyRingEntry Entry, byte[]? Kek, bool RolledBack);

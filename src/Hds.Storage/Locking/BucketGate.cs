@@ -53,7 +53,7 @@ internal sealed class BucketGate(StorageBackend backend, ILogger? logger = null)
         }
     }
 
-    private static HdsConfigurationException NotCompliant(BucketCompliance compliance) => new(
+    private static HdsConfigurationException NotCompliant(HdsBucketCompliance compliance) => new(
         $"Bucket '{compliance.Bucket}' cannot hold health data: versioning enabled = {compliance.VersioningEnabled}, object lock enabled = {compliance.ObjectLockEnabled}. "
         + "Object lock can only be enabled when a bucket is created: create a new bucket with object lock enabled (hds bucket create, or see docs/operations.md) and point the client at it.");
 

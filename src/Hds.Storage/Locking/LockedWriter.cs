@@ -12,7 +12,7 @@ namespace Hds.Storage.Locking;
 /// The one place where a new version becomes "written, locked and checked" — for documents, key-ring entries and audit segments
 /// alike (issue 15: the rule existed three times, and the audit copy let a shorter or Governance lock pass). The rule is the
 /// strictest of the three: the version read back is the one written, with the length sent, and its lock covers the one asked
-/// (<see cref="RetentionInfo.Covers"/>: the same mode, a retain-until no earlier, the legal hold when asked). When the backend
+/// (<see cref="HdsRetentionInfo.Covers"/>: the same mode, a retain-until no earlier, the legal hold when asked). When the backend
 /// ignored the lock headers (Ceph on multipart uploads) the lock is applied and read back again; when it still does not hold, the
 /// version is removed and the write fails: an unlocked version is never reported written.
 /// </summary>
@@ -38,9 +38,9 @@ internal sealed class LockedWriter(StorageBackend backend, ILogger? logger = nul
     /// </summary>
     /// <returns>The version's head as read back, locked.</returns>
     public async Task<BackendObjectHead> EnsureLockedAsync(
-        string key, BackendWriteResult written, long sentLength, RetentionInfo wanted, OperationContext? operation, CancellationToken cancellationToken)
+        string key, BackendWriteResult written, long sentLength, HdsRetentionInfo wanted, OperationContext? operation, CancellationToken cancellationToken)
     {
-        if (wanted.Mode == RetentionMode.None || wanted.RetainUntil is null)
+        if (wanted.Mode == HdsRetentionMode.None || wanted.RetainUntil is null)
         {
             throw new ArgumentException("A locked write asks for a retention mode and a retain-until date.", nameof(wanted));
         }

@@ -9,7 +9,7 @@ namespace Hds.Storage.Models;
 /// </summary>
 public sealed class HdsDownload : IAsyncDisposable, IDisposable, IOperationResult
 {
-    internal HdsDownload(Stream content, ObjectProperties properties)
+    internal HdsDownload(Stream content, HdsObjectProperties properties)
     {
         Content = content;
         Properties = properties;
@@ -19,7 +19,7 @@ public sealed class HdsDownload : IAsyncDisposable, IDisposable, IOperationResul
     public Stream Content { get; }
 
     /// <summary>The properties of the version being read.</summary>
-    public ObjectProperties Properties { get; }
+    public HdsObjectProperties Properties { get; }
 
     /// <inheritdoc />
     public void Dispose() => Content.Dispose();

@@ -235,7 +235,7 @@ internal sealed class ObjectOperations(
         return StoredVersions.ToProperties(key, head);
     }
 
-    public async Task<ObjectPage> ListAsync(string? prefix, ListOptions? options, OperationContext operation, CancellationToken cancellationToken)
+    public async Task<ObjectPage> ListAsync(string? prefix, ListOptions? options, string? continuationToken, OperationContext operation, CancellationToken cancellationToken)
     {
         var context = operation.Access;
         ObjectKeys.ValidatePrefix(prefix);
@@ -247,7 +247,7 @@ internal sealed class ObjectOperations(
 
         await EnsureBucketAsync(operation, cancellationToken).ConfigureAwait(false);
         var tenantPrefix = ObjectKeys.TenantPrefix(context.Tenant);
-        var page = await _backend.ListAsync(tenantPrefix + prefix, options?.ContinuationToken, pageSize, operation, cancellationToken).ConfigureAwait(false);
+        var page = await _backend.ListAsync(tenantPrefix + prefix, continuationToken, pageSize, operation, cancellationToken).ConfigureAwait(false);
         var items = page.Items.Select(i => i with { Key = ObjectKeys.ToLogical(context.Tenant, i.Key) }).ToList();
         return new ObjectPage(items, page.ContinuationToken);
     }

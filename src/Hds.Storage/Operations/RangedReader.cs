@@ -25,7 +25,7 @@ internal sealed class RangedReader(StorageBackend backend, ContentCodec codec)
     // as placed by this client's segment size; it is used only when the verified header shows it covers them, pinned to the same
     // version. Otherwise (other segment size, other version) the segments are fetched once the header is known.
     // The site serving the header (or, with a cached header, the segments) is noted in the operation, for its audit record.
-    public async Task<HdsDownload> ReadAsync(OperationContext operation, string key, string? versionId, ContentRange range, CancellationToken cancellationToken)
+    public async Task<HdsDownload> ReadAsync(OperationContext operation, string key, string? versionId, HdsContentRange range, CancellationToken cancellationToken)
     {
         var context = operation.Access;
         if (range.Offset < 0 || range.Length < 0)
@@ -115,7 +115,7 @@ internal sealed class RangedReader(StorageBackend backend, ContentCodec codec)
     // A ranged read of a version whose header this client already verified: the segments only, in one request. Null when the
     // header is not cached, the range is empty, or the storage now reports another length (then the long way runs and re-checks).
     private async Task<HdsDownload?> TryGetRangeWithCachedHeaderAsync(
-        string key, string physical, ObjectIdentity identity, string versionId, ContentRange range, OperationContext operation, CancellationToken cancellationToken)
+        string key, string physical, ObjectIdentity identity, string versionId, HdsContentRange range, OperationContext operation, CancellationToken cancellationToken)
     {
         if (!_rangeHeaders.TryGet(physical, versionId, out var header, out var storedLength, out var version))
         {

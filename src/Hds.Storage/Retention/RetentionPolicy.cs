@@ -6,12 +6,12 @@ namespace Hds.Storage.Retention;
 /// <summary>Computes the retention of a new version from its class and the clock.</summary>
 internal sealed class RetentionPolicy
 {
-    private readonly IReadOnlyDictionary<string, RetentionClass> _classes;
+    private readonly IReadOnlyDictionary<string, HdsRetentionClass> _classes;
     private readonly string _defaultClass;
     private readonly TimeProvider _time;
     private readonly TimeSpan _horizon;
 
-    public RetentionPolicy(IReadOnlyDictionary<string, RetentionClass> classes, string defaultClass, TimeProvider time, TimeSpan? horizon = null)
+    public RetentionPolicy(IReadOnlyDictionary<string, HdsRetentionClass> classes, string defaultClass, TimeProvider time, TimeSpan? horizon = null)
     {
         _classes = classes;
         _defaultClass = defaultClass;
@@ -35,7 +35,7 @@ internal sealed class RetentionPolicy
         }
     }
 
-    public (string Name, RetentionInfo Retention) Resolve(string? className)
+    public (string Name, HdsRetentionInfo Retention) Resolve(string? className)
     {
         var name = string.IsNullOrEmpty(className) ? _defaultClass : className;
         if (!_classes.TryGetValue(name, out var cls))
@@ -48,6 +48,6 @@ internal sealed class RetentionPolicy
         var now = _time.GetUtcNow();
         var until = now.Add(cls.Duration);
         until = new DateTimeOffset(until.Ticks - (until.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
-        return (name, new RetentionInfo(cls.Mode, until, cls.LegalHold));
+        return (name, new HdsRetentionInfo(cls.Mode, until, cls.LegalHold));
     }
 }

@@ -46,7 +46,7 @@ internal static class AuditTrailBenchmark
         var (generated, jsonlBytes, generateSeconds) = await GenerateAsync(store, records, perSegment, patients, start, year);
         Console.WriteLine($"generated and stored {generated:N0} records ({jsonlBytes / 1e6:N0} MB of JSON Lines) in {generateSeconds:N1} s");
 
-        var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = store } };
+        var options = new HdsStorageOptions { Local = new HdsLocalStorageOptions { Path = store } };
         options.Audit.SpoolDirectory = Path.Combine(directory, "auditor-spool");
         var auditor = new HdsAccessContext("dpo-1", "msa", HdsAuthorizationOptions.AuditPurpose) { Role = HdsAuthorizationOptions.AuditorRole, PatientPseudonym = patient };
         var results = new List<(string What, string Figure)>();
@@ -120,14 +120,14 @@ internal static class AuditTrailBenchmark
         string store, int records, int perSegment, int patients, DateTimeOffset start, TimeSpan span)
     {
         var watch = Stopwatch.StartNew();
-        await using (new HdsStorageClient(new HdsStorageOptions { Local = new LocalStorageOptions { Path = store } }))
+        await using (new HdsStorageClient(new HdsStorageOptions { Local = new HdsLocalStorageOptions { Path = store } }))
         {
             // creates the store
         }
 
         var (signer, _) = AuditCertificates.DevelopmentSigner(Path.GetFullPath(store));
-        var backend = new LocalBackend(new LocalStorageOptions { Path = store }, TimeProvider.System);
-        var audit = new AuditStore(backend, () => new RetentionInfo(RetentionMode.Compliance, DateTimeOffset.UtcNow.AddDays(1), false));
+        var backend = new LocalBackend(new HdsLocalStorageOptions { Path = store }, TimeProvider.System);
+        var audit = new AuditStore(backend, () => new HdsRetentionInfo(HdsRetentionMode.Compliance, DateTimeOffset.UtcNow.AddDays(1), false));
         const string Node = "n00000000000b3c4";
         var random = new Random(17);
         var previous = AuditRecordCodec.GenesisHash;

@@ -56,8 +56,8 @@ internal static class E2eBenchmark
                 // Warm-up: code paths, connections, the key ring.
                 await raw.PutSmallAsync("warm/raw", new byte[1024]).ConfigureAwait(false);
                 await raw.GetSingleAsync("warm/raw").ConfigureAwait(false);
-                var warm = await hds.PutAsync("warm/hds", new MemoryStream(new byte[1024]), new PutOptions { Context = Context }).ConfigureAwait(false);
-                await using (var d = await hds.GetAsync("warm/hds", new GetOptions { Context = Context, VersionId = warm.VersionId }).ConfigureAwait(false))
+                var warm = await hds.PutAsync("warm/hds", new MemoryStream(new byte[1024]), new HdsPutOptions { Context = Context }).ConfigureAwait(false);
+                await using (var d = await hds.GetAsync("warm/hds", new HdsGetOptions { Context = Context, VersionId = warm.VersionId }).ConfigureAwait(false))
                 {
                     await Drain.ReadAllAsync(d.Content).ConfigureAwait(false);
                 }
@@ -125,8 +125,8 @@ internal static class E2eBenchmark
             }
             : async key =>
             {
-                var receipt = await hds.PutAsync(key, new PatternStream(size), new PutOptions { Context = Context }).ConfigureAwait(false);
-                await using var d = await hds.GetAsync(key, new GetOptions { Context = Context, VersionId = receipt.VersionId }).ConfigureAwait(false);
+                var receipt = await hds.PutAsync(key, new PatternStream(size), new HdsPutOptions { Context = Context }).ConfigureAwait(false);
+                await using var d = await hds.GetAsync(key, new HdsGetOptions { Context = Context, VersionId = receipt.VersionId }).ConfigureAwait(false);
                 await Drain.ReadAllAsync(d.Content).ConfigureAwait(false);
             };
 
@@ -138,8 +138,8 @@ internal static class E2eBenchmark
         }
         else
         {
-            var w = await hds.PutAsync(prefix + "warm", new MemoryStream(new byte[1024]), new PutOptions { Context = Context }).ConfigureAwait(false);
-            await using var d = await hds.GetAsync(prefix + "warm", new GetOptions { Context = Context, VersionId = w.VersionId }).ConfigureAwait(false);
+            var w = await hds.PutAsync(prefix + "warm", new MemoryStream(new byte[1024]), new HdsPutOptions { Context = Context }).ConfigureAwait(false);
+            await using var d = await hds.GetAsync(prefix + "warm", new HdsGetOptions { Context = Context, VersionId = w.VersionId }).ConfigureAwait(false);
             await Drain.ReadAllAsync(d.Content).ConfigureAwait(false);
         }
 
@@ -175,7 +175,7 @@ internal static class E2eBenchmark
     {
         var options = new HdsStorageOptions
         {
-            S3 = new S3StorageOptions
+            S3 = new HdsS3StorageOptions
             {
                 ServiceUrl = env.Endpoint,
                 Bucket = bucket,
@@ -188,7 +188,7 @@ internal static class E2eBenchmark
         };
 
         // One day in GOVERNANCE, the same lock as the raw path, so the benchmark can remove its data as it goes.
-        options.RetentionClasses[HdsStorageOptions.DefaultRetentionClassName] = new RetentionClass { Mode = RetentionMode.Governance, Duration = TimeSpan.FromDays(1) };
+        options.RetentionClasses[HdsStorageOptions.DefaultRetentionClassName] = new HdsRetentionClass { Mode = HdsRetentionMode.Governance, Duration = TimeSpan.FromDays(1) };
         options.Encryption.Certificates.Add(Certificates.Operational);
         options.Audit.CheckpointCertificate = Certificates.AuditSigner;
         options.Audit.SpoolDirectory = spool;
@@ -211,13 +211,13 @@ internal static class E2eBenchmark
             await raw.PutLargeAsync("warm/raw-large", size).ConfigureAwait(false);
             await raw.GetSingleAsync("warm/raw-large").ConfigureAwait(false);
             await raw.GetSingleAsync("warm/raw-large", (long)i << 20, 1 << 20).ConfigureAwait(false);
-            var receipt = await hds.PutAsync("warm/hds-large", new PatternStream(size), new PutOptions { Context = Context }).ConfigureAwait(false);
-            await using (var d = await hds.GetAsync("warm/hds-large", new GetOptions { Context = Context, VersionId = receipt.VersionId }).ConfigureAwait(false))
+            var receipt = await hds.PutAsync("warm/hds-large", new PatternStream(size), new HdsPutOptions { Context = Context }).ConfigureAwait(false);
+            await using (var d = await hds.GetAsync("warm/hds-large", new HdsGetOptions { Context = Context, VersionId = receipt.VersionId }).ConfigureAwait(false))
             {
                 await Drain.ReadAllAsync(d.Content).ConfigureAwait(false);
             }
 
-            await using (var d = await hds.GetAsync("warm/hds-large", new GetOptions { Context = Context, VersionId = receipt.VersionId, Range = new ContentRange((long)i << 20, 1 << 20) })
+            await using (var d = await hds.GetAsync("warm/hds-large", new HdsGetOptions { Context = Context, VersionId = receipt.VersionId, Range = new HdsContentRange((long)i << 20, 1 << 20) })
                 .ConfigureAwait(false))
             {
                 await Drain.ReadAllAsync(d.Content).ConfigureAwait(false);
@@ -251,13 +251,13 @@ internal static class E2eBenchmark
                 async Task RawPut() => rawPut.Add(size / MiB / await TimeAsync(() => raw.PutLargeAsync(rawKey, size), $"put-{label} raw").ConfigureAwait(false));
                 async Task HdsPut() => hdsPut.Add(size / MiB / await TimeAsync(async () =>
                 {
-                    var receipt = await hds.PutAsync(hdsKey, new PatternStream(size), new PutOptions { Context = Context }).ConfigureAwait(false);
+                    var receipt = await hds.PutAsync(hdsKey, new PatternStream(size), new HdsPutOptions { Context = Context }).ConfigureAwait(false);
                     version = receipt.VersionId;
                 }, $"put-{label} hds").ConfigureAwait(false));
                 async Task RawGet() => rawGet.Add(size / MiB / await TimeAsync(() => raw.GetSingleAsync(rawKey), $"get-{label} raw").ConfigureAwait(false));
                 async Task HdsGet() => hdsGet.Add(size / MiB / await TimeAsync(async () =>
                 {
-                    await using var d = await hds.GetAsync(hdsKey, new GetOptions { Context = Context, VersionId = version }).ConfigureAwait(false);
+                    await using var d = await hds.GetAsync(hdsKey, new HdsGetOptions { Context = Context, VersionId = version }).ConfigureAwait(false);
                     if (await Drain.ReadAllAsync(d.Content).ConfigureAwait(false) != size)
                     {
                         throw new InvalidOperationException("Hds.Storage returned the wrong length.");
@@ -283,7 +283,7 @@ internal static class E2eBenchmark
                         async Task RawRange() => rawRanged.Add(1000 * await TimeAsync(() => raw.GetSingleAsync(rawKey, offset, 1 << 20)).ConfigureAwait(false));
                         async Task HdsRange() => hdsRanged.Add(1000 * await TimeAsync(async () =>
                         {
-                            await using var d = await hds.GetAsync(hdsKey, new GetOptions { Context = Context, VersionId = version, Range = new ContentRange(offset, 1 << 20) })
+                            await using var d = await hds.GetAsync(hdsKey, new HdsGetOptions { Context = Context, VersionId = version, Range = new HdsContentRange(offset, 1 << 20) })
                                 .ConfigureAwait(false);
                             await Drain.ReadAllAsync(d.Content).ConfigureAwait(false);
                         }).ConfigureAwait(false));
@@ -339,12 +339,12 @@ internal static class E2eBenchmark
                 var latency = path == "raw" ? rawLatency : hdsLatency;
                 Func<string, Task<double>> put = path == "raw"
                     ? key => TimeAsync(() => settings.RawHead ? raw.PutSmallAndHeadAsync(key, data) : raw.PutSmallAsync(key, data))
-                    : key => TimeAsync(() => hds.PutAsync(key, new MemoryStream(data, writable: false), new PutOptions { Context = Context }));
+                    : key => TimeAsync(() => hds.PutAsync(key, new MemoryStream(data, writable: false), new HdsPutOptions { Context = Context }));
                 Func<string, Task<double>> get = path == "raw"
                     ? key => TimeAsync(() => raw.GetSingleAsync(key))
                     : key => TimeAsync(async () =>
                     {
-                        await using var d = await hds.GetAsync(key, new GetOptions { Context = Context }).ConfigureAwait(false);
+                        await using var d = await hds.GetAsync(key, new HdsGetOptions { Context = Context }).ConfigureAwait(false);
                         await Drain.ReadAllAsync(d.Content).ConfigureAwait(false);
                     });
                 var phaseStart = Stopwatch.GetTimestamp();

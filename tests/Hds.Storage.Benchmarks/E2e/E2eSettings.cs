@@ -41,9 +41,9 @@ internal sealed class E2eSettings
 
     public int MemoryReps { get; private set; } = 1;
 
-    public int PartSize { get; private set; } = new S3StorageOptions().PartSize;
+    public int PartSize { get; private set; } = new HdsS3StorageOptions().PartSize;
 
-    public int Concurrency { get; private set; } = new S3StorageOptions().MaxConcurrency;
+    public int Concurrency { get; private set; } = new HdsS3StorageOptions().MaxConcurrency;
 
     public bool RangedGetBaseline { get; private set; }
 

@@ -31,7 +31,7 @@ public sealed class PatientPseudonymTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _client = new HdsStorageClient(new HdsStorageOptions { Local = new LocalStorageOptions { Path = _store } });
+        _client = new HdsStorageClient(new HdsStorageOptions { Local = new HdsLocalStorageOptions { Path = _store } });
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         builder.Logging.ClearProviders();

@@ -35,7 +35,7 @@ public sealed class PropagationTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _client = new HdsStorageClient(new HdsStorageOptions { Local = new LocalStorageOptions { Path = _store } });
+        _client = new HdsStorageClient(new HdsStorageOptions { Local = new HdsLocalStorageOptions { Path = _store } });
 
         var documents = WebApplication.CreateSlimBuilder();
         documents.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
@@ -134,7 +134,7 @@ public sealed class PropagationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Forbidden, otherPath.StatusCode);
         Assert.Contains("bad-signature", await otherPath.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Forbidden, otherMethod.StatusCode);
-        var stored = (await _client!.ListAsync(null, new ListOptions { Context = context }, Ct)).Items;
+        var stored = await _client!.ListAsync(null, new HdsListOptions { Context = context }, Ct).ToListAsync(Ct);
         Assert.Single(stored, i => i.Key == "docs/replayed"); // stored once: the replay wrote nothing
         Assert.DoesNotContain(stored, i => i.Key == "docs/elsewhere");
 
@@ -247,7 +247,7 @@ public sealed class PropagationTests : IAsyncLifetime
         using var response = await http.SendAsync(request, Ct);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Empty((await _client!.ListAsync(null, new ListOptions { Context = context }, Ct)).Items);
+        Assert.Empty(await _client!.ListAsync(null, new HdsListOptions { Context = context }, Ct).ToListAsync(Ct));
     }
 
     private static Uri Address(WebApplication app) =>

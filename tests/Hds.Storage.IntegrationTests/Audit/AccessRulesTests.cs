@@ -23,7 +23,7 @@ public sealed class AccessRulesTests : IAsyncLifetime
 
     public ValueTask InitializeAsync()
     {
-        var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = _store } };
+        var options = new HdsStorageOptions { Local = new HdsLocalStorageOptions { Path = _store } };
         options.Authorization.DefaultAllowedPurposes = new HashSet<string>(StringComparer.Ordinal) { "claim-processing", "care" };
         _client = new HdsStorageClient(options, TimeProvider.System, LoggerFactory.Create(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace)));
         return ValueTask.CompletedTask;
@@ -37,17 +37,18 @@ public sealed class AccessRulesTests : IAsyncLifetime
 
     private static IEnumerable<(HdsOperation Op, Func<HdsStorageClient, HdsAccessContext?, Task> Call)> EveryOperation()
     {
-        HdsRequestOptions? O(HdsAccessContext? c) => c is null ? null : new HdsRequestOptions { Context = c };
+        // A version options is a request options: the same helper serves the verbs that name a version.
+        HdsVersionOptions? O(HdsAccessContext? c) => c is null ? null : new HdsVersionOptions { Context = c };
         yield return (HdsOperation.CheckBucket, (cl, c) => cl.CheckBucketAsync(O(c), Ct));
-        yield return (HdsOperation.Put, (cl, c) => cl.PutAsync("k", new MemoryStream([1]), new PutOptions { Context = c }, Ct));
-        yield return (HdsOperation.Get, (cl, c) => cl.GetAsync("k", new GetOptions { Context = c }, Ct));
-        yield return (HdsOperation.Verify, (cl, c) => cl.VerifyAsync("k", new VerifyOptions { Context = c }, Ct));
-        yield return (HdsOperation.GetProperties, (cl, c) => cl.GetPropertiesAsync("k", null, O(c), Ct));
-        yield return (HdsOperation.List, (cl, c) => cl.ListAsync(null, new ListOptions { Context = c }, Ct));
-        yield return (HdsOperation.GetVersions, (cl, c) => cl.GetVersionsAsync("k", O(c), Ct));
+        yield return (HdsOperation.Put, (cl, c) => cl.PutAsync("k", new MemoryStream([1]), new HdsPutOptions { Context = c }, Ct));
+        yield return (HdsOperation.Get, (cl, c) => cl.GetAsync("k", new HdsGetOptions { Context = c }, Ct));
+        yield return (HdsOperation.Verify, (cl, c) => cl.VerifyAsync("k", new HdsVerifyOptions { Context = c }, Ct));
+        yield return (HdsOperation.GetProperties, (cl, c) => cl.GetPropertiesAsync("k", O(c), Ct));
+        yield return (HdsOperation.List, (cl, c) => cl.ListAsync(null, new HdsListOptions { Context = c }, Ct).ToListAsync(Ct).AsTask());
+        yield return (HdsOperation.GetVersions, (cl, c) => cl.GetVersionsAsync("k", O(c), Ct).ToListAsync(Ct).AsTask());
         yield return (HdsOperation.Delete, (cl, c) => cl.DeleteAsync("k", O(c), Ct));
-        yield return (HdsOperation.SetLegalHold, (cl, c) => cl.SetLegalHoldAsync("k", true, null, O(c), Ct));
-        yield return (HdsOperation.ExtendRetention, (cl, c) => cl.ExtendRetentionAsync("k", DateTimeOffset.UtcNow.AddYears(30), null, O(c), Ct));
+        yield return (HdsOperation.SetLegalHold, (cl, c) => cl.SetLegalHoldAsync("k", true, O(c), Ct));
+        yield return (HdsOperation.ExtendRetention, (cl, c) => cl.ExtendRetentionAsync("k", DateTimeOffset.UtcNow.AddYears(30), O(c), Ct));
         yield return (HdsOperation.VerifyAudit, (cl, c) => cl.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = c }, Ct));
         yield return (HdsOperation.ReadAudit, (cl, c) => cl.GetRecentAuditRecordsAsync(5, O(c), Ct));
         yield return (HdsOperation.ListKeys, (cl, c) => cl.ListKeysAsync(O(c), Ct));
@@ -100,21 +101,21 @@ public sealed class AccessRulesTests : IAsyncLifetime
     [Fact]
     public async Task Another_tenant_never_reaches_an_object_whatever_the_operation()
     {
-        var receipt = await Client.PutAsync("k", new MemoryStream([1, 2]), new PutOptions { Context = Alice }, Ct);
+        var receipt = await Client.PutAsync("k", new MemoryStream([1, 2]), new HdsPutOptions { Context = Alice }, Ct);
         var sncf = new HdsAccessContext("agent-0042", "sncf", "claim-processing");
         var o = new HdsRequestOptions { Context = sncf };
-        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.GetAsync("k", new GetOptions { Context = sncf, VersionId = receipt.VersionId }, Ct));
-        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.VerifyAsync("k", new VerifyOptions { Context = sncf }, Ct));
-        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.GetPropertiesAsync("k", receipt.VersionId, o, Ct));
+        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.GetAsync("k", new HdsGetOptions { Context = sncf, VersionId = receipt.VersionId }, Ct));
+        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.VerifyAsync("k", new HdsVerifyOptions { Context = sncf }, Ct));
+        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.GetPropertiesAsync("k", new HdsVersionOptions { VersionId = receipt.VersionId, Context = o.Context }, Ct));
         await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.DeleteAsync("k", o, Ct));
         var sncfLegal = new HdsAccessContext("legal-0042", "sncf", "legal-hold") { Role = "legal" };
-        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.SetLegalHoldAsync("k", true, receipt.VersionId, new HdsRequestOptions { Context = sncfLegal }, Ct));
+        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.SetLegalHoldAsync("k", true, new HdsVersionOptions { VersionId = receipt.VersionId, Context = sncfLegal }, Ct));
         await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.ExtendRetentionAsync(
-            "k", DateTimeOffset.UtcNow.AddYears(30), receipt.VersionId, new HdsRequestOptions { Context = sncfLegal with { Purpose = "retention" } }, Ct));
-        Assert.Empty((await Client.ListAsync(null, new ListOptions { Context = sncf }, Ct)).Items);
-        Assert.Empty(await Client.GetVersionsAsync("k", o, Ct));
+            "k", DateTimeOffset.UtcNow.AddYears(30), new HdsVersionOptions { VersionId = receipt.VersionId, Context = sncfLegal with { Purpose = "retention" } }, Ct));
+        Assert.Empty(await Client.ListAsync(null, new HdsListOptions { Context = sncf }, Ct).ToListAsync(Ct));
+        Assert.Empty(await Client.GetVersionsAsync("k", o, Ct).ToListAsync(Ct));
         Assert.DoesNotContain(await Client.GetRecentAuditRecordsAsync(100, new HdsRequestOptions { Context = new HdsAccessContext("a-1", "sncf", "audit") { Role = "auditor" } }, Ct), r => r.Tenant == "msa");
-        Assert.Equal(Models.RetentionMode.Compliance, RetentionModeOf(await Client.GetPropertiesAsync("k", receipt.VersionId, new HdsRequestOptions { Context = Alice }, Ct)));
+        Assert.Equal(Models.HdsRetentionMode.Compliance, RetentionModeOf(await Client.GetPropertiesAsync("k", new HdsVersionOptions { VersionId = receipt.VersionId, Context = Alice }, Ct)));
     }
 
     [Fact]
@@ -134,22 +135,22 @@ public sealed class AccessRulesTests : IAsyncLifetime
         using var opaque = new HdsOpaqueKeys(Enumerable.Repeat((byte)7, 32).ToArray());
         var key = $"patients/{opaque.Derive("patient", Canary)}/form.pdf";
         var messages = new List<string>();
-        var receipt = await Client.PutAsync(key, new MemoryStream(Encoding.UTF8.GetBytes("Patient: " + Canary)), new PutOptions { Context = Alice, ContentType = "application/pdf" }, Ct);
-        await using (var d = await Client.GetAsync(key, new GetOptions { Context = Alice }, Ct))
+        var receipt = await Client.PutAsync(key, new MemoryStream(Encoding.UTF8.GetBytes("Patient: " + Canary)), new HdsPutOptions { Context = Alice, ContentType = "application/pdf" }, Ct);
+        await using (var d = await Client.GetAsync(key, new HdsGetOptions { Context = Alice }, Ct))
         {
             await d.Content.CopyToAsync(Stream.Null, Ct);
         }
 
         async Task Capture(Func<Task> call) => messages.Add((await Assert.ThrowsAnyAsync<Exception>(call)).ToString());
-        await Capture(() => Client.PutAsync("p/" + Canary.Replace(' ', '\n'), new MemoryStream([1]), new PutOptions { Context = Alice }, Ct));
-        await Capture(() => Client.PutAsync("x", new MemoryStream([1]), new PutOptions { Context = Alice, ContentType = "application/pdf; name=" + Canary }, Ct));
-        await Capture(() => Client.GetAsync(key, new GetOptions { Context = Alice with { PatientPseudonym = Canary } }, Ct));
+        await Capture(() => Client.PutAsync("p/" + Canary.Replace(' ', '\n'), new MemoryStream([1]), new HdsPutOptions { Context = Alice }, Ct));
+        await Capture(() => Client.PutAsync("x", new MemoryStream([1]), new HdsPutOptions { Context = Alice, ContentType = "application/pdf; name=" + Canary }, Ct));
+        await Capture(() => Client.GetAsync(key, new HdsGetOptions { Context = Alice with { PatientPseudonym = Canary } }, Ct));
         await Capture(() => Task.FromResult(new HdsAccessContext(Canary, "msa", "care")));
-        await Capture(() => Client.GetAsync(key, new GetOptions { Context = Alice, VersionId = Canary }, Ct));
-        await Capture(() => Client.GetAsync(key, new GetOptions { Context = Alice with { Roles = ["agent", Canary] } }, Ct));
-        await Capture(() => Client.GetAsync(key, new GetOptions { Context = Alice with { AllowedPurposes = [Canary] } }, Ct));
-        await Capture(() => Client.SetLegalHoldAsync(key, false, receipt.VersionId, new HdsRequestOptions { Context = Alice with { Purpose = "legal-hold" } }, Ct));
-        await Capture(() => Client.ExtendRetentionAsync(key, DateTimeOffset.MaxValue, Canary, new HdsRequestOptions { Context = Alice with { Purpose = "retention", Role = "legal" } }, Ct));
+        await Capture(() => Client.GetAsync(key, new HdsGetOptions { Context = Alice, VersionId = Canary }, Ct));
+        await Capture(() => Client.GetAsync(key, new HdsGetOptions { Context = Alice with { Roles = ["agent", Canary] } }, Ct));
+        await Capture(() => Client.GetAsync(key, new HdsGetOptions { Context = Alice with { AllowedPurposes = [Canary] } }, Ct));
+        await Capture(() => Client.SetLegalHoldAsync(key, false, new HdsVersionOptions { VersionId = receipt.VersionId, Context = Alice with { Purpose = "legal-hold" } }, Ct));
+        await Capture(() => Client.ExtendRetentionAsync(key, DateTimeOffset.MaxValue, new HdsVersionOptions { VersionId = Canary, Context = Alice with { Purpose = "retention", Role = "legal" } }, Ct));
         await Client.FlushAuditAsync(Ct);
 
         Assert.All(messages, m => Assert.DoesNotContain("Dupont", m, StringComparison.OrdinalIgnoreCase));
@@ -165,7 +166,7 @@ public sealed class AccessRulesTests : IAsyncLifetime
         }
     }
 
-    private static Models.RetentionMode RetentionModeOf(Models.ObjectProperties p) => p.Retention.Mode;
+    private static Models.HdsRetentionMode RetentionModeOf(Models.HdsObjectProperties p) => p.Retention.Mode;
 
     private sealed class CapturingLoggerProvider : ILoggerProvider
     {

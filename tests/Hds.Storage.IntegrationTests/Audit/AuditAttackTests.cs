@@ -218,7 +218,7 @@ public sealed class AuditAttackTests : IAsyncLifetime
         options.Audit.SpoolDirectory = _writerSpool;
         await using (var client = new HdsStorageClient(options))
         {
-            await client.PutAsync("docs/big", new MemoryStream(TestContent.Random(3 << 20)), new PutOptions { Context = Alice }, Ct);
+            await client.PutAsync("docs/big", new MemoryStream(TestContent.Random(3 << 20)), new HdsPutOptions { Context = Alice }, Ct);
         }
 
         var physical = Hds.Storage.Objects.ObjectKeys.ToPhysical("msa", "docs/big");
@@ -274,13 +274,13 @@ public sealed class AuditAttackTests : IAsyncLifetime
         await using var client = new HdsStorageClient(options);
         for (var i = 0; i < 2; i++)
         {
-            await client.PutAsync($"docs/{i}", new MemoryStream(TestContent.Random(1000)), new PutOptions { Context = Alice }, Ct);
+            await client.PutAsync($"docs/{i}", new MemoryStream(TestContent.Random(1000)), new HdsPutOptions { Context = Alice }, Ct);
         }
 
         await client.FlushAuditAsync(Ct);
         for (var i = 0; i < 2; i++)
         {
-            await using var download = await client.GetAsync($"docs/{i}", new GetOptions { Context = Bob }, Ct);
+            await using var download = await client.GetAsync($"docs/{i}", new HdsGetOptions { Context = Bob }, Ct);
             await download.Content.CopyToAsync(Stream.Null, Ct);
         }
 

@@ -65,25 +65,25 @@ public abstract class AuditContractTests : IAsyncLifetime
     [Fact]
     public async Task Every_operation_and_outcome_leaves_a_record_and_the_trail_verifies()
     {
-        var receipt = await Client.PutAsync("docs/a.pdf", new MemoryStream(TestContent.Random(2000)), new PutOptions { Context = Alice }, Ct);
-        await using (var d = await Client.GetAsync("docs/a.pdf", new GetOptions { Context = Alice }, Ct))
+        var receipt = await Client.PutAsync("docs/a.pdf", new MemoryStream(TestContent.Random(2000)), new HdsPutOptions { Context = Alice }, Ct);
+        await using (var d = await Client.GetAsync("docs/a.pdf", new HdsGetOptions { Context = Alice }, Ct))
         {
             await d.Content.CopyToAsync(Stream.Null, Ct);
         }
 
-        await Client.VerifyAsync("docs/a.pdf", new VerifyOptions { Context = Alice, Receipt = receipt }, Ct);
-        await Client.GetPropertiesAsync("docs/a.pdf", null, As(Alice), Ct);
-        await Client.ListAsync("docs/", new ListOptions { Context = Alice }, Ct);
-        await Client.GetVersionsAsync("docs/a.pdf", As(Alice), Ct);
-        await Client.SetLegalHoldAsync("docs/a.pdf", true, receipt.VersionId, As(Lawyer), Ct);
-        await Client.SetLegalHoldAsync("docs/a.pdf", false, receipt.VersionId, As(Lawyer), Ct);
-        await Client.ExtendRetentionAsync("docs/a.pdf", receipt.RetainUntil.AddDays(1), receipt.VersionId, As(Lawyer with { Purpose = "retention" }), Ct);
+        await Client.VerifyAsync("docs/a.pdf", new HdsVerifyOptions { Context = Alice, Receipt = receipt }, Ct);
+        await Client.GetPropertiesAsync("docs/a.pdf", new HdsVersionOptions { Context = As(Alice).Context }, Ct);
+        await Client.ListAsync("docs/", new HdsListOptions { Context = Alice }, Ct).ToListAsync(Ct);
+        await Client.GetVersionsAsync("docs/a.pdf", As(Alice), Ct).ToListAsync(Ct);
+        await Client.SetLegalHoldAsync("docs/a.pdf", true, new HdsVersionOptions { VersionId = receipt.VersionId, Context = As(Lawyer).Context }, Ct);
+        await Client.SetLegalHoldAsync("docs/a.pdf", false, new HdsVersionOptions { VersionId = receipt.VersionId, Context = As(Lawyer).Context }, Ct);
+        await Client.ExtendRetentionAsync("docs/a.pdf", receipt.RetainUntil.AddDays(1), new HdsVersionOptions { VersionId = receipt.VersionId, Context = As(Lawyer with { Purpose = "retention" }).Context }, Ct);
         await Client.CheckBucketAsync(As(Alice), Ct);
         await Client.DeleteAsync("docs/a.pdf", As(Alice), Ct);
-        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.GetPropertiesAsync("docs/none.pdf", null, As(Alice), Ct));
-        await Assert.ThrowsAsync<HdsAccessDeniedException>(() => Client.ListAsync(null, null, Ct));
+        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.GetPropertiesAsync("docs/none.pdf", new HdsVersionOptions { Context = As(Alice).Context }, Ct));
+        await Assert.ThrowsAsync<HdsAccessDeniedException>(() => Client.ListAsync(null, null, Ct).ToListAsync(Ct).AsTask());
         await Assert.ThrowsAsync<HdsAccessDeniedException>(() => Client.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = Alice }, Ct));
-        await Assert.ThrowsAsync<HdsInvalidRequestException>(() => Client.PutAsync("../bad", new MemoryStream([1]), new PutOptions { Context = Alice }, Ct));
+        await Assert.ThrowsAsync<HdsInvalidRequestException>(() => Client.PutAsync("../bad", new MemoryStream([1]), new HdsPutOptions { Context = Alice }, Ct));
 
         var verification = await Client.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = Auditor }, Ct);
         Assert.True(verification.IsValid, string.Join("; ", verification.Problems));
@@ -121,7 +121,7 @@ public abstract class AuditContractTests : IAsyncLifetime
     [Fact]
     public async Task A_call_without_context_is_refused_and_recorded()
     {
-        await Assert.ThrowsAsync<HdsAccessDeniedException>(() => Client.GetVersionsAsync("x", null, Ct));
+        await Assert.ThrowsAsync<HdsAccessDeniedException>(() => Client.GetVersionsAsync("x", null, Ct).ToListAsync(Ct).AsTask());
         await Client.FlushAuditAsync(Ct);
         var verification = await Client.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = Auditor }, Ct);
         Assert.True(verification.IsValid, string.Join("; ", verification.Problems));
@@ -131,7 +131,7 @@ public abstract class AuditContractTests : IAsyncLifetime
     [Fact]
     public async Task Key_ring_operations_are_audited_with_the_key_concerned_and_the_trail_verifies()
     {
-        var receipt = await Client.PutAsync("keys/a.pdf", new MemoryStream(TestContent.Random(500)), new PutOptions { Context = Alice }, Ct);
+        var receipt = await Client.PutAsync("keys/a.pdf", new MemoryStream(TestContent.Random(500)), new HdsPutOptions { Context = Alice }, Ct);
         var listed = await Client.ListKeysAsync(As(KeyOfficer), Ct);
         var rotated = await Client.RotateKeyAsync(As(KeyOfficer), Ct);
         var revoked = await Client.RevokeKeyAsync(receipt.KeyId!, As(KeyOfficer), Ct);
@@ -161,7 +161,7 @@ public abstract class AuditContractTests : IAsyncLifetime
     [Fact]
     public async Task Key_ring_changes_for_a_purpose_not_allowed_are_denied_recorded_and_change_nothing()
     {
-        var receipt = await Client.PutAsync("keys/b.pdf", new MemoryStream(TestContent.Random(500)), new PutOptions { Context = Alice }, Ct);
+        var receipt = await Client.PutAsync("keys/b.pdf", new MemoryStream(TestContent.Random(500)), new HdsPutOptions { Context = Alice }, Ct);
         var storedBefore = await KeyRingVersionsAsync();
 
         // Another tenant's agent, an auditor, a claims agent: none of them has the key-management purpose.
@@ -176,7 +176,7 @@ public abstract class AuditContractTests : IAsyncLifetime
         Assert.Equal(storedBefore, await KeyRingVersionsAsync());
         var key = Assert.Single(await Client.ListKeysAsync(As(KeyOfficer), Ct));
         Assert.Equal((receipt.KeyId, false), (key.Id, key.IsRevoked));
-        await Client.VerifyAsync("keys/b.pdf", new VerifyOptions { Context = Alice, Receipt = receipt }, Ct); // still readable: not revoked
+        await Client.VerifyAsync("keys/b.pdf", new HdsVerifyOptions { Context = Alice, Receipt = receipt }, Ct); // still readable: not revoked
         var records = await Client.GetRecentAuditRecordsAsync(100, As(Auditor), Ct);
         foreach (var op in new[] { HdsOperation.RotateKey, HdsOperation.RevokeKey, HdsOperation.RewrapKeys, HdsOperation.ListKeys })
         {
@@ -238,7 +238,7 @@ public abstract class AuditContractTests : IAsyncLifetime
         var expected = TamperInPlace ? inPlace : throughApi;
         for (var i = 0; i < 8; i++)
         {
-            await Client.PutAsync($"t/{i}", new MemoryStream([(byte)i]), new PutOptions { Context = Alice }, Ct);
+            await Client.PutAsync($"t/{i}", new MemoryStream([(byte)i]), new HdsPutOptions { Context = Alice }, Ct);
         }
 
         var clean = await Client.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = Auditor }, Ct);
@@ -251,7 +251,7 @@ public abstract class AuditContractTests : IAsyncLifetime
         // segment at one record; two puts stay below BatchSize (3), so only the flush uploads them, together.
         for (var i = 8; i < 10; i++)
         {
-            await Client.PutAsync($"t/{i}", new MemoryStream([(byte)i]), new PutOptions { Context = Alice }, Ct);
+            await Client.PutAsync($"t/{i}", new MemoryStream([(byte)i]), new HdsPutOptions { Context = Alice }, Ct);
         }
 
         await Client.FlushAuditAsync(Ct);
@@ -354,7 +354,7 @@ public abstract class AuditContractTests : IAsyncLifetime
     {
         for (var i = 0; i < 7; i++)
         {
-            await Client.GetVersionsAsync($"w/{i}", As(Alice), Ct);
+            await Client.GetVersionsAsync($"w/{i}", As(Alice), Ct).ToListAsync(Ct);
         }
 
         var all = await Client.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = Auditor }, Ct);
@@ -401,7 +401,7 @@ public abstract class AuditContractTests : IAsyncLifetime
         }
 
         await backend.PutAsync(
-            new BackendWriteRequest(key, "application/octet-stream", new Dictionary<string, string>(), new RetentionInfo(RetentionMode.Compliance, DateTimeOffset.UtcNow.AddDays(1), false)),
+            new BackendWriteRequest(key, "application/octet-stream", new Dictionary<string, string>(), new HdsRetentionInfo(HdsRetentionMode.Compliance, DateTimeOffset.UtcNow.AddDays(1), false)),
             new MemoryStream(content), Ct);
     }
 }

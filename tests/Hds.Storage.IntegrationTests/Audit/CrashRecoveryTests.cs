@@ -59,7 +59,7 @@ public sealed class CrashRecoveryTests : IDisposable
         }
 
         Assert.Equal(150, acked.Count);
-        var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = _store } };
+        var options = new HdsStorageOptions { Local = new HdsLocalStorageOptions { Path = _store } };
         await using var recovered = new HdsStorageClient(options);
         var auditor = new HdsRequestOptions { Context = new HdsAccessContext("auditor-7", "msa", "audit") { Role = "auditor" } };
         var verification = await recovered.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = auditor.Context }, ct);
@@ -95,10 +95,10 @@ public sealed class CrashRecoveryTests : IDisposable
             Assert.DoesNotContain("ACK", await output, StringComparison.Ordinal);
         }
 
-        var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = _store } };
+        var options = new HdsStorageOptions { Local = new HdsLocalStorageOptions { Path = _store } };
         await using var recovered = new HdsStorageClient(options);
         var context = new HdsAccessContext("agent-4711", "msa", "claim-processing");
-        var versions = (await recovered.GetVersionsAsync("crash/1", new HdsRequestOptions { Context = context }, ct)).Where(v => !v.IsDeleteMarker).ToList();
+        var versions = (await recovered.GetVersionsAsync("crash/1", new HdsRequestOptions { Context = context }, ct).ToListAsync(ct)).Where(v => !v.IsDeleteMarker).ToList();
         var auditor = new HdsRequestOptions { Context = new HdsAccessContext("auditor-7", "msa", "audit") { Role = "auditor" } };
         var verification = await recovered.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = auditor.Context }, ct);
         Assert.True(verification.IsValid, string.Join("; ", verification.Problems));

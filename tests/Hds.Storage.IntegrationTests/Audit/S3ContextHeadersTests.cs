@@ -27,8 +27,8 @@ public sealed class S3ContextHeadersTests
         {
             await using (var client = new HdsStorageClient(options))
             {
-                var receipt = await client.PutAsync("h.txt", new MemoryStream([1, 2, 3]), new PutOptions { Context = context }, ct);
-                await using var download = await client.GetAsync("h.txt", new GetOptions { Context = context, VersionId = receipt.VersionId }, ct);
+                var receipt = await client.PutAsync("h.txt", new MemoryStream([1, 2, 3]), new HdsPutOptions { Context = context }, ct);
+                await using var download = await client.GetAsync("h.txt", new HdsGetOptions { Context = context, VersionId = receipt.VersionId }, ct);
                 Assert.Equal(new byte[] { 1, 2, 3 }, await TestContent.ReadAllAsync(download.Content));
             }
 
@@ -77,9 +77,9 @@ public sealed class S3ContextHeadersTests
         var data = new byte[256 * 1024];
         new Random(5).NextBytes(data);
         await using var client = new HdsStorageClient(options);
-        var receipt = await client.PutAsync("r.bin", new MemoryStream(data), new PutOptions { Context = context }, ct);
+        var receipt = await client.PutAsync("r.bin", new MemoryStream(data), new HdsPutOptions { Context = context }, ct);
         byte[] read;
-        await using (var download = await client.GetAsync("r.bin", new GetOptions { Context = context, VersionId = receipt.VersionId }, ct))
+        await using (var download = await client.GetAsync("r.bin", new HdsGetOptions { Context = context, VersionId = receipt.VersionId }, ct))
         {
             read = await TestContent.ReadAllAsync(download.Content);
         }
@@ -120,15 +120,15 @@ public sealed class S3ContextHeadersTests
 
             await using (var client = new HdsStorageClient(options))
             {
-                var receipt = await client.PutAsync("cc.txt", new MemoryStream([1, 2, 3]), new PutOptions { Context = context }, ct);
-                await using (var download = await client.GetAsync("cc.txt", new GetOptions { Context = context, VersionId = receipt.VersionId }, ct))
+                var receipt = await client.PutAsync("cc.txt", new MemoryStream([1, 2, 3]), new HdsPutOptions { Context = context }, ct);
+                await using (var download = await client.GetAsync("cc.txt", new HdsGetOptions { Context = context, VersionId = receipt.VersionId }, ct))
                 {
                     Assert.Equal(new byte[] { 1, 2, 3 }, await TestContent.ReadAllAsync(download.Content)); // RGW ignores the header
                 }
 
-                await client.ListAsync("", new ListOptions { Context = context }, ct);
+                await client.ListAsync("", new HdsListOptions { Context = context }, ct).ToListAsync(ct);
                 var counsel = new HdsAccessContext("legal-3", "msa", HdsAuthorizationOptions.LegalHoldPurpose) { Role = HdsAuthorizationOptions.LegalRole };
-                await client.SetLegalHoldAsync("cc.txt", false, receipt.VersionId, new HdsRequestOptions { Context = counsel }, ct);
+                await client.SetLegalHoldAsync("cc.txt", false, new HdsVersionOptions { VersionId = receipt.VersionId, Context = counsel }, ct);
             }
 
             var byKind = recorder.Requests.GroupBy(r => r.Kind).ToDictionary(g => g.Key, g => g.Select(r => r.Headers.GetValueOrDefault("consistency-control")).ToList());
@@ -142,7 +142,7 @@ public sealed class S3ContextHeadersTests
     [Fact]
     public void A_consistency_control_value_storagegrid_does_not_know_is_a_configuration_error()
     {
-        var options = new HdsStorageOptions { S3 = new Hds.Storage.S3StorageOptions { ServiceUrl = new Uri("http://127.0.0.1:1"), Bucket = "hds-bucket" } };
+        var options = new HdsStorageOptions { S3 = new Hds.Storage.HdsS3StorageOptions { ServiceUrl = new Uri("http://127.0.0.1:1"), Bucket = "hds-bucket" } };
         options.S3.ConsistencyControl.Writes = "strong";
         var error = Assert.Throws<HdsConfigurationException>(() => new HdsStorageClient(options));
         Assert.Contains("S3.ConsistencyControl.Writes", error.Message, StringComparison.Ordinal);

@@ -66,7 +66,7 @@ public sealed class S3RollbackCliTests(S3CliBackend backend) : IClassFixture<S3C
         await using (var twoHoursAgo = new HdsStorageClient(options, new ShiftedClock(TimeSpan.FromHours(-2)), null))
         {
             refused = await Record.ExceptionAsync(() => twoHoursAgo.PutAsync(
-                key, new MemoryStream(old), new PutOptions { Context = new HdsAccessContext("op-42", Tenant, "audit") }, Ct));
+                key, new MemoryStream(old), new HdsPutOptions { Context = new HdsAccessContext("op-42", Tenant, "audit") }, Ct));
         }
 
         using var s3 = backend.CreateRawClient();

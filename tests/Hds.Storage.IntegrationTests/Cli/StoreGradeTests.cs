@@ -53,7 +53,7 @@ public sealed class StoreGradeTests
         Assert.Equal(2, cli.ExitCode);
         Assert.Contains("error: Configuration: --local names a file", cli.Stderr, StringComparison.Ordinal);
 
-        var error = Assert.Throws<HdsConfigurationException>(() => new HdsStorageClient(new HdsStorageOptions { Local = new LocalStorageOptions { Path = file } }));
+        var error = Assert.Throws<HdsConfigurationException>(() => new HdsStorageClient(new HdsStorageOptions { Local = new HdsLocalStorageOptions { Path = file } }));
         Assert.Contains("Local.Path names a file", error.Message, StringComparison.Ordinal);
         Assert.Equal("x", await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken)); // untouched
     }

@@ -11,7 +11,7 @@ internal static class ContractDefaults
 
     public static void Apply(HdsStorageOptions options)
     {
-        options.RetentionClasses[ShortClass] = new RetentionClass { Mode = RetentionMode.Compliance, Duration = TimeSpan.FromSeconds(2) };
+        options.RetentionClasses[ShortClass] = new HdsRetentionClass { Mode = HdsRetentionMode.Compliance, Duration = TimeSpan.FromSeconds(2) };
         TestCertificates.Apply(options);
     }
 }

@@ -16,7 +16,7 @@ public sealed class LocalTarget : StorageTarget
 
     public override HdsStorageClient CreateClient(Action<HdsStorageOptions>? configure = null)
     {
-        var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = _root } };
+        var options = new HdsStorageOptions { Local = new HdsLocalStorageOptions { Path = _root } };
         ContractDefaults.Apply(options);
         configure?.Invoke(options);
         return new HdsStorageClient(options);
@@ -27,22 +27,22 @@ public sealed class LocalTarget : StorageTarget
         var dir = Path.Combine(_root + "-nolock");
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "hds-store.json"), """{"Versioning":"Enabled","ObjectLockEnabled":false,"Layout":1}""");
-        var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = dir } };
+        var options = new HdsStorageOptions { Local = new HdsLocalStorageOptions { Path = dir } };
         return Task.FromResult(new HdsStorageClient(options));
     }
 
-    public override async Task<RetentionInfo> ReadLockDirectlyAsync(string physicalKey, string versionId)
+    public override async Task<HdsRetentionInfo> ReadLockDirectlyAsync(string physicalKey, string versionId)
     {
         var json = JsonNode.Parse(await File.ReadAllTextAsync(RecordPath(physicalKey, versionId)))!;
-        var mode = Enum.Parse<RetentionMode>(json["Mode"]!.GetValue<string>());
+        var mode = Enum.Parse<HdsRetentionMode>(json["Mode"]!.GetValue<string>());
         var until = json["RetainUntil"]?.GetValue<DateTimeOffset?>();
-        return new RetentionInfo(mode, until, json["LegalHold"]!.GetValue<bool>());
+        return new HdsRetentionInfo(mode, until, json["LegalHold"]!.GetValue<bool>());
     }
 
     public override async Task<bool> TryDestroyVersionDirectlyAsync(string physicalKey, string versionId)
     {
         // The local store's own refusal is what protects it (there is no server): go through the backend, not the client.
-        var backend = new LocalBackend(new LocalStorageOptions { Path = _root }, TimeProvider.System);
+        var backend = new LocalBackend(new HdsLocalStorageOptions { Path = _root }, TimeProvider.System);
         try
         {
             await backend.DeleteVersionAsync(physicalKey, versionId, CancellationToken.None);
@@ -75,7 +75,7 @@ public sealed class LocalTarget : StorageTarget
 
     public string Root => _root;
 
-    internal override Backends.StorageBackend OpenBackend() => new LocalBackend(new LocalStorageOptions { Path = _root }, TimeProvider.System);
+    internal override Backends.StorageBackend OpenBackend() => new LocalBackend(new HdsLocalStorageOptions { Path = _root }, TimeProvider.System);
 
     public override ValueTask DisposeAsync()
     {

@@ -36,7 +36,7 @@ public sealed class RgwTarget(S3Server server) : StorageTarget
         return new HdsStorageClient(options);
     }
 
-    public override async Task<RetentionInfo> ReadLockDirectlyAsync(string physicalKey, string versionId)
+    public override async Task<HdsRetentionInfo> ReadLockDirectlyAsync(string physicalKey, string versionId)
     {
         using var s3 = server.PlainClient();
         var retention = await s3.GetObjectRetentionAsync(new GetObjectRetentionRequest { BucketName = Bucket, Key = physicalKey, VersionId = versionId });
@@ -51,10 +51,10 @@ public sealed class RgwTarget(S3Server server) : StorageTarget
             // RGW answers 404 when no legal hold was ever set on the version.
         }
 
-        var mode = retention.Retention?.Mode == ObjectLockRetentionMode.Compliance ? RetentionMode.Compliance
-            : retention.Retention?.Mode == ObjectLockRetentionMode.Governance ? RetentionMode.Governance : RetentionMode.None;
+        var mode = retention.Retention?.Mode == ObjectLockRetentionMode.Compliance ? HdsRetentionMode.Compliance
+            : retention.Retention?.Mode == ObjectLockRetentionMode.Governance ? HdsRetentionMode.Governance : HdsRetentionMode.None;
         DateTimeOffset? until = retention.Retention?.RetainUntilDate is { } d ? new DateTimeOffset(d.ToUniversalTime()) : null;
-        return new RetentionInfo(mode, until, held);
+        return new HdsRetentionInfo(mode, until, held);
     }
 
     public override async Task<bool> TryDestroyVersionDirectlyAsync(string physicalKey, string versionId)

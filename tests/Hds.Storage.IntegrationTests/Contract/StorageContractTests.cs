@@ -48,9 +48,9 @@ public abstract class StorageContractTests : IAsyncLifetime
 
     protected abstract Task<StorageTarget> CreateTargetAsync();
 
-    protected static PutOptions Put(string? retentionClass = null) => new() { Context = Alice, RetentionClass = retentionClass, ContentType = "application/pdf" };
+    protected static HdsPutOptions Put(string? retentionClass = null) => new() { Context = Alice, RetentionClass = retentionClass, ContentType = "application/pdf" };
 
-    protected static GetOptions Get(string? versionId = null, HdsAccessContext? context = null) => new() { Context = context ?? Alice, VersionId = versionId };
+    protected static HdsGetOptions Get(string? versionId = null, HdsAccessContext? context = null) => new() { Context = context ?? Alice, VersionId = versionId };
 
     protected static HdsRequestOptions As(HdsAccessContext context) => new() { Context = context };
 
@@ -68,7 +68,7 @@ public abstract class StorageContractTests : IAsyncLifetime
 
         Assert.Equal(size, receipt.Size);
         Assert.Equal(TestContent.Sha256Hex(data), receipt.Sha256);
-        Assert.Equal(RetentionMode.Compliance, receipt.RetentionMode);
+        Assert.Equal(HdsRetentionMode.Compliance, receipt.RetentionMode);
         Assert.True(receipt.RetainUntil > DateTimeOffset.UtcNow.AddYears(19));
         Assert.Equal("agent-4711", receipt.Writer);
 
@@ -85,7 +85,7 @@ public abstract class StorageContractTests : IAsyncLifetime
         var receipt = await Client.PutAsync("locked.bin", TestContent.NonSeekable(TestContent.Random(size)), Put(), Ct);
 
         var direct = await Target.ReadLockDirectlyAsync(Physical("locked.bin"), receipt.VersionId);
-        Assert.Equal(RetentionMode.Compliance, direct.Mode);
+        Assert.Equal(HdsRetentionMode.Compliance, direct.Mode);
         Assert.NotNull(direct.RetainUntil);
         Assert.True(direct.RetainUntil >= receipt.RetainUntil.AddSeconds(-1), $"stored {direct.RetainUntil:O} < receipt {receipt.RetainUntil:O}");
         Assert.True(await Target.TryDestroyVersionDirectlyAsync(Physical("locked.bin"), receipt.VersionId), "a locked version was destroyed");
@@ -108,7 +108,7 @@ public abstract class StorageContractTests : IAsyncLifetime
             Assert.Equal("one"u8.ToArray(), await TestContent.ReadAllAsync(old.Content));
         }
 
-        var versions = await Client.GetVersionsAsync("v.txt", As(Alice), Ct);
+        var versions = await Client.GetVersionsAsync("v.txt", As(Alice), Ct).ToListAsync(Ct);
         Assert.Equal([second.VersionId, first.VersionId], versions.Select(v => v.VersionId));
         Assert.True(versions[0].IsLatest);
         Assert.False(versions[1].IsLatest);
@@ -127,7 +127,7 @@ public abstract class StorageContractTests : IAsyncLifetime
             Assert.Equal("kept"u8.ToArray(), await TestContent.ReadAllAsync(old.Content));
         }
 
-        var versions = await Client.GetVersionsAsync("gone.txt", As(Alice), Ct);
+        var versions = await Client.GetVersionsAsync("gone.txt", As(Alice), Ct).ToListAsync(Ct);
         Assert.Equal(2, versions.Count);
         Assert.True(versions[0].IsDeleteMarker);
         Assert.Equal(deleted.DeleteMarkerVersionId, versions[0].VersionId);
@@ -138,7 +138,7 @@ public abstract class StorageContractTests : IAsyncLifetime
     public async Task Delete_of_a_missing_key_is_not_found_and_adds_nothing()
     {
         await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.DeleteAsync("never.txt", As(Alice), Ct));
-        Assert.Empty(await Client.GetVersionsAsync("never.txt", As(Alice), Ct));
+        Assert.Empty(await Client.GetVersionsAsync("never.txt", As(Alice), Ct).ToListAsync(Ct));
     }
 
     [Fact]
@@ -147,12 +147,12 @@ public abstract class StorageContractTests : IAsyncLifetime
         var receipt = await Client.PutAsync("r.txt", new MemoryStream("x"u8.ToArray()), Put(), Ct);
 
         await Assert.ThrowsAsync<HdsObjectLockedException>(() =>
-            Client.ExtendRetentionAsync("r.txt", receipt.RetainUntil.AddDays(-1), receipt.VersionId, As(RetentionOfficer), Ct));
+            Client.ExtendRetentionAsync("r.txt", receipt.RetainUntil.AddDays(-1), new HdsVersionOptions { VersionId = receipt.VersionId, Context = As(RetentionOfficer).Context }, Ct));
         var unchanged = await Target.ReadLockDirectlyAsync(Physical("r.txt"), receipt.VersionId);
         Assert.True(unchanged.RetainUntil >= receipt.RetainUntil.AddSeconds(-1));
 
         var later = receipt.RetainUntil.AddDays(30);
-        var extended = await Client.ExtendRetentionAsync("r.txt", later, receipt.VersionId, As(RetentionOfficer), Ct);
+        var extended = await Client.ExtendRetentionAsync("r.txt", later, new HdsVersionOptions { VersionId = receipt.VersionId, Context = As(RetentionOfficer).Context }, Ct);
         Assert.True(extended.Retention.RetainUntil >= later.AddSeconds(-1));
         var direct = await Target.ReadLockDirectlyAsync(Physical("r.txt"), receipt.VersionId);
         Assert.True(direct.RetainUntil >= later.AddSeconds(-1));
@@ -162,14 +162,14 @@ public abstract class StorageContractTests : IAsyncLifetime
     public async Task Legal_hold_blocks_destruction_after_retention_expired()
     {
         var receipt = await Client.PutAsync("held.txt", new MemoryStream("x"u8.ToArray()), Put(ContractDefaults.ShortClass), Ct);
-        var held = await Client.SetLegalHoldAsync("held.txt", true, receipt.VersionId, As(LegalHold), Ct);
+        var held = await Client.SetLegalHoldAsync("held.txt", true, new HdsVersionOptions { VersionId = receipt.VersionId, Context = As(LegalHold).Context }, Ct);
         Assert.True(held.Retention.LegalHold);
 
         // Let the 2-second retention expire: only the legal hold protects the version now.
         await Task.Delay(TimeSpan.FromSeconds(3), Ct);
         Assert.True(await Target.TryDestroyVersionDirectlyAsync(Physical("held.txt"), receipt.VersionId), "legal hold did not block destruction");
 
-        var released = await Client.SetLegalHoldAsync("held.txt", false, receipt.VersionId, As(LegalHold), Ct);
+        var released = await Client.SetLegalHoldAsync("held.txt", false, new HdsVersionOptions { VersionId = receipt.VersionId, Context = As(LegalHold).Context }, Ct);
         Assert.False(released.Retention.LegalHold);
         Assert.False(await Target.TryDestroyVersionDirectlyAsync(Physical("held.txt"), receipt.VersionId), "an expired, unheld version could not be purged");
     }
@@ -179,12 +179,12 @@ public abstract class StorageContractTests : IAsyncLifetime
     {
         var receipt = await Client.PutAsync("h.pdf", new MemoryStream(new byte[1234]), Put(), Ct);
 
-        var props = await Client.GetPropertiesAsync("h.pdf", null, As(Alice), Ct);
+        var props = await Client.GetPropertiesAsync("h.pdf", new HdsVersionOptions { Context = As(Alice).Context }, Ct);
 
         Assert.Equal(receipt.VersionId, props.VersionId);
         Assert.Equal(receipt.StoredSize, props.StoredSize);
         Assert.Equal("application/pdf", props.ContentType);
-        Assert.Equal(RetentionMode.Compliance, props.Retention.Mode);
+        Assert.Equal(HdsRetentionMode.Compliance, props.Retention.Mode);
         Assert.Equal("default", props.RetentionClass);
         Assert.Equal("agent-4711", props.Writer);
     }
@@ -204,7 +204,7 @@ public abstract class StorageContractTests : IAsyncLifetime
         var pages = 0;
         do
         {
-            var page = await Client.ListAsync("batch/", new ListOptions { Context = Alice, PageSize = 2, ContinuationToken = token }, Ct);
+            var page = await Client.ListPagesAsync("batch/", new HdsListOptions { Context = Alice, PageSize = 2, ContinuationToken = token }, Ct).FirstAsync(Ct);
             keys.AddRange(page.Items.Select(i => i.Key));
             token = page.ContinuationToken;
             pages++;
@@ -221,15 +221,15 @@ public abstract class StorageContractTests : IAsyncLifetime
         var receipt = await Client.PutAsync("secret.pdf", new MemoryStream("phi"u8.ToArray()), Put(), Ct);
 
         await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => Client.GetAsync("secret.pdf", Get(receipt.VersionId, OtherTenant), Ct));
-        var page = await Client.ListAsync(null, new ListOptions { Context = OtherTenant }, Ct);
+        var page = await Client.ListPagesAsync(null, new HdsListOptions { Context = OtherTenant }, Ct).FirstAsync(Ct);
         Assert.Empty(page.Items);
     }
 
     [Fact]
     public async Task A_write_without_access_context_is_refused_before_any_io()
     {
-        await Assert.ThrowsAsync<HdsAccessDeniedException>(() => Client.PutAsync("a.txt", new MemoryStream([1]), new PutOptions(), Ct));
-        Assert.Empty((await Client.ListAsync(null, new ListOptions { Context = Alice }, Ct)).Items);
+        await Assert.ThrowsAsync<HdsAccessDeniedException>(() => Client.PutAsync("a.txt", new MemoryStream([1]), new HdsPutOptions(), Ct));
+        Assert.Empty(await Client.ListAsync(null, new HdsListOptions { Context = Alice }, Ct).ToListAsync(Ct));
     }
 
     [Theory]
@@ -244,7 +244,7 @@ public abstract class StorageContractTests : IAsyncLifetime
     public async Task Bad_keys_are_refused_and_nothing_is_written(string key)
     {
         await Assert.ThrowsAsync<HdsInvalidRequestException>(() => Client.PutAsync(key, new MemoryStream([1]), Put(), Ct));
-        Assert.Empty((await Client.ListAsync(null, new ListOptions { Context = Alice }, Ct)).Items);
+        Assert.Empty(await Client.ListAsync(null, new HdsListOptions { Context = Alice }, Ct).ToListAsync(Ct));
     }
 
     [Fact]
@@ -277,7 +277,7 @@ public abstract class StorageContractTests : IAsyncLifetime
     {
         await Assert.ThrowsAsync<IOException>(() => Client.PutAsync("broken.bin", new FailingStream((7 * TestContent.MiB) + 3), Put(), Ct));
 
-        Assert.Empty(await Client.GetVersionsAsync("broken.bin", As(Alice), Ct));
+        Assert.Empty(await Client.GetVersionsAsync("broken.bin", As(Alice), Ct).ToListAsync(Ct));
         Assert.Equal(0, await Target.PendingMultipartUploadsAsync());
 
         // The caller's stream failed, not the storage: the trail says so (issue 18: a 413 upload was recorded as "unexpected").
@@ -297,7 +297,7 @@ public abstract class StorageContractTests : IAsyncLifetime
 
         await using var download = await Client.GetAsync("t.bin", Get(), Ct);
         await Assert.ThrowsAsync<HdsIntegrityException>(() => TestContent.ReadAllAsync(download.Content));
-        await Assert.ThrowsAsync<HdsIntegrityException>(() => Client.VerifyAsync("t.bin", new VerifyOptions { Context = Alice }, Ct));
+        await Assert.ThrowsAsync<HdsIntegrityException>(() => Client.VerifyAsync("t.bin", new HdsVerifyOptions { Context = Alice }, Ct));
     }
 
     [Fact]
@@ -305,11 +305,11 @@ public abstract class StorageContractTests : IAsyncLifetime
     {
         var receipt = await Client.PutAsync("rcpt.bin", new MemoryStream(TestContent.Random(3000)), Put(), Ct);
 
-        var ok = await Client.VerifyAsync("rcpt.bin", new VerifyOptions { Context = Alice, Receipt = receipt }, Ct);
+        var ok = await Client.VerifyAsync("rcpt.bin", new HdsVerifyOptions { Context = Alice, Receipt = receipt }, Ct);
         Assert.Equal(receipt.Sha256, ok.Sha256);
 
         var forged = receipt with { Sha256 = new string('0', 64) };
-        await Assert.ThrowsAsync<HdsIntegrityException>(() => Client.VerifyAsync("rcpt.bin", new VerifyOptions { Context = Alice, Receipt = forged }, Ct));
+        await Assert.ThrowsAsync<HdsIntegrityException>(() => Client.VerifyAsync("rcpt.bin", new HdsVerifyOptions { Context = Alice, Receipt = forged }, Ct));
     }
 
     [Fact]
@@ -337,7 +337,7 @@ public sealed class RgwContractTests : StorageContractTests
 
         await using var download = await client.GetAsync("big.bin", Get(receipt.VersionId), Ct);
         Assert.Equal(TestContent.Sha256Hex(data), TestContent.Sha256Hex(await TestContent.ReadAllAsync(download.Content)));
-        Assert.Equal(RetentionMode.Compliance, (await Target.ReadLockDirectlyAsync("msa/big.bin", receipt.VersionId)).Mode);
+        Assert.Equal(HdsRetentionMode.Compliance, (await Target.ReadLockDirectlyAsync("msa/big.bin", receipt.VersionId)).Mode);
     }
 
     protected override async Task<StorageTarget> CreateTargetAsync()

@@ -17,7 +17,7 @@ public abstract class StorageTarget : IAsyncDisposable
     public abstract Task<HdsStorageClient> CreateNonCompliantClientAsync();
 
     /// <summary>Reads the lock of a stored version directly.</summary>
-    public abstract Task<RetentionInfo> ReadLockDirectlyAsync(string physicalKey, string versionId);
+    public abstract Task<HdsRetentionInfo> ReadLockDirectlyAsync(string physicalKey, string versionId);
 
     /// <summary>Tries to destroy a version directly; returns whether the storage refused.</summary>
     public abstract Task<bool> TryDestroyVersionDirectlyAsync(string physicalKey, string versionId);

@@ -32,9 +32,9 @@ public sealed class DocSnippetsCompileTests
 
     // The application's own types that the documents name as examples of the extension points.
     private const string ExampleTypes = """
-        sealed class HsmKeyProvider : Hds.Storage.KeyEncryptionKeyProvider
+        sealed class HsmKeyProvider : Hds.Storage.HdsKeyEncryptionKeyProvider
         {
-            public override ValueTask<Hds.Storage.Models.WrappedDataKey> WrapDataKeyAsync(ReadOnlyMemory<byte> dataKey, CancellationToken cancellationToken) => throw new NotSupportedException();
+            public override ValueTask<Hds.Storage.Models.HdsWrappedDataKey> WrapDataKeyAsync(ReadOnlyMemory<byte> dataKey, CancellationToken cancellationToken) => throw new NotSupportedException();
             public override ValueTask<byte[]> UnwrapDataKeyAsync(string keyId, ReadOnlyMemory<byte> wrappedDataKey, CancellationToken cancellationToken) => throw new NotSupportedException();
         }
         sealed class RightsServicePolicy : Hds.Storage.HdsAuthorizationPolicy

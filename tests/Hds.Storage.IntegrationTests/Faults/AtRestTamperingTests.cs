@@ -197,7 +197,7 @@ public sealed class AtRestTamperingTests : IAsyncLifetime
         // An attacker with S3 write access and the (public) certificates plants a newer entry with a KEK of their choosing.
         var now = DateTimeOffset.UtcNow;
         var id = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture) + "-abcdefabcdef";
-        var payload = KeyRingPayload.Encode(new KeyRingEntry { Id = id, CreatedAt = now, ActivatesAt = now, ExpiresAt = now.AddDays(90) }, RandomNumberGenerator.GetBytes(32));
+        var payload = KeyRingPayload.Encode(new HdsKeyRingEntry { Id = id, CreatedAt = now, ActivatesAt = now, ExpiresAt = now.AddDays(90) }, RandomNumberGenerator.GetBytes(32));
         var cms = new EnvelopedCms(new ContentInfo(payload), new AlgorithmIdentifier(new System.Security.Cryptography.Oid("2.16.840.1.101.3.4.1.42")));
         cms.Encrypt(new CmsRecipient(SubjectIdentifierType.IssuerAndSerialNumber, TestCertificates.EscrowPublic, RSAEncryptionPadding.OaepSHA256));
         using (var s3 = _server!.PlainClient())
@@ -224,12 +224,12 @@ public sealed class AtRestTamperingTests : IAsyncLifetime
 
     private HdsStorageClient NewClient() => _target!.CreateClient(o => o.Encryption.SegmentSize = SegmentSize);
 
-    private static PutOptions Put() => new() { Context = Alice };
+    private static HdsPutOptions Put() => new() { Context = Alice };
 
-    private async Task VerifyAsync(Models.StorageReceipt receipt)
+    private async Task VerifyAsync(Models.HdsStorageReceipt receipt)
     {
         await using var client = NewClient();
-        await client.VerifyAsync("doc", new VerifyOptions { Context = Alice, Receipt = receipt }, Ct);
+        await client.VerifyAsync("doc", new HdsVerifyOptions { Context = Alice, Receipt = receipt }, Ct);
     }
 
     private async Task<string> VersionOfAsync(string key)
@@ -255,7 +255,7 @@ public sealed class AtRestTamperingTests : IAsyncLifetime
         {
             try
             {
-                await using var download = await client.GetAsync("doc", new GetOptions { Context = Alice, VersionId = versionId }, Ct);
+                await using var download = await client.GetAsync("doc", new HdsGetOptions { Context = Alice, VersionId = versionId }, Ct);
                 var buffer = new byte[1000];
                 int n;
                 while ((n = await download.Content.ReadAsync(buffer, Ct)) > 0)

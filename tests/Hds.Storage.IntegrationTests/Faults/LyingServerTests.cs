@@ -30,8 +30,8 @@ public sealed class LyingServerTests : IAsyncDisposable
     {
         await using var client = CreateClient();
         var receipt = await client.PutAsync("doc", new MemoryStream(_content), Put(), Token);
-        Assert.Equal(_content, await ReadAsync(client, new GetOptions { Context = Context, VersionId = receipt.VersionId }));
-        await client.VerifyAsync("doc", new VerifyOptions { Context = Context, Receipt = receipt }, Token);
+        Assert.Equal(_content, await ReadAsync(client, new HdsGetOptions { Context = Context, VersionId = receipt.VersionId }));
+        await client.VerifyAsync("doc", new HdsVerifyOptions { Context = Context, Receipt = receipt }, Token);
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public sealed class LyingServerTests : IAsyncDisposable
         var receipt = await client.PutAsync("doc", new MemoryStream(_content), Put(), Token);
         _server.Lie = (r, honest) => r.Method == "GET" && r.IsObject ? Cut(honest, honest.Body.Length - 30, declareFull: false) : honest;
 
-        var (released, error) = await TryReadAsync(client, new GetOptions { Context = Context, VersionId = receipt.VersionId });
+        var (released, error) = await TryReadAsync(client, new HdsGetOptions { Context = Context, VersionId = receipt.VersionId });
         Assert.IsType<HdsIntegrityException>(error);
         AssertVerifiedPrefix(released);
     }
@@ -135,7 +135,7 @@ public sealed class LyingServerTests : IAsyncDisposable
         var receipt = await client.PutAsync("doc", new MemoryStream(_content), Put(), Token);
         _server.Lie = (r, honest) => r.Method == "GET" && r.IsObject ? Cut(honest, SegmentSize + 500, declareFull: true) : honest;
 
-        var (released, error) = await TryReadAsync(client, new GetOptions { Context = Context, VersionId = receipt.VersionId });
+        var (released, error) = await TryReadAsync(client, new HdsGetOptions { Context = Context, VersionId = receipt.VersionId });
         Assert.IsAssignableFrom<HdsStorageException>(error);
         AssertVerifiedPrefix(released);
     }
@@ -155,7 +155,7 @@ public sealed class LyingServerTests : IAsyncDisposable
             return honest;
         };
 
-        var (released, error) = await TryReadAsync(client, new GetOptions { Context = Context, VersionId = receipt.VersionId });
+        var (released, error) = await TryReadAsync(client, new HdsGetOptions { Context = Context, VersionId = receipt.VersionId });
         Assert.True(error is HdsIntegrityException, error?.ToString());
         AssertVerifiedPrefix(released);
     }
@@ -172,7 +172,7 @@ public sealed class LyingServerTests : IAsyncDisposable
                 ? LyingS3Server.Read(_server.Versions("tenant-a/doc")[0], r.Headers.GetValueOrDefault("Range"))
                 : honest;
 
-        var (released, error) = await TryReadAsync(client, new GetOptions { Context = Context, VersionId = current.VersionId });
+        var (released, error) = await TryReadAsync(client, new HdsGetOptions { Context = Context, VersionId = current.VersionId });
         Assert.IsType<HdsIntegrityException>(error);
         Assert.Empty(released);
         Assert.NotEqual(old.VersionId, current.VersionId);
@@ -196,7 +196,7 @@ public sealed class LyingServerTests : IAsyncDisposable
             return honest;
         };
 
-        await Assert.ThrowsAsync<HdsIntegrityException>(() => client.VerifyAsync("doc", new VerifyOptions { Context = Context, Receipt = current }, Token));
+        await Assert.ThrowsAsync<HdsIntegrityException>(() => client.VerifyAsync("doc", new HdsVerifyOptions { Context = Context, Receipt = current }, Token));
     }
 
     [Fact]
@@ -205,7 +205,7 @@ public sealed class LyingServerTests : IAsyncDisposable
         await using var client = CreateClient();
         await client.PutAsync("doc", new MemoryStream(_content), Put(), Token);
         _server.Lie = (r, honest) => r.Method == "GET" && r.IsObject ? Strip(honest, "x-amz-version-id") : honest;
-        var (released, error) = await TryReadAsync(client, new GetOptions { Context = Context });
+        var (released, error) = await TryReadAsync(client, new HdsGetOptions { Context = Context });
         Assert.IsAssignableFrom<HdsStorageException>(error);
         Assert.Empty(released);
     }
@@ -226,7 +226,7 @@ public sealed class LyingServerTests : IAsyncDisposable
             return honest;
         };
 
-        var options = new GetOptions { Context = Context, VersionId = receipt.VersionId, Range = new ContentRange(2 * SegmentSize, 200) };
+        var options = new HdsGetOptions { Context = Context, VersionId = receipt.VersionId, Range = new HdsContentRange(2 * SegmentSize, 200) };
         var (released, error) = await TryReadAsync(client, options);
         Assert.IsType<HdsIntegrityException>(error);
         Assert.Empty(released);
@@ -266,7 +266,7 @@ public sealed class LyingServerTests : IAsyncDisposable
         await using var client = CreateClient();
         var receipt = await client.PutAsync("doc", new MemoryStream(_content), Put(), Token);
         _server.Lie = (r, honest) => r.Method == "GET" && r.IsObject ? new StubResponse { Hang = true } : honest;
-        var (released, error) = await TryReadAsync(client, new GetOptions { Context = Context, VersionId = receipt.VersionId });
+        var (released, error) = await TryReadAsync(client, new HdsGetOptions { Context = Context, VersionId = receipt.VersionId });
         Assert.IsAssignableFrom<HdsStorageException>(error);
         Assert.Empty(released);
     }
@@ -275,7 +275,7 @@ public sealed class LyingServerTests : IAsyncDisposable
     {
         var options = new HdsStorageOptions
         {
-            S3 = new S3StorageOptions
+            S3 = new HdsS3StorageOptions
             {
                 ServiceUrl = _server.Endpoint,
                 Bucket = LyingS3Server.Bucket,
@@ -290,7 +290,7 @@ public sealed class LyingServerTests : IAsyncDisposable
         return new HdsStorageClient(options);
     }
 
-    private static PutOptions Put() => new() { Context = Context };
+    private static HdsPutOptions Put() => new() { Context = Context };
 
     private static bool IsObjectPut(StubRequest r) => r.Method == "PUT" && r.IsObject && r.Query.Count == 0;
 
@@ -324,13 +324,13 @@ public sealed class LyingServerTests : IAsyncDisposable
         Assert.Equal(_content.AsSpan(0, released.Length).ToArray(), released);
     }
 
-    private static async Task<byte[]> ReadAsync(HdsStorageClient client, GetOptions options)
+    private static async Task<byte[]> ReadAsync(HdsStorageClient client, HdsGetOptions options)
     {
         var (released, error) = await TryReadAsync(client, options);
         return error is null ? released : throw error;
     }
 
-    private static async Task<(byte[] Released, Exception? Error)> TryReadAsync(HdsStorageClient client, GetOptions options)
+    private static async Task<(byte[] Released, Exception? Error)> TryReadAsync(HdsStorageClient client, HdsGetOptions options)
     {
         var released = new MemoryStream();
         try
@@ -351,15 +351,15 @@ public sealed class LyingServerTests : IAsyncDisposable
         }
     }
 
-    private sealed class FixedKeyProvider : KeyEncryptionKeyProvider
+    private sealed class FixedKeyProvider : HdsKeyEncryptionKeyProvider
     {
         private static readonly byte[] Kek = RandomNumberGenerator.GetBytes(32);
 
-        public override ValueTask<WrappedDataKey> WrapDataKeyAsync(ReadOnlyMemory<byte> dataKey, CancellationToken cancellationToken)
+        public override ValueTask<HdsWrappedDataKey> WrapDataKeyAsync(ReadOnlyMemory<byte> dataKey, CancellationToken cancellationToken)
         {
             using var aes = Aes.Create();
             aes.Key = Kek;
-            return ValueTask.FromResult(new WrappedDataKey("stub-kek", aes.EncryptKeyWrapPadded(dataKey.Span)));
+            return ValueTask.FromResult(new HdsWrappedDataKey("stub-kek", aes.EncryptKeyWrapPadded(dataKey.Span)));
         }
 
         public override ValueTask<byte[]> UnwrapDataKeyAsync(string keyId, ReadOnlyMemory<byte> wrappedDataKey, CancellationToken cancellationToken)

@@ -34,22 +34,22 @@ public sealed class MultisiteServer
     public string SecretKey => _env["AWS_SECRET_ACCESS_KEY"];
 
     /// <summary>The SDK's options with the three zones as sites, z1 preferred.</summary>
-    public S3StorageOptions Options(string bucket)
+    public HdsS3StorageOptions Options(string bucket)
     {
-        var options = new S3StorageOptions
+        var options = new HdsS3StorageOptions
         {
             Bucket = bucket,
             AccessKey = AccessKey,
             SecretKey = SecretKey,
-            PartSize = S3StorageOptions.MinimumPartSize,
-            MultipartThreshold = S3StorageOptions.MinimumPartSize,
+            PartSize = HdsS3StorageOptions.MinimumPartSize,
+            MultipartThreshold = HdsS3StorageOptions.MinimumPartSize,
             FailoverTimeout = TimeSpan.FromSeconds(20),
             AsynchronousReplication = true,
             RequestTimeout = TimeSpan.FromSeconds(20),
         };
         for (var i = 0; i < Zones.Length; i++)
         {
-            options.Sites.Add(new SiteOptions { Name = Zones[i], ServiceUrl = Endpoint(Zones[i]), Priority = i });
+            options.Sites.Add(new HdsSiteOptions { Name = Zones[i], ServiceUrl = Endpoint(Zones[i]), Priority = i });
         }
 
         return options;

@@ -56,14 +56,14 @@ public sealed class S3Server
         }
     }
 
-    public S3StorageOptions Options(string bucket, Uri? endpoint = null) => new()
+    public HdsS3StorageOptions Options(string bucket, Uri? endpoint = null) => new()
     {
         ServiceUrl = endpoint ?? EndpointA,
         Bucket = bucket,
         AccessKey = AccessKey,
         SecretKey = SecretKey,
-        PartSize = S3StorageOptions.MinimumPartSize,
-        MultipartThreshold = S3StorageOptions.MinimumPartSize,
+        PartSize = HdsS3StorageOptions.MinimumPartSize,
+        MultipartThreshold = HdsS3StorageOptions.MinimumPartSize,
     };
 
     /// <summary>A plain AWS SDK client, to check what the SDK under test stored without going through it.</summary>

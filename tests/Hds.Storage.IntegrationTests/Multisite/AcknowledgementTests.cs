@@ -32,7 +32,7 @@ public sealed class AcknowledgementTests : MultisiteTest
         await using var client = Client();
         var data = Random(300_000, seed: 1);
         var clock = Stopwatch.StartNew();
-        var receipt = await client.PutAsync("ack/two.bin", new MemoryStream(data), new PutOptions { Context = Alice, AcknowledgementSites = 2 }, Ct);
+        var receipt = await client.PutAsync("ack/two.bin", new MemoryStream(data), new HdsPutOptions { Context = Alice, AcknowledgementSites = 2 }, Ct);
         Output.WriteLine($"put acknowledged on {string.Join(", ", receipt.ConfirmedSites)} in {clock.ElapsedMilliseconds} ms");
 
         Assert.Equal(2, receipt.ConfirmedSites.Count);
@@ -51,10 +51,10 @@ public sealed class AcknowledgementTests : MultisiteTest
         // And the document reads back verified from that zone alone.
         var onSecond = new HdsStorageOptions { S3 = Server.Options(Bucket) };
         onSecond.S3!.Sites.Clear();
-        onSecond.S3.Sites.Add(new Hds.Storage.SiteOptions { Name = second, ServiceUrl = Server.Endpoint(second) });
+        onSecond.S3.Sites.Add(new Hds.Storage.HdsSiteOptions { Name = second, ServiceUrl = Server.Endpoint(second) });
         TestCertificates.Apply(onSecond);
         await using var reader = new HdsStorageClient(onSecond);
-        await using var download = await reader.GetAsync("ack/two.bin", new GetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct);
+        await using var download = await reader.GetAsync("ack/two.bin", new HdsGetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct);
         Assert.Equal(data, await ReadAllAsync(download.Content));
     }
 
@@ -63,13 +63,13 @@ public sealed class AcknowledgementTests : MultisiteTest
     {
         await MultisiteServer.GatewayAsync("pause-sync", "z2");
         await MultisiteServer.GatewayAsync("pause-sync", "z3");
-        StorageReceipt receipt;
+        HdsStorageReceipt receipt;
         try
         {
             await using var client = Client(o => o.S3!.AcknowledgementTimeout = TimeSpan.FromSeconds(4));
             var clock = Stopwatch.StartNew();
             var error = await Assert.ThrowsAsync<HdsNotGeoDurableException>(() =>
-                client.PutAsync("ack/lagging.bin", new MemoryStream(Random(50_000, seed: 2)), new PutOptions { Context = Alice, AcknowledgementSites = 2 }, Ct));
+                client.PutAsync("ack/lagging.bin", new MemoryStream(Random(50_000, seed: 2)), new HdsPutOptions { Context = Alice, AcknowledgementSites = 2 }, Ct));
             Output.WriteLine($"not geo-durable after {clock.ElapsedMilliseconds} ms: {error.Message}");
             Assert.Equal(HdsErrorCode.NotGeoDurable, error.ErrorCode);
             Assert.Equal(2, error.RequiredSites);
@@ -114,7 +114,7 @@ public sealed class AcknowledgementTests : MultisiteTest
     {
         await using var client = Client();
         var error = await Assert.ThrowsAsync<HdsInvalidRequestException>(() =>
-            client.PutAsync("ack/invalid.bin", new MemoryStream(Random(1000, seed: 3)), new PutOptions { Context = Alice, AcknowledgementSites = sites }, Ct));
+            client.PutAsync("ack/invalid.bin", new MemoryStream(Random(1000, seed: 3)), new HdsPutOptions { Context = Alice, AcknowledgementSites = sites }, Ct));
         Assert.Contains("AcknowledgementSites", error.Message, StringComparison.Ordinal);
         using var s3 = Server.PlainClient("z1");
         var versions = await s3.ListVersionsAsync(new Amazon.S3.Model.ListVersionsRequest { BucketName = Bucket, Prefix = "msa/ack/invalid.bin" }, Ct);
@@ -125,12 +125,12 @@ public sealed class AcknowledgementTests : MultisiteTest
     public async Task The_embedded_store_has_one_site_so_asking_for_two_is_an_invalid_request()
     {
         var directory = Directory.CreateTempSubdirectory("hds-ack-");
-        await using var client = new HdsStorageClient(new HdsStorageOptions { Local = new Hds.Storage.LocalStorageOptions { Path = directory.FullName } });
+        await using var client = new HdsStorageClient(new HdsStorageOptions { Local = new Hds.Storage.HdsLocalStorageOptions { Path = directory.FullName } });
         await Assert.ThrowsAsync<HdsInvalidRequestException>(() =>
-            client.PutAsync("ack/local.bin", new MemoryStream(Random(1000, seed: 4)), new PutOptions { Context = Alice, AcknowledgementSites = 2 }, Ct));
-        var receipt = await client.PutAsync("ack/local.bin", new MemoryStream(Random(1000, seed: 4)), new PutOptions { Context = Alice, AcknowledgementSites = 1 }, Ct);
+            client.PutAsync("ack/local.bin", new MemoryStream(Random(1000, seed: 4)), new HdsPutOptions { Context = Alice, AcknowledgementSites = 2 }, Ct));
+        var receipt = await client.PutAsync("ack/local.bin", new MemoryStream(Random(1000, seed: 4)), new HdsPutOptions { Context = Alice, AcknowledgementSites = 1 }, Ct);
         Assert.Equal(["local"], receipt.ConfirmedSites);
-        Assert.Single(await client.GetVersionsAsync("ack/local.bin", new HdsRequestOptions { Context = Alice }, Ct));
+        Assert.Single(await client.GetVersionsAsync("ack/local.bin", new HdsRequestOptions { Context = Alice }, Ct).ToListAsync(Ct));
     }
 
     [Fact]

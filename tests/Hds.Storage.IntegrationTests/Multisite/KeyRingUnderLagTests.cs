@@ -16,10 +16,10 @@ public sealed class KeyRingUnderLagTests : MultisiteTest
         // z2 lags from the start: the bucket's first key is created on z1 and is not on z2.
         await MultisiteServer.GatewayAsync("pause-sync", "z2");
         var data = Random(50_000, seed: 162);
-        Models.StorageReceipt receipt;
+        Models.HdsStorageReceipt receipt;
         await using (var writer = ZoneClient(["z1", "z2", "z3"]))
         {
-            receipt = await writer.PutAsync("keys/new-key.bin", new MemoryStream(data), new PutOptions { Context = Alice }, Ct);
+            receipt = await writer.PutAsync("keys/new-key.bin", new MemoryStream(data), new HdsPutOptions { Context = Alice }, Ct);
         }
 
         using (var z2 = Server.PlainClient("z2"))
@@ -30,9 +30,9 @@ public sealed class KeyRingUnderLagTests : MultisiteTest
 
         // A reader in z2's data centre: its key ring (read on z2) lacks the key, the object's header names it.
         await using var reader = ZoneClient(["z2", "z3", "z1"], options => options.S3!.ReplicationLagTimeout = TimeSpan.FromSeconds(10));
-        await using var download = await reader.GetAsync("keys/new-key.bin", new GetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct);
+        await using var download = await reader.GetAsync("keys/new-key.bin", new HdsGetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct);
         Assert.Equal(data, await ReadAllAsync(download.Content));
-        var verified = await reader.VerifyAsync("keys/new-key.bin", new VerifyOptions { Context = Alice, Receipt = receipt }, Ct);
+        var verified = await reader.VerifyAsync("keys/new-key.bin", new HdsVerifyOptions { Context = Alice, Receipt = receipt }, Ct);
         Assert.Equal(receipt.Sha256, verified.Sha256);
     }
 }

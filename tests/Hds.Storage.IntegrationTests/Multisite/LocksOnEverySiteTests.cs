@@ -22,20 +22,20 @@ public sealed class LocksOnEverySiteTests : MultisiteTest
     private static void WithShortGovernanceClass(HdsStorageOptions options)
     {
         // GOVERNANCE so the test can weaken one zone's copy with the bypass right (COMPLIANCE cannot be shortened by anyone).
-        options.RetentionClasses[ShortClass] = new RetentionClass { Mode = RetentionMode.Governance, Duration = TimeSpan.FromDays(1) };
+        options.RetentionClasses[ShortClass] = new HdsRetentionClass { Mode = HdsRetentionMode.Governance, Duration = TimeSpan.FromDays(1) };
     }
 
     // Written through z2 (not the metadata master), on every zone with its lock, then z3's copy weakened and kept so.
-    private async Task<(StorageReceipt Receipt, byte[] Data)> WriteOnZ2ThenWeakenZ3Async()
+    private async Task<(HdsStorageReceipt Receipt, byte[] Data)> WriteOnZ2ThenWeakenZ3Async()
     {
         var data = Random(30_000, seed: 161);
-        StorageReceipt receipt;
+        HdsStorageReceipt receipt;
         await using (var writer = ZoneClient(["z2", "z1", "z3"], WithShortGovernanceClass))
         {
-            receipt = await writer.PutAsync(Key, new MemoryStream(data), new PutOptions { Context = Alice, RetentionClass = ShortClass }, Ct);
+            receipt = await writer.PutAsync(Key, new MemoryStream(data), new HdsPutOptions { Context = Alice, RetentionClass = ShortClass }, Ct);
         }
 
-        Assert.Equal(RetentionMode.Governance, receipt.RetentionMode);
+        Assert.Equal(HdsRetentionMode.Governance, receipt.RetentionMode);
         await Server.KeyRingOnEveryZoneAsync(Bucket, writtenOn: "z2");
         foreach (var zone in MultisiteServer.Zones)
         {
@@ -82,11 +82,11 @@ public sealed class LocksOnEverySiteTests : MultisiteTest
         {
             string[] order = zone switch { "z3" => ["z3", "z1", "z2"], "z1" => ["z1", "z2", "z3"], _ => ["z2", "z3", "z1"] };
             await using var reader = ZoneClient(order, WithShortGovernanceClass);
-            await using var download = await reader.GetAsync(Key, new GetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct);
+            await using var download = await reader.GetAsync(Key, new HdsGetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct);
             Assert.Equal(data, await ReadAllAsync(download.Content));
-            Assert.Equal(RetentionMode.Governance, download.Properties.Retention.Mode);
+            Assert.Equal(HdsRetentionMode.Governance, download.Properties.Retention.Mode);
             Assert.True(download.Properties.Retention.RetainUntil >= receipt.RetainUntil.AddSeconds(-1), $"the read served by {zone} reports the version's lock");
-            var properties = await reader.GetPropertiesAsync(Key, receipt.VersionId, new HdsRequestOptions { Context = Alice }, Ct);
+            var properties = await reader.GetPropertiesAsync(Key, new HdsVersionOptions { VersionId = receipt.VersionId, Context = Alice }, Ct);
             Assert.True(properties.Retention.RetainUntil >= receipt.RetainUntil.AddSeconds(-1));
         }
 
@@ -104,11 +104,11 @@ public sealed class LocksOnEverySiteTests : MultisiteTest
         {
             WithShortGovernanceClass(options);
             options.S3!.Sites[0].ReadOnly = true;
-            options.S3.Sites.Add(new Hds.Storage.SiteOptions { Name = "down", ServiceUrl = new Uri("http://127.0.0.1:1"), Priority = 0 });
+            options.S3.Sites.Add(new Hds.Storage.HdsSiteOptions { Name = "down", ServiceUrl = new Uri("http://127.0.0.1:1"), Priority = 0 });
             options.S3.FailoverTimeout = TimeSpan.FromSeconds(5);
         });
         var error = await Assert.ThrowsAsync<HdsConfigurationException>(() =>
-            reader.GetAsync(Key, new GetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct));
+            reader.GetAsync(Key, new HdsGetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct));
         Output.WriteLine(error.Message);
         Assert.Contains("z3", error.Message, StringComparison.Ordinal);
         Assert.True(await RetainUntilOnAsync("z3", receipt.VersionId) < receipt.RetainUntil.AddHours(-1), "a read-only zone is not written to");

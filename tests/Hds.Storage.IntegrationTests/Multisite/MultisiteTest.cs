@@ -35,7 +35,7 @@ public abstract class MultisiteTest : IAsyncLifetime
         options.S3!.Sites.Clear();
         for (var i = 0; i < zones.Count; i++)
         {
-            options.S3.Sites.Add(new Hds.Storage.SiteOptions { Name = zones[i], ServiceUrl = Server.Endpoint(zones[i]), Priority = i });
+            options.S3.Sites.Add(new Hds.Storage.HdsSiteOptions { Name = zones[i], ServiceUrl = Server.Endpoint(zones[i]), Priority = i });
         }
 
         options.S3.HealthProbeInterval = TimeSpan.Zero;

@@ -23,15 +23,15 @@ public sealed class OneLogicalWriteTests : MultisiteTest
         await using var proxy = new FaultProxy(Server.Endpoint("z1").Port);
         var options = new HdsStorageOptions { S3 = Server.Options(Bucket) };
         options.S3!.Sites.Clear();
-        options.S3.Sites.Add(new SiteOptions { Name = "z1", ServiceUrl = proxy.Url, Priority = 0 });
-        options.S3.Sites.Add(new SiteOptions { Name = "z2", ServiceUrl = Server.Endpoint("z2"), Priority = 1 });
-        options.S3.Sites.Add(new SiteOptions { Name = "z3", ServiceUrl = Server.Endpoint("z3"), Priority = 2 });
+        options.S3.Sites.Add(new HdsSiteOptions { Name = "z1", ServiceUrl = proxy.Url, Priority = 0 });
+        options.S3.Sites.Add(new HdsSiteOptions { Name = "z2", ServiceUrl = Server.Endpoint("z2"), Priority = 1 });
+        options.S3.Sites.Add(new HdsSiteOptions { Name = "z3", ServiceUrl = Server.Endpoint("z3"), Priority = 2 });
         options.S3.AsynchronousReplication = false; // the retry does not ask z1: the partition's second copy
         options.S3.HealthProbeInterval = TimeSpan.Zero;
         TestCertificates.Apply(options);
         await using var client = new HdsStorageClient(options);
 
-        await client.PutAsync("dup/first.bin", new MemoryStream(Random(100, seed: 40)), new PutOptions { Context = Alice }, Ct);
+        await client.PutAsync("dup/first.bin", new MemoryStream(Random(100, seed: 40)), new HdsPutOptions { Context = Alice }, Ct);
         await Server.KeyRingOnEveryZoneAsync(Bucket);
 
         await MultisiteServer.GatewayAsync("pause-sync", "z2");
@@ -39,7 +39,7 @@ public sealed class OneLogicalWriteTests : MultisiteTest
         proxy.CutResponseOf(line => line.StartsWith("PUT ", StringComparison.Ordinal) && line.Contains("/msa/dup/doc.bin", StringComparison.Ordinal),
             TimeSpan.FromSeconds(4));
         var data = Random(30_000, seed: 41);
-        var receipt = await client.PutAsync("dup/doc.bin", new MemoryStream(data), new PutOptions { Context = Alice }, Ct);
+        var receipt = await client.PutAsync("dup/doc.bin", new MemoryStream(data), new HdsPutOptions { Context = Alice }, Ct);
         Assert.True(proxy.Faults >= 1, "the answer was cut");
         await MultisiteServer.GatewayAsync("resume-sync", "z2");
         await MultisiteServer.GatewayAsync("resume-sync", "z3");
@@ -64,11 +64,11 @@ public sealed class OneLogicalWriteTests : MultisiteTest
         }
 
         // Presented as one write.
-        var presented = await client.GetVersionsAsync("dup/doc.bin", new HdsRequestOptions { Context = Alice }, Ct);
+        var presented = await client.GetVersionsAsync("dup/doc.bin", new HdsRequestOptions { Context = Alice }, Ct).ToListAsync(Ct);
         Assert.Equal([receipt.VersionId], presented.Select(v => v.VersionId));
-        var page = await client.ListAsync("dup/", new ListOptions { Context = Alice }, Ct);
+        var page = await client.ListPagesAsync("dup/", new HdsListOptions { Context = Alice }, Ct).FirstAsync(Ct);
         Assert.Single(page.Items, i => i.Key == "dup/doc.bin");
-        await using (var latest = await client.GetAsync("dup/doc.bin", new GetOptions { Context = Alice }, Ct))
+        await using (var latest = await client.GetAsync("dup/doc.bin", new HdsGetOptions { Context = Alice }, Ct))
         {
             Assert.Equal(data, await ReadAllAsync(latest.Content));
         }
@@ -78,7 +78,7 @@ public sealed class OneLogicalWriteTests : MultisiteTest
         Assert.Single(records, r => r.Operation == HdsOperation.Put && r.Key == "dup/doc.bin");
 
         // Verify reports the duplicate: library, then CLI (JSON).
-        var verified = await client.VerifyAsync("dup/doc.bin", new VerifyOptions { Context = Alice, Receipt = receipt }, Ct);
+        var verified = await client.VerifyAsync("dup/doc.bin", new HdsVerifyOptions { Context = Alice, Receipt = receipt }, Ct);
         Assert.Equal([other], verified.DuplicateVersionIds);
 
         var environment = new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = Server.AccessKey, ["AWS_SECRET_ACCESS_KEY"] = Server.SecretKey };

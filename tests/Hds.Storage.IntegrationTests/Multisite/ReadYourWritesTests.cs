@@ -7,7 +7,7 @@ namespace Hds.Storage.IntegrationTests.Multisite;
 
 /// <summary>
 /// Read-your-writes (issue 16, deliverable 4): a client writes a second version of a key on z1, then z1 becomes unreachable and
-/// its reads of "latest" fail over to z2, which lags (it holds only the first version). With S3StorageOptions.ReadYourWrites the
+/// its reads of "latest" fail over to z2, which lags (it holds only the first version). With HdsS3StorageOptions.ReadYourWrites the
 /// client never returns the older first version: "not replicated" while no reachable zone has its write, its own version once one does.
 /// Its own delete likewise: "latest" of a key it deleted is not found, even served by a zone the delete marker has not reached.
 /// </summary>
@@ -44,7 +44,7 @@ public sealed class ReadYourWritesTests : MultisiteTest
         try
         {
             await using var client = Client(z1, readYourWrites);
-            var v1 = await client.PutAsync("ryw/deleted.bin", new MemoryStream(Random(20_000, seed: 52)), new PutOptions { Context = Alice }, Ct);
+            var v1 = await client.PutAsync("ryw/deleted.bin", new MemoryStream(Random(20_000, seed: 52)), new HdsPutOptions { Context = Alice }, Ct);
             await Server.KeyRingOnEveryZoneAsync(Bucket);
             foreach (var zone in MultisiteServer.Zones)
             {
@@ -59,14 +59,14 @@ public sealed class ReadYourWritesTests : MultisiteTest
             await z1.DisposeAsync(); // reads fail over to z2, whose latest is still v1
             if (!readYourWrites)
             {
-                await using var stale = await client.GetAsync("ryw/deleted.bin", new GetOptions { Context = Alice }, Ct);
+                await using var stale = await client.GetAsync("ryw/deleted.bin", new HdsGetOptions { Context = Alice }, Ct);
                 Assert.Equal(v1.VersionId, stale.Properties.VersionId);
                 return;
             }
 
-            await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetAsync("ryw/deleted.bin", new GetOptions { Context = Alice }, Ct));
-            await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetPropertiesAsync("ryw/deleted.bin", options: new HdsRequestOptions { Context = Alice }, cancellationToken: Ct));
-            await using var byId = await client.GetAsync("ryw/deleted.bin", new GetOptions { Context = Alice, VersionId = v1.VersionId }, Ct); // the version itself stays readable
+            await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetAsync("ryw/deleted.bin", new HdsGetOptions { Context = Alice }, Ct));
+            await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetPropertiesAsync("ryw/deleted.bin", options: new HdsVersionOptions { Context = Alice }, cancellationToken: Ct));
+            await using var byId = await client.GetAsync("ryw/deleted.bin", new HdsGetOptions { Context = Alice, VersionId = v1.VersionId }, Ct); // the version itself stays readable
             Assert.Equal(v1.VersionId, byId.Properties.VersionId);
         }
         finally
@@ -84,9 +84,9 @@ public sealed class ReadYourWritesTests : MultisiteTest
     {
         var options = new HdsStorageOptions { S3 = Server.Options(Bucket) };
         options.S3!.Sites.Clear();
-        options.S3.Sites.Add(new SiteOptions { Name = "z1", ServiceUrl = z1.Url, Priority = 0 });
-        options.S3.Sites.Add(new SiteOptions { Name = "z2", ServiceUrl = Server.Endpoint("z2"), Priority = 1 });
-        options.S3.Sites.Add(new SiteOptions { Name = "z3", ServiceUrl = Server.Endpoint("z3"), Priority = 2 });
+        options.S3.Sites.Add(new HdsSiteOptions { Name = "z1", ServiceUrl = z1.Url, Priority = 0 });
+        options.S3.Sites.Add(new HdsSiteOptions { Name = "z2", ServiceUrl = Server.Endpoint("z2"), Priority = 1 });
+        options.S3.Sites.Add(new HdsSiteOptions { Name = "z3", ServiceUrl = Server.Endpoint("z3"), Priority = 2 });
         options.S3.HealthProbeInterval = TimeSpan.Zero;
         options.S3.ReplicationLagTimeout = TimeSpan.FromSeconds(3);
         options.S3.ReadYourWrites = readYourWrites;
@@ -99,7 +99,7 @@ public sealed class ReadYourWritesTests : MultisiteTest
         await using var client = Client(z1, readYourWrites);
 
         var first = Random(20_000, seed: 50);
-        var v1 = await client.PutAsync("ryw/doc.bin", new MemoryStream(first), new PutOptions { Context = Alice }, Ct);
+        var v1 = await client.PutAsync("ryw/doc.bin", new MemoryStream(first), new HdsPutOptions { Context = Alice }, Ct);
         await Server.KeyRingOnEveryZoneAsync(Bucket);
         foreach (var zone in MultisiteServer.Zones)
         {
@@ -109,7 +109,7 @@ public sealed class ReadYourWritesTests : MultisiteTest
         await MultisiteServer.GatewayAsync("pause-sync", "z2");
         await MultisiteServer.GatewayAsync("pause-sync", "z3");
         var second = Random(20_000, seed: 51);
-        var v2 = await client.PutAsync("ryw/doc.bin", new MemoryStream(second), new PutOptions { Context = Alice }, Ct);
+        var v2 = await client.PutAsync("ryw/doc.bin", new MemoryStream(second), new HdsPutOptions { Context = Alice }, Ct);
         Assert.Null(await Server.HeadAsync("z2", Bucket, "msa/ryw/doc.bin", v2.VersionId)); // z2 lags: its latest is v1
 
         markDown();
@@ -117,20 +117,20 @@ public sealed class ReadYourWritesTests : MultisiteTest
         if (!readYourWrites)
         {
             // Without the setting, the lagging zone's older version comes back as "latest": what the setting prevents.
-            await using var stale = await client.GetAsync("ryw/doc.bin", new GetOptions { Context = Alice }, Ct);
+            await using var stale = await client.GetAsync("ryw/doc.bin", new HdsGetOptions { Context = Alice }, Ct);
             Assert.Equal(v1.VersionId, stale.Properties.VersionId);
             return;
         }
 
-        var error = await Assert.ThrowsAsync<HdsNotReplicatedException>(() => client.GetAsync("ryw/doc.bin", new GetOptions { Context = Alice }, Ct));
+        var error = await Assert.ThrowsAsync<HdsNotReplicatedException>(() => client.GetAsync("ryw/doc.bin", new HdsGetOptions { Context = Alice }, Ct));
         Output.WriteLine(error.Message);
 
         await MultisiteServer.GatewayAsync("resume-sync", "z3");
         await Eventually.Async(async () => await Server.HeadAsync("z3", Bucket, "msa/ryw/doc.bin", v2.VersionId) is not null, TimeSpan.FromSeconds(60), "v2 on z3");
-        await using var download = await client.GetAsync("ryw/doc.bin", new GetOptions { Context = Alice }, Ct);
+        await using var download = await client.GetAsync("ryw/doc.bin", new HdsGetOptions { Context = Alice }, Ct);
         Assert.Equal(v2.VersionId, download.Properties.VersionId);
         Assert.Equal(second, await ReadAllAsync(download.Content));
-        var properties = await client.GetPropertiesAsync("ryw/doc.bin", options: new HdsRequestOptions { Context = Alice }, cancellationToken: Ct);
+        var properties = await client.GetPropertiesAsync("ryw/doc.bin", options: new HdsVersionOptions { Context = Alice }, cancellationToken: Ct);
         Assert.Equal(v2.VersionId, properties.VersionId);
     }
 }

@@ -19,7 +19,7 @@ public sealed class ReplicationLagTests : MultisiteTest
     {
         await using (var warm = Client(TimeSpan.FromSeconds(10), "z1", "z2", "z3"))
         {
-            await warm.PutAsync("lag/first.bin", new MemoryStream(Random(100, seed: 10)), new PutOptions { Context = Alice }, Ct);
+            await warm.PutAsync("lag/first.bin", new MemoryStream(Random(100, seed: 10)), new HdsPutOptions { Context = Alice }, Ct);
         }
 
         await Server.KeyRingOnEveryZoneAsync(Bucket);
@@ -37,15 +37,15 @@ public sealed class ReplicationLagTests : MultisiteTest
 
         await MultisiteServer.GatewayAsync("pause-sync", "z2");
         var data = Random(80_000, seed: 11);
-        var receipt = await writer.PutAsync("lag/read.bin", new MemoryStream(data), new PutOptions { Context = Alice }, Ct);
+        var receipt = await writer.PutAsync("lag/read.bin", new MemoryStream(data), new HdsPutOptions { Context = Alice }, Ct);
         Assert.Null(await Server.HeadAsync("z2", Bucket, "msa/lag/read.bin", receipt.VersionId)); // z2 lags: it does not have it
 
         // A reader in the data centre of z2 (z2 preferred) reads the version of the receipt: served by another zone, verified.
         await using var reader = Client(TimeSpan.FromSeconds(10), "z2", "z3", "z1");
         var clock = Stopwatch.StartNew();
-        var properties = await reader.GetPropertiesAsync("lag/read.bin", receipt.VersionId, new HdsRequestOptions { Context = Alice }, Ct);
+        var properties = await reader.GetPropertiesAsync("lag/read.bin", new HdsVersionOptions { VersionId = receipt.VersionId, Context = Alice }, Ct);
         Assert.Equal(receipt.VersionId, properties.VersionId);
-        await using var download = await reader.GetAsync("lag/read.bin", new GetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct);
+        await using var download = await reader.GetAsync("lag/read.bin", new HdsGetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct);
         Assert.Equal(data, await ReadAllAsync(download.Content));
         Output.WriteLine($"version missing on z2 read from another zone in {clock.ElapsedMilliseconds} ms");
     }
@@ -59,7 +59,7 @@ public sealed class ReplicationLagTests : MultisiteTest
         StorageReceiptFacts written;
         await using (var writer = Client(TimeSpan.FromSeconds(10), "z1", "z2", "z3"))
         {
-            var receipt = await writer.PutAsync("lag/stranded.bin", new MemoryStream(Random(20_000, seed: 12)), new PutOptions { Context = Alice }, Ct);
+            var receipt = await writer.PutAsync("lag/stranded.bin", new MemoryStream(Random(20_000, seed: 12)), new HdsPutOptions { Context = Alice }, Ct);
             written = new(receipt.VersionId, receipt.Sha256);
         }
 
@@ -68,7 +68,7 @@ public sealed class ReplicationLagTests : MultisiteTest
         {
             var clock = Stopwatch.StartNew();
             var error = await Assert.ThrowsAsync<HdsNotReplicatedException>(() =>
-                reader.GetAsync("lag/stranded.bin", new GetOptions { Context = Alice, VersionId = written.VersionId }, Ct));
+                reader.GetAsync("lag/stranded.bin", new HdsGetOptions { Context = Alice, VersionId = written.VersionId }, Ct));
             Output.WriteLine($"not replicated after {clock.ElapsedMilliseconds} ms: {error.Message}");
             Assert.Equal(HdsErrorCode.NotReplicated, error.ErrorCode);
             Assert.Contains("z1", error.Message, StringComparison.Ordinal);
@@ -79,7 +79,7 @@ public sealed class ReplicationLagTests : MultisiteTest
         await MultisiteServer.GatewayAsync("resume-sync", "z3");
         await using (var reader = Client(TimeSpan.FromSeconds(10), "z2", "z3", "z1"))
         {
-            var verified = await reader.VerifyAsync("lag/stranded.bin", new VerifyOptions { Context = Alice, VersionId = written.VersionId }, Ct);
+            var verified = await reader.VerifyAsync("lag/stranded.bin", new HdsVerifyOptions { Context = Alice, VersionId = written.VersionId }, Ct);
             Assert.Equal(written.Sha256, verified.Sha256);
         }
     }
@@ -88,11 +88,11 @@ public sealed class ReplicationLagTests : MultisiteTest
     public async Task A_version_that_no_zone_has_while_all_answer_is_not_found_after_the_bound()
     {
         await using var client = Client(TimeSpan.FromSeconds(2), "z1", "z2", "z3");
-        var receipt = await client.PutAsync("lag/exists.bin", new MemoryStream(Random(1000, seed: 13)), new PutOptions { Context = Alice }, Ct);
+        var receipt = await client.PutAsync("lag/exists.bin", new MemoryStream(Random(1000, seed: 13)), new HdsPutOptions { Context = Alice }, Ct);
         var clock = Stopwatch.StartNew();
         // A version id of the right shape that no zone has (a version of another key).
         await Assert.ThrowsAsync<HdsObjectNotFoundException>(() =>
-            client.GetPropertiesAsync("lag/never.bin", receipt.VersionId, new HdsRequestOptions { Context = Alice }, Ct));
+            client.GetPropertiesAsync("lag/never.bin", new HdsVersionOptions { VersionId = receipt.VersionId, Context = Alice }, Ct));
         Output.WriteLine($"not found after {clock.ElapsedMilliseconds} ms (bound 2 s)");
         Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(2), "every zone is asked again until the bound before the version is declared absent");
     }

@@ -21,16 +21,16 @@ public sealed class WriteOnceAcrossZonesTests : MultisiteTest
         await using var proxy = new FaultProxy(Server.Endpoint("z1").Port);
         var options = new HdsStorageOptions { S3 = Server.Options(Bucket) };
         options.S3!.Sites.Clear();
-        options.S3.Sites.Add(new SiteOptions { Name = "z1", ServiceUrl = proxy.Url, Priority = 0 });
-        options.S3.Sites.Add(new SiteOptions { Name = "z2", ServiceUrl = Server.Endpoint("z2"), Priority = 1 });
-        options.S3.Sites.Add(new SiteOptions { Name = "z3", ServiceUrl = Server.Endpoint("z3"), Priority = 2 });
+        options.S3.Sites.Add(new HdsSiteOptions { Name = "z1", ServiceUrl = proxy.Url, Priority = 0 });
+        options.S3.Sites.Add(new HdsSiteOptions { Name = "z2", ServiceUrl = Server.Endpoint("z2"), Priority = 1 });
+        options.S3.Sites.Add(new HdsSiteOptions { Name = "z3", ServiceUrl = Server.Endpoint("z3"), Priority = 2 });
         options.S3.ReplicationLagTimeout = TimeSpan.FromSeconds(15);
         options.S3.HealthProbeInterval = TimeSpan.Zero;
         TestCertificates.Apply(options);
         await using var client = new HdsStorageClient(options);
 
         // The key ring's first key, before any zone lags.
-        await client.PutAsync("once/first.bin", new MemoryStream(Random(100, seed: 30)), new PutOptions { Context = Alice }, Ct);
+        await client.PutAsync("once/first.bin", new MemoryStream(Random(100, seed: 30)), new HdsPutOptions { Context = Alice }, Ct);
         await Server.KeyRingOnEveryZoneAsync(Bucket);
 
         await MultisiteServer.GatewayAsync("pause-sync", "z2");
@@ -38,7 +38,7 @@ public sealed class WriteOnceAcrossZonesTests : MultisiteTest
         // z1 stores the document; its answer is cut and z1 is unreachable for 4 s: the retry goes to z2, which lags.
         proxy.CutResponseOf(line => line.StartsWith("PUT ", StringComparison.Ordinal) && line.Contains("/msa/once/doc.bin", StringComparison.Ordinal),
             TimeSpan.FromSeconds(4));
-        var receipt = await client.PutAsync("once/doc.bin", new MemoryStream(Random(30_000, seed: 31)), new PutOptions { Context = Alice }, Ct);
+        var receipt = await client.PutAsync("once/doc.bin", new MemoryStream(Random(30_000, seed: 31)), new HdsPutOptions { Context = Alice }, Ct);
         Output.WriteLine($"faults {proxy.Faults}; receipt names {receipt.VersionId} on {string.Join(", ", receipt.ConfirmedSites)}");
 
         var records = await client.GetRecentAuditRecordsAsync(50, new HdsRequestOptions { Context = Alice with { Purpose = "audit", Role = "auditor" } }, Ct);

@@ -33,10 +33,10 @@ public sealed class ZoneKillUnderLoadTests : MultisiteTest
             o.S3.FailoverTimeout = TimeSpan.FromSeconds(30);
             o.S3.AcknowledgementTimeout = TimeSpan.FromSeconds(60);
         });
-        await client.PutAsync("load/warm.bin", new MemoryStream(Random(1000, seed: 1)), new PutOptions { Context = Alice }, Ct);
+        await client.PutAsync("load/warm.bin", new MemoryStream(Random(1000, seed: 1)), new HdsPutOptions { Context = Alice }, Ct);
         await Server.KeyRingOnEveryZoneAsync(Bucket);
 
-        var acknowledged = new ConcurrentBag<(string Key, StorageReceipt Receipt, int AckSites, byte[] Sha256)>();
+        var acknowledged = new ConcurrentBag<(string Key, HdsStorageReceipt Receipt, int AckSites, byte[] Sha256)>();
         var unknown = new ConcurrentBag<string>(); // puts whose answer the kill cut: refused, never written twice
         var reads = 0;
         var clock = Stopwatch.StartNew();
@@ -58,7 +58,7 @@ public sealed class ZoneKillUnderLoadTests : MultisiteTest
                 var ackSites = i % 2 == 0 ? 2 : 1;
                 try
                 {
-                    var receipt = await client.PutAsync(key, new MemoryStream(data), new PutOptions { Context = Alice, AcknowledgementSites = ackSites }, Ct);
+                    var receipt = await client.PutAsync(key, new MemoryStream(data), new HdsPutOptions { Context = Alice, AcknowledgementSites = ackSites }, Ct);
                     acknowledged.Add((key, receipt, ackSites, SHA256.HashData(data)));
                 }
                 catch (HdsNotGeoDurableException ex) when (ackSites == 2)
@@ -87,7 +87,7 @@ public sealed class ZoneKillUnderLoadTests : MultisiteTest
                 }
 
                 var (_, readReceipt, _, readSha) = read;
-                await using var download = await client.GetAsync(readKey, new GetOptions { Context = Alice, VersionId = readReceipt.VersionId }, Ct);
+                await using var download = await client.GetAsync(readKey, new HdsGetOptions { Context = Alice, VersionId = readReceipt.VersionId }, Ct);
                 Assert.Equal(readSha, SHA256.HashData(await ReadAllAsync(download.Content)));
                 Interlocked.Increment(ref reads);
             }
@@ -100,8 +100,8 @@ public sealed class ZoneKillUnderLoadTests : MultisiteTest
         // At once, z1 still down: every write acknowledged on two sites is on a surviving zone, locked, and reads back verified there.
         var survivorsOptions = new HdsStorageOptions { S3 = Server.Options(Bucket) };
         survivorsOptions.S3!.Sites.Clear();
-        survivorsOptions.S3.Sites.Add(new Hds.Storage.SiteOptions { Name = "z2", ServiceUrl = Server.Endpoint("z2"), Priority = 0 });
-        survivorsOptions.S3.Sites.Add(new Hds.Storage.SiteOptions { Name = "z3", ServiceUrl = Server.Endpoint("z3"), Priority = 1 });
+        survivorsOptions.S3.Sites.Add(new Hds.Storage.HdsSiteOptions { Name = "z2", ServiceUrl = Server.Endpoint("z2"), Priority = 0 });
+        survivorsOptions.S3.Sites.Add(new Hds.Storage.HdsSiteOptions { Name = "z3", ServiceUrl = Server.Endpoint("z3"), Priority = 1 });
         survivorsOptions.S3.AsynchronousReplication = true;
         TestCertificates.Apply(survivorsOptions);
         await using (var survivors = new HdsStorageClient(survivorsOptions))
@@ -113,7 +113,7 @@ public sealed class ZoneKillUnderLoadTests : MultisiteTest
                 var head = await Server.HeadAsync(survivor, Bucket, "msa/" + key, receipt.VersionId);
                 Assert.True(head is not null, $"{key} {receipt.VersionId} confirmed on {survivor} but not there");
                 Assert.Equal(ObjectLockMode.Compliance, head.ObjectLockMode);
-                var result = await survivors.VerifyAsync(key, new VerifyOptions { Context = Alice, Receipt = receipt }, Ct);
+                var result = await survivors.VerifyAsync(key, new HdsVerifyOptions { Context = Alice, Receipt = receipt }, Ct);
                 Assert.Equal(Convert.ToHexStringLower(sha), result.Sha256);
             }
         }
@@ -127,7 +127,7 @@ public sealed class ZoneKillUnderLoadTests : MultisiteTest
         // on a quiet bucket). Sixty writes reach every index shard.
         for (var i = 0; i < 60; i++)
         {
-            await client.PutAsync($"after/{i}.bin", new MemoryStream(Random(100, seed: 10_000 + i)), new PutOptions { Context = Alice }, Ct);
+            await client.PutAsync($"after/{i}.bin", new MemoryStream(Random(100, seed: 10_000 + i)), new HdsPutOptions { Context = Alice }, Ct);
         }
 
         foreach (var zone in MultisiteServer.Zones)

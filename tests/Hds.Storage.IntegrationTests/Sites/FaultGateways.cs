@@ -38,23 +38,23 @@ public sealed class FaultGateways : IAsyncLifetime
         await Gateways.StartAsync(Gateways.D);
     }
 
-    public static SiteOptions Site(string name, Uri url, int priority, bool readOnly = false) =>
+    public static HdsSiteOptions Site(string name, Uri url, int priority, bool readOnly = false) =>
         new() { Name = name, ServiceUrl = url, Priority = priority, ReadOnly = readOnly };
 
     /// <summary>A client over the given sites with failover settings fit for tests (short timeouts, fast probe).</summary>
-    public HdsStorageClient CreateClient(TimeSpan? failoverTimeout = null, TimeSpan? requestTimeout = null, params SiteOptions[] sites) =>
+    public HdsStorageClient CreateClient(TimeSpan? failoverTimeout = null, TimeSpan? requestTimeout = null, params HdsSiteOptions[] sites) =>
         CreateClient(Server, Bucket, failoverTimeout, requestTimeout, sites);
 
     /// <summary>A client over the given sites of <paramref name="server"/> with failover settings fit for tests.</summary>
-    public static HdsStorageClient CreateClient(S3Server server, string bucket, TimeSpan? failoverTimeout, TimeSpan? requestTimeout, params SiteOptions[] sites)
+    public static HdsStorageClient CreateClient(S3Server server, string bucket, TimeSpan? failoverTimeout, TimeSpan? requestTimeout, params HdsSiteOptions[] sites)
     {
-        var s3 = new S3StorageOptions
+        var s3 = new HdsS3StorageOptions
         {
             Bucket = bucket,
             AccessKey = server.AccessKey,
             SecretKey = server.SecretKey,
-            PartSize = S3StorageOptions.MinimumPartSize,
-            MultipartThreshold = S3StorageOptions.MinimumPartSize,
+            PartSize = HdsS3StorageOptions.MinimumPartSize,
+            MultipartThreshold = HdsS3StorageOptions.MinimumPartSize,
             FailoverTimeout = failoverTimeout ?? TimeSpan.FromSeconds(20),
             RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(10),
             CircuitBreakDuration = TimeSpan.FromSeconds(2),

@@ -26,7 +26,7 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private static PutOptions Put() => new() { Context = Alice, ContentType = "application/pdf" };
+    private static HdsPutOptions Put() => new() { Context = Alice, ContentType = "application/pdf" };
 
     private static HdsRequestOptions As() => new() { Context = Alice };
 
@@ -43,7 +43,7 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
         var (c, d) = (router.Sites[0], router.Sites[1]);
         await client.CheckBucketAsync(new HdsRequestOptions { Context = Alice }, Ct);
         var run = "faults/" + Guid.NewGuid().ToString("N")[..8];
-        var stored = new List<(string Key, byte[] Data, StorageReceipt Receipt)>();
+        var stored = new List<(string Key, byte[] Data, HdsStorageReceipt Receipt)>();
         var failed = new List<(string Key, Exception Error)>();
         var clock = Stopwatch.StartNew();
         TimeSpan? killedAt = null;
@@ -61,7 +61,7 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
                 if (i % 4 == 3)
                 {
                     var (k, expected, receipt) = stored[^1];
-                    await using var download = await client.GetAsync(k, new GetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct);
+                    await using var download = await client.GetAsync(k, new HdsGetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct);
                     Assert.Equal(expected, await ReadAllAsync(download.Content));
                 }
                 else if (i == 4)
@@ -69,7 +69,7 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
                     // SIGKILL while a read streams from c (1 MiB read of 12) and in the middle of a multipart upload (part 1 on c):
                     // the read resumes on d with a ranged request, the rest of the upload goes to d.
                     var (readKey, readData, readReceipt) = stored[1];
-                    await using var reading = await client.GetAsync(readKey, new GetOptions { Context = Alice, VersionId = readReceipt.VersionId }, Ct);
+                    await using var reading = await client.GetAsync(readKey, new HdsGetOptions { Context = Alice, VersionId = readReceipt.VersionId }, Ct);
                     var head = new byte[MiB];
                     await reading.Content.ReadExactlyAsync(head, Ct);
                     var gated = new GatedStream(data, 7 * MiB);
@@ -110,7 +110,7 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
         TimeSpan? returned = null;
         for (var n = 0; n < 80 && returned is null; n++)
         {
-            await client.GetPropertiesAsync(stored[0].Key, stored[0].Receipt.VersionId, As(), Ct);
+            await client.GetPropertiesAsync(stored[0].Key, new HdsVersionOptions { VersionId = stored[0].Receipt.VersionId, Context = As().Context }, Ct);
             if (c.Requests > onC)
             {
                 returned = clock.Elapsed - restartedAt;
@@ -125,7 +125,7 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
 
         foreach (var (key, data, receipt) in stored)
         {
-            var verified = await client.VerifyAsync(key, new VerifyOptions { Receipt = receipt, Context = Alice }, Ct);
+            var verified = await client.VerifyAsync(key, new HdsVerifyOptions { Receipt = receipt, Context = Alice }, Ct);
             Assert.Equal(data.Length, verified.Size);
             Assert.Equal(Sha256Hex(data), verified.Sha256);
         }
@@ -164,7 +164,7 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
         clock.Restart();
         await Assert.ThrowsAsync<HdsBackendUnavailableException>(async () =>
         {
-            await using var download = await client.GetAsync(run + "/before.bin", new GetOptions { Context = Alice }, Ct);
+            await using var download = await client.GetAsync(run + "/before.bin", new HdsGetOptions { Context = Alice }, Ct);
         });
         var getFailedAfter = clock.Elapsed;
 
@@ -179,7 +179,7 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
 
         await Task.WhenAll(Gateways.StartAsync(Gateways.C), Gateways.StartAsync(Gateways.D));
         clock.Restart();
-        StorageReceipt? after = null;
+        HdsStorageReceipt? after = null;
         for (var n = 0; n < 40 && after is null; n++)
         {
             try
@@ -194,7 +194,7 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
 
         var recoveredAfter = clock.Elapsed;
         Assert.NotNull(after);
-        await client.VerifyAsync(run + "/before.bin", new VerifyOptions { Receipt = before, Context = Alice }, Ct);
+        await client.VerifyAsync(run + "/before.bin", new HdsVerifyOptions { Receipt = before, Context = Alice }, Ct);
 
         // The deferred abort is retried by the health probe once a site answers.
         var pending = int.MaxValue;
@@ -238,7 +238,7 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
 
         Assert.True(proxy.Faults >= 1);
         Assert.True(c.Writes > 0 && d.Writes > 0, $"parts should be on both sites: c {c.Writes}, d {d.Writes}");
-        var verified = await client.VerifyAsync(run + "/big.bin", new VerifyOptions { Receipt = receipt, Context = Alice }, Ct);
+        var verified = await client.VerifyAsync(run + "/big.bin", new HdsVerifyOptions { Receipt = receipt, Context = Alice }, Ct);
         Assert.Equal(Sha256Hex(data), verified.Sha256);
         Assert.Equal(0, await PendingUploadsAsync(run));
         await AssertStoredCleanlyAsync(run, [(run + "/big.bin", receipt.VersionId)], []);
@@ -257,7 +257,7 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
         var readsOnD = d.Reads;
 
         proxy.CutResponseAfter(3 * MiB, thenDown: TimeSpan.FromSeconds(3)); // the gateway dies mid-response
-        await using (var download = await client.GetAsync(run + "/read.bin", new GetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct))
+        await using (var download = await client.GetAsync(run + "/read.bin", new HdsGetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct))
         {
             Assert.Equal(data, await ReadAllAsync(download.Content));
         }
@@ -268,7 +268,7 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
 
         // A cut on a whole-object read through the verifying client also resumes and verifies against the receipt.
         proxy.CutResponseAfter(5 * MiB);
-        var verified = await client.VerifyAsync(run + "/read.bin", new VerifyOptions { Receipt = receipt, Context = Alice }, Ct);
+        var verified = await client.VerifyAsync(run + "/read.bin", new HdsVerifyOptions { Receipt = receipt, Context = Alice }, Ct);
         Assert.Equal(Sha256Hex(data), verified.Sha256);
         Output.WriteLine($"[sites] get cut mid-body: resumed on d ({d.Reads - readsOnD} reads on d), content verified; faults injected {proxy.Faults}.");
     }
@@ -284,7 +284,7 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
 
         proxy.StallResponseAfter(2 * MiB, TimeSpan.FromSeconds(60));
         var clock = Stopwatch.StartNew();
-        await using (var download = await client.GetAsync(run + "/hang.bin", new GetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct))
+        await using (var download = await client.GetAsync(run + "/hang.bin", new HdsGetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct))
         {
             Assert.Equal(data, await ReadAllAsync(download.Content));
         }
@@ -350,7 +350,7 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
         var clock = Stopwatch.StartNew();
         var reset = await client.PutAsync(run + "/reset.bin", NonSeekable(Random(3000, seed: 31)), Put(), Ct);
         var resetTook = clock.Elapsed;
-        await client.VerifyAsync(run + "/reset.bin", new VerifyOptions { Receipt = reset, Context = Alice }, Ct);
+        await client.VerifyAsync(run + "/reset.bin", new HdsVerifyOptions { Receipt = reset, Context = Alice }, Ct);
         Assert.True(proxy.Faults > 0);
 
         // A hung gateway: connections accepted, never answered. A new client (c not yet suspect) tries c first, gives up after the
@@ -363,7 +363,7 @@ public sealed class SiteFaultTests(FaultGateways gateways) : IAsyncLifetime
         var stalled = await fresh.PutAsync(run + "/stall.bin", NonSeekable(Random(3000, seed: 32)), Put(), Ct);
         var stallTook = clock.Elapsed;
         Assert.True(proxy.Faults > faultsBefore, "the stalled gateway should have been tried");
-        await fresh.VerifyAsync(run + "/stall.bin", new VerifyOptions { Receipt = stalled, Context = Alice }, Ct);
+        await fresh.VerifyAsync(run + "/stall.bin", new HdsVerifyOptions { Receipt = stalled, Context = Alice }, Ct);
 
         await AssertStoredCleanlyAsync(run, [(run + "/reset.bin", reset.VersionId), (run + "/stall.bin", stalled.VersionId)], []);
         Output.WriteLine($"[sites] proxy resets: put done in {resetTook.TotalMilliseconds:0} ms; proxy stalls (request timeout 2 s): bucket check + put done in {stallTook.TotalMilliseconds:0} ms; faults {proxy.Faults}.");

@@ -23,7 +23,7 @@ public sealed class SiteLoggingTests
         using var factory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
         var options = new HdsStorageOptions
         {
-            S3 = new S3StorageOptions
+            S3 = new HdsS3StorageOptions
             {
                 ServiceUrl = new Uri($"http://127.0.0.1:{port}"),
                 Bucket = "hds-unreachable",

@@ -34,11 +34,11 @@ public sealed class SiteRoutingTests : IAsyncLifetime
     public async Task A_read_only_site_never_receives_a_write_serves_reads_when_the_writable_site_is_down_and_the_audit_names_each_site()
     {
         var data = Random(20_000, seed: 5);
-        StorageReceipt receipt;
+        HdsStorageReceipt receipt;
         await using (var writer = Client(null, FaultGateways.Site("backup", _server.EndpointA, 0, readOnly: true), FaultGateways.Site("primary", _server.EndpointB, 1)))
         {
             var router = FaultGateways.Router(writer);
-            receipt = await writer.PutAsync("sites/ro.bin", NonSeekable(data), new PutOptions { Context = Alice }, Ct);
+            receipt = await writer.PutAsync("sites/ro.bin", NonSeekable(data), new HdsPutOptions { Context = Alice }, Ct);
             Assert.Equal(0, router.Sites[0].Writes);
             Assert.True(router.Sites[1].Writes > 0, "writes go to the writable site");
         }
@@ -46,12 +46,12 @@ public sealed class SiteRoutingTests : IAsyncLifetime
         await using var client = Client(TimeSpan.FromSeconds(2), FaultGateways.Site("backup", _server.EndpointA, 0, readOnly: true), FaultGateways.Site("primary", DeadUrl(), 1));
         var backup = FaultGateways.Router(client).Sites[0];
 
-        await using (var download = await client.GetAsync("sites/ro.bin", new GetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct))
+        await using (var download = await client.GetAsync("sites/ro.bin", new HdsGetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct))
         {
             Assert.Equal(data, await ReadAllAsync(download.Content));
         }
 
-        await Assert.ThrowsAsync<HdsBackendUnavailableException>(() => client.PutAsync("sites/ro2.bin", NonSeekable(data), new PutOptions { Context = Alice }, Ct));
+        await Assert.ThrowsAsync<HdsBackendUnavailableException>(() => client.PutAsync("sites/ro2.bin", NonSeekable(data), new HdsPutOptions { Context = Alice }, Ct));
         Assert.True(backup.Reads > 0, "the read-only site serves reads");
         Assert.Equal(0, backup.Writes);
 
@@ -69,7 +69,7 @@ public sealed class SiteRoutingTests : IAsyncLifetime
         var clock = Stopwatch.StartNew();
 
         await Assert.ThrowsAsync<HdsBackendUnavailableException>(() => client.CheckBucketAsync(new HdsRequestOptions { Context = Alice }, Ct));
-        await Assert.ThrowsAsync<HdsBackendUnavailableException>(() => client.PutAsync("sites/none.bin", NonSeekable(Random(100)), new PutOptions { Context = Alice }, Ct));
+        await Assert.ThrowsAsync<HdsBackendUnavailableException>(() => client.PutAsync("sites/none.bin", NonSeekable(Random(100)), new HdsPutOptions { Context = Alice }, Ct));
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
         TestContext.Current.TestOutputHelper?.WriteLine($"[sites] two unreachable sites, failover timeout 2 s: two operations failed in {clock.Elapsed.TotalMilliseconds:0} ms.");
@@ -83,8 +83,8 @@ public sealed class SiteRoutingTests : IAsyncLifetime
         var live = "live-" + Guid.NewGuid().ToString("N")[..8];
         await using var client = Client(null, FaultGateways.Site(dead, DeadUrl(), 0), FaultGateways.Site(live, _server.EndpointA, 1));
 
-        var receipt = await client.PutAsync("sites/failover.bin", NonSeekable(Random(1000)), new PutOptions { Context = Alice }, Ct);
-        await client.VerifyAsync("sites/failover.bin", new VerifyOptions { Context = Alice, Receipt = receipt }, Ct);
+        var receipt = await client.PutAsync("sites/failover.bin", NonSeekable(Random(1000)), new HdsPutOptions { Context = Alice }, Ct);
+        await client.VerifyAsync("sites/failover.bin", new HdsVerifyOptions { Context = Alice, Receipt = receipt }, Ct);
 
         Assert.True(metrics.FailoversOf(dead) >= 1, "a failover away from the dead site should be counted");
         Assert.Equal(0, metrics.FailoversOf(live));
@@ -122,7 +122,7 @@ public sealed class SiteRoutingTests : IAsyncLifetime
         }
     }
 
-    private HdsStorageClient Client(TimeSpan? failoverTimeout, params Hds.Storage.SiteOptions[] sites) =>
+    private HdsStorageClient Client(TimeSpan? failoverTimeout, params Hds.Storage.HdsSiteOptions[] sites) =>
         FaultGateways.CreateClient(_server, _bucket, failoverTimeout, null, sites);
 
     // A loopback port nothing listens on: connections are refused at once.

@@ -28,13 +28,13 @@ public sealed class OperationContextTests : IDisposable
         await using (var client = new HdsStorageClient(options, _store.Time, null, inner => backend = new CountingBackend(inner)))
         {
             node = client.AuditNode;
-            var receipt = await client.PutAsync("doc", new MemoryStream(Codec.Pattern(10_000)), new PutOptions { Context = Alice }, Ct);
-            await using (var download = await client.GetAsync("doc", new GetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct))
+            var receipt = await client.PutAsync("doc", new MemoryStream(Codec.Pattern(10_000)), new HdsPutOptions { Context = Alice }, Ct);
+            await using (var download = await client.GetAsync("doc", new HdsGetOptions { Context = Alice, VersionId = receipt.VersionId }, Ct))
             {
                 await download.Content.CopyToAsync(Stream.Null, Ct);
             }
 
-            await client.VerifyAsync("doc", new VerifyOptions { Context = Alice, Receipt = receipt }, Ct); // reads through Get's core
+            await client.VerifyAsync("doc", new HdsVerifyOptions { Context = Alice, Receipt = receipt }, Ct); // reads through Get's core
             await client.RotateKeyAsync(TestStore.Keys(), Ct);
             await client.FlushAuditAsync(Ct);
         }

@@ -41,11 +41,11 @@ public sealed class RightsTests : IDisposable
     public async Task A_declared_purpose_without_the_role_is_denied_recorded_and_changes_nothing(string operation, string purpose, string roles, string reason)
     {
         await using var client = _store.Client(Operational, PublicOnly(Escrow));
-        var receipt = await client.PutAsync("doc", new MemoryStream([1, 2, 3]), new PutOptions { Context = Agent }, Ct);
-        await client.SetLegalHoldAsync("doc", true, receipt.VersionId, new HdsRequestOptions { Context = Legal }, Ct);
+        var receipt = await client.PutAsync("doc", new MemoryStream([1, 2, 3]), new HdsPutOptions { Context = Agent }, Ct);
+        await client.SetLegalHoldAsync("doc", true, new HdsVersionOptions { VersionId = receipt.VersionId, Context = Legal }, Ct);
         var attacker = new HdsAccessContext("agent-4711", "tenant-a", purpose) { Roles = roles.Split(',') };
         var o = new HdsRequestOptions { Context = attacker };
-        var before = await client.GetPropertiesAsync("doc", receipt.VersionId, new HdsRequestOptions { Context = Agent }, Ct);
+        var before = await client.GetPropertiesAsync("doc", new HdsVersionOptions { VersionId = receipt.VersionId, Context = Agent }, Ct);
 
         var error = await Assert.ThrowsAsync<HdsAccessDeniedException>(() => operation switch
         {
@@ -53,14 +53,14 @@ public sealed class RightsTests : IDisposable
             "VerifyAudit" => client.VerifyAuditLogAsync(new HdsAuditVerifyOptions { Context = attacker }, Ct),
             "RotateKey" => client.RotateKeyAsync(o, Ct),
             "RevokeKey" => client.RevokeKeyAsync(receipt.KeyId!, o, Ct),
-            "SetLegalHoldOff" => client.SetLegalHoldAsync("doc", false, receipt.VersionId, o, Ct),
-            "SetLegalHoldOn" => client.SetLegalHoldAsync("doc", true, receipt.VersionId, o, Ct),
-            "ExtendRetention" => client.ExtendRetentionAsync("doc", receipt.RetainUntil.AddDays(1), receipt.VersionId, o, Ct),
+            "SetLegalHoldOff" => client.SetLegalHoldAsync("doc", false, new HdsVersionOptions { VersionId = receipt.VersionId, Context = o.Context }, Ct),
+            "SetLegalHoldOn" => client.SetLegalHoldAsync("doc", true, new HdsVersionOptions { VersionId = receipt.VersionId, Context = o.Context }, Ct),
+            "ExtendRetention" => client.ExtendRetentionAsync("doc", receipt.RetainUntil.AddDays(1), new HdsVersionOptions { VersionId = receipt.VersionId, Context = o.Context }, Ct),
             _ => throw new ArgumentOutOfRangeException(nameof(operation)),
         });
 
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
-        var after = await client.GetPropertiesAsync("doc", receipt.VersionId, new HdsRequestOptions { Context = Agent }, Ct);
+        var after = await client.GetPropertiesAsync("doc", new HdsVersionOptions { VersionId = receipt.VersionId, Context = Agent }, Ct);
         Assert.Equal(before.Retention, after.Retention); // still held, retention unchanged
         Assert.Single(await client.ListKeysAsync(TestStore.Keys(), Ct)); // nothing rotated
         Assert.False(Assert.Single(await client.ListKeysAsync(TestStore.Keys(), Ct)).IsRevoked);
@@ -72,7 +72,7 @@ public sealed class RightsTests : IDisposable
     public async Task The_key_ring_is_refused_to_a_key_admin_of_any_tenant_but_the_operating_one()
     {
         await using var client = _store.Client(Operational, PublicOnly(Escrow));
-        var receipt = await client.PutAsync("doc", new MemoryStream([1]), new PutOptions { Context = Agent }, Ct);
+        var receipt = await client.PutAsync("doc", new MemoryStream([1]), new HdsPutOptions { Context = Agent }, Ct);
         var tenantAdmin = new HdsAccessContext("officer-9", "tenant-a", HdsAuthorizationOptions.KeyManagementPurpose) { Role = HdsAuthorizationOptions.KeyAdminRole };
 
         var revoke = await Assert.ThrowsAsync<HdsAccessDeniedException>(() => client.RevokeKeyAsync(receipt.KeyId!, new HdsRequestOptions { Context = tenantAdmin }, Ct));
@@ -92,7 +92,7 @@ public sealed class RightsTests : IDisposable
         options.Authorization.RequiredRoles[HdsOperation.ReadAudit] = new HashSet<string>(StringComparer.Ordinal) { "dpo" };
         await using var client = new HdsStorageClient(options, _store.Time, null);
         var dpo = new HdsAccessContext("dpo-1", "tenant-a", "audit") { Roles = ["agent", "dpo"] };
-        await client.PutAsync("doc", new MemoryStream([1]), new PutOptions { Context = Agent }, Ct); // creates the first key
+        await client.PutAsync("doc", new MemoryStream([1]), new HdsPutOptions { Context = Agent }, Ct); // creates the first key
 
         await Assert.ThrowsAsync<HdsAccessDeniedException>(() => client.ListKeysAsync(TestStore.Keys(), Ct)); // "operator" is no longer the operating tenant
         Assert.Single(await client.ListKeysAsync(new HdsRequestOptions { Context = TestStore.Keys().Context! with { Tenant = "ops" } }, Ct));
@@ -121,19 +121,19 @@ public sealed class RightsTests : IDisposable
     {
         var options = _store.Options(Operational, PublicOnly(Escrow));
         await using var client = new HdsStorageClient(options, _store.Time, null);
-        var receipt = await client.PutAsync("doc", new MemoryStream([1]), new PutOptions { Context = Agent }, Ct);
+        var receipt = await client.PutAsync("doc", new MemoryStream([1]), new HdsPutOptions { Context = Agent }, Ct);
         var retention = new HdsRequestOptions { Context = Legal with { Purpose = HdsAuthorizationOptions.RetentionPurpose } };
         var now = _store.Time.GetUtcNow();
 
-        await Assert.ThrowsAsync<HdsInvalidRequestException>(() => client.ExtendRetentionAsync("doc", new DateTimeOffset(9999, 12, 31, 0, 0, 0, TimeSpan.Zero), null, retention, Ct));
-        await Assert.ThrowsAsync<HdsInvalidRequestException>(() => client.ExtendRetentionAsync("doc", now.AddDays(36525).AddMinutes(1), null, retention, Ct));
-        await Assert.ThrowsAsync<HdsInvalidRequestException>(() => client.ExtendRetentionAsync("doc", now.AddYears(200), null, new HdsRequestOptions { Context = Agent }, Ct));
-        Assert.Equal(receipt.RetainUntil, (await client.GetPropertiesAsync("doc", null, new HdsRequestOptions { Context = Agent }, Ct)).Retention.RetainUntil);
+        await Assert.ThrowsAsync<HdsInvalidRequestException>(() => client.ExtendRetentionAsync("doc", new DateTimeOffset(9999, 12, 31, 0, 0, 0, TimeSpan.Zero), new HdsVersionOptions { Context = retention.Context }, Ct));
+        await Assert.ThrowsAsync<HdsInvalidRequestException>(() => client.ExtendRetentionAsync("doc", now.AddDays(36525).AddMinutes(1), new HdsVersionOptions { Context = retention.Context }, Ct));
+        await Assert.ThrowsAsync<HdsInvalidRequestException>(() => client.ExtendRetentionAsync("doc", now.AddYears(200), new HdsVersionOptions { Context = Agent }, Ct));
+        Assert.Equal(receipt.RetainUntil, (await client.GetPropertiesAsync("doc", new HdsVersionOptions { Context = Agent }, Ct)).Retention.RetainUntil);
 
         // The horizon moves with the clock (TimeProvider): the same date becomes acceptable later.
         var date = now.AddDays(36525).AddDays(1);
         _store.Time.Advance(TimeSpan.FromDays(2));
-        var extended = await client.ExtendRetentionAsync("doc", date, null, retention, Ct);
+        var extended = await client.ExtendRetentionAsync("doc", date, new HdsVersionOptions { Context = retention.Context }, Ct);
         Assert.Equal(date.ToUnixTimeSeconds(), extended.Retention.RetainUntil!.Value.ToUnixTimeSeconds());
         var records = await client.GetRecentAuditRecordsAsync(20, TestStore.Auditor(), Ct);
         Assert.Equal(3, records.Count(r => r.Operation == HdsOperation.ExtendRetention && r.Reason == "retain-until-beyond-horizon"));
@@ -146,14 +146,14 @@ public sealed class RightsTests : IDisposable
         var policy = new NoReleasePolicy(options.Authorization);
         options.Authorization.Policy = policy;
         await using var client = new HdsStorageClient(options, _store.Time, null);
-        var receipt = await client.PutAsync("docs/a", new MemoryStream([1]), new PutOptions { Context = Agent }, Ct);
+        var receipt = await client.PutAsync("docs/a", new MemoryStream([1]), new HdsPutOptions { Context = Agent }, Ct);
         var legal = new HdsRequestOptions { Context = Legal };
         var until = receipt.RetainUntil.AddDays(3);
 
-        await client.SetLegalHoldAsync("docs/a", true, receipt.VersionId, legal, Ct);
-        var release = await Assert.ThrowsAsync<HdsAccessDeniedException>(() => client.SetLegalHoldAsync("docs/a", false, receipt.VersionId, legal, Ct));
-        await client.ExtendRetentionAsync("docs/a", until, receipt.VersionId, new HdsRequestOptions { Context = Legal with { Purpose = "retention" } }, Ct);
-        await client.ListAsync("docs/", new ListOptions { Context = Agent }, Ct);
+        await client.SetLegalHoldAsync("docs/a", true, new HdsVersionOptions { VersionId = receipt.VersionId, Context = legal.Context }, Ct);
+        var release = await Assert.ThrowsAsync<HdsAccessDeniedException>(() => client.SetLegalHoldAsync("docs/a", false, new HdsVersionOptions { VersionId = receipt.VersionId, Context = legal.Context }, Ct));
+        await client.ExtendRetentionAsync("docs/a", until, new HdsVersionOptions { VersionId = receipt.VersionId, Context = Legal with { Purpose = "retention" } }, Ct);
+        await client.ListAsync("docs/", new HdsListOptions { Context = Agent }, Ct).ToListAsync(Ct);
         await Assert.ThrowsAsync<HdsAccessDeniedException>(() => client.RevokeKeyAsync(receipt.KeyId!, new HdsRequestOptions { Context = Agent }, Ct));
 
         Assert.Contains("release-needs-two-people", release.Message, StringComparison.Ordinal);
@@ -163,7 +163,7 @@ public sealed class RightsTests : IDisposable
         Assert.Contains(seen, r => r.Operation == HdsOperation.ExtendRetention && r.RetainUntil == until);
         Assert.Contains(seen, r => r.Operation == HdsOperation.List && r.Prefix == "docs/");
         Assert.Contains(seen, r => r.Operation == HdsOperation.RevokeKey && r.KeyId == receipt.KeyId);
-        Assert.True((await client.GetPropertiesAsync("docs/a", receipt.VersionId, new HdsRequestOptions { Context = Agent }, Ct)).Retention.LegalHold);
+        Assert.True((await client.GetPropertiesAsync("docs/a", new HdsVersionOptions { VersionId = receipt.VersionId, Context = Agent }, Ct)).Retention.LegalHold);
     }
 
     private sealed class NoReleasePolicy(HdsAuthorizationOptions options) : HdsDefaultAuthorizationPolicy(options)

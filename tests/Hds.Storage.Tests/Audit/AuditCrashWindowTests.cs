@@ -36,7 +36,7 @@ public sealed class AuditCrashWindowTests : IDisposable
         {
             for (var i = 0; i < 5; i++)
             {
-                await client.PutAsync($"k/{i}", new MemoryStream([(byte)i]), new PutOptions { Context = Alice }, ct);
+                await client.PutAsync($"k/{i}", new MemoryStream([(byte)i]), new HdsPutOptions { Context = Alice }, ct);
             }
 
             // The spool as it is before the upload: the state says nothing is uploaded yet.
@@ -60,7 +60,7 @@ public sealed class AuditCrashWindowTests : IDisposable
 
         await using (var restarted = Client())
         {
-            await restarted.PutAsync("k/after", new MemoryStream([9]), new PutOptions { Context = Alice }, ct);
+            await restarted.PutAsync("k/after", new MemoryStream([9]), new HdsPutOptions { Context = Alice }, ct);
         }
 
         await using var verifier = Client();
@@ -83,11 +83,11 @@ public sealed class AuditCrashWindowTests : IDisposable
         {
             for (var i = 0; i < 3; i++)
             {
-                await client.PutAsync($"k/{i}", new MemoryStream([(byte)i]), new PutOptions { Context = Alice }, ct);
+                await client.PutAsync($"k/{i}", new MemoryStream([(byte)i]), new HdsPutOptions { Context = Alice }, ct);
             }
 
             await Assert.ThrowsAsync<IOException>(() => client.FlushAuditAsync(ct));
-            await client.PutAsync("k/after", new MemoryStream([9]), new PutOptions { Context = Alice }, ct);
+            await client.PutAsync("k/after", new MemoryStream([9]), new HdsPutOptions { Context = Alice }, ct);
             await client.FlushAuditAsync(ct);
         }
 
@@ -99,7 +99,7 @@ public sealed class AuditCrashWindowTests : IDisposable
 
     private HdsStorageClient Client(Func<Hds.Storage.Backends.StorageBackend, Hds.Storage.Backends.StorageBackend>? decorate = null)
     {
-        var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = _store } };
+        var options = new HdsStorageOptions { Local = new HdsLocalStorageOptions { Path = _store } };
         options.Audit.SpoolDirectory = Path.Combine(_store, "spool");
         options.Audit.UploadInterval = TimeSpan.FromHours(1);
         options.Audit.BatchSize = 1000;

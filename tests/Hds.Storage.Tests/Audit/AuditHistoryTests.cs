@@ -33,7 +33,7 @@ public sealed class AuditHistoryTests : IDisposable
         {
             for (var i = 0; i < 4; i++)
             {
-                await client.PutAsync($"doc/{i}", new MemoryStream([1, 2, 3]), new PutOptions { Context = Agent }, Ct);
+                await client.PutAsync($"doc/{i}", new MemoryStream([1, 2, 3]), new HdsPutOptions { Context = Agent }, Ct);
             }
 
             await client.FlushAuditAsync(Ct);
@@ -46,7 +46,7 @@ public sealed class AuditHistoryTests : IDisposable
         Assert.True(segments.Count >= 2 && checkpoints.Count >= 2, $"{segments.Count} segments, {checkpoints.Count} checkpoints");
         await backend.DeleteAsync(segments[^1], Ct);
         await backend.PutAsync(
-            new BackendWriteRequest(segments[0], "application/x-ndjson", new Dictionary<string, string>(), new RetentionInfo(RetentionMode.Compliance, DateTimeOffset.UtcNow.AddDays(1), false)),
+            new BackendWriteRequest(segments[0], "application/x-ndjson", new Dictionary<string, string>(), new HdsRetentionInfo(HdsRetentionMode.Compliance, DateTimeOffset.UtcNow.AddDays(1), false)),
             new MemoryStream("{}\n"u8.ToArray()), Ct);
 
         var auditorOptions = _store.Options();
@@ -67,7 +67,7 @@ public sealed class AuditHistoryTests : IDisposable
     {
         await using (var development = new HdsStorageClient(_store.Options(), _store.Time, null))
         {
-            await development.PutAsync("doc", new MemoryStream([1]), new PutOptions { Context = Agent }, Ct);
+            await development.PutAsync("doc", new MemoryStream([1]), new HdsPutOptions { Context = Agent }, Ct);
         }
 
         var configured = _store.Options();

@@ -22,12 +22,12 @@ public sealed class AuditRetentionTests : IDisposable
     public async Task Audit_objects_are_locked_with_the_audit_retention_class(string? configured, int days)
     {
         var options = _store.Options();
-        options.RetentionClasses[HdsAuditOptions.AuditRetentionClassName] = new RetentionClass { Mode = RetentionMode.Compliance, Duration = TimeSpan.FromDays(3 * 365) };
-        options.RetentionClasses["six-months"] = new RetentionClass { Mode = RetentionMode.Compliance, Duration = TimeSpan.FromDays(183) };
+        options.RetentionClasses[HdsAuditOptions.AuditRetentionClassName] = new HdsRetentionClass { Mode = HdsRetentionMode.Compliance, Duration = TimeSpan.FromDays(3 * 365) };
+        options.RetentionClasses["six-months"] = new HdsRetentionClass { Mode = HdsRetentionMode.Compliance, Duration = TimeSpan.FromDays(183) };
         options.Audit.RetentionClass = configured;
         await using (var client = new HdsStorageClient(options, _store.Time, null))
         {
-            var receipt = await client.PutAsync("doc/1", new MemoryStream([1]), new PutOptions { Context = new HdsAccessContext("agent-1", "tenant-a", "care") }, Ct);
+            var receipt = await client.PutAsync("doc/1", new MemoryStream([1]), new HdsPutOptions { Context = new HdsAccessContext("agent-1", "tenant-a", "care") }, Ct);
             Assert.True(receipt.RetainUntil > _store.Time.GetUtcNow().AddYears(19)); // the document keeps the default class (20 years)
             await client.FlushAuditAsync(Ct);
         }
@@ -39,7 +39,7 @@ public sealed class AuditRetentionTests : IDisposable
         foreach (var key in audit)
         {
             var head = await backend.HeadAsync(key, null, Ct);
-            Assert.Equal(RetentionMode.Compliance, head.Retention.Mode);
+            Assert.Equal(HdsRetentionMode.Compliance, head.Retention.Mode);
             Assert.InRange(head.Retention.RetainUntil!.Value, _store.Time.GetUtcNow().AddDays(days - 1), _store.Time.GetUtcNow().AddDays(days + 1));
         }
     }

@@ -13,7 +13,7 @@ public sealed class AuditSiteTests : IDisposable
 {
     private static readonly HdsAccessContext Alice = new("agent-4711", "msa", "claim-processing");
     private readonly TestStore _store = new();
-    private readonly CapturingSink _records = new();
+    private readonly CapturingAuditSink _records = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -31,16 +31,16 @@ public sealed class AuditSiteTests : IDisposable
     public async Task On_the_local_store_writes_reads_and_verifications_are_recorded_at_site_local()
     {
         await using var client = Client();
-        var receipt = await client.PutAsync("doc", new MemoryStream(Codec.Pattern(10_000)), new PutOptions { Context = Alice }, Ct);
+        var receipt = await client.PutAsync("doc", new MemoryStream(Codec.Pattern(10_000)), new HdsPutOptions { Context = Alice }, Ct);
         foreach (var version in new[] { null, receipt.VersionId })
         {
             // The second range of the version is read with its cached header: the segments only, one request.
-            await using var download = await client.GetAsync("doc", new GetOptions { Context = Alice, VersionId = version, Range = new Models.ContentRange(5000, 10) }, Ct);
+            await using var download = await client.GetAsync("doc", new HdsGetOptions { Context = Alice, VersionId = version, Range = new Models.HdsContentRange(5000, 10) }, Ct);
             await download.Content.CopyToAsync(Stream.Null, Ct);
         }
 
-        await client.VerifyAsync("doc", new VerifyOptions { Context = Alice, Receipt = receipt }, Ct);
-        await client.GetVersionsAsync("doc", new HdsRequestOptions { Context = Alice }, Ct);
+        await client.VerifyAsync("doc", new HdsVerifyOptions { Context = Alice, Receipt = receipt }, Ct);
+        await client.GetVersionsAsync("doc", new HdsRequestOptions { Context = Alice }, Ct).ToListAsync(Ct);
 
         Assert.Equal(
             [(HdsOperation.Put, "local"), (HdsOperation.Get, "local"), (HdsOperation.Get, "local"), (HdsOperation.Verify, "local"), (HdsOperation.GetVersions, null)],
@@ -53,7 +53,7 @@ public sealed class AuditSiteTests : IDisposable
     {
         await using var client = Client(written => written with { Site = "paris-2", FoundAfterLostAnswer = true });
 
-        var receipt = await client.PutAsync("doc", new MemoryStream([1, 2, 3]), new PutOptions { Context = Alice }, Ct);
+        var receipt = await client.PutAsync("doc", new MemoryStream([1, 2, 3]), new HdsPutOptions { Context = Alice }, Ct);
 
         var put = Assert.Single(_records.Written);
         Assert.Equal((HdsAuditOutcome.Succeeded, receipt.VersionId, "paris-2", true), (put.Outcome, put.VersionId, put.Site, put.FoundAfterLostAnswer));
@@ -66,35 +66,9 @@ public sealed class AuditSiteTests : IDisposable
         // The storage acknowledges another length than was sent: the version is removed and the write refused.
         await using var client = Client(written => written with { Site = "paris-2", StoredLength = written.StoredLength + 1 });
 
-        await Assert.ThrowsAsync<HdsIntegrityException>(() => client.PutAsync("doc", new MemoryStream([1, 2, 3]), new PutOptions { Context = Alice }, Ct));
+        await Assert.ThrowsAsync<HdsIntegrityException>(() => client.PutAsync("doc", new MemoryStream([1, 2, 3]), new HdsPutOptions { Context = Alice }, Ct));
 
         var put = Assert.Single(_records.Written);
         Assert.Equal((HdsAuditOutcome.IntegrityFailure, "paris-2"), (put.Outcome, put.Site));
-    }
-
-    private sealed class CapturingSink : HdsAuditSink
-    {
-        private readonly List<HdsAuditRecord> _written = [];
-
-        public IReadOnlyList<HdsAuditRecord> Written
-        {
-            get
-            {
-                lock (_written)
-                {
-                    return _written.ToList();
-                }
-            }
-        }
-
-        public override ValueTask<HdsAuditRecord> WriteAsync(HdsAuditRecord record, CancellationToken cancellationToken)
-        {
-            lock (_written)
-            {
-                _written.Add(record);
-            }
-
-            return ValueTask.FromResult(record);
-        }
     }
 }

@@ -20,7 +20,7 @@ public sealed class FailClosedTests : IDisposable
 
     private HdsStorageClient Client(bool failOpen)
     {
-        var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = _store } };
+        var options = new HdsStorageOptions { Local = new HdsLocalStorageOptions { Path = _store } };
         options.Audit.Sink = new BrokenSink();
         options.Audit.FailOpen = failOpen;
         return new HdsStorageClient(options);
@@ -30,7 +30,7 @@ public sealed class FailClosedTests : IDisposable
     public async Task An_operation_whose_record_cannot_be_made_durable_is_refused()
     {
         await using var client = Client(failOpen: false);
-        var error = await Assert.ThrowsAsync<HdsAuditException>(() => client.GetVersionsAsync("k", new HdsRequestOptions { Context = Alice }, TestContext.Current.CancellationToken));
+        var error = await Assert.ThrowsAsync<HdsAuditException>(() => client.GetVersionsAsync("k", new HdsRequestOptions { Context = Alice }, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken).AsTask());
         Assert.Equal(HdsErrorCode.AuditUnavailable, error.ErrorCode);
     }
 
@@ -38,7 +38,7 @@ public sealed class FailClosedTests : IDisposable
     public async Task Fail_open_is_an_explicit_opt_in()
     {
         await using var client = Client(failOpen: true);
-        Assert.Empty(await client.GetVersionsAsync("k", new HdsRequestOptions { Context = Alice }, TestContext.Current.CancellationToken));
+        Assert.Empty(await client.GetVersionsAsync("k", new HdsRequestOptions { Context = Alice }, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken));
     }
 
     private sealed class BrokenSink : HdsAuditSink

@@ -26,7 +26,7 @@ public sealed class ReadOutcomeTests : IDisposable
 
     private HdsStorageClient Client() => new(_store.Options(), _store.Time, _logs);
 
-    private static GetOptions Get(string? versionId = null) => new() { Context = Reader, VersionId = versionId };
+    private static HdsGetOptions Get(string? versionId = null) => new() { Context = Reader, VersionId = versionId };
 
     [Fact]
     public async Task A_read_that_fails_verification_while_streaming_gets_a_linked_integrity_failure_record_and_the_log_event()
@@ -98,10 +98,10 @@ public sealed class ReadOutcomeTests : IDisposable
         var retention = new HdsRequestOptions { Context = new HdsAccessContext("counsel-1", "tenant-a", HdsAuthorizationOptions.RetentionPurpose) { Role = HdsAuthorizationOptions.LegalRole } };
         var until = receipt.RetainUntil.AddDays(30);
 
-        await client.SetLegalHoldAsync("doc", true, receipt.VersionId, hold, Ct);
-        await client.SetLegalHoldAsync("doc", false, receipt.VersionId, hold, Ct);
-        await client.ExtendRetentionAsync("doc", until, receipt.VersionId, retention, Ct);
-        await Assert.ThrowsAsync<HdsObjectLockedException>(() => client.ExtendRetentionAsync("doc", receipt.RetainUntil.AddDays(-1), receipt.VersionId, retention, Ct));
+        await client.SetLegalHoldAsync("doc", true, new HdsVersionOptions { VersionId = receipt.VersionId, Context = hold.Context }, Ct);
+        await client.SetLegalHoldAsync("doc", false, new HdsVersionOptions { VersionId = receipt.VersionId, Context = hold.Context }, Ct);
+        await client.ExtendRetentionAsync("doc", until, new HdsVersionOptions { VersionId = receipt.VersionId, Context = retention.Context }, Ct);
+        await Assert.ThrowsAsync<HdsObjectLockedException>(() => client.ExtendRetentionAsync("doc", receipt.RetainUntil.AddDays(-1), new HdsVersionOptions { VersionId = receipt.VersionId, Context = retention.Context }, Ct));
 
         var records = await client.GetRecentAuditRecordsAsync(10, Auditor, Ct);
         Assert.Equal(receipt.RetainUntil, records.Single(r => r.Operation == HdsOperation.Put).RetainUntil);

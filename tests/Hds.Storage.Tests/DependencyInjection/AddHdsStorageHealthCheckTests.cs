@@ -32,7 +32,7 @@ public sealed class AddHdsStorageHealthCheckTests : IDisposable
     public async Task The_embedded_store_is_reported_healthy_under_the_default_name()
     {
         var services = Services();
-        services.AddHdsStorage(o => o.Local = new LocalStorageOptions { Path = _store });
+        services.AddHdsStorage(o => o.Local = new HdsLocalStorageOptions { Path = _store });
         services.AddHealthChecks().AddHdsStorage(tags: ["ready"]);
         await using var provider = services.BuildServiceProvider();
 
@@ -71,7 +71,7 @@ public sealed class AddHdsStorageHealthCheckTests : IDisposable
     {
         var services = Services();
         services.AddHdsStorage(Unreachable);
-        services.AddKeyedHdsStorage("archive", o => o.Local = new LocalStorageOptions { Path = _store + "-archive" });
+        services.AddKeyedHdsStorage("archive", o => o.Local = new HdsLocalStorageOptions { Path = _store + "-archive" });
         services.AddHealthChecks().AddKeyedHdsStorage("archive");
         await using var provider = services.BuildServiceProvider();
 
@@ -92,7 +92,7 @@ public sealed class AddHdsStorageHealthCheckTests : IDisposable
     // Port 9 (discard) on loopback: nothing listens, every connection is refused at once.
     private static void Unreachable(HdsStorageOptions options)
     {
-        options.S3 = new S3StorageOptions
+        options.S3 = new HdsS3StorageOptions
         {
             ServiceUrl = new Uri("http://127.0.0.1:9"),
             Bucket = "documents",

@@ -35,13 +35,13 @@ public sealed class AddHdsStorageTests : IDisposable
         var client = provider.GetRequiredService<HdsStorageClient>();
         var options = provider.GetRequiredService<IOptions<HdsStorageOptions>>().Value;
         Assert.Same(client, provider.GetRequiredService<HdsStorageClient>());
-        Assert.Equal(RetentionMode.Governance, options.RetentionClasses["invoice"].Mode);
+        Assert.Equal(HdsRetentionMode.Governance, options.RetentionClasses["invoice"].Mode);
         Assert.Equal(TimeSpan.FromDays(3650), options.RetentionClasses["invoice"].Duration);
         Assert.True(options.RetentionClasses.ContainsKey("default"));
 
         var context = new HdsAccessContext("svc-1", "msa", "care");
-        var receipt = await client.PutAsync("a.txt", new MemoryStream([1, 2, 3]), new PutOptions { Context = context, RetentionClass = "invoice" }, TestContext.Current.CancellationToken);
-        Assert.Equal(RetentionMode.Governance, receipt.RetentionMode);
+        var receipt = await client.PutAsync("a.txt", new MemoryStream([1, 2, 3]), new HdsPutOptions { Context = context, RetentionClass = "invoice" }, TestContext.Current.CancellationToken);
+        Assert.Equal(HdsRetentionMode.Governance, receipt.RetentionMode);
     }
 
     [Fact]
@@ -114,9 +114,9 @@ public sealed class AddHdsStorageTests : IDisposable
         Assert.NotSame(main, other);
 
         var context = new HdsAccessContext("svc-1", "msa", "care");
-        await other.PutAsync("x", new MemoryStream([1]), new PutOptions { Context = context }, TestContext.Current.CancellationToken);
-        Assert.Empty((await main.ListAsync(null, new ListOptions { Context = context }, TestContext.Current.CancellationToken)).Items);
-        Assert.Single((await other.ListAsync(null, new ListOptions { Context = context }, TestContext.Current.CancellationToken)).Items);
+        await other.PutAsync("x", new MemoryStream([1]), new HdsPutOptions { Context = context }, TestContext.Current.CancellationToken);
+        Assert.Empty(await main.ListAsync(null, new HdsListOptions { Context = context }, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken));
+        Assert.Single(await other.ListAsync(null, new HdsListOptions { Context = context }, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken));
         Directory.Delete(archive, recursive: true);
     }
 }

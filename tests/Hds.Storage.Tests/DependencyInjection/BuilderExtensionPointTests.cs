@@ -38,11 +38,11 @@ public sealed class BuilderExtensionPointTests : IDisposable
     public async Task The_authorization_policy_is_built_by_the_container_and_decides()
     {
         var services = new ServiceCollection().AddSingleton<RightsService>();
-        services.AddHdsStorage(o => o.Local = new LocalStorageOptions { Path = _store }).UseAuthorizationPolicy<RightsPolicy>();
+        services.AddHdsStorage(o => o.Local = new HdsLocalStorageOptions { Path = _store }).UseAuthorizationPolicy<RightsPolicy>();
         await using var provider = services.BuildServiceProvider();
         var client = provider.GetRequiredService<HdsStorageClient>();
 
-        await Assert.ThrowsAsync<HdsAccessDeniedException>(() => client.PutAsync("a.txt", new MemoryStream([1]), new PutOptions { Context = Agent }, Ct));
+        await Assert.ThrowsAsync<HdsAccessDeniedException>(() => client.PutAsync("a.txt", new MemoryStream([1]), new HdsPutOptions { Context = Agent }, Ct));
 
         Assert.Contains(HdsOperation.Put, provider.GetRequiredService<RightsService>().Asked);
         Assert.Same(provider.GetRequiredService<RightsPolicy>(), provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<HdsStorageOptions>>().Value.Authorization.Policy);
@@ -52,11 +52,11 @@ public sealed class BuilderExtensionPointTests : IDisposable
     public async Task The_audit_sink_is_built_by_the_container_and_receives_the_records()
     {
         var services = new ServiceCollection().AddSingleton<RecordStore>();
-        services.AddHdsStorage(o => o.Local = new LocalStorageOptions { Path = _store }).UseAuditSink<StoreSink>();
+        services.AddHdsStorage(o => o.Local = new HdsLocalStorageOptions { Path = _store }).UseAuditSink<StoreSink>();
         await using var provider = services.BuildServiceProvider();
         var client = provider.GetRequiredService<HdsStorageClient>();
 
-        await client.PutAsync("a.txt", new MemoryStream([1]), new PutOptions { Context = Agent }, Ct);
+        await client.PutAsync("a.txt", new MemoryStream([1]), new HdsPutOptions { Context = Agent }, Ct);
 
         var record = Assert.Single(provider.GetRequiredService<RecordStore>().Records, r => r.Operation == HdsOperation.Put);
         Assert.Equal("agent-4711", record.ActorId);
@@ -66,12 +66,12 @@ public sealed class BuilderExtensionPointTests : IDisposable
     public async Task The_key_provider_is_built_by_the_container_and_wraps_every_data_key()
     {
         var services = new ServiceCollection().AddSingleton(new TestKeyProvider("hsm-kek-1"));
-        services.AddHdsStorage(o => o.Local = new LocalStorageOptions { Path = _store }).UseKeyProvider<CountingKeyProvider>();
+        services.AddHdsStorage(o => o.Local = new HdsLocalStorageOptions { Path = _store }).UseKeyProvider<CountingKeyProvider>();
         await using var provider = services.BuildServiceProvider();
         var client = provider.GetRequiredService<HdsStorageClient>();
 
-        var receipt = await client.PutAsync("a.txt", new MemoryStream([1, 2, 3]), new PutOptions { Context = Agent }, Ct);
-        await using var download = await client.GetAsync("a.txt", new GetOptions { Context = Agent, VersionId = receipt.VersionId }, Ct);
+        var receipt = await client.PutAsync("a.txt", new MemoryStream([1, 2, 3]), new HdsPutOptions { Context = Agent }, Ct);
+        await using var download = await client.GetAsync("a.txt", new HdsGetOptions { Context = Agent, VersionId = receipt.VersionId }, Ct);
         var copy = new MemoryStream();
         await download.Content.CopyToAsync(copy, Ct);
 
@@ -86,7 +86,7 @@ public sealed class BuilderExtensionPointTests : IDisposable
     {
         var mine = new RightsPolicy(new RightsService());
         var services = new ServiceCollection().AddSingleton(mine);
-        services.AddHdsStorage(o => o.Local = new LocalStorageOptions { Path = _store }).UseAuthorizationPolicy<RightsPolicy>();
+        services.AddHdsStorage(o => o.Local = new HdsLocalStorageOptions { Path = _store }).UseAuthorizationPolicy<RightsPolicy>();
         using var provider = services.BuildServiceProvider();
 
         Assert.Same(mine, provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<HdsStorageOptions>>().Value.Authorization.Policy);
@@ -120,13 +120,13 @@ public sealed class BuilderExtensionPointTests : IDisposable
         }
     }
 
-    private sealed class CountingKeyProvider(TestKeyProvider inner) : KeyEncryptionKeyProvider
+    private sealed class CountingKeyProvider(TestKeyProvider inner) : HdsKeyEncryptionKeyProvider
     {
         public int Wrapped { get; private set; }
 
         public int Unwrapped { get; private set; }
 
-        public override ValueTask<WrappedDataKey> WrapDataKeyAsync(ReadOnlyMemory<byte> dataKey, CancellationToken cancellationToken)
+        public override ValueTask<HdsWrappedDataKey> WrapDataKeyAsync(ReadOnlyMemory<byte> dataKey, CancellationToken cancellationToken)
         {
             Wrapped++;
             return inner.WrapDataKeyAsync(dataKey, cancellationToken);

@@ -16,7 +16,7 @@ public sealed class MetricTests : IDisposable
         await using var client = _store.Client(TestCertificates.Operational);
 
         await client.PutAsync("doc-1", new MemoryStream([1, 2, 3]), TestStore.Put(), TestContext.Current.CancellationToken);
-        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetPropertiesAsync("absent", null, TestStore.Put(), TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetPropertiesAsync("absent", new HdsVersionOptions { Context = TestStore.Put().Context }, TestContext.Current.CancellationToken));
 
         var durations = capture.Named("hds.operation.duration").ToList();
         Assert.Contains(durations, m => (string?)m.Tag("hds.operation") == "Put" && (string?)m.Tag("hds.outcome") == "succeeded" && m.Value >= 0);
@@ -32,7 +32,7 @@ public sealed class MetricTests : IDisposable
 
         var receipt = await client.PutAsync("doc-1", new MemoryStream(new byte[10_000]), TestStore.Put(), TestContext.Current.CancellationToken);
         var read = await TestStore.ReadAllAsync(client, "doc-1", TestStore.Get());
-        await client.VerifyAsync("doc-1", new VerifyOptions { Context = TestStore.Context(), Receipt = receipt }, TestContext.Current.CancellationToken);
+        await client.VerifyAsync("doc-1", new HdsVerifyOptions { Context = TestStore.Context(), Receipt = receipt }, TestContext.Current.CancellationToken);
 
         Assert.Equal(10_000, capture.Named("hds.bytes.written").Sum(m => m.Value));
         Assert.Equal(10_000, capture.Named("hds.bytes.read").Where(m => (string?)m.Tag("hds.operation") == "Get").Sum(m => m.Value));
@@ -53,7 +53,7 @@ public sealed class MetricTests : IDisposable
         await File.WriteAllBytesAsync(data, bytes, TestContext.Current.CancellationToken);
 
         await Assert.ThrowsAsync<HdsIntegrityException>(() => TestStore.ReadAllAsync(client, "doc-1", TestStore.Get()));
-        await Assert.ThrowsAsync<HdsIntegrityException>(() => client.VerifyAsync("doc-1", new VerifyOptions { Context = TestStore.Context() }, TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<HdsIntegrityException>(() => client.VerifyAsync("doc-1", new HdsVerifyOptions { Context = TestStore.Context() }, TestContext.Current.CancellationToken));
 
         var failures = capture.Named("hds.integrity.failures").ToList();
         Assert.Equal(2, failures.Sum(m => m.Value));
@@ -68,8 +68,8 @@ public sealed class MetricTests : IDisposable
         options.Audit.BatchSize = 1000;
         options.Audit.UploadInterval = TimeSpan.FromHours(1);
         await using var client = new HdsStorageClient(options, _store.Time, null);
-        await client.GetVersionsAsync("doc-1", TestStore.Put(), TestContext.Current.CancellationToken);
-        await client.GetVersionsAsync("doc-1", TestStore.Put(), TestContext.Current.CancellationToken);
+        await client.GetVersionsAsync("doc-1", TestStore.Put(), TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken);
+        await client.GetVersionsAsync("doc-1", TestStore.Put(), TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken);
         var node = client.AuditNode!;
 
         capture.RecordObservableInstruments();

@@ -22,9 +22,9 @@ public sealed class TelemetryPrivacyTests : IDisposable
 
         var receipt = await client.PutAsync(key, new MemoryStream(content), TestStore.Put(), TestContext.Current.CancellationToken);
         await TestStore.ReadAllAsync(client, key, TestStore.Get());
-        await client.VerifyAsync(key, new VerifyOptions { Context = TestStore.Context(), Receipt = receipt }, TestContext.Current.CancellationToken);
-        await client.GetVersionsAsync(key, TestStore.Put(), TestContext.Current.CancellationToken);
-        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetPropertiesAsync(key + "-absent", null, TestStore.Put(), TestContext.Current.CancellationToken));
+        await client.VerifyAsync(key, new HdsVerifyOptions { Context = TestStore.Context(), Receipt = receipt }, TestContext.Current.CancellationToken);
+        await client.GetVersionsAsync(key, TestStore.Put(), TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken);
+        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetPropertiesAsync(key + "-absent", new HdsVersionOptions { Context = TestStore.Put().Context }, TestContext.Current.CancellationToken));
         await Assert.ThrowsAsync<HdsInvalidRequestException>(() => client.PutAsync("../" + Canary, new MemoryStream(content), TestStore.Put(), TestContext.Current.CancellationToken));
         await client.FlushAuditAsync(TestContext.Current.CancellationToken);
         capture.RecordObservableInstruments();

@@ -27,7 +27,7 @@ public sealed class TracingTests : IDisposable
         using (var parent = caller.StartActivity("request")!)
         {
             var receipt = await client.PutAsync("doc-1", new MemoryStream(new byte[1234]), TestStore.Put(), TestContext.Current.CancellationToken);
-            await client.VerifyAsync("doc-1", new VerifyOptions { Context = TestStore.Context(), Receipt = receipt }, TestContext.Current.CancellationToken);
+            await client.VerifyAsync("doc-1", new HdsVerifyOptions { Context = TestStore.Context(), Receipt = receipt }, TestContext.Current.CancellationToken);
 
             var put = Assert.Single(capture.Activities, a => a.OperationName == "hds.put");
             Assert.Equal(parent.TraceId, put.TraceId);
@@ -50,8 +50,8 @@ public sealed class TracingTests : IDisposable
         using var capture = new TelemetryCapture();
         await using var client = _store.Client(TestCertificates.Operational);
 
-        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetPropertiesAsync("absent", null, TestStore.Put(), TestContext.Current.CancellationToken));
-        await Assert.ThrowsAsync<HdsAccessDeniedException>(() => client.GetPropertiesAsync("absent", null, null, TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetPropertiesAsync("absent", new HdsVersionOptions { Context = TestStore.Put().Context }, TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<HdsAccessDeniedException>(() => client.GetPropertiesAsync("absent", cancellationToken: TestContext.Current.CancellationToken));
 
         var failed = capture.Activities.Where(a => a.OperationName == "hds.get_properties").ToList();
         Assert.Equal(2, failed.Count);

@@ -40,7 +40,7 @@ public sealed class FormatV2Tests : IDisposable
 
         var full = await Assert.ThrowsAsync<HdsIntegrityException>(() => TestStore.ReadAllAsync(client, "doc", TestStore.Get()));
         Assert.Contains("rollback", full.Message, StringComparison.Ordinal);
-        foreach (var range in new[] { new ContentRange(0, 10), new ContentRange(9_990), new ContentRange(10_000, 0), new ContentRange(0) })
+        foreach (var range in new[] { new HdsContentRange(0, 10), new HdsContentRange(9_990), new HdsContentRange(10_000, 0), new HdsContentRange(0) })
         {
             var options = TestStore.Get();
             options.Range = range;
@@ -49,7 +49,7 @@ public sealed class FormatV2Tests : IDisposable
             Assert.Empty(released);
         }
 
-        await Assert.ThrowsAsync<HdsIntegrityException>(() => client.VerifyAsync("doc", new VerifyOptions { Context = TestStore.Context() }));
+        await Assert.ThrowsAsync<HdsIntegrityException>(() => client.VerifyAsync("doc", new HdsVerifyOptions { Context = TestStore.Context() }));
 
         // The versions themselves, read by id, are intact.
         Assert.Equal(_old, await TestStore.ReadAllAsync(client, "doc", TestStore.Get(versionId: old.VersionId)));
@@ -68,7 +68,7 @@ public sealed class FormatV2Tests : IDisposable
         var latest = await ReplayAsync(old.VersionId);
 
         Assert.Equal(_old, await TestStore.ReadAllAsync(client, "doc", TestStore.Get()));
-        await Assert.ThrowsAsync<HdsIntegrityException>(() => client.VerifyAsync("doc", new VerifyOptions { Context = TestStore.Context(), Receipt = current with { VersionId = latest } }));
+        await Assert.ThrowsAsync<HdsIntegrityException>(() => client.VerifyAsync("doc", new HdsVerifyOptions { Context = TestStore.Context(), Receipt = current with { VersionId = latest } }));
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class FormatV2Tests : IDisposable
 
         // The old bytes stored again at once (within the tolerance), but under the current version's metadata.
         await backend.PutAsync(
-            new BackendWriteRequest(physical, "application/octet-stream", currentHead.Metadata, new RetentionInfo(RetentionMode.None, null, false)),
+            new BackendWriteRequest(physical, "application/octet-stream", currentHead.Metadata, new HdsRetentionInfo(HdsRetentionMode.None, null, false)),
             new MemoryStream(await ReadStoredAsync(backend, physical, old.VersionId)), CancellationToken.None);
 
         var error = await Assert.ThrowsAsync<HdsIntegrityException>(() => TestStore.ReadAllAsync(client, "doc", TestStore.Get()));
@@ -122,7 +122,7 @@ public sealed class FormatV2Tests : IDisposable
         Assert.IsType<HdsIntegrityException>((await Codec.DecodeAsync(v2, stored2, version: dated with { LastModified = dated.LastModified.AddHours(-2) })).Error);
     }
 
-    private LocalBackend Backend() => new(new LocalStorageOptions { Path = _store.Path }, _store.Time);
+    private LocalBackend Backend() => new(new HdsLocalStorageOptions { Path = _store.Path }, _store.Time);
 
     // What a bucket writer can do: store an existing version's bytes, content type and metadata again as a new version.
     private async Task<string> ReplayAsync(string versionId)
@@ -131,7 +131,7 @@ public sealed class FormatV2Tests : IDisposable
         var physical = ObjectKeys.ToPhysical("tenant-a", "doc");
         var head = await backend.HeadAsync(physical, versionId, CancellationToken.None);
         var written = await backend.PutAsync(
-            new BackendWriteRequest(physical, head.ContentType ?? "application/octet-stream", head.Metadata, new RetentionInfo(RetentionMode.None, null, false)),
+            new BackendWriteRequest(physical, head.ContentType ?? "application/octet-stream", head.Metadata, new HdsRetentionInfo(HdsRetentionMode.None, null, false)),
             new MemoryStream(await ReadStoredAsync(backend, physical, versionId)), CancellationToken.None);
         return written.VersionId;
     }
@@ -144,7 +144,7 @@ public sealed class FormatV2Tests : IDisposable
         return buffer.ToArray();
     }
 
-    private static async Task<(byte[] Released, Exception? Error)> ReadAsync(HdsStorageClient client, GetOptions options)
+    private static async Task<(byte[] Released, Exception? Error)> ReadAsync(HdsStorageClient client, HdsGetOptions options)
     {
         var released = new MemoryStream();
         try

@@ -24,32 +24,32 @@ public sealed class BadInputCatalogueTests : IDisposable
 
     public static TheoryData<string> Rows => new(Cases.Keys);
 
-    private static readonly Dictionary<string, (Type Error, Func<HdsStorageClient, StorageReceipt, Task> Act)> Cases = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, (Type Error, Func<HdsStorageClient, HdsStorageReceipt, Task> Act)> Cases = new(StringComparer.Ordinal)
     {
-        ["prefix with control character"] = (typeof(HdsInvalidRequestException), (c, _) => c.ListAsync("a\u0001", new ListOptions { Context = Context })),
-        ["page size 0"] = (typeof(HdsInvalidRequestException), (c, _) => c.ListAsync(null, new ListOptions { Context = Context, PageSize = 0 })),
-        ["page size 1001"] = (typeof(HdsInvalidRequestException), (c, _) => c.ListAsync(null, new ListOptions { Context = Context, PageSize = 1001 })),
-        ["empty version id"] = (typeof(HdsInvalidRequestException), (c, _) => c.GetAsync("doc", new GetOptions { Context = Context, VersionId = string.Empty })),
-        ["version id with a newline"] = (typeof(HdsInvalidRequestException), (c, _) => c.GetPropertiesAsync("doc", "v\n1", new HdsRequestOptions { Context = Context })),
-        ["version id of 1025 characters"] = (typeof(HdsInvalidRequestException), (c, _) => c.SetLegalHoldAsync("doc", true, new string('v', 1025), new HdsRequestOptions { Context = LegalHold })),
-        ["unknown version id"] = (typeof(HdsObjectNotFoundException), (c, _) => c.GetAsync("doc", new GetOptions { Context = Context, VersionId = "no-such-version" })),
-        ["retain-until in the past"] = (typeof(HdsInvalidRequestException), (c, _) => c.ExtendRetentionAsync("doc", DateTimeOffset.UtcNow.AddDays(-1), options: new HdsRequestOptions { Context = Retention })),
-        ["retain-until earlier than the current one"] = (typeof(HdsObjectLockedException), (c, r) => c.ExtendRetentionAsync("doc", r.RetainUntil.AddDays(-30), options: new HdsRequestOptions { Context = Retention })),
+        ["prefix with control character"] = (typeof(HdsInvalidRequestException), (c, _) => c.ListAsync("a\u0001", new HdsListOptions { Context = Context }).ToListAsync().AsTask()),
+        ["page size 0"] = (typeof(HdsInvalidRequestException), (c, _) => c.ListAsync(null, new HdsListOptions { Context = Context, PageSize = 0 }).ToListAsync().AsTask()),
+        ["page size 1001"] = (typeof(HdsInvalidRequestException), (c, _) => c.ListAsync(null, new HdsListOptions { Context = Context, PageSize = 1001 }).ToListAsync().AsTask()),
+        ["empty version id"] = (typeof(HdsInvalidRequestException), (c, _) => c.GetAsync("doc", new HdsGetOptions { Context = Context, VersionId = string.Empty })),
+        ["version id with a newline"] = (typeof(HdsInvalidRequestException), (c, _) => c.GetPropertiesAsync("doc", new HdsVersionOptions { VersionId = "v\n1", Context = Context })),
+        ["version id of 1025 characters"] = (typeof(HdsInvalidRequestException), (c, _) => c.SetLegalHoldAsync("doc", true, new HdsVersionOptions { VersionId = new string('v', 1025), Context = LegalHold })),
+        ["unknown version id"] = (typeof(HdsObjectNotFoundException), (c, _) => c.GetAsync("doc", new HdsGetOptions { Context = Context, VersionId = "no-such-version" })),
+        ["retain-until in the past"] = (typeof(HdsInvalidRequestException), (c, _) => c.ExtendRetentionAsync("doc", DateTimeOffset.UtcNow.AddDays(-1), options: new HdsVersionOptions { Context = Retention })),
+        ["retain-until earlier than the current one"] = (typeof(HdsObjectLockedException), (c, r) => c.ExtendRetentionAsync("doc", r.RetainUntil.AddDays(-30), options: new HdsVersionOptions { Context = Retention })),
 
         // Whatever the role: COMPLIANCE until year 9999 would block forever an erasure the law may require.
-        ["retain-until beyond the horizon, legal role"] = (typeof(HdsInvalidRequestException), (c, _) => c.ExtendRetentionAsync("doc", new DateTimeOffset(9999, 12, 31, 0, 0, 0, TimeSpan.Zero), options: new HdsRequestOptions { Context = Retention })),
-        ["retain-until beyond the horizon, no role"] = (typeof(HdsInvalidRequestException), (c, _) => c.ExtendRetentionAsync("doc", new DateTimeOffset(9999, 12, 31, 0, 0, 0, TimeSpan.Zero), options: new HdsRequestOptions { Context = Context })),
-        ["negative range offset"] = (typeof(HdsInvalidRequestException), (c, _) => c.GetAsync("doc", new GetOptions { Context = Context, Range = new ContentRange(-1, 10) })),
-        ["negative range length"] = (typeof(HdsInvalidRequestException), (c, _) => c.GetAsync("doc", new GetOptions { Context = Context, Range = new ContentRange(0, -10) })),
-        ["content type with parameters"] = (typeof(HdsInvalidRequestException), (c, _) => c.PutAsync("new", new MemoryStream([1]), new PutOptions { Context = Context, ContentType = "text/plain; name=x" })),
-        ["content type without subtype"] = (typeof(HdsInvalidRequestException), (c, _) => c.PutAsync("new", new MemoryStream([1]), new PutOptions { Context = Context, ContentType = "pdf" })),
-        ["unknown retention class"] = (typeof(HdsInvalidRequestException), (c, _) => c.PutAsync("new", new MemoryStream([1]), new PutOptions { Context = Context, RetentionClass = "forever" })),
-        ["receipt of another key"] = (typeof(HdsInvalidRequestException), (c, r) => c.VerifyAsync("other", new VerifyOptions { Context = Context, Receipt = r })),
-        ["receipt with another digest"] = (typeof(HdsIntegrityException), (c, r) => c.VerifyAsync("doc", new VerifyOptions { Context = Context, Receipt = r with { Sha256 = new string('0', 64) } })),
+        ["retain-until beyond the horizon, legal role"] = (typeof(HdsInvalidRequestException), (c, _) => c.ExtendRetentionAsync("doc", new DateTimeOffset(9999, 12, 31, 0, 0, 0, TimeSpan.Zero), options: new HdsVersionOptions { Context = Retention })),
+        ["retain-until beyond the horizon, no role"] = (typeof(HdsInvalidRequestException), (c, _) => c.ExtendRetentionAsync("doc", new DateTimeOffset(9999, 12, 31, 0, 0, 0, TimeSpan.Zero), options: new HdsVersionOptions { Context = Context })),
+        ["negative range offset"] = (typeof(HdsInvalidRequestException), (c, _) => c.GetAsync("doc", new HdsGetOptions { Context = Context, Range = new HdsContentRange(-1, 10) })),
+        ["negative range length"] = (typeof(HdsInvalidRequestException), (c, _) => c.GetAsync("doc", new HdsGetOptions { Context = Context, Range = new HdsContentRange(0, -10) })),
+        ["content type with parameters"] = (typeof(HdsInvalidRequestException), (c, _) => c.PutAsync("new", new MemoryStream([1]), new HdsPutOptions { Context = Context, ContentType = "text/plain; name=x" })),
+        ["content type without subtype"] = (typeof(HdsInvalidRequestException), (c, _) => c.PutAsync("new", new MemoryStream([1]), new HdsPutOptions { Context = Context, ContentType = "pdf" })),
+        ["unknown retention class"] = (typeof(HdsInvalidRequestException), (c, _) => c.PutAsync("new", new MemoryStream([1]), new HdsPutOptions { Context = Context, RetentionClass = "forever" })),
+        ["receipt of another key"] = (typeof(HdsInvalidRequestException), (c, r) => c.VerifyAsync("other", new HdsVerifyOptions { Context = Context, Receipt = r })),
+        ["receipt with another digest"] = (typeof(HdsIntegrityException), (c, r) => c.VerifyAsync("doc", new HdsVerifyOptions { Context = Context, Receipt = r with { Sha256 = new string('0', 64) } })),
         ["missing context"] = (typeof(HdsAccessDeniedException), (c, _) => c.PutAsync("new", new MemoryStream([1]))),
-        ["tenant with capitals"] = (typeof(HdsInvalidRequestException), (c, _) => c.PutAsync("new", new MemoryStream([1]), new PutOptions { Context = Context with { Tenant = "Tenant-A" } })),
-        ["purpose with a space"] = (typeof(HdsInvalidRequestException), (c, _) => c.PutAsync("new", new MemoryStream([1]), new PutOptions { Context = Context with { Purpose = "care of x" } })),
-        ["null content"] = (typeof(ArgumentNullException), (c, _) => c.PutAsync("new", null!, new PutOptions { Context = Context })),
+        ["tenant with capitals"] = (typeof(HdsInvalidRequestException), (c, _) => c.PutAsync("new", new MemoryStream([1]), new HdsPutOptions { Context = Context with { Tenant = "Tenant-A" } })),
+        ["purpose with a space"] = (typeof(HdsInvalidRequestException), (c, _) => c.PutAsync("new", new MemoryStream([1]), new HdsPutOptions { Context = Context with { Purpose = "care of x" } })),
+        ["null content"] = (typeof(ArgumentNullException), (c, _) => c.PutAsync("new", null!, new HdsPutOptions { Context = Context })),
     };
 
     [Theory]
@@ -57,7 +57,7 @@ public sealed class BadInputCatalogueTests : IDisposable
     public async Task Invalid_input_gives_its_typed_error_and_writes_nothing(string row)
     {
         await using var client = _store.Client(Operational, PublicOnly(Escrow));
-        var receipt = await client.PutAsync("doc", new MemoryStream([1, 2, 3]), new PutOptions { Context = Context });
+        var receipt = await client.PutAsync("doc", new MemoryStream([1, 2, 3]), new HdsPutOptions { Context = Context });
         var before = await SnapshotAsync();
 
         var (expected, act) = Cases[row];
@@ -77,11 +77,11 @@ public sealed class BadInputCatalogueTests : IDisposable
     public async Task A_prefix_cannot_leave_the_tenant_nor_reach_the_reserved_area(string prefix)
     {
         await using var client = _store.Client(Operational, PublicOnly(Escrow));
-        await client.PutAsync("doc", new MemoryStream([1]), new PutOptions { Context = Context });
-        await client.PutAsync("doc", new MemoryStream([1]), new PutOptions { Context = Context with { Tenant = "tenant-b" } });
+        await client.PutAsync("doc", new MemoryStream([1]), new HdsPutOptions { Context = Context });
+        await client.PutAsync("doc", new MemoryStream([1]), new HdsPutOptions { Context = Context with { Tenant = "tenant-b" } });
 
         // A list prefix is always inside the caller's tenant ("tenant-a/" + prefix): these match nothing, anywhere else.
-        var page = await client.ListAsync(prefix, new ListOptions { Context = Context });
+        var page = await client.ListPagesAsync(prefix, new HdsListOptions { Context = Context }).FirstAsync();
         Assert.Empty(page.Items);
     }
 
@@ -111,7 +111,7 @@ public sealed class BadInputCatalogueTests : IDisposable
     {
         var options = new HdsStorageOptions
         {
-            S3 = new Hds.Storage.S3StorageOptions { ServiceUrl = new Uri("/relative", UriKind.Relative), Bucket = "ab", PartSize = 1024, AccessKey = "only-one-half" },
+            S3 = new Hds.Storage.HdsS3StorageOptions { ServiceUrl = new Uri("/relative", UriKind.Relative), Bucket = "ab", PartSize = 1024, AccessKey = "only-one-half" },
         };
         options.Encryption.Certificates.Add(Operational);
         var error = Assert.Throws<HdsConfigurationException>(() => options.Validate());
@@ -124,7 +124,7 @@ public sealed class BadInputCatalogueTests : IDisposable
     // Every stored object and version (data, key ring); the audit trail grows with every call by design and is left out.
     private async Task<string> SnapshotAsync()
     {
-        var backend = new LocalBackend(new LocalStorageOptions { Path = _store.Path }, _store.Time);
+        var backend = new LocalBackend(new HdsLocalStorageOptions { Path = _store.Path }, _store.Time);
         var keys = new List<string>();
         string? token = null;
         do

@@ -53,34 +53,34 @@ public sealed class SecretsCanaryTests : IDisposable
         options.Encryption.KeyProvider = provider;
         await using var client = new HdsStorageClient(options, _store.Time, loggerFactory);
         var context = new HdsAccessContext("agent-1", "tenant-a", "care");
-        var put = new PutOptions { Context = context };
+        var put = new HdsPutOptions { Context = context };
         var content = Encoding.UTF8.GetBytes("Nom: " + Patient + ", diagnostic: canary");
 
         var receipt = await client.PutAsync("doc", new MemoryStream(content), put, TestContext.Current.CancellationToken);
         sink.Enqueue(receipt.ToString());
-        await using (var download = await client.GetAsync("doc", new GetOptions { Context = context }, TestContext.Current.CancellationToken))
+        await using (var download = await client.GetAsync("doc", new HdsGetOptions { Context = context }, TestContext.Current.CancellationToken))
         {
             await download.Content.CopyToAsync(Stream.Null, TestContext.Current.CancellationToken);
         }
 
         await Capture(sink, () => client.PutAsync("patients/" + Patient + "\u0001", new MemoryStream(content), put));
         await Capture(sink, () => client.PutAsync("../" + Patient, new MemoryStream(content), put));
-        await Capture(sink, () => client.PutAsync("x", new MemoryStream(content), new PutOptions { Context = context, ContentType = "application/pdf; name=" + Patient }));
-        await Capture(sink, () => client.PutAsync("x", new MemoryStream(content), new PutOptions { Context = context, RetentionClass = Patient }));
-        await Capture(sink, () => client.GetAsync("doc", new GetOptions { Context = context, VersionId = Patient + "\n" }));
-        await Capture(sink, () => client.GetAsync("doc", new GetOptions { Context = context with { Tenant = Patient } }));
+        await Capture(sink, () => client.PutAsync("x", new MemoryStream(content), new HdsPutOptions { Context = context, ContentType = "application/pdf; name=" + Patient }));
+        await Capture(sink, () => client.PutAsync("x", new MemoryStream(content), new HdsPutOptions { Context = context, RetentionClass = Patient }));
+        await Capture(sink, () => client.GetAsync("doc", new HdsGetOptions { Context = context, VersionId = Patient + "\n" }));
+        await Capture(sink, () => client.GetAsync("doc", new HdsGetOptions { Context = context with { Tenant = Patient } }));
         // Context fields (actor, purpose, correlation id...) are recorded as given, by design (the audit trail needs them):
         // their syntax is validated, their pseudonymity is the caller's contract (docs/security.md, residual risks).
-        await Capture(sink, () => client.GetAsync(Patient, new GetOptions { Context = context }));
+        await Capture(sink, () => client.GetAsync(Patient, new HdsGetOptions { Context = context }));
 
         // The identity's roles and allowed purposes, and the arguments a policy sees (retain-until, legal-hold state, version id).
-        await Capture(sink, () => client.GetAsync("doc", new GetOptions { Context = context with { Roles = ["agent", "Jeanne " + Patient] } }));
-        await Capture(sink, () => client.GetAsync("doc", new GetOptions { Context = context with { AllowedPurposes = ["care", Patient + "\n"] } }));
+        await Capture(sink, () => client.GetAsync("doc", new HdsGetOptions { Context = context with { Roles = ["agent", "Jeanne " + Patient] } }));
+        await Capture(sink, () => client.GetAsync("doc", new HdsGetOptions { Context = context with { AllowedPurposes = ["care", Patient + "\n"] } }));
         await Capture(sink, () => client.GetRecentAuditRecordsAsync(5, new HdsRequestOptions { Context = context with { Purpose = "audit", Roles = ["agent"] } }));
-        await Capture(sink, () => client.SetLegalHoldAsync("doc", false, Patient + " v", new HdsRequestOptions { Context = context with { Purpose = "legal-hold", Role = "legal" } }));
-        await Capture(sink, () => client.SetLegalHoldAsync("doc", false, Patient, new HdsRequestOptions { Context = context }));
-        await Capture(sink, () => client.ExtendRetentionAsync("doc", DateTimeOffset.MaxValue, Patient, new HdsRequestOptions { Context = context with { Purpose = "retention", Role = "legal" } }));
-        await Capture(sink, () => client.ListAsync(Patient + "\u0000", new ListOptions { Context = context }));
+        await Capture(sink, () => client.SetLegalHoldAsync("doc", false, new HdsVersionOptions { VersionId = Patient + " v", Context = context with { Purpose = "legal-hold", Role = "legal" } }));
+        await Capture(sink, () => client.SetLegalHoldAsync("doc", false, new HdsVersionOptions { VersionId = Patient, Context = context }));
+        await Capture(sink, () => client.ExtendRetentionAsync("doc", DateTimeOffset.MaxValue, new HdsVersionOptions { VersionId = Patient, Context = context with { Purpose = "retention", Role = "legal" } }));
+        await Capture(sink, () => client.ListAsync(Patient + "\u0000", new HdsListOptions { Context = context }).ToListAsync().AsTask());
 
         // Tampered content: the integrity failure must not quote what it read.
         var file = _store.DataFile("tenant-a/doc");
@@ -89,7 +89,7 @@ public sealed class SecretsCanaryTests : IDisposable
         await File.WriteAllBytesAsync(file, bytes, TestContext.Current.CancellationToken);
         await Capture(sink, async () =>
         {
-            await using var download = await client.GetAsync("doc", new GetOptions { Context = context });
+            await using var download = await client.GetAsync("doc", new HdsGetOptions { Context = context });
             await download.Content.CopyToAsync(Stream.Null);
         });
 

@@ -39,7 +39,7 @@ public sealed class KeyRingForgeryTests : IDisposable
 
         await Assert.ThrowsAsync<HdsIntegrityException>(() => client.PutAsync("after", new MemoryStream(_content), TestStore.Put()));
         await Assert.ThrowsAsync<HdsIntegrityException>(() => client.ListKeysAsync(TestStore.Keys()));
-        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetPropertiesAsync("after", options: TestStore.Put()));
+        await Assert.ThrowsAsync<HdsObjectNotFoundException>(() => client.GetPropertiesAsync("after", options: new HdsVersionOptions { Context = TestStore.Put().Context }));
         Assert.StartsWith("2", id, StringComparison.Ordinal);
     }
 
@@ -94,7 +94,7 @@ public sealed class KeyRingForgeryTests : IDisposable
                 await writer.PutAsync("a", new MemoryStream(_content), TestStore.Put());
             }
 
-            var backend = new LocalBackend(new LocalStorageOptions { Path = store.Path }, store.Time);
+            var backend = new LocalBackend(new HdsLocalStorageOptions { Path = store.Path }, store.Time);
             var key = Assert.Single((await backend.ListAsync(KeyRingStore.Prefix, null, 10, CancellationToken.None)).Items).Key;
             var id = key[KeyRingStore.Prefix.Length..^4];
             var bytes = await ReadAsync(backend, key);
@@ -108,7 +108,7 @@ public sealed class KeyRingForgeryTests : IDisposable
                     break;
                 default:
                     bytes = Envelope(KeyRingPayload.Encode(
-                        new KeyRingEntry { Id = id, CreatedAt = store.Time.GetUtcNow(), ActivatesAt = store.Time.GetUtcNow(), ExpiresAt = store.Time.GetUtcNow().AddDays(9) },
+                        new HdsKeyRingEntry { Id = id, CreatedAt = store.Time.GetUtcNow(), ActivatesAt = store.Time.GetUtcNow(), ExpiresAt = store.Time.GetUtcNow().AddDays(9) },
                         RandomNumberGenerator.GetBytes(32)), variant == "foreign" ? foreign : null);
                     break;
             }
@@ -203,14 +203,14 @@ public sealed class KeyRingForgeryTests : IDisposable
         Assert.DoesNotContain(listed.Items, i => i.Key.StartsWith("tenant-a/", StringComparison.Ordinal) || i.Key.StartsWith(KeyRingStore.Prefix, StringComparison.Ordinal));
     }
 
-    private LocalBackend Backend() => new(new LocalStorageOptions { Path = _store.Path }, _store.Time);
+    private LocalBackend Backend() => new(new HdsLocalStorageOptions { Path = _store.Path }, _store.Time);
 
     // Writes an entry the way an attacker holding only the public certificates can: EnvelopedData to them, optionally signed.
     private async Task<string> PlantAsync(byte[] kek, X509Certificate2? sign)
     {
         var now = _store.Time.GetUtcNow();
         var id = now.AddSeconds(30).UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture) + "-0123456789ab";
-        var entry = new KeyRingEntry { Id = id, CreatedAt = now, ActivatesAt = now.AddSeconds(30), ExpiresAt = now.AddDays(365) };
+        var entry = new HdsKeyRingEntry { Id = id, CreatedAt = now, ActivatesAt = now.AddSeconds(30), ExpiresAt = now.AddDays(365) };
         var payload = KeyRingPayload.Encode(entry, kek);
         if (sign is not null)
         {
@@ -259,7 +259,7 @@ public sealed class KeyRingForgeryTests : IDisposable
     private static async Task WriteAsync(StorageBackend backend, string key, byte[] bytes)
     {
         var request = new BackendWriteRequest(key, "application/pkcs7-mime", new Dictionary<string, string>(StringComparer.Ordinal),
-            new RetentionInfo(RetentionMode.None, null, false));
+            new HdsRetentionInfo(HdsRetentionMode.None, null, false));
         await backend.PutAsync(request, new MemoryStream(bytes), CancellationToken.None);
     }
 }

@@ -33,10 +33,10 @@ public sealed class KeyRingTests : IDisposable
         Assert.True(entry.IsActiveAt(_store.Time.GetUtcNow()));
         Assert.Equal(2, entry.RecipientThumbprints.Count);
 
-        var backend = new LocalBackend(new LocalStorageOptions { Path = _store.Path }, _store.Time);
+        var backend = new LocalBackend(new HdsLocalStorageOptions { Path = _store.Path }, _store.Time);
         var physical = KeyRingStore.PhysicalKey(entry.Id);
         var head = await backend.HeadAsync(physical, null, CancellationToken.None);
-        Assert.Equal(RetentionMode.Compliance, head.Retention.Mode);
+        Assert.Equal(HdsRetentionMode.Compliance, head.Retention.Mode);
         Assert.True(head.Retention.RetainUntil > entry.ExpiresAt.AddYears(19));
 
         var cms = new EnvelopedCms();
@@ -99,7 +99,7 @@ public sealed class KeyRingTests : IDisposable
         Assert.NotEqual(first.KeyId, second.KeyId);
         Assert.Equal(2, (await client.ListKeysAsync(TestStore.Keys())).Count);
         Assert.Equal(_content, await TestStore.ReadAllAsync(client, "old", TestStore.Get()));
-        var verified = await client.VerifyAsync("old", new VerifyOptions { Context = TestStore.Context(), Receipt = first });
+        var verified = await client.VerifyAsync("old", new HdsVerifyOptions { Context = TestStore.Context(), Receipt = first });
         Assert.Equal(first.Sha256, verified.Sha256);
     }
 
@@ -148,7 +148,7 @@ public sealed class KeyRingTests : IDisposable
         Assert.Equal(_content, await TestStore.ReadAllAsync(renewed, "a", TestStore.Get()));
         Assert.Equal(_content, await TestStore.ReadAllAsync(renewed, "b", TestStore.Get()));
         Assert.Equal(objectBytes, await File.ReadAllBytesAsync(_store.DataFile("tenant-a/a")));
-        var versions = await renewed.GetVersionsAsync("a", TestStore.Put());
+        var versions = await renewed.GetVersionsAsync("a", TestStore.Put()).ToListAsync();
         Assert.Equal(written.A.VersionId, Assert.Single(versions).VersionId);
     }
 
@@ -273,12 +273,12 @@ public sealed class KeyRingTests : IDisposable
         var context = new Hds.Storage.HdsAccessContext("agent-1", "msa", "care");
         await using (var client = new HdsStorageClient(options))
         {
-            await client.PutAsync("dev.txt", new MemoryStream([1, 2, 3]), new PutOptions { Context = context }, TestContext.Current.CancellationToken);
+            await client.PutAsync("dev.txt", new MemoryStream([1, 2, 3]), new HdsPutOptions { Context = context }, TestContext.Current.CancellationToken);
         }
 
         var certificate = Assert.Single(Directory.GetFiles(Path.Combine(_store.Path, "development-certificate"), "*.pfx", SearchOption.AllDirectories));
         await using var reopened = new HdsStorageClient(_store.Options());
-        await using var download = await reopened.GetAsync("dev.txt", new GetOptions { Context = context }, TestContext.Current.CancellationToken);
+        await using var download = await reopened.GetAsync("dev.txt", new HdsGetOptions { Context = context }, TestContext.Current.CancellationToken);
         var buffer = new MemoryStream();
         await download.Content.CopyToAsync(buffer, TestContext.Current.CancellationToken);
         Assert.Equal([1, 2, 3], buffer.ToArray());
@@ -322,5 +322,5 @@ public sealed class KeyRingTests : IDisposable
         Assert.Equal(_content, await TestStore.ReadAllAsync(recovery, "doc", TestStore.Get()));
     }
 
-    private sealed record StorageReceiptPair(Models.StorageReceipt A, Models.StorageReceipt B);
+    private sealed record StorageReceiptPair(Models.HdsStorageReceipt A, Models.HdsStorageReceipt B);
 }

@@ -53,9 +53,9 @@ public sealed class KeyRingVectorTests
         var id = "20251201T000000Z-0123456789ab";
         var kek = Enumerable.Range(0, 32).Select(i => (byte)(0xB0 + i)).ToArray();
         using var dir = new TestStore();
-        var backend = new LocalBackend(new LocalStorageOptions { Path = dir.Path }, dir.Time);
+        var backend = new LocalBackend(new HdsLocalStorageOptions { Path = dir.Path }, dir.Time);
         var store = new KeyRingStore(backend, [certificate], TimeSpan.FromDays(1), dir.Time);
-        await store.WriteAsync(new KeyRingEntry { Id = id, CreatedAt = created, ActivatesAt = created, ExpiresAt = created.AddDays(90) }, kek, null, CancellationToken.None);
+        await store.WriteAsync(new HdsKeyRingEntry { Id = id, CreatedAt = created, ActivatesAt = created, ExpiresAt = created.AddDays(90) }, kek, null, CancellationToken.None);
         await using var read = await backend.GetAsync(KeyRingStore.PhysicalKey(id), null, null, CancellationToken.None);
         using var bytes = new MemoryStream();
         await read.Body.CopyToAsync(bytes, TestContext.Current.CancellationToken);
@@ -70,9 +70,9 @@ public sealed class KeyRingVectorTests
     private static async Task<LoadedEntry> OpenAsync(X509Certificate2 certificate, string id, byte[] entry)
     {
         using var dir = new TestStore();
-        var backend = new LocalBackend(new LocalStorageOptions { Path = dir.Path }, dir.Time);
+        var backend = new LocalBackend(new HdsLocalStorageOptions { Path = dir.Path }, dir.Time);
         await backend.PutAsync(
-            new BackendWriteRequest(KeyRingStore.PhysicalKey(id), "application/pkcs7-mime", new Dictionary<string, string>(), new RetentionInfo(RetentionMode.None, null, false)),
+            new BackendWriteRequest(KeyRingStore.PhysicalKey(id), "application/pkcs7-mime", new Dictionary<string, string>(), new HdsRetentionInfo(HdsRetentionMode.None, null, false)),
             new MemoryStream(entry), CancellationToken.None);
         return (await new KeyRingStore(backend, [certificate], TimeSpan.FromDays(1), dir.Time).LoadAsync(id, null, CancellationToken.None))!;
     }

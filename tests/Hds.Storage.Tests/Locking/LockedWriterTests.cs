@@ -37,13 +37,13 @@ public sealed class LockedWriterTests : IDisposable
     public async Task A_weaker_lock_than_asked_is_refused_for_audit_segments_and_key_ring_entries(string store, string weakness)
     {
         // The storage keeps a weaker lock than asked, before and after the writer applies the lock explicitly.
-        var backend = new LockBackend(new LocalBackend(new LocalStorageOptions { Path = _store.Path }, _store.Time))
+        var backend = new LockBackend(new LocalBackend(new HdsLocalStorageOptions { Path = _store.Path }, _store.Time))
         {
             ReportLock = r => weakness switch
             {
                 "shorter" => r with { RetainUntil = r.RetainUntil!.Value.AddDays(-1) },
-                "governance" => r with { Mode = RetentionMode.Governance },
-                _ => new RetentionInfo(RetentionMode.None, null, false),
+                "governance" => r with { Mode = HdsRetentionMode.Governance },
+                _ => new HdsRetentionInfo(HdsRetentionMode.None, null, false),
             },
         };
 
@@ -58,21 +58,21 @@ public sealed class LockedWriterTests : IDisposable
     [InlineData("keyring")]
     public async Task A_lock_the_storage_ignored_on_write_is_applied_then_verified(string store)
     {
-        var backend = new LockBackend(new LocalBackend(new LocalStorageOptions { Path = _store.Path }, _store.Time)) { IgnoreLockOnPut = true };
+        var backend = new LockBackend(new LocalBackend(new HdsLocalStorageOptions { Path = _store.Path }, _store.Time)) { IgnoreLockOnPut = true };
 
         await (store == "audit" ? WriteAuditSegmentAsync(backend) : WriteKeyRingEntryAsync(backend));
 
         Assert.True(backend.LockApplied);
         var key = Assert.Single(await backend.ListHistoryAsync("_hds/", Ct)).Key;
         var head = await backend.HeadAsync(key, null, Ct);
-        Assert.Equal(RetentionMode.Compliance, head.Retention.Mode);
+        Assert.Equal(HdsRetentionMode.Compliance, head.Retention.Mode);
         Assert.True(head.Retention.RetainUntil > _store.Time.GetUtcNow().AddDays(300));
     }
 
     [Fact]
     public async Task An_audit_segment_is_not_written_to_a_bucket_without_object_lock()
     {
-        var backend = new LockBackend(new LocalBackend(new LocalStorageOptions { Path = _store.Path }, _store.Time)) { Compliant = false };
+        var backend = new LockBackend(new LocalBackend(new HdsLocalStorageOptions { Path = _store.Path }, _store.Time)) { Compliant = false };
 
         await Assert.ThrowsAsync<HdsConfigurationException>(() => WriteAuditSegmentAsync(backend));
 
@@ -81,7 +81,7 @@ public sealed class LockedWriterTests : IDisposable
 
     private Task WriteAuditSegmentAsync(StorageBackend backend)
     {
-        var store = new AuditStore(backend, () => new RetentionInfo(RetentionMode.Compliance, _store.Time.GetUtcNow().AddDays(365), false));
+        var store = new AuditStore(backend, () => new HdsRetentionInfo(HdsRetentionMode.Compliance, _store.Time.GetUtcNow().AddDays(365), false));
         var now = _store.Time.GetUtcNow();
         return store.PutLockedAsync(AuditStore.SegmentKey("node-1", 1, 1, now, now), "{}\n"u8.ToArray(), "application/x-ndjson", Ct);
     }
@@ -91,7 +91,7 @@ public sealed class LockedWriterTests : IDisposable
         var store = new KeyRingStore(backend, [TestCertificates.Operational], TimeSpan.FromDays(365), _store.Time);
         var now = _store.Time.GetUtcNow();
         var id = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture) + "-0123456789ab";
-        await store.WriteAsync(new KeyRingEntry { Id = id, CreatedAt = now, ActivatesAt = now, ExpiresAt = now.AddDays(90) }, new byte[32], null, Ct);
+        await store.WriteAsync(new HdsKeyRingEntry { Id = id, CreatedAt = now, ActivatesAt = now, ExpiresAt = now.AddDays(90) }, new byte[32], null, Ct);
     }
 
     /// <summary>A storage that may ignore the lock headers of a write, report a weaker lock than it keeps, or lack object lock.</summary>
@@ -99,7 +99,7 @@ public sealed class LockedWriterTests : IDisposable
     {
         public bool IgnoreLockOnPut { get; init; }
 
-        public Func<RetentionInfo, RetentionInfo>? ReportLock { get; init; }
+        public Func<HdsRetentionInfo, HdsRetentionInfo>? ReportLock { get; init; }
 
         public bool Compliant { get; init; } = true;
 
@@ -107,11 +107,11 @@ public sealed class LockedWriterTests : IDisposable
 
         public override string Location => inner.Location;
 
-        public override async Task<BucketCompliance> CheckBucketAsync(OperationContext? operation, CancellationToken cancellationToken) =>
-            Compliant ? await inner.CheckBucketAsync(operation, cancellationToken) : new BucketCompliance("bucket", VersioningEnabled: true, ObjectLockEnabled: false);
+        public override async Task<HdsBucketCompliance> CheckBucketAsync(OperationContext? operation, CancellationToken cancellationToken) =>
+            Compliant ? await inner.CheckBucketAsync(operation, cancellationToken) : new HdsBucketCompliance("bucket", versioningEnabled: true, objectLockEnabled: false);
 
         public override Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, OperationContext? operation, CancellationToken cancellationToken) =>
-            inner.PutAsync(IgnoreLockOnPut ? request with { Retention = new RetentionInfo(RetentionMode.None, null, false) } : request, body, operation, cancellationToken);
+            inner.PutAsync(IgnoreLockOnPut ? request with { Retention = new HdsRetentionInfo(HdsRetentionMode.None, null, false) } : request, body, operation, cancellationToken);
 
         public override Task<BackendReadResult> GetAsync(string key, string? versionId, ByteRange? range, OperationContext? operation, CancellationToken cancellationToken) =>
             inner.GetAsync(key, versionId, range, operation, cancellationToken);
@@ -136,7 +136,7 @@ public sealed class LockedWriterTests : IDisposable
         public override Task SetLegalHoldAsync(string key, string versionId, bool enabled, OperationContext? operation, CancellationToken cancellationToken) =>
             inner.SetLegalHoldAsync(key, versionId, enabled, operation, cancellationToken);
 
-        public override Task SetRetentionAsync(string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, OperationContext? operation, CancellationToken cancellationToken)
+        public override Task SetRetentionAsync(string key, string versionId, HdsRetentionMode mode, DateTimeOffset retainUntil, OperationContext? operation, CancellationToken cancellationToken)
         {
             LockApplied = true;
             return inner.SetRetentionAsync(key, versionId, mode, retainUntil, operation, cancellationToken);

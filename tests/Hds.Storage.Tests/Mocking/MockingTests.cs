@@ -48,16 +48,16 @@ public sealed class MockingTests
 
     private sealed class FakeClient : HdsStorageClient
     {
-        public override Task<HdsDownload> GetAsync(string key, GetOptions? options = null, CancellationToken cancellationToken = default) =>
+        public override Task<HdsDownload> GetAsync(string key, HdsGetOptions? options = null, CancellationToken cancellationToken = default) =>
             Task.FromResult(HdsStorageModelFactory.Download(
                 new MemoryStream("%PDF"u8.ToArray()),
-                new ObjectProperties { Key = key, VersionId = "v1", Size = 4, StoredSize = 4, ContentType = "application/pdf", LastModified = DateTimeOffset.UnixEpoch, Retention = new RetentionInfo(RetentionMode.Compliance, DateTimeOffset.UnixEpoch.AddYears(10), LegalHold: false) }));
+                new HdsObjectProperties { Key = key, VersionId = "v1", Size = 4, StoredSize = 4, ContentType = "application/pdf", LastModified = DateTimeOffset.UnixEpoch, Retention = new HdsRetentionInfo { Mode = HdsRetentionMode.Compliance, RetainUntil = DateTimeOffset.UnixEpoch.AddYears(10), LegalHold = false } }));
 
         public override Task<HdsAuditSearch> SearchAuditAsync(HdsAuditQuery query, CancellationToken cancellationToken = default) =>
             Task.FromResult(HdsStorageModelFactory.AuditSearch(
                 query,
                 [Record("agent-1"), Record("agent-2")],
-                [new HdsAuditProblem(HdsAuditProblemKind.ChainBroken, "node-1", 7, "a link is missing (test)")]));
+                [new HdsAuditProblem { Kind = HdsAuditProblemKind.ChainBroken, Node = "node-1", Sequence = 7, Description = "a link is missing (test)" }]));
 
         private static HdsAuditRecord Record(string actor) =>
             new() { Time = DateTimeOffset.UnixEpoch, Operation = HdsOperation.Get, Outcome = HdsAuditOutcome.Succeeded, ActorId = actor, Tenant = "msa", Node = "node-1" };

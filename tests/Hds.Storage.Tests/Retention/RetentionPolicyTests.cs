@@ -16,7 +16,7 @@ public sealed class RetentionPolicyTests
         var (name, retention) = policy.Resolve(null);
 
         Assert.Equal("default", name);
-        Assert.Equal(RetentionMode.Compliance, retention.Mode);
+        Assert.Equal(HdsRetentionMode.Compliance, retention.Mode);
         Assert.Equal(new DateTimeOffset(2046, 11, 28, 10, 30, 15, TimeSpan.Zero), retention.RetainUntil);
         Assert.False(retention.LegalHold);
     }
@@ -24,15 +24,15 @@ public sealed class RetentionPolicyTests
     [Fact]
     public void Named_class_is_used_and_unknown_class_is_refused()
     {
-        var classes = new Dictionary<string, RetentionClass>
+        var classes = new Dictionary<string, HdsRetentionClass>
         {
             ["default"] = new(),
-            ["invoice"] = new() { Mode = RetentionMode.Governance, Duration = TimeSpan.FromDays(10), LegalHold = true },
+            ["invoice"] = new() { Mode = HdsRetentionMode.Governance, Duration = TimeSpan.FromDays(10), LegalHold = true },
         };
         var policy = new RetentionPolicy(classes, "default", new FakeTimeProvider(Now));
 
         var (_, retention) = policy.Resolve("invoice");
-        Assert.Equal(RetentionMode.Governance, retention.Mode);
+        Assert.Equal(HdsRetentionMode.Governance, retention.Mode);
         Assert.Equal(Now.AddDays(10).AddMilliseconds(-789), retention.RetainUntil);
         Assert.True(retention.LegalHold);
 
@@ -42,9 +42,9 @@ public sealed class RetentionPolicyTests
     [Fact]
     public void Lock_state_accounts_for_expiry_and_legal_hold()
     {
-        Assert.True(new RetentionInfo(RetentionMode.Compliance, Now.AddSeconds(1), false).IsLockedAt(Now));
-        Assert.False(new RetentionInfo(RetentionMode.Compliance, Now, false).IsLockedAt(Now));
-        Assert.True(new RetentionInfo(RetentionMode.None, null, true).IsLockedAt(Now));
-        Assert.False(new RetentionInfo(RetentionMode.None, null, false).IsLockedAt(Now));
+        Assert.True(new HdsRetentionInfo(HdsRetentionMode.Compliance, Now.AddSeconds(1), false).IsLockedAt(Now));
+        Assert.False(new HdsRetentionInfo(HdsRetentionMode.Compliance, Now, false).IsLockedAt(Now));
+        Assert.True(new HdsRetentionInfo(HdsRetentionMode.None, null, true).IsLockedAt(Now));
+        Assert.False(new HdsRetentionInfo(HdsRetentionMode.None, null, false).IsLockedAt(Now));
     }
 }

@@ -198,10 +198,10 @@ public sealed class ReplicationLagMonitorTests
     [Fact]
     public async Task The_router_owns_a_monitor_when_asked_and_a_round_on_sites_that_refuse_connections_says_why_no_site_took_the_probe()
     {
-        var s3 = new S3StorageOptions { Bucket = "bucket", AccessKey = "test", SecretKey = "test", HealthProbeInterval = TimeSpan.Zero, AsynchronousReplication = true };
-        s3.Sites.Add(new SiteOptions { Name = "a", ServiceUrl = DeadUrl(), Priority = 0 });
-        s3.Sites.Add(new SiteOptions { Name = "b", ServiceUrl = DeadUrl(), Priority = 1 });
-        s3.Sites.Add(new SiteOptions { Name = "backup", ServiceUrl = DeadUrl(), Priority = 2, ReadOnly = true });
+        var s3 = new HdsS3StorageOptions { Bucket = "bucket", AccessKey = "test", SecretKey = "test", HealthProbeInterval = TimeSpan.Zero, AsynchronousReplication = true };
+        s3.Sites.Add(new HdsSiteOptions { Name = "a", ServiceUrl = DeadUrl(), Priority = 0 });
+        s3.Sites.Add(new HdsSiteOptions { Name = "b", ServiceUrl = DeadUrl(), Priority = 1 });
+        s3.Sites.Add(new HdsSiteOptions { Name = "backup", ServiceUrl = DeadUrl(), Priority = 2, ReadOnly = true });
         await using (var off = new SiteRouter(s3, TimeProvider.System, NullLogger.Instance))
         {
             Assert.Null(off.LagMonitor);

@@ -4,16 +4,16 @@ namespace Hds.Storage.Tests.Sites;
 
 public sealed class SiteOptionsTests
 {
-    private static SiteOptions Site(string name, int priority = 0, bool readOnly = false, string url = "http://127.0.0.1:7480") =>
+    private static HdsSiteOptions Site(string name, int priority = 0, bool readOnly = false, string url = "http://127.0.0.1:7480") =>
         new() { Name = name, ServiceUrl = new Uri(url), Priority = priority, ReadOnly = readOnly };
 
-    private static HdsConfigurationException Invalid(S3StorageOptions s3) =>
+    private static HdsConfigurationException Invalid(HdsS3StorageOptions s3) =>
         Assert.Throws<HdsConfigurationException>(new HdsStorageOptions { S3 = s3 }.Validate);
 
     [Fact]
     public void Sites_are_tried_by_priority_then_in_list_order()
     {
-        var s3 = new S3StorageOptions { Bucket = "bucket" };
+        var s3 = new HdsS3StorageOptions { Bucket = "bucket" };
         s3.Sites.Add(Site("backup", 5, readOnly: true));
         s3.Sites.Add(Site("paris", 1));
         s3.Sites.Add(Site("lyon", 1));
@@ -29,7 +29,7 @@ public sealed class SiteOptionsTests
     [Fact]
     public void A_service_url_is_one_writable_site()
     {
-        var s3 = new S3StorageOptions { Bucket = "bucket", ServiceUrl = new Uri("http://127.0.0.1:7480") };
+        var s3 = new HdsS3StorageOptions { Bucket = "bucket", ServiceUrl = new Uri("http://127.0.0.1:7480") };
 
         var site = Assert.Single(s3.OrderedSites());
 
@@ -40,7 +40,7 @@ public sealed class SiteOptionsTests
     [Fact]
     public void Service_url_and_sites_together_are_refused()
     {
-        var s3 = new S3StorageOptions { Bucket = "bucket", ServiceUrl = new Uri("http://127.0.0.1:7480") };
+        var s3 = new HdsS3StorageOptions { Bucket = "bucket", ServiceUrl = new Uri("http://127.0.0.1:7480") };
         s3.Sites.Add(Site("a"));
 
         Assert.Contains("not both", Invalid(s3).Message, StringComparison.Ordinal);
@@ -49,10 +49,10 @@ public sealed class SiteOptionsTests
     [Fact]
     public void Every_site_problem_is_reported_at_once()
     {
-        var s3 = new S3StorageOptions { Bucket = "bucket", FailoverTimeout = TimeSpan.Zero, CircuitBreakDuration = TimeSpan.FromMilliseconds(10) };
+        var s3 = new HdsS3StorageOptions { Bucket = "bucket", FailoverTimeout = TimeSpan.Zero, CircuitBreakDuration = TimeSpan.FromMilliseconds(10) };
         s3.Sites.Add(Site("a", readOnly: true));
         s3.Sites.Add(Site("a", readOnly: true));
-        s3.Sites.Add(new SiteOptions { Name = "no url", ReadOnly = true });
+        s3.Sites.Add(new HdsSiteOptions { Name = "no url", ReadOnly = true });
 
         var message = Invalid(s3).Message;
 
@@ -65,15 +65,15 @@ public sealed class SiteOptionsTests
     [Fact]
     public void A_site_without_an_http_url_is_refused()
     {
-        var s3 = new S3StorageOptions { Bucket = "bucket" };
-        s3.Sites.Add(new SiteOptions { Name = "ftp", ServiceUrl = new Uri("ftp://127.0.0.1/") });
+        var s3 = new HdsS3StorageOptions { Bucket = "bucket" };
+        s3.Sites.Add(new HdsSiteOptions { Name = "ftp", ServiceUrl = new Uri("ftp://127.0.0.1/") });
 
         Assert.Contains("'ftp' needs a ServiceUrl", Invalid(s3).Message, StringComparison.Ordinal);
     }
 
-    private static S3StorageOptions Replicating(TimeSpan probeInterval, int sites = 2)
+    private static HdsS3StorageOptions Replicating(TimeSpan probeInterval, int sites = 2)
     {
-        var s3 = new S3StorageOptions { Bucket = "bucket", AsynchronousReplication = true, ReplicationLagProbeInterval = probeInterval };
+        var s3 = new HdsS3StorageOptions { Bucket = "bucket", AsynchronousReplication = true, ReplicationLagProbeInterval = probeInterval };
         for (var i = 0; i < sites; i++)
         {
             s3.Sites.Add(Site("z" + i, i, url: "http://127.0.0.1:" + (7480 + i)));
@@ -85,7 +85,7 @@ public sealed class SiteOptionsTests
     [Fact]
     public void The_replication_lag_monitor_is_off_by_default_and_accepted_between_replicating_sites()
     {
-        Assert.Equal(TimeSpan.Zero, new S3StorageOptions().ReplicationLagProbeInterval);
+        Assert.Equal(TimeSpan.Zero, new HdsS3StorageOptions().ReplicationLagProbeInterval);
 
         var options = new HdsStorageOptions { S3 = Replicating(TimeSpan.FromMinutes(1)) };
         options.Encryption.Certificates.Add(TestSupport.TestCertificates.Operational);
@@ -110,7 +110,7 @@ public sealed class SiteOptionsTests
         var oneSite = Replicating(TimeSpan.FromMinutes(1), sites: 1);
         Assert.Contains("needs at least two S3.Sites", Invalid(oneSite).Message, StringComparison.Ordinal);
 
-        var serviceUrl = new S3StorageOptions
+        var serviceUrl = new HdsS3StorageOptions
         {
             Bucket = "bucket", ServiceUrl = new Uri("http://127.0.0.1:7480"), AsynchronousReplication = true, ReplicationLagProbeInterval = TimeSpan.FromMinutes(1),
         };

@@ -14,11 +14,11 @@ public sealed class SiteRouterTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static SiteRouter Router(TimeSpan? failoverTimeout = null, params SiteOptions[] sites) => Router(TimeProvider.System, failoverTimeout, sites);
+    private static SiteRouter Router(TimeSpan? failoverTimeout = null, params HdsSiteOptions[] sites) => Router(TimeProvider.System, failoverTimeout, sites);
 
-    private static SiteRouter Router(TimeProvider time, TimeSpan? failoverTimeout, params SiteOptions[] sites)
+    private static SiteRouter Router(TimeProvider time, TimeSpan? failoverTimeout, params HdsSiteOptions[] sites)
     {
-        var s3 = new S3StorageOptions { Bucket = "bucket", FailoverTimeout = failoverTimeout ?? TimeSpan.FromSeconds(5), HealthProbeInterval = TimeSpan.Zero, CircuitBreakDuration = TimeSpan.FromSeconds(30) };
+        var s3 = new HdsS3StorageOptions { Bucket = "bucket", FailoverTimeout = failoverTimeout ?? TimeSpan.FromSeconds(5), HealthProbeInterval = TimeSpan.Zero, CircuitBreakDuration = TimeSpan.FromSeconds(30) };
         foreach (var site in sites)
         {
             s3.Sites.Add(site);
@@ -27,7 +27,7 @@ public sealed class SiteRouterTests
         return new SiteRouter(s3, time, NullLogger.Instance);
     }
 
-    private static SiteOptions Site(string name, int priority, bool readOnly = false) =>
+    private static HdsSiteOptions Site(string name, int priority, bool readOnly = false) =>
         new() { Name = name, ServiceUrl = new Uri("http://127.0.0.1:" + (1000 + priority)), Priority = priority, ReadOnly = readOnly };
 
     private static Task<string> Fail(SiteEndpoint site) => throw new HttpRequestException("connection refused (test)", new SocketException((int)SocketError.ConnectionRefused));

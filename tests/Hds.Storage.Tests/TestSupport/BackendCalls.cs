@@ -12,10 +12,10 @@ namespace Hds.Storage;
 /// </summary>
 internal static class BackendCalls
 {
-    public static Task<BucketCompliance> CheckBucketAsync(this StorageBackend backend, CancellationToken cancellationToken) =>
+    public static Task<HdsBucketCompliance> CheckBucketAsync(this StorageBackend backend, CancellationToken cancellationToken) =>
         backend.CheckBucketAsync(null, cancellationToken);
 
-    public static Task<BucketCompliance> CheckMetadataMasterAsync(this StorageBackend backend, BucketCompliance compliance, CancellationToken cancellationToken) =>
+    public static Task<HdsBucketCompliance> CheckMetadataMasterAsync(this StorageBackend backend, HdsBucketCompliance compliance, CancellationToken cancellationToken) =>
         backend.CheckMetadataMasterAsync(compliance, null, cancellationToken);
 
     public static Task<BackendWriteResult> PutAsync(this StorageBackend backend, BackendWriteRequest request, Stream body, CancellationToken cancellationToken) =>
@@ -49,11 +49,11 @@ internal static class BackendCalls
         backend.SetLegalHoldAsync(key, versionId, enabled, null, cancellationToken);
 
     public static Task SetRetentionAsync(
-        this StorageBackend backend, string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, CancellationToken cancellationToken) =>
+        this StorageBackend backend, string key, string versionId, HdsRetentionMode mode, DateTimeOffset retainUntil, CancellationToken cancellationToken) =>
         backend.SetRetentionAsync(key, versionId, mode, retainUntil, null, cancellationToken);
 
     public static Task<IReadOnlyList<string>> ConfirmOnSitesAsync(
-        this StorageBackend backend, string key, string versionId, long storedLength, RetentionInfo wanted, string storedOn, int required,
+        this StorageBackend backend, string key, string versionId, long storedLength, HdsRetentionInfo wanted, string storedOn, int required,
         CancellationToken cancellationToken) =>
         backend.ConfirmOnSitesAsync(key, versionId, storedLength, wanted, storedOn, required, null, cancellationToken);
 }

@@ -46,7 +46,7 @@ internal sealed class CountingBackend(StorageBackend inner) : StorageBackend
     public override Task<IReadOnlyList<SiteHealth>> ProbeSitesAsync(CancellationToken cancellationToken) =>
         Sites is { } sites ? Task.FromResult(sites()) : inner.ProbeSitesAsync(cancellationToken);
 
-    public override Task<BucketCompliance> CheckBucketAsync(OperationContext? operation, CancellationToken cancellationToken) =>
+    public override Task<HdsBucketCompliance> CheckBucketAsync(OperationContext? operation, CancellationToken cancellationToken) =>
         Note("CheckBucketAsync", "", operation, inner.CheckBucketAsync(operation, cancellationToken));
 
     public override async Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, OperationContext? operation, CancellationToken cancellationToken)
@@ -95,7 +95,7 @@ internal sealed class CountingBackend(StorageBackend inner) : StorageBackend
     public override Task SetLegalHoldAsync(string key, string versionId, bool enabled, OperationContext? operation, CancellationToken cancellationToken) =>
         Note("SetLegalHoldAsync", key, operation, inner.SetLegalHoldAsync(key, versionId, enabled, operation, cancellationToken));
 
-    public override Task SetRetentionAsync(string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, OperationContext? operation, CancellationToken cancellationToken) =>
+    public override Task SetRetentionAsync(string key, string versionId, HdsRetentionMode mode, DateTimeOffset retainUntil, OperationContext? operation, CancellationToken cancellationToken) =>
         Note("SetRetentionAsync", key, operation, inner.SetRetentionAsync(key, versionId, mode, retainUntil, operation, cancellationToken));
 
     public override ValueTask DisposeAsync() => inner.DisposeAsync();

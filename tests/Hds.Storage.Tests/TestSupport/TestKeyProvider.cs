@@ -5,7 +5,7 @@ using Hds.Storage.Models;
 namespace Hds.Storage.Tests.TestSupport;
 
 /// <summary>An in-memory KEK provider for codec tests: AES-256 key wrap with padding (RFC 5649) under fixed KEKs, like the key ring.</summary>
-internal sealed class TestKeyProvider : KeyEncryptionKeyProvider
+internal sealed class TestKeyProvider : HdsKeyEncryptionKeyProvider
 {
     private readonly Dictionary<string, byte[]> _keks = new(StringComparer.Ordinal);
 
@@ -27,11 +27,11 @@ internal sealed class TestKeyProvider : KeyEncryptionKeyProvider
 
     public bool Remove(string id) => _keks.Remove(id);
 
-    public override ValueTask<WrappedDataKey> WrapDataKeyAsync(ReadOnlyMemory<byte> dataKey, CancellationToken cancellationToken)
+    public override ValueTask<HdsWrappedDataKey> WrapDataKeyAsync(ReadOnlyMemory<byte> dataKey, CancellationToken cancellationToken)
     {
         using var aes = Aes.Create();
         aes.Key = _keks[CurrentId];
-        return ValueTask.FromResult(new WrappedDataKey(CurrentId, aes.EncryptKeyWrapPadded(dataKey.Span)));
+        return ValueTask.FromResult(new HdsWrappedDataKey(CurrentId, aes.EncryptKeyWrapPadded(dataKey.Span)));
     }
 
     public override ValueTask<byte[]> UnwrapDataKeyAsync(string keyId, ReadOnlyMemory<byte> wrappedDataKey, CancellationToken cancellationToken)

@@ -22,7 +22,7 @@ internal sealed class TestStore : IDisposable
 
     public static HdsAccessContext Context(string tenant = "tenant-a") => new("actor-1", tenant, "care");
 
-    public static PutOptions Put(string tenant = "tenant-a") => new() { Context = Context(tenant) };
+    public static HdsPutOptions Put(string tenant = "tenant-a") => new() { Context = Context(tenant) };
 
     /// <summary>
     /// A key officer's context: the key-ring operations are allowed for the purpose "key-management", the role "key-admin" and the
@@ -35,11 +35,11 @@ internal sealed class TestStore : IDisposable
     public static HdsRequestOptions Auditor(string tenant = "tenant-a") =>
         new() { Context = new("auditor-1", tenant, HdsAuthorizationOptions.AuditPurpose) { Role = HdsAuthorizationOptions.AuditorRole } };
 
-    public static GetOptions Get(string tenant = "tenant-a", string? versionId = null) => new() { Context = Context(tenant), VersionId = versionId };
+    public static HdsGetOptions Get(string tenant = "tenant-a", string? versionId = null) => new() { Context = Context(tenant), VersionId = versionId };
 
     public HdsStorageOptions Options(params X509Certificate2[] certificates)
     {
-        var options = new HdsStorageOptions { Local = new LocalStorageOptions { Path = Path } };
+        var options = new HdsStorageOptions { Local = new HdsLocalStorageOptions { Path = Path } };
         foreach (var certificate in certificates)
         {
             options.Encryption.Certificates.Add(certificate);
@@ -59,7 +59,7 @@ internal sealed class TestStore : IDisposable
         return Directory.GetFiles(dir, "*.bin").Order(StringComparer.Ordinal).Last();
     }
 
-    public static async Task<byte[]> ReadAllAsync(HdsStorageClient client, string key, GetOptions options)
+    public static async Task<byte[]> ReadAllAsync(HdsStorageClient client, string key, HdsGetOptions options)
     {
         await using var download = await client.GetAsync(key, options);
         using var buffer = new MemoryStream();

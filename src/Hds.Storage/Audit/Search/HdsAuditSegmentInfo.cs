@@ -1,12 +1,49 @@
+using System.Diagnostics.CodeAnalysis;
 namespace Hds.Storage;
 
 /// <summary>A segment of the audit trail read by a search, export or report: what a verification statement names.</summary>
-/// <param name="Node">The writer chain.</param>
-/// <param name="Key">The segment's object key.</param>
-/// <param name="First">Its first record's sequence.</param>
-/// <param name="Last">Its last record's sequence.</param>
-/// <param name="FirstTime">Its first record's time.</param>
-/// <param name="LastTime">Its last record's time.</param>
-/// <param name="Sha256">The SHA-256 (lowercase hex) of the segment object as read.</param>
-/// <param name="Verified">Whether its records are canonical, match their hashes and link to the chain (its records are returned only then).</param>
-public sealed record HdsAuditSegmentInfo(string Node, string Key, long First, long Last, DateTimeOffset FirstTime, DateTimeOffset LastTime, string Sha256, bool Verified);
+public sealed record HdsAuditSegmentInfo
+{
+    /// <summary>Creates an empty HdsAuditSegmentInfo, to fill with an object initializer.</summary>
+    public HdsAuditSegmentInfo()
+    {
+    }
+
+    // The library's own construction; not public, so a property added later breaks no caller.
+    [SetsRequiredMembers]
+    internal HdsAuditSegmentInfo(string node, string key, long first, long last, DateTimeOffset firstTime, DateTimeOffset lastTime, string sha256, bool verified)
+    {
+        Node = node;
+        Key = key;
+        First = first;
+        Last = last;
+        FirstTime = firstTime;
+        LastTime = lastTime;
+        Sha256 = sha256;
+        Verified = verified;
+    }
+
+    /// <summary>The writer chain.</summary>
+    public required string Node { get; init; }
+
+    /// <summary>The segment's object key.</summary>
+    public required string Key { get; init; }
+
+    /// <summary>Its first record's sequence.</summary>
+    public required long First { get; init; }
+
+    /// <summary>Its last record's sequence.</summary>
+    public required long Last { get; init; }
+
+    /// <summary>Its first record's time.</summary>
+    public required DateTimeOffset FirstTime { get; init; }
+
+    /// <summary>Its last record's time.</summary>
+    public required DateTimeOffset LastTime { get; init; }
+
+    /// <summary>The SHA-256 (lowercase hex) of the segment object as read.</summary>
+    public required string Sha256 { get; init; }
+
+    /// <summary>Whether its records are canonical, match their hashes and link to the chain (its records are returned only then).</summary>
+    public required bool Verified { get; init; }
+}

@@ -31,7 +31,7 @@ internal sealed class LocalBackend : StorageBackend
     private readonly string _tmp;
     private readonly TimeProvider _time;
 
-    public LocalBackend(LocalStorageOptions options, TimeProvider time)
+    public LocalBackend(HdsLocalStorageOptions options, TimeProvider time)
     {
         _root = options.FullPath;
         _objects = Path.Combine(_root, "objects");
@@ -41,7 +41,7 @@ internal sealed class LocalBackend : StorageBackend
 
     public override string Location => _root;
 
-    public override async Task<BucketCompliance> CheckBucketAsync(OperationContext? operation, CancellationToken cancellationToken)
+    public override async Task<HdsBucketCompliance> CheckBucketAsync(OperationContext? operation, CancellationToken cancellationToken)
     {
         var manifestPath = Path.Combine(_root, ManifestFile);
         if (!File.Exists(manifestPath))
@@ -65,7 +65,7 @@ internal sealed class LocalBackend : StorageBackend
 
         Directory.CreateDirectory(_objects);
         Directory.CreateDirectory(_tmp);
-        return new BucketCompliance(_root, manifest?.Versioning == "Enabled", manifest?.ObjectLockEnabled == true);
+        return new HdsBucketCompliance(_root, manifest?.Versioning == "Enabled", manifest?.ObjectLockEnabled == true);
     }
 
     public override async Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, OperationContext? operation, CancellationToken cancellationToken)
@@ -105,7 +105,7 @@ internal sealed class LocalBackend : StorageBackend
             var versionId = NewVersionId();
             var record = new LocalVersionRecord(
                 request.Key, versionId, false, length, _time.GetUtcNow(), request.ContentType, new Dictionary<string, string>(request.Metadata),
-                request.Retention.Mode, request.Retention.Mode == RetentionMode.None ? null : request.Retention.RetainUntil, request.Retention.LegalHold, etag);
+                request.Retention.Mode, request.Retention.Mode == HdsRetentionMode.None ? null : request.Retention.RetainUntil, request.Retention.LegalHold, etag);
             File.Move(tmpData, DataPath(dir, versionId));
             await WriteRecordAsync(dir, record, cancellationToken).ConfigureAwait(false);
             return new BackendWriteResult(versionId, length, etag) { Site = SiteName };
@@ -157,7 +157,7 @@ internal sealed class LocalBackend : StorageBackend
         }
 
         latest.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
-        var page = latest.Take(pageSize).Select(r => new ObjectItem(r.Key, r.Length, r.LastModified)).ToList();
+        var page = latest.Take(pageSize).Select(r => new HdsObjectItem(r.Key, r.Length, r.LastModified)).ToList();
         var token = latest.Count > pageSize ? EncodeToken(page[^1].Key) : null;
         return new BackendListPage(page, token);
     }
@@ -191,7 +191,7 @@ internal sealed class LocalBackend : StorageBackend
     {
         var dir = ObjectDirectory(key);
         Directory.CreateDirectory(dir);
-        var record = new LocalVersionRecord(key, NewVersionId(), true, 0, _time.GetUtcNow(), null, [], RetentionMode.None, null, false, null);
+        var record = new LocalVersionRecord(key, NewVersionId(), true, 0, _time.GetUtcNow(), null, [], HdsRetentionMode.None, null, false, null);
         await WriteRecordAsync(dir, record, cancellationToken).ConfigureAwait(false);
         return record.VersionId;
     }
@@ -204,7 +204,7 @@ internal sealed class LocalBackend : StorageBackend
         try
         {
             var record = await FindAsync(key, versionId, cancellationToken).ConfigureAwait(false);
-            if (new RetentionInfo(record.Mode, record.RetainUntil, record.LegalHold).IsLockedAt(_time.GetUtcNow()))
+            if (new HdsRetentionInfo(record.Mode, record.RetainUntil, record.LegalHold).IsLockedAt(_time.GetUtcNow()))
             {
                 throw new HdsObjectLockedException("The version is under retention or legal hold and cannot be destroyed.");
             }
@@ -221,14 +221,14 @@ internal sealed class LocalBackend : StorageBackend
     public override Task SetLegalHoldAsync(string key, string versionId, bool enabled, OperationContext? operation, CancellationToken cancellationToken) =>
         UpdateAsync(key, versionId, r => r with { LegalHold = enabled }, cancellationToken);
 
-    public override Task SetRetentionAsync(string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, OperationContext? operation, CancellationToken cancellationToken) =>
+    public override Task SetRetentionAsync(string key, string versionId, HdsRetentionMode mode, DateTimeOffset retainUntil, OperationContext? operation, CancellationToken cancellationToken) =>
         UpdateAsync(
             key,
             versionId,
             r =>
             {
-                var locked = r.Mode != RetentionMode.None && r.RetainUntil is { } current && current > _time.GetUtcNow();
-                if (locked && (retainUntil < r.RetainUntil || (r.Mode == RetentionMode.Compliance && mode != RetentionMode.Compliance)))
+                var locked = r.Mode != HdsRetentionMode.None && r.RetainUntil is { } current && current > _time.GetUtcNow();
+                if (locked && (retainUntil < r.RetainUntil || (r.Mode == HdsRetentionMode.Compliance && mode != HdsRetentionMode.Compliance)))
                 {
                     throw new HdsObjectLockedException("The version's retention cannot be shortened or weakened.");
                 }
@@ -276,7 +276,7 @@ internal sealed class LocalBackend : StorageBackend
         Path.Combine(_objects, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key))));
 
     private static BackendObjectHead ToHead(LocalVersionRecord r) =>
-        new(r.Key, r.VersionId, r.Length, r.LastModified, r.ContentType, r.Metadata, new RetentionInfo(r.Mode, r.RetainUntil, r.LegalHold), r.ETag);
+        new(r.Key, r.VersionId, r.Length, r.LastModified, r.ContentType, r.Metadata, new HdsRetentionInfo(r.Mode, r.RetainUntil, r.LegalHold), r.ETag);
 
     private static async Task<List<LocalVersionRecord>> ReadVersionsAsync(string dir, CancellationToken cancellationToken)
     {

@@ -13,7 +13,7 @@ internal sealed record LocalVersionRecord(
     DateTimeOffset LastModified,
     string? ContentType,
     Dictionary<string, string> Metadata,
-    RetentionMode Mode,
+    HdsRetentionMode Mode,
     DateTimeOffset? RetainUntil,
     bool LegalHold,
     string? ETag);

@@ -28,7 +28,7 @@ internal static class ReplicaConfirmation
     /// <paramref name="required"/> are known or <paramref name="bound"/> has passed. Cancellation by the caller throws.
     /// </summary>
     public static async Task<IReadOnlyList<string>> ConfirmAsync(
-        SiteRouter router, string key, string versionId, long storedLength, RetentionInfo wanted, string storedOn, int required, TimeSpan bound,
+        SiteRouter router, string key, string versionId, long storedLength, HdsRetentionInfo wanted, string storedOn, int required, TimeSpan bound,
         TimeProvider time, ILogger logger, OperationContext? operation, CancellationToken cancellationToken)
     {
         var confirmed = new List<string> { storedOn };
@@ -66,7 +66,7 @@ internal static class ReplicaConfirmation
 
     // The site's name once it holds the version with its lock; null when it will not (refused, other length) or the bound passed.
     private static async Task<string?> ConfirmOnAsync(
-        string bucket, SiteEndpoint site, string key, string versionId, long storedLength, RetentionInfo wanted, TimeProvider time, OperationContext? operation,
+        string bucket, SiteEndpoint site, string key, string versionId, long storedLength, HdsRetentionInfo wanted, TimeProvider time, OperationContext? operation,
         CancellationToken token)
     {
         var pause = FirstPause;

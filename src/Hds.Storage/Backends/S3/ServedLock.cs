@@ -23,14 +23,14 @@ namespace Hds.Storage.Backends.S3;
 internal static class ServedLock
 {
     /// <summary>The metadata value for a lock: <c>COMPLIANCE 2046-12-01T14:13:00Z</c> (mode, retain-until in UTC seconds).</summary>
-    public static string? Format(RetentionInfo retention) =>
-        retention.Mode == RetentionMode.None || retention.RetainUntil is not { } until
+    public static string? Format(HdsRetentionInfo retention) =>
+        retention.Mode == HdsRetentionMode.None || retention.RetainUntil is not { } until
             ? null
-            : (retention.Mode == RetentionMode.Governance ? "GOVERNANCE " : "COMPLIANCE ")
+            : (retention.Mode == HdsRetentionMode.Governance ? "GOVERNANCE " : "COMPLIANCE ")
               + until.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>The lock a version was written with, from its metadata; null for versions written without one (older writers).</summary>
-    public static RetentionInfo? Required(IReadOnlyDictionary<string, string> metadata)
+    public static HdsRetentionInfo? Required(IReadOnlyDictionary<string, string> metadata)
     {
         if (!metadata.TryGetValue(MetadataNames.Lock, out var value))
         {
@@ -40,13 +40,13 @@ internal static class ServedLock
         var parts = value.Split(' ', 2);
         var mode = parts[0] switch
         {
-            "COMPLIANCE" => RetentionMode.Compliance,
-            "GOVERNANCE" => RetentionMode.Governance,
-            _ => RetentionMode.None,
+            "COMPLIANCE" => HdsRetentionMode.Compliance,
+            "GOVERNANCE" => HdsRetentionMode.Governance,
+            _ => HdsRetentionMode.None,
         };
-        return mode != RetentionMode.None && parts.Length == 2
+        return mode != HdsRetentionMode.None && parts.Length == 2
             && DateTimeOffset.TryParse(parts[1], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var until)
-            ? new RetentionInfo(mode, until, LegalHold: false)
+            ? new HdsRetentionInfo(mode, until, legalHold: false)
             : null;
     }
 
@@ -54,7 +54,7 @@ internal static class ServedLock
     /// Makes sure <paramref name="site"/> holds at least the lock the version was written with. Returns the version's lock on that
     /// site (applied now if it lacked it); throws <see cref="HdsConfigurationException"/> when that site cannot hold it.
     /// </summary>
-    public static async Task<RetentionInfo> EnsureAsync(
+    public static async Task<HdsRetentionInfo> EnsureAsync(
         string bucket, SiteEndpoint site, BackendObjectHead head, ILogger logger, OperationContext? operation, CancellationToken cancellationToken)
     {
         if (Required(head.Metadata) is not { } required || head.Retention.Covers(required))
@@ -85,7 +85,7 @@ internal static class ServedLock
 
     /// <summary>PutObjectRetention (and the legal hold when asked) of one version on one site itself, not routed.</summary>
     public static async Task ApplyAsync(
-        string bucket, SiteEndpoint site, string key, string versionId, RetentionInfo wanted, OperationContext? operation, CancellationToken cancellationToken)
+        string bucket, SiteEndpoint site, string key, string versionId, HdsRetentionInfo wanted, OperationContext? operation, CancellationToken cancellationToken)
     {
         await site.Client.PutObjectRetentionAsync(
             ContextHeaders.On(
@@ -96,7 +96,7 @@ internal static class ServedLock
                     VersionId = versionId,
                     Retention = new ObjectLockRetention
                     {
-                        Mode = wanted.Mode == RetentionMode.Governance ? ObjectLockRetentionMode.Governance : ObjectLockRetentionMode.Compliance,
+                        Mode = wanted.Mode == HdsRetentionMode.Governance ? ObjectLockRetentionMode.Governance : ObjectLockRetentionMode.Compliance,
                         RetainUntilDate = wanted.RetainUntil!.Value.UtcDateTime,
                     },
                 },

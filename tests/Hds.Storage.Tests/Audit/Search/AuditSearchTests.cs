@@ -141,18 +141,18 @@ public sealed class AuditSearchTests : IDisposable
         var client = new HdsStorageClient(options, _store.Time, null);
         for (var i = 0; i < 4; i++)
         {
-            await client.PutAsync($"doc/a{i}", new MemoryStream([1, 2, 3]), new PutOptions { Context = Care("doctor-1", PatientA) }, Ct);
+            await client.PutAsync($"doc/a{i}", new MemoryStream([1, 2, 3]), new HdsPutOptions { Context = Care("doctor-1", PatientA) }, Ct);
         }
 
         for (var i = 0; i < 2; i++)
         {
-            await client.PutAsync($"doc/b{i}", new MemoryStream([4, 5]), new PutOptions { Context = Care("doctor-1", PatientB) }, Ct);
+            await client.PutAsync($"doc/b{i}", new MemoryStream([4, 5]), new HdsPutOptions { Context = Care("doctor-1", PatientB) }, Ct);
         }
 
         await client.FlushAuditAsync(Ct);
         _store.Time.Advance(TimeSpan.FromHours(1));
-        await TestStore.ReadAllAsync(client, "doc/a0", new GetOptions { Context = Care("doctor-2", PatientA) });
-        await TestStore.ReadAllAsync(client, "doc/b0", new GetOptions { Context = Care("doctor-2", PatientB) });
+        await TestStore.ReadAllAsync(client, "doc/a0", new HdsGetOptions { Context = Care("doctor-2", PatientA) });
+        await TestStore.ReadAllAsync(client, "doc/b0", new HdsGetOptions { Context = Care("doctor-2", PatientB) });
         await client.FlushAuditAsync(Ct);
         return client;
     }

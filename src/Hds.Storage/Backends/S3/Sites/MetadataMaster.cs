@@ -5,14 +5,14 @@ using Hds.Storage.Models;
 namespace Hds.Storage.Backends.S3.Sites;
 
 /// <summary>
-/// The site holding the bucket metadata (<see cref="SiteOptions.MetadataMaster"/>). Data calls fail over to any site, so a routed
+/// The site holding the bucket metadata (<see cref="HdsSiteOptions.MetadataMaster"/>). Data calls fail over to any site, so a routed
 /// bucket check answers from whichever site serves and says nothing of the master; this asks the master itself, so that "the master
 /// is down" (bucket changes impossible, data still flowing) is told apart from "the bucket is not compliant".
 /// </summary>
 internal static class MetadataMaster
 {
-    public static async Task<BucketCompliance> CheckAsync(
-        SiteRouter router, BucketCompliance compliance, TimeSpan requestTimeout, OperationContext? operation, CancellationToken cancellationToken)
+    public static async Task<HdsBucketCompliance> CheckAsync(
+        SiteRouter router, HdsBucketCompliance compliance, TimeSpan requestTimeout, OperationContext? operation, CancellationToken cancellationToken)
     {
         if (router.Sites.FirstOrDefault(s => s.IsMetadataMaster) is not { } master)
         {

@@ -5,9 +5,9 @@ using static Hds.Storage.Backends.ReplicationLagReading;
 namespace Hds.Storage.Backends.S3.Sites;
 
 /// <summary>
-/// Measures the replication lag between the sites in the background (<see cref="S3StorageOptions.ReplicationLagProbeInterval"/>):
+/// Measures the replication lag between the sites in the background (<see cref="HdsS3StorageOptions.ReplicationLagProbeInterval"/>):
 /// every interval one <see cref="ReplicationProbe"/> is written on the best writable site and awaited on every other site for at
-/// most <see cref="S3StorageOptions.ReplicationLagTimeout"/>, and the outcome per site is kept (lag, lock carried, seen or not, when)
+/// most <see cref="HdsS3StorageOptions.ReplicationLagTimeout"/>, and the outcome per site is kept (lag, lock carried, seen or not, when)
 /// and recorded in the metrics. The health check reads what is kept (<see cref="Read"/>) and never writes. Owned by the
 /// <see cref="SiteRouter"/>: started with it, stopped by its disposal, which it never holds up. Time is the router's TimeProvider.
 /// </summary>
@@ -59,7 +59,7 @@ internal sealed class ReplicationLagMonitor : IAsyncDisposable
     public long Rounds => Interlocked.Read(ref _rounds);
 
     /// <summary>The monitor of <paramref name="router"/>'s sites when <paramref name="options"/> ask for one (started), else null.</summary>
-    public static ReplicationLagMonitor? StartFor(SiteRouter router, S3StorageOptions options, ILogger logger)
+    public static ReplicationLagMonitor? StartFor(SiteRouter router, HdsS3StorageOptions options, ILogger logger)
     {
         if (options.ReplicationLagProbeInterval <= TimeSpan.Zero || router.Sites.Count < 2)
         {

@@ -18,7 +18,7 @@ internal static class ReplicationProbe
     /// <summary>The key of <c>hds sites status</c>'s probes (the key space under _hds/ is the SDK's; no document lives there).</summary>
     public const string SitesStatusKey = "_hds/probe/sites-status";
 
-    /// <summary>The key of the library's background probes (<see cref="S3StorageOptions.ReplicationLagProbeInterval"/>).</summary>
+    /// <summary>The key of the library's background probes (<see cref="HdsS3StorageOptions.ReplicationLagProbeInterval"/>).</summary>
     public const string MonitorKey = "_hds/probe/replication-lag";
 
     /// <summary>How long a probe stays locked: long enough to see it on every site, short enough not to pile up locked for years.</summary>

@@ -13,7 +13,7 @@ internal sealed class SiteEndpoint : IDisposable
 
 
     public SiteEndpoint(
-        SiteOptions options, int rank, AmazonS3Client client, ResiliencePipeline pipeline, CircuitBreakerStateProvider state, CircuitBreakerManualControl control)
+        HdsSiteOptions options, int rank, AmazonS3Client client, ResiliencePipeline pipeline, CircuitBreakerStateProvider state, CircuitBreakerManualControl control)
     {
         Name = options.Name;
         ServiceUrl = options.ServiceUrl!;
@@ -32,7 +32,7 @@ internal sealed class SiteEndpoint : IDisposable
 
     public bool ReadOnly { get; }
 
-    /// <summary>Whether the site holds the bucket metadata (<see cref="SiteOptions.MetadataMaster"/>).</summary>
+    /// <summary>Whether the site holds the bucket metadata (<see cref="HdsSiteOptions.MetadataMaster"/>).</summary>
     public bool IsMetadataMaster { get; }
 
     /// <summary>Position in preference order (0 = preferred).</summary>

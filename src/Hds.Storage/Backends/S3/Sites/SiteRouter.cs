@@ -13,7 +13,7 @@ namespace Hds.Storage.Backends.S3.Sites;
 /// <summary>
 /// Routes every S3 call of the S3 backend to a site: the best one first (circuit closed, not suspect, writable before read-only,
 /// lowest priority value; read-only sites never get writes), then the others; a call that fails with a transient failure (connection error, timeout, 5xx) moves to
-/// the next site, and the round repeats with short pauses until <see cref="S3StorageOptions.FailoverTimeout"/> has passed, when
+/// the next site, and the round repeats with short pauses until <see cref="HdsS3StorageOptions.FailoverTimeout"/> has passed, when
 /// the operation fails with <see cref="HdsBackendUnavailableException"/>. Routing is per call, not per operation: the parts of one
 /// multipart upload continue on another site's gateway when one dies (gateways of one grid share uploads).
 /// Each site has a Polly circuit breaker; a background probe marks sites suspect or healthy and closes the circuit of a site that
@@ -24,7 +24,7 @@ internal sealed class SiteRouter : IAsyncDisposable
     private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan MaxPause = TimeSpan.FromSeconds(1);
 
-    private readonly S3StorageOptions _options;
+    private readonly HdsS3StorageOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
@@ -34,7 +34,7 @@ internal sealed class SiteRouter : IAsyncDisposable
     /// <summary>The clock of the router's deadlines and pauses.</summary>
     public TimeProvider Time => _time;
 
-    public SiteRouter(S3StorageOptions options, TimeProvider timeProvider, ILogger logger)
+    public SiteRouter(HdsS3StorageOptions options, TimeProvider timeProvider, ILogger logger)
     {
         _options = options;
         _time = timeProvider;
@@ -46,7 +46,7 @@ internal sealed class SiteRouter : IAsyncDisposable
         LagMonitor = ReplicationLagMonitor.StartFor(this, options, logger);
     }
 
-    /// <summary>The background replication-lag measurement, when <see cref="S3StorageOptions.ReplicationLagProbeInterval"/> asks for it.</summary>
+    /// <summary>The background replication-lag measurement, when <see cref="HdsS3StorageOptions.ReplicationLagProbeInterval"/> asks for it.</summary>
     public ReplicationLagMonitor? LagMonitor { get; }
 
     /// <summary>The sites in preference order.</summary>
@@ -232,7 +232,7 @@ internal sealed class SiteRouter : IAsyncDisposable
             .ThenBy(s => s.Rank)
             .ToList();
 
-    private SiteEndpoint CreateSite(SiteOptions site, int rank, bool breaker)
+    private SiteEndpoint CreateSite(HdsSiteOptions site, int rank, bool breaker)
     {
         // Failover is the retry: the AWS SDK does not retry on its own, so a dead site costs one attempt, not three.
         var client = S3ClientFactory.Create(_options, site.ServiceUrl!, maxErrorRetry: 0, refuseSdkRetries: true);

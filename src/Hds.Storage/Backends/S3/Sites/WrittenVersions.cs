@@ -1,7 +1,7 @@
 namespace Hds.Storage.Backends.S3.Sites;
 
 /// <summary>
-/// Read-your-writes memory (<see cref="S3StorageOptions.ReadYourWrites"/>): the last version (or delete marker) this client
+/// Read-your-writes memory (<see cref="HdsS3StorageOptions.ReadYourWrites"/>): the last version (or delete marker) this client
 /// wrote of each key, for the most recently written <see cref="Capacity"/> keys (least recently written forgotten first: about 200 bytes a key,
 /// so at most a few MB). A read of "latest" served older than that version comes from a site replication has not reached yet:
 /// the S3 backend then reads the remembered version instead (looked for on every site within the lag bound), never the older one.

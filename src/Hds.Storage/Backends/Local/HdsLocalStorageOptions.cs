@@ -1,7 +1,7 @@
 namespace Hds.Storage;
 
 /// <summary>Settings of the embedded local store.</summary>
-public sealed class LocalStorageOptions
+public sealed class HdsLocalStorageOptions
 {
     /// <summary>The folder under the user's data folder that holds embedded stores given by a relative <see cref="Path"/>.</summary>
     internal const string DataFolderName = "Hds.Storage";

@@ -1,7 +1,7 @@
 namespace Hds.Storage;
 
 /// <summary>Options of <see cref="HdsStorageClient.PutAsync"/>.</summary>
-public sealed class PutOptions : HdsRequestOptions
+public sealed class HdsPutOptions : HdsRequestOptions
 {
     /// <summary>The retention class; its mode and duration are applied and verified on the stored version.</summary>
     /// <value>The default value is <see langword="null"/>: <see cref="HdsStorageOptions.DefaultRetentionClass"/>.</value>
@@ -13,8 +13,8 @@ public sealed class PutOptions : HdsRequestOptions
 
     /// <summary>
     /// How many sites must hold the new version, locked, before the write returns: see
-    /// <see cref="S3StorageOptions.AcknowledgementSites"/>. The embedded store has one site.
+    /// <see cref="HdsS3StorageOptions.AcknowledgementSites"/>. The embedded store has one site.
     /// </summary>
-    /// <value>The default value is <see langword="null"/>: the client's <see cref="S3StorageOptions.AcknowledgementSites"/> (1).</value>
+    /// <value>The default value is <see langword="null"/>: the client's <see cref="HdsS3StorageOptions.AcknowledgementSites"/> (1).</value>
     public int? AcknowledgementSites { get; set; }
 }

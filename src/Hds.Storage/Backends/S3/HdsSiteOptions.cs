@@ -4,7 +4,7 @@ namespace Hds.Storage;
 /// One site (data centre) of the S3 storage: a gateway endpoint serving the same bucket as the other sites. Operations go to the
 /// best healthy site by <see cref="Priority"/> and fail over to the next one on connection errors, timeouts and 5xx answers.
 /// </summary>
-public sealed class SiteOptions
+public sealed class HdsSiteOptions
 {
     /// <summary>A short name for logs, metrics and health reports, for example "paris-1".</summary>
     /// <value>The default value is an empty string (must be set).</value>

@@ -1,12 +1,12 @@
 namespace Hds.Storage.Models;
 
 /// <summary>A data key wrapped by a key-encryption key, as stored in an object header.</summary>
-public sealed class WrappedDataKey
+public sealed class HdsWrappedDataKey
 {
     /// <summary>Creates the value.</summary>
     /// <param name="keyId">The id of the key-encryption key that wrapped the data key.</param>
     /// <param name="wrappedKey">The wrapped data key.</param>
-    public WrappedDataKey(string keyId, ReadOnlyMemory<byte> wrappedKey)
+    public HdsWrappedDataKey(string keyId, ReadOnlyMemory<byte> wrappedKey)
     {
         ArgumentNullException.ThrowIfNull(keyId);
         KeyId = keyId;

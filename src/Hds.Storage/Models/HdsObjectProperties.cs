@@ -3,7 +3,7 @@ using Hds.Storage.Retention;
 namespace Hds.Storage.Models;
 
 /// <summary>What the storage says about one version, without reading its content.</summary>
-public sealed record ObjectProperties
+public sealed record HdsObjectProperties
 {
     /// <summary>The object key.</summary>
     public required string Key { get; init; }
@@ -24,7 +24,7 @@ public sealed record ObjectProperties
     public required DateTimeOffset LastModified { get; init; }
 
     /// <summary>The object lock state of the version.</summary>
-    public required RetentionInfo Retention { get; init; }
+    public required HdsRetentionInfo Retention { get; init; }
 
     /// <summary>The retention class the version was written with.</summary>
     public string? RetentionClass { get; init; }

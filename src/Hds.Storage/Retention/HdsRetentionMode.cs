@@ -4,8 +4,8 @@ namespace Hds.Storage.Models;
 
 /// <summary>S3 Object Lock retention mode of a version. Serialized by System.Text.Json by name ("Compliance"), so receipts
 /// returned from web APIs read the same as those printed by the CLI.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<RetentionMode>))]
-public enum RetentionMode
+[JsonConverter(typeof(JsonStringEnumConverter<HdsRetentionMode>))]
+public enum HdsRetentionMode
 {
     /// <summary>No retention: the version can be deleted. Hds.Storage never reports a successful write in this state.</summary>
     None = 0,

@@ -4,7 +4,7 @@ namespace Hds.Storage.Models;
 /// One key-encryption key of the certificate-protected key ring, described without its key material. New objects are written under the
 /// active key activated last; any key that is not revoked still decrypts, expired or not.
 /// </summary>
-public sealed record KeyRingEntry
+public sealed record HdsKeyRingEntry
 {
     /// <summary>The key id stored in every object header it protects: sortable by creation time, printable ASCII.</summary>
     public required string Id { get; init; }

@@ -7,7 +7,7 @@ namespace Hds.Storage.Models;
 /// Proof of one successful write, for the application to keep: reading <see cref="Key"/> at <see cref="VersionId"/> returns exactly
 /// the content whose length and SHA-256 are given here, and the version was verified to be locked until <see cref="RetainUntil"/>.
 /// </summary>
-public sealed record StorageReceipt : IOperationResult
+public sealed record HdsStorageReceipt : IOperationResult
 {
     /// <summary>The object key.</summary>
     public required string Key { get; init; }
@@ -40,7 +40,7 @@ public sealed record StorageReceipt : IOperationResult
     public required string RetentionClass { get; init; }
 
     /// <summary>The retention mode verified on the stored version.</summary>
-    public required RetentionMode RetentionMode { get; init; }
+    public required HdsRetentionMode RetentionMode { get; init; }
 
     /// <summary>The retain-until date verified on the stored version.</summary>
     public required DateTimeOffset RetainUntil { get; init; }
@@ -56,7 +56,7 @@ public sealed record StorageReceipt : IOperationResult
 
     /// <summary>
     /// The sites that were seen holding the version, locked, before the write returned: the site that stored it first, then those
-    /// that confirmed it for <see cref="PutOptions.AcknowledgementSites"/>. Replication may copy it to others later.
+    /// that confirmed it for <see cref="HdsPutOptions.AcknowledgementSites"/>. Replication may copy it to others later.
     /// </summary>
     public IReadOnlyList<string> ConfirmedSites { get; init; } = [];
 

@@ -2,7 +2,7 @@
 namespace Hds.Storage;
 
 /// <summary>Settings of the S3 backend.</summary>
-public sealed class S3StorageOptions
+public sealed class HdsS3StorageOptions
 {
     /// <summary>The minimum part size S3 accepts for every part but the last.</summary>
     public const int MinimumPartSize = 5 * 1024 * 1024;
@@ -22,7 +22,7 @@ public sealed class S3StorageOptions
     /// next on connection errors, timeouts and 5xx. Set either this or <see cref="ServiceUrl"/> (which is one site named "default").
     /// </summary>
     /// <value>The default value is an empty list.</value>
-    public IList<SiteOptions> Sites { get; } = new List<SiteOptions>();
+    public IList<HdsSiteOptions> Sites { get; } = new List<HdsSiteOptions>();
 
     /// <summary>
     /// How long one operation keeps trying the sites (with short pauses) when all of them fail, before it gives up with
@@ -94,7 +94,7 @@ public sealed class S3StorageOptions
     /// replication copies later: a receipt can then name a version that no surviving site has if that site is lost first. 2 waits,
     /// within <see cref="AcknowledgementTimeout"/>, until another site answers for the version (HEAD by version id, same length,
     /// the lock it must carry): use it before telling a person that their document is filed. Overridden per call by
-    /// <see cref="PutOptions.AcknowledgementSites"/>.
+    /// <see cref="HdsPutOptions.AcknowledgementSites"/>.
     /// </summary>
     /// <value>The default value is 1.</value>
     public int AcknowledgementSites { get; set; } = 1;
@@ -153,7 +153,7 @@ public sealed class S3StorageOptions
     public TimeSpan ReplicationLagProbeInterval { get; set; }
 
     /// <summary>StorageGRID's <c>Consistency-Control</c> header per kind of request (reads, writes, listings); unset by default.</summary>
-    public S3ConsistencyControl ConsistencyControl { get; } = new();
+    public HdsS3ConsistencyControl ConsistencyControl { get; } = new();
 
     /// <summary>Test seam: lets fault tests put a handler between the AWS SDK and the network.</summary>
     internal Amazon.Runtime.HttpClientFactory? HttpClientFactory { get; set; }
@@ -242,9 +242,9 @@ public sealed class S3StorageOptions
     }
 
     /// <summary>The sites in preference order: <see cref="Sites"/>, or <see cref="ServiceUrl"/> as one writable site named "default".</summary>
-    internal IReadOnlyList<SiteOptions> OrderedSites() =>
+    internal IReadOnlyList<HdsSiteOptions> OrderedSites() =>
         Sites.Count == 0
-            ? [new SiteOptions { Name = "default", ServiceUrl = ServiceUrl }]
+            ? [new HdsSiteOptions { Name = "default", ServiceUrl = ServiceUrl }]
             : Sites.Select((site, index) => (site, index)).OrderBy(x => x.site.Priority).ThenBy(x => x.index).Select(x => x.site).ToList();
 
     private static bool IsHttpUrl(Uri? url) =>

@@ -7,7 +7,7 @@ namespace Hds.Storage;
 /// <c>read-after-new-write</c> (StorageGRID's default). Other S3 servers ignore the header. Values: <c>all</c>,
 /// <c>strong-global</c>, <c>strong-site</c>, <c>read-after-new-write</c>, <c>available</c>.
 /// </summary>
-public sealed class S3ConsistencyControl
+public sealed class HdsS3ConsistencyControl
 {
     /// <summary>The values StorageGRID accepts.</summary>
     public static readonly IReadOnlyList<string> Values = ["all", "strong-global", "strong-site", "read-after-new-write", "available"];

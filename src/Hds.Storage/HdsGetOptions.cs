@@ -1,16 +1,12 @@
 namespace Hds.Storage;
 
 /// <summary>Options of <see cref="HdsStorageClient.GetAsync"/>.</summary>
-public sealed class GetOptions : HdsRequestOptions
+public sealed class HdsGetOptions : HdsVersionOptions
 {
-    /// <summary>The version to read; the latest when null. Reading by the receipt's version id returns exactly the receipt's bytes.</summary>
-    /// <value>The default value is <see langword="null"/>.</value>
-    public string? VersionId { get; set; }
-
     /// <summary>
     /// A byte range of the content to read. Only the segments holding it are fetched and decrypted, each verified before any of its
     /// bytes is returned; the SHA-256 of the whole content is only checked by a full read (or <see cref="HdsStorageClient.VerifyAsync"/>).
     /// </summary>
     /// <value>The default value is <see langword="null"/>: the whole content.</value>
-    public Models.ContentRange? Range { get; set; }
+    public Models.HdsContentRange? Range { get; set; }
 }

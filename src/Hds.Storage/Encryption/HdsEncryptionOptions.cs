@@ -10,7 +10,7 @@ namespace Hds.Storage;
 /// or a <see cref="KeyProvider"/>. For development, <see cref="HdsDevelopmentCertificate.CreateOrLoad"/> makes a local certificate; the
 /// embedded local store uses one automatically (kept in its directory, with a warning in the logs) when nothing is configured.
 /// </summary>
-public sealed class EncryptionOptions
+public sealed class HdsEncryptionOptions
 {
     /// <summary>The key-ring certificates: every key-ring entry is encrypted to each of them; those with a private key open it.</summary>
     /// <value>The default value is an empty list.</value>
@@ -37,7 +37,7 @@ public sealed class EncryptionOptions
 
     /// <summary>A KMS or HSM holding the key-encryption keys instead of the certificate-protected key ring.</summary>
     /// <value>The default value is <see langword="null"/>: the key ring in the bucket, protected by <see cref="Certificates"/>.</value>
-    public KeyEncryptionKeyProvider? KeyProvider { get; set; }
+    public HdsKeyEncryptionKeyProvider? KeyProvider { get; set; }
 
     /// <summary>Whether neither certificates nor a key provider are configured.</summary>
     internal bool IsUnconfigured => KeyProvider is null && Certificates.Count == 0 && CertificateFiles.Count == 0;
