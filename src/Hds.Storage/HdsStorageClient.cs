@@ -82,7 +82,7 @@ public partial class HdsStorageClient : IAsyncDisposable
 
     /// <summary>
     /// The certificate-protected key ring, or <see langword="null"/> when key-encryption keys are held by a
-    /// <see cref="EncryptionOptions.KeyProvider"/>. Not public: callers list and change it through the key operations
+    /// <see cref="HdsEncryptionOptions.KeyProvider"/>. Not public: callers list and change it through the key operations
     /// (HdsStorageClient.Keys.cs), which are authorized and audited.
     /// </summary>
     internal KeyRing? KeyRing { get; }
@@ -103,23 +103,23 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// checks it once before its first I/O.
     /// </summary>
     /// <param name="cancellationToken">Cancels the check.</param>
-    /// <returns>What the bucket has; <see cref="BucketCompliance.IsCompliant"/> says whether it can be used.</returns>
+    /// <returns>What the bucket has; <see cref="HdsBucketCompliance.IsCompliant"/> says whether it can be used.</returns>
     /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
     /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
-    public virtual Task<BucketCompliance> CheckBucketAsync(CancellationToken cancellationToken) =>
+    public virtual Task<HdsBucketCompliance> CheckBucketAsync(CancellationToken cancellationToken) =>
         CheckBucketAsync(null, cancellationToken);
 
     /// <summary>Checks that the bucket has versioning and object lock enabled.</summary>
     /// <param name="options">The access context.</param>
     /// <param name="cancellationToken">Cancels the check.</param>
-    /// <returns>What the bucket has; <see cref="BucketCompliance.IsCompliant"/> says whether it can be used.</returns>
+    /// <returns>What the bucket has; <see cref="HdsBucketCompliance.IsCompliant"/> says whether it can be used.</returns>
     /// <exception cref="HdsInvalidRequestException">The key, version, options or access context are malformed; nothing was read or written.</exception>
     /// <exception cref="HdsAccessDeniedException">The access policy refuses the operation to this context, or the storage refuses the credentials.</exception>
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
-    public virtual Task<BucketCompliance> CheckBucketAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+    public virtual Task<HdsBucketCompliance> CheckBucketAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.CheckBucket, options, null, null, operation => _objects.CheckBucketAsync(operation, cancellationToken), cancellationToken);
 
     /// <summary>
@@ -138,7 +138,7 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     /// <exception cref="HdsNotGeoDurableException">Fewer sites than asked confirmed the write in time; the version is stored and locked (the exception carries its receipt).</exception>
     /// <exception cref="HdsIntegrityException">The storage did not keep the content or the lock asked (read back after the write).</exception>
-    public virtual Task<StorageReceipt> PutAsync(string key, Stream content, PutOptions? options = null, CancellationToken cancellationToken = default) =>
+    public virtual Task<HdsStorageReceipt> PutAsync(string key, Stream content, HdsPutOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.Put, options, key, null, operation => _objects.PutAsync(key, content, options, operation, cancellationToken), cancellationToken);
 
     /// <summary>
@@ -156,7 +156,7 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     /// <exception cref="HdsObjectNotFoundException">The object or version does not exist.</exception>
     /// <exception cref="HdsNotReplicatedException">The version is on none of the sites that answered, and a site that may hold it could not be asked.</exception>
-    public virtual Task<HdsDownload> GetAsync(string key, GetOptions? options = null, CancellationToken cancellationToken = default) =>
+    public virtual Task<HdsDownload> GetAsync(string key, HdsGetOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.Get, options, key, options?.VersionId, operation => _objects.GetAsync(key, options, operation, cancellationToken), cancellationToken);
 
     /// <summary>Reads a version to its end and checks everything, without returning content: the basis of scrubbing.</summary>
@@ -172,7 +172,7 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     /// <exception cref="HdsObjectNotFoundException">The object or version does not exist.</exception>
     /// <exception cref="HdsNotReplicatedException">The version is on none of the sites that answered, and a site that may hold it could not be asked.</exception>
-    public virtual Task<VerificationResult> VerifyAsync(string key, VerifyOptions? options = null, CancellationToken cancellationToken = default) =>
+    public virtual Task<HdsVerificationResult> VerifyAsync(string key, HdsVerifyOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.Verify, options, key, options?.VersionId ?? options?.Receipt?.VersionId, operation => _objects.VerifyAsync(key, options, operation, cancellationToken), cancellationToken);
 
     /// <summary>Gets a version's properties (retention and legal hold included) without reading its content.</summary>
@@ -288,7 +288,7 @@ public partial class HdsStorageClient : IAsyncDisposable
     /// <exception cref="HdsConfigurationException">The bucket is not fit for health data (versioning or object lock off).</exception>
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
-    public virtual Task<DeleteResult> DeleteAsync(string key, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
+    public virtual Task<HdsDeleteResult> DeleteAsync(string key, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(HdsOperation.Delete, options, key, null, operation => _objects.DeleteAsync(key, operation, cancellationToken), cancellationToken);
 
     /// <summary>

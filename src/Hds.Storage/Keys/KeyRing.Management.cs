@@ -13,7 +13,7 @@ internal sealed partial class KeyRing
     /// <param name="operation">The operation listing.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The entries, without key material.</returns>
-    public async Task<IReadOnlyList<KeyRingEntry>> ListAsync(OperationContext? operation, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<HdsKeyRingEntry>> ListAsync(OperationContext? operation, CancellationToken cancellationToken)
     {
         var snapshot = await ReloadAsync(operation, cancellationToken).ConfigureAwait(false);
         return snapshot.Keys.Values.Select(k => k.Entry).OrderBy(e => e.Id, StringComparer.Ordinal).ToList();
@@ -23,7 +23,7 @@ internal sealed partial class KeyRing
     /// <param name="operation">The operation rotating.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The new entry.</returns>
-    public async Task<KeyRingEntry> RotateAsync(OperationContext? operation, CancellationToken cancellationToken)
+    public async Task<HdsKeyRingEntry> RotateAsync(OperationContext? operation, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -45,7 +45,7 @@ internal sealed partial class KeyRing
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The revoked entry.</returns>
     /// <exception cref="HdsObjectNotFoundException">No such key.</exception>
-    public async Task<KeyRingEntry> RevokeAsync(string keyId, OperationContext? operation, CancellationToken cancellationToken)
+    public async Task<HdsKeyRingEntry> RevokeAsync(string keyId, OperationContext? operation, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(keyId);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -82,7 +82,7 @@ internal sealed partial class KeyRing
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The entries rewrapped.</returns>
     /// <exception cref="HdsConfigurationException">An entry cannot be opened with the configured certificates; nothing was changed.</exception>
-    public async Task<IReadOnlyList<KeyRingEntry>> RewrapAsync(OperationContext? operation, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<HdsKeyRingEntry>> RewrapAsync(OperationContext? operation, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -97,7 +97,7 @@ internal sealed partial class KeyRing
             }
 
             var wanted = _store.RecipientThumbprints();
-            var rewrapped = new List<KeyRingEntry>();
+            var rewrapped = new List<HdsKeyRingEntry>();
             foreach (var key in snapshot.Keys.Values.OrderBy(k => k.Entry.Id, StringComparer.Ordinal))
             {
                 if (key.Entry.RecipientThumbprints.SequenceEqual(wanted, StringComparer.Ordinal))

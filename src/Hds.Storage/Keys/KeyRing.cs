@@ -11,17 +11,17 @@ namespace Hds.Storage.Keys;
 // KeyRing is one type in two files: the codec's path and the cached view here, the management operations the client exposes in
 // KeyRing.Management.cs. They share the gate, the snapshot and the store, so they are parts of one class, not two types.
 /// <summary>
-/// The built-in <see cref="KeyEncryptionKeyProvider"/>: key-encryption keys (AES-256) with ids and a lifecycle, stored in the bucket
+/// The built-in <see cref="HdsKeyEncryptionKeyProvider"/>: key-encryption keys (AES-256) with ids and a lifecycle, stored in the bucket
 /// under "_hds/keys/" as CMS EnvelopedData to every configured certificate (operational and escrow), locked like the data.
 /// Unwrapped keys are cached in memory (pinned, zeroed on dispose) so reading an object costs no private-key operation; a new key
 /// is created when none is active (automatic rotation by lifetime) or on demand. Thread-safe.
 /// Internal: listing and changing the ring are client operations (<see cref="HdsStorageClient.RotateKeyAsync"/>…), so each one
 /// runs under an access context, is authorized and leaves an audit record, and its storage requests carry that operation.
 /// The ring's own loads and key creations on behalf of the codec (wrapping or unwrapping a data key, through the public
-/// <see cref="KeyEncryptionKeyProvider"/> seam, which carries no operation) run as a system operation of their own
+/// <see cref="HdsKeyEncryptionKeyProvider"/> seam, which carries no operation) run as a system operation of their own
 /// (<see cref="SystemContext"/>, "KeyRing"): the ring is shared by every operation of the client, its cached view by all.
 /// </summary>
-internal sealed partial class KeyRing : KeyEncryptionKeyProvider, IDisposable
+internal sealed partial class KeyRing : HdsKeyEncryptionKeyProvider, IDisposable
 {
     /// <summary>How long a cached view of the ring is used before the store is read again (other processes may rotate or revoke).</summary>
     internal static readonly TimeSpan RefreshInterval = TimeSpan.FromMinutes(15);
@@ -66,12 +66,12 @@ internal sealed partial class KeyRing : KeyEncryptionKeyProvider, IDisposable
     private OperationContext SystemOperation => _system ??= OperationContext.ForSystem(SystemContext, _node() ?? "-", "KeyRing");
 
     /// <inheritdoc />
-    public override async ValueTask<WrappedDataKey> WrapDataKeyAsync(ReadOnlyMemory<byte> dataKey, CancellationToken cancellationToken)
+    public override async ValueTask<HdsWrappedDataKey> WrapDataKeyAsync(ReadOnlyMemory<byte> dataKey, CancellationToken cancellationToken)
     {
         var key = await GetCurrentAsync(SystemOperation, cancellationToken).ConfigureAwait(false);
         using var aes = Aes.Create();
         aes.Key = key.Kek!;
-        return new WrappedDataKey(key.Entry.Id, aes.EncryptKeyWrapPadded(dataKey.Span));
+        return new HdsWrappedDataKey(key.Entry.Id, aes.EncryptKeyWrapPadded(dataKey.Span));
     }
 
     /// <inheritdoc />
@@ -142,7 +142,7 @@ internal sealed partial class KeyRing : KeyEncryptionKeyProvider, IDisposable
         _gate.Dispose();
     }
 
-    internal async Task<KeyRingEntry> GetCurrentEntryAsync(CancellationToken cancellationToken) =>
+    internal async Task<HdsKeyRingEntry> GetCurrentEntryAsync(CancellationToken cancellationToken) =>
         (await GetCurrentAsync(SystemOperation, cancellationToken).ConfigureAwait(false)).Entry;
 
     private static HdsConfigurationException NotAvailable(string keyId) =>
@@ -177,7 +177,7 @@ internal sealed partial class KeyRing : KeyEncryptionKeyProvider, IDisposable
         }
     }
 
-    private async Task<KeyRingEntry> CreateKeyLockedAsync(OperationContext? operation, CancellationToken cancellationToken)
+    private async Task<HdsKeyRingEntry> CreateKeyLockedAsync(OperationContext? operation, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var snapshot = _snapshot ?? await LoadLockedAsync(operation, cancellationToken).ConfigureAwait(false);
@@ -185,7 +185,7 @@ internal sealed partial class KeyRing : KeyEncryptionKeyProvider, IDisposable
         var id = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         var kek = GC.AllocateUninitializedArray<byte>(KeyRingPayload.KekLength, pinned: true);
         RandomNumberGenerator.Fill(kek);
-        var entry = new KeyRingEntry { Id = id, CreatedAt = now, ActivatesAt = now, ExpiresAt = now + _lifetime };
+        var entry = new HdsKeyRingEntry { Id = id, CreatedAt = now, ActivatesAt = now, ExpiresAt = now + _lifetime };
         try
         {
             entry = await _store.WriteAsync(entry, kek, operation, cancellationToken).ConfigureAwait(false);
@@ -300,7 +300,7 @@ internal sealed partial class KeyRing : KeyEncryptionKeyProvider, IDisposable
 
     // RolledBack: the entry's newest version is behind its merged state (an older version stored again): an integrity problem,
     // reported on every read under the key; the merged state (revoked, say) is what counts.
-    private sealed record LoadedKey(KeyRingEntry Entry, byte[]? Kek, bool RolledBack = false);
+    private sealed record LoadedKey(HdsKeyRingEntry Entry, byte[]? Kek, bool RolledBack = false);
 
     private sealed class Snapshot(Dictionary<string, LoadedKey> keys, DateTimeOffset loadedAt)
     {

@@ -35,11 +35,11 @@ internal sealed class ObjectOperations(
     private readonly ILogger _logger = logger;
 
     /// <summary>What the bucket has (versioning, object lock), and whether the metadata master answers for it.</summary>
-    public async Task<BucketCompliance> CheckBucketAsync(OperationContext operation, CancellationToken cancellationToken) =>
+    public async Task<HdsBucketCompliance> CheckBucketAsync(OperationContext operation, CancellationToken cancellationToken) =>
         await _backend.CheckMetadataMasterAsync(await _backend.CheckBucketAsync(operation, cancellationToken).ConfigureAwait(false), operation, cancellationToken)
             .ConfigureAwait(false);
 
-    public async Task<StorageReceipt> PutAsync(string key, Stream content, PutOptions? options, OperationContext operation, CancellationToken cancellationToken)
+    public async Task<HdsStorageReceipt> PutAsync(string key, Stream content, HdsPutOptions? options, OperationContext operation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
         var context = operation.Access;
@@ -89,7 +89,7 @@ internal sealed class ObjectOperations(
             Log.Stored(_logger, written.StoredLength, locked.Mode, locked.RetainUntil!.Value);
             var confirmed = await _backend.ConfirmOnSitesAsync(
                 physical, written.VersionId, written.StoredLength, retention, written.Site ?? "default", acknowledgement, operation, cancellationToken).ConfigureAwait(false);
-            var receipt = new StorageReceipt
+            var receipt = new HdsStorageReceipt
             {
                 Key = key,
                 VersionId = written.VersionId,
@@ -111,7 +111,7 @@ internal sealed class ObjectOperations(
         }
     }
 
-    public async Task<HdsDownload> GetAsync(string key, GetOptions? options, OperationContext operation, CancellationToken cancellationToken)
+    public async Task<HdsDownload> GetAsync(string key, HdsGetOptions? options, OperationContext operation, CancellationToken cancellationToken)
     {
         var context = operation.Access;
         ObjectKeys.Validate(key);
@@ -138,7 +138,7 @@ internal sealed class ObjectOperations(
         }
     }
 
-    public async Task<VerificationResult> VerifyAsync(string key, VerifyOptions? options, OperationContext operation, CancellationToken cancellationToken)
+    public async Task<HdsVerificationResult> VerifyAsync(string key, HdsVerifyOptions? options, OperationContext operation, CancellationToken cancellationToken)
     {
         var receipt = options?.Receipt;
         if (receipt is not null && !string.Equals(receipt.Key, key, StringComparison.Ordinal))
@@ -154,7 +154,7 @@ internal sealed class ObjectOperations(
 
         var versionId = options?.VersionId ?? receipt?.VersionId;
         // The read is part of this operation (authorized, audited and traced as the Verify): its core, under the same context.
-        var download = await GetAsync(key, new GetOptions { VersionId = versionId, Context = options?.Context }, operation, cancellationToken).ConfigureAwait(false);
+        var download = await GetAsync(key, new HdsGetOptions { VersionId = versionId, Context = options?.Context }, operation, cancellationToken).ConfigureAwait(false);
         await using (download.ConfigureAwait(false))
         {
             var decoder = (ContentDecoder)download.Content;
@@ -199,7 +199,7 @@ internal sealed class ObjectOperations(
                     throw new HdsIntegrityException($"The stored version does not match the receipt: {string.Join(", ", differ)} differ(s).");
                 }
 
-                if (download.Properties.Retention.RetainUntil is not { } until || until + RetentionInfo.Tolerance < receipt.RetainUntil)
+                if (download.Properties.Retention.RetainUntil is not { } until || until + HdsRetentionInfo.Tolerance < receipt.RetainUntil)
                 {
                     throw new HdsIntegrityException("The stored version's retention is shorter than the receipt's.");
                 }
@@ -218,14 +218,14 @@ internal sealed class ObjectOperations(
                 Log.DuplicatesNotListed(_logger, ex.ErrorCode);
             }
 
-            return new VerificationResult(key, download.Properties.VersionId, seal.PlaintextLength, Convert.ToHexStringLower(seal.PlaintextSha256), download.Properties)
+            return new HdsVerificationResult(key, download.Properties.VersionId, seal.PlaintextLength, Convert.ToHexStringLower(seal.PlaintextSha256), download.Properties)
             {
                 DuplicateVersionIds = duplicates,
             };
         }
     }
 
-    public async Task<ObjectProperties> GetPropertiesAsync(string key, string? versionId, OperationContext operation, CancellationToken cancellationToken)
+    public async Task<HdsObjectProperties> GetPropertiesAsync(string key, string? versionId, OperationContext operation, CancellationToken cancellationToken)
     {
         var context = operation.Access;
         ObjectKeys.Validate(key);
@@ -235,7 +235,7 @@ internal sealed class ObjectOperations(
         return StoredVersions.ToProperties(key, head);
     }
 
-    public async Task<ObjectPage> ListAsync(string? prefix, ListOptions? options, string? continuationToken, OperationContext operation, CancellationToken cancellationToken)
+    public async Task<HdsObjectPage> ListAsync(string? prefix, HdsListOptions? options, string? continuationToken, OperationContext operation, CancellationToken cancellationToken)
     {
         var context = operation.Access;
         ObjectKeys.ValidatePrefix(prefix);
@@ -249,10 +249,10 @@ internal sealed class ObjectOperations(
         var tenantPrefix = ObjectKeys.TenantPrefix(context.Tenant);
         var page = await _backend.ListAsync(tenantPrefix + prefix, continuationToken, pageSize, operation, cancellationToken).ConfigureAwait(false);
         var items = page.Items.Select(i => i with { Key = ObjectKeys.ToLogical(context.Tenant, i.Key) }).ToList();
-        return new ObjectPage(items, page.ContinuationToken);
+        return new HdsObjectPage(items, page.ContinuationToken);
     }
 
-    public async Task<IReadOnlyList<ObjectVersionItem>> GetVersionsAsync(string key, OperationContext operation, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<HdsObjectVersionItem>> GetVersionsAsync(string key, OperationContext operation, CancellationToken cancellationToken)
     {
         var context = operation.Access;
         ObjectKeys.Validate(key);
@@ -261,10 +261,10 @@ internal sealed class ObjectOperations(
         var versions = await DuplicateWrites.PresentOneAsync(
             _backend, physical, await _backend.ListVersionsAsync(physical, operation, cancellationToken).ConfigureAwait(false), operation, cancellationToken)
             .ConfigureAwait(false);
-        return versions.Select(v => new ObjectVersionItem(key, v.VersionId, v.IsLatest, v.IsDeleteMarker, v.StoredLength, v.LastModified)).ToList();
+        return versions.Select(v => new HdsObjectVersionItem(key, v.VersionId, v.IsLatest, v.IsDeleteMarker, v.StoredLength, v.LastModified)).ToList();
     }
 
-    public async Task<DeleteResult> DeleteAsync(string key, OperationContext operation, CancellationToken cancellationToken)
+    public async Task<HdsDeleteResult> DeleteAsync(string key, OperationContext operation, CancellationToken cancellationToken)
     {
         var context = operation.Access;
         ObjectKeys.Validate(key);
@@ -274,7 +274,7 @@ internal sealed class ObjectOperations(
         // S3 adds a delete marker even for a key that never existed; refuse that so a typo is not recorded as a deletion.
         await _backend.HeadAsync(physical, null, operation, cancellationToken).ConfigureAwait(false);
         var marker = await _backend.DeleteAsync(physical, operation, cancellationToken).ConfigureAwait(false);
-        return new DeleteResult(key, marker);
+        return new HdsDeleteResult(key, marker);
     }
 
     private static string ValidateContentType(string? contentType)

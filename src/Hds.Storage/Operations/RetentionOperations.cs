@@ -18,7 +18,7 @@ internal sealed class RetentionOperations(StorageBackend backend, RetentionPolic
     private readonly BucketGate _bucketGate = bucketGate;
     private readonly TimeProvider _time = time;
 
-    public async Task<ObjectProperties> SetLegalHoldAsync(string key, bool enabled, string? versionId, OperationContext operation, CancellationToken cancellationToken)
+    public async Task<HdsObjectProperties> SetLegalHoldAsync(string key, bool enabled, string? versionId, OperationContext operation, CancellationToken cancellationToken)
     {
         var context = operation.Access;
         ObjectKeys.Validate(key);
@@ -36,7 +36,7 @@ internal sealed class RetentionOperations(StorageBackend backend, RetentionPolic
         return StoredVersions.ToProperties(key, after);
     }
 
-    public async Task<ObjectProperties> ExtendRetentionAsync(
+    public async Task<HdsObjectProperties> ExtendRetentionAsync(
         string key, DateTimeOffset retainUntil, string? versionId, OperationContext operation, CancellationToken cancellationToken)
     {
         var context = operation.Access;
@@ -58,11 +58,11 @@ internal sealed class RetentionOperations(StorageBackend backend, RetentionPolic
                 $"Retention can only be extended: the version is retained until {current.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)}; give a later date.");
         }
 
-        var mode = head.Retention.Mode == RetentionMode.None ? RetentionMode.Compliance : head.Retention.Mode;
+        var mode = head.Retention.Mode == HdsRetentionMode.None ? HdsRetentionMode.Compliance : head.Retention.Mode;
         var until = new DateTimeOffset(retainUntil.UtcTicks - (retainUntil.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
         await _backend.SetRetentionAsync(physical, head.VersionId, mode, until, operation, cancellationToken).ConfigureAwait(false);
         var after = await _backend.HeadAsync(physical, head.VersionId, operation, cancellationToken).ConfigureAwait(false);
-        if (after.Retention.RetainUntil is not { } applied || applied + RetentionInfo.Tolerance < until)
+        if (after.Retention.RetainUntil is not { } applied || applied + HdsRetentionInfo.Tolerance < until)
         {
             throw new HdsConfigurationException("The storage did not apply the retention change. Check the bucket's object lock configuration.");
         }

@@ -24,7 +24,7 @@ internal static class StoredVersions
     public static StoredVersion Of(BackendObjectHead head) => new(head.LastModified, head.Metadata);
 
     /// <summary>The version's public properties.</summary>
-    public static ObjectProperties ToProperties(string key, BackendObjectHead head) => new()
+    public static HdsObjectProperties ToProperties(string key, BackendObjectHead head) => new()
     {
         Key = key,
         VersionId = head.VersionId,

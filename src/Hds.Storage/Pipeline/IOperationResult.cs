@@ -6,7 +6,7 @@ namespace Hds.Storage.Pipeline;
 /// What the pipeline needs from an operation's result besides its audit facts (issue 15: results carry their own facts instead of
 /// type switches in the pipeline). Result types implement it explicitly, so it stays out of the public API; a result that does not
 /// implement it has no size, moves no counted bytes and defers nothing. The audit record's facts stay in the operation's row of
-/// <see cref="OperationDescriptors"/>: the same result type (<see cref="ObjectProperties"/>) names different facts for different
+/// <see cref="OperationDescriptors"/>: the same result type (<see cref="HdsObjectProperties"/>) names different facts for different
 /// operations.
 /// </summary>
 internal interface IOperationResult

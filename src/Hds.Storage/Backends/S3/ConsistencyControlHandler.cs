@@ -8,9 +8,9 @@ internal sealed class ConsistencyControlHandler : DelegatingHandler
 {
     public const string ConsistencyControlHeader = "Consistency-Control";
 
-    private readonly S3ConsistencyControl? _consistency;
+    private readonly HdsS3ConsistencyControl? _consistency;
 
-    public ConsistencyControlHandler(HttpMessageHandler inner, S3ConsistencyControl? consistency = null)
+    public ConsistencyControlHandler(HttpMessageHandler inner, HdsS3ConsistencyControl? consistency = null)
         : base(inner)
     {
         _consistency = consistency is { IsSet: true } ? consistency : null;

@@ -40,13 +40,13 @@ internal static class S3Answers
     }
 
     /// <summary>The lock of a version from the object-lock headers of a HEAD or GET answer.</summary>
-    public static RetentionInfo ToRetention(ObjectLockMode? mode, DateTime? retainUntil, ObjectLockLegalHoldStatus? legalHold)
+    public static HdsRetentionInfo ToRetention(ObjectLockMode? mode, DateTime? retainUntil, ObjectLockLegalHoldStatus? legalHold)
     {
-        var retentionMode = mode is null ? RetentionMode.None
-            : mode == ObjectLockMode.Compliance ? RetentionMode.Compliance
-            : mode == ObjectLockMode.Governance ? RetentionMode.Governance
-            : RetentionMode.None;
-        return new RetentionInfo(retentionMode, retainUntil is null ? null : ToOffset(retainUntil), legalHold == ObjectLockLegalHoldStatus.On);
+        var retentionMode = mode is null ? HdsRetentionMode.None
+            : mode == ObjectLockMode.Compliance ? HdsRetentionMode.Compliance
+            : mode == ObjectLockMode.Governance ? HdsRetentionMode.Governance
+            : HdsRetentionMode.None;
+        return new HdsRetentionInfo(retentionMode, retainUntil is null ? null : ToOffset(retainUntil), legalHold == ObjectLockLegalHoldStatus.On);
     }
 
     private static long ParseTotalLength(string? contentRange, long fallback)

@@ -19,15 +19,15 @@ namespace Hds.Storage.Backends.S3;
 internal sealed class S3Backend : StorageBackend
 {
     private readonly SiteRouter _sites;
-    private readonly S3StorageOptions _options;
+    private readonly HdsS3StorageOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly S3Uploader _uploader;
 
-    // Read-your-writes memory, when asked for (S3StorageOptions.ReadYourWrites).
+    // Read-your-writes memory, when asked for (HdsS3StorageOptions.ReadYourWrites).
     private readonly WrittenVersions? _written;
 
-    public S3Backend(S3StorageOptions options, ILogger logger, TimeProvider? timeProvider = null)
+    public S3Backend(HdsS3StorageOptions options, ILogger logger, TimeProvider? timeProvider = null)
     {
         _options = options;
         _logger = logger;
@@ -44,17 +44,17 @@ internal sealed class S3Backend : StorageBackend
     public override int DefaultAcknowledgementSites => _options.AcknowledgementSites;
 
     public override Task<IReadOnlyList<string>> ConfirmOnSitesAsync(
-        string key, string versionId, long storedLength, RetentionInfo wanted, string storedOn, int required, OperationContext? operation, CancellationToken cancellationToken) =>
+        string key, string versionId, long storedLength, HdsRetentionInfo wanted, string storedOn, int required, OperationContext? operation, CancellationToken cancellationToken) =>
         ReplicaConfirmation.ConfirmAsync(
             _sites, key, versionId, storedLength, wanted, storedOn, required, _options.AcknowledgementTimeout, _time, _logger, operation, cancellationToken);
 
     /// <summary>The sites and their state (health checks and tests read it).</summary>
     internal SiteRouter Sites => _sites;
 
-    public override Task<BucketCompliance> CheckBucketAsync(OperationContext? operation, CancellationToken cancellationToken) =>
+    public override Task<HdsBucketCompliance> CheckBucketAsync(OperationContext? operation, CancellationToken cancellationToken) =>
         CallAsync(SiteAccess.Read, (site, ct) => CheckBucketOnAsync(site.Client, operation, ct), cancellationToken);
 
-    private async Task<BucketCompliance> CheckBucketOnAsync(AmazonS3Client s3, OperationContext? operation, CancellationToken cancellationToken)
+    private async Task<HdsBucketCompliance> CheckBucketOnAsync(AmazonS3Client s3, OperationContext? operation, CancellationToken cancellationToken)
     {
         var versioning = await s3.GetBucketVersioningAsync(ContextHeaders.On(new GetBucketVersioningRequest { BucketName = _options.Bucket }, operation), cancellationToken)
             .ConfigureAwait(false);
@@ -71,10 +71,10 @@ internal sealed class S3Backend : StorageBackend
             lockEnabled = false;
         }
 
-        return new BucketCompliance(_options.Bucket, versioningEnabled, lockEnabled);
+        return new HdsBucketCompliance(_options.Bucket, versioningEnabled, lockEnabled);
     }
 
-    public override Task<BucketCompliance> CheckMetadataMasterAsync(BucketCompliance compliance, OperationContext? operation, CancellationToken cancellationToken) =>
+    public override Task<HdsBucketCompliance> CheckMetadataMasterAsync(HdsBucketCompliance compliance, OperationContext? operation, CancellationToken cancellationToken) =>
         MetadataMaster.CheckAsync(_sites, compliance, _options.RequestTimeout, operation, cancellationToken);
 
     public override async Task<BackendWriteResult> PutAsync(BackendWriteRequest request, Stream body, OperationContext? operation, CancellationToken cancellationToken)
@@ -243,7 +243,7 @@ internal sealed class S3Backend : StorageBackend
                 ContextHeaders.On(new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = prefix, ContinuationToken = continuationToken, MaxKeys = pageSize }, operation),
                 ct),
             cancellationToken).ConfigureAwait(false);
-        var items = (r.S3Objects ?? []).Select(o => new ObjectItem(o.Key, o.Size ?? 0, S3Answers.ToOffset(o.LastModified))).ToList();
+        var items = (r.S3Objects ?? []).Select(o => new HdsObjectItem(o.Key, o.Size ?? 0, S3Answers.ToOffset(o.LastModified))).ToList();
         return new BackendListPage(items, r.IsTruncated == true ? r.NextContinuationToken : null);
     }
 
@@ -307,7 +307,7 @@ internal sealed class S3Backend : StorageBackend
             cancellationToken);
 
     public override async Task SetRetentionAsync(
-        string key, string versionId, RetentionMode mode, DateTimeOffset retainUntil, OperationContext? operation, CancellationToken cancellationToken)
+        string key, string versionId, HdsRetentionMode mode, DateTimeOffset retainUntil, OperationContext? operation, CancellationToken cancellationToken)
     {
         try
         {
@@ -322,7 +322,7 @@ internal sealed class S3Backend : StorageBackend
                             VersionId = versionId,
                             Retention = new ObjectLockRetention
                             {
-                                Mode = mode == RetentionMode.Governance ? ObjectLockRetentionMode.Governance : ObjectLockRetentionMode.Compliance,
+                                Mode = mode == HdsRetentionMode.Governance ? ObjectLockRetentionMode.Governance : ObjectLockRetentionMode.Compliance,
                                 RetainUntilDate = retainUntil.UtcDateTime,
                             },
                         },

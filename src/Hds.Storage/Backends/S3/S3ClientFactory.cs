@@ -10,11 +10,11 @@ namespace Hds.Storage.Backends.S3;
 internal static class S3ClientFactory
 {
     /// <summary>A client for the first site, with the settings that work against StorageGRID and RGW (the CLI creates buckets with it).</summary>
-    public static AmazonS3Client Create(S3StorageOptions options) =>
+    public static AmazonS3Client Create(HdsS3StorageOptions options) =>
         Create(options, options.OrderedSites()[0].ServiceUrl!, maxErrorRetry: 2);
 
     /// <summary>The AWS SDK settings that work against StorageGRID and RGW (measured, see S3-BACKENDS.md).</summary>
-    public static AmazonS3Client Create(S3StorageOptions options, Uri serviceUrl, int maxErrorRetry, bool refuseSdkRetries = false)
+    public static AmazonS3Client Create(HdsS3StorageOptions options, Uri serviceUrl, int maxErrorRetry, bool refuseSdkRetries = false)
     {
         var config = new AmazonS3Config
         {

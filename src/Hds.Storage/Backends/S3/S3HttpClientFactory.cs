@@ -9,7 +9,7 @@ namespace Hds.Storage.Backends.S3;
 /// Before, every request went through two HttpClients and a copied request, and with the SDK's caching off a new outer client
 /// and two handlers were built per request. Clients of the same site share connections; the send-once memory keys writes by
 /// a unique attempt id, so sharing it is safe.
-/// The internal test seam <see cref="S3StorageOptions.HttpClientFactory"/> (tests that observe or fault the traffic) gets a
+/// The internal test seam <see cref="HdsS3StorageOptions.HttpClientFactory"/> (tests that observe or fault the traffic) gets a
 /// chain of its own, built once, whose innermost handler forwards to the seam's client.
 /// </summary>
 internal sealed class S3HttpClientFactory : HttpClientFactory
@@ -28,7 +28,7 @@ internal sealed class S3HttpClientFactory : HttpClientFactory
     /// <param name="consistency">StorageGRID's Consistency-Control values, when set.</param>
     /// <param name="testSeam">The internal test seam, when set.</param>
     public static S3HttpClientFactory For(
-        Uri serviceUrl, TimeSpan requestTimeout, bool refuseSdkRetries, S3ConsistencyControl? consistency, HttpClientFactory? testSeam)
+        Uri serviceUrl, TimeSpan requestTimeout, bool refuseSdkRetries, HdsS3ConsistencyControl? consistency, HttpClientFactory? testSeam)
     {
         var control = consistency is { IsSet: true } ? consistency : null;
         if (testSeam is not null)
@@ -50,7 +50,7 @@ internal sealed class S3HttpClientFactory : HttpClientFactory
 
     public override string? GetConfigUniqueString(IClientConfig clientConfig) => null;
 
-    private static HttpClient Create(HttpMessageHandler innermost, TimeSpan requestTimeout, bool refuseSdkRetries, S3ConsistencyControl? consistency) =>
+    private static HttpClient Create(HttpMessageHandler innermost, TimeSpan requestTimeout, bool refuseSdkRetries, HdsS3ConsistencyControl? consistency) =>
         new(new ConsistencyControlHandler(new SendOnceHandler(innermost, refuseSdkRetries, TimeProvider.System), consistency)) { Timeout = requestTimeout };
 
     private static SocketsHttpHandler Sockets(TimeSpan requestTimeout) => new()

@@ -26,7 +26,7 @@ internal sealed class S3Uploader
     private static readonly TimeSpan AbortAfterUnavailableTimeout = TimeSpan.FromSeconds(1);
 
     private readonly SiteRouter _sites;
-    private readonly S3StorageOptions _options;
+    private readonly HdsS3StorageOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly WriteAtMostOnce _writeOnce;
@@ -36,7 +36,7 @@ internal sealed class S3Uploader
     // This pool keeps at most two transfers' worth; buffers beyond that go back to the GC.
     private readonly ArrayPool<byte> _buffers;
 
-    public S3Uploader(SiteRouter sites, S3StorageOptions options, TimeProvider time, ILogger logger)
+    public S3Uploader(SiteRouter sites, HdsS3StorageOptions options, TimeProvider time, ILogger logger)
     {
         _sites = sites;
         _options = options;
@@ -176,7 +176,7 @@ internal sealed class S3Uploader
         AddMetadata(initiate.Metadata, request);
 
         // Sent for backends that honour them (AWS, StorageGRID); Ceph RGW ignores them, the client verifies and applies after.
-        if (request.Retention.Mode != RetentionMode.None)
+        if (request.Retention.Mode != HdsRetentionMode.None)
         {
             initiate.ObjectLockMode = ToLockMode(request.Retention.Mode);
             initiate.ObjectLockRetainUntilDate = request.Retention.RetainUntil!.Value.UtcDateTime;
@@ -237,7 +237,7 @@ internal sealed class S3Uploader
                         ContextHeaders.On(
                             new CompleteMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId, PartETags = parts }, operation),
                         ct).ConfigureAwait(false);
-                    if (string.IsNullOrEmpty(complete.VersionId) && request.Retention.Mode != RetentionMode.None)
+                    if (string.IsNullOrEmpty(complete.VersionId) && request.Retention.Mode != HdsRetentionMode.None)
                     {
                         // Ceph RGW answers a completion that raced with an earlier one (whose answer was lost) with 200 and no version:
                         // the version exists, find it; if it is not visible yet, retry (the next try looks for it first).
@@ -346,9 +346,9 @@ internal sealed class S3Uploader
         }
     }
 
-    private static void ApplyLock(PutObjectRequest put, RetentionInfo retention)
+    private static void ApplyLock(PutObjectRequest put, HdsRetentionInfo retention)
     {
-        if (retention.Mode != RetentionMode.None)
+        if (retention.Mode != HdsRetentionMode.None)
         {
             put.ObjectLockMode = ToLockMode(retention.Mode);
             put.ObjectLockRetainUntilDate = retention.RetainUntil!.Value.UtcDateTime;
@@ -360,5 +360,5 @@ internal sealed class S3Uploader
         }
     }
 
-    private static ObjectLockMode ToLockMode(RetentionMode mode) => mode == RetentionMode.Governance ? ObjectLockMode.Governance : ObjectLockMode.Compliance;
+    private static ObjectLockMode ToLockMode(HdsRetentionMode mode) => mode == HdsRetentionMode.Governance ? ObjectLockMode.Governance : ObjectLockMode.Compliance;
 }

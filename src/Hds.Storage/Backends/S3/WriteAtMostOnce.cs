@@ -15,7 +15,7 @@ namespace Hds.Storage.Backends.S3;
 /// of writing the object twice. A lost multipart initiation is cleaned up the same way (<see cref="AbortLostUploadsAsync"/>).
 /// The HTTP side of the promise (no blind resend by the SDK) is <see cref="SendOnceHandler"/>.
 /// </summary>
-internal sealed class WriteAtMostOnce(SiteRouter router, S3StorageOptions options, TimeProvider time, ILogger logger)
+internal sealed class WriteAtMostOnce(SiteRouter router, HdsS3StorageOptions options, TimeProvider time, ILogger logger)
 {
     // How far back (server clock vs ours) a version written by a lost attempt may be dated.
     private static readonly TimeSpan AttemptClockSlack = TimeSpan.FromMinutes(5);
