@@ -30,6 +30,21 @@ done
 
 tools=$(mktemp -d)
 trap 'rm -rf "$tools"' EXIT
+
+# Package validation against a baseline: the next patch version of the libraries packed against the version just packed, as a
+# release after 1.0.0 will be against the published 1.0.0 (binary compatibility beyond PublicAPI.Shipped.txt). The baseline is
+# restored from the folder just packed: a copy of that version left in the package cache by an earlier pack is removed first.
+baseline=$(basename "$(ls "$out"/Hds.Storage.[0-9]*.nupkg | head -n 1)" .nupkg); baseline=${baseline#Hds.Storage.}
+next="${baseline%.*}.$(( ${baseline##*.} + 1 ))"
+cache=$(dotnet nuget locals global-packages --list | sed 's/^global-packages: //')
+for project in src/Hds.Storage src/Hds.Storage.AspNetCore; do
+  package=$(basename "$project")
+  rm -rf "$cache/${package,,}/$baseline"
+  dotnet pack "$project" -c Release -o "$tools/next" -p:VersionPrefix="$next" -p:HdsPackageBaseline="$baseline" \
+    -p:RestoreAdditionalProjectSources="$out" --nologo -v:q >"$tools/baseline.log" 2>&1 \
+    || { cat "$tools/baseline.log" >&2; echo "$package $next is not compatible with $baseline" >&2; exit 1; }
+done
+echo "package validation: $next compatible with the $baseline baseline"
 # The tool's dependencies come from the configured feeds; Hds.Storage and the tool itself from the folder just packed. A package
 # cache of its own: the version does not change between packs, and the user's cache would answer with an older copy.
 NUGET_PACKAGES="$tools/packages" dotnet tool install --tool-path "$tools" --add-source "$out" Hds.Storage.Cli >/dev/null
