@@ -200,7 +200,8 @@ wait_rgw_signed() { # a|b timeout
 
 # Serialise start/stop/gateway operations on one data directory, also across work trees and test
 # projects starting the server in parallel: an flock on "$DATA.lock" beside (not inside: it is wiped) the data dir.
-# Daemons are launched with 9<&- so that they do not inherit, and keep holding, the lock.
+# Daemons are launched with 3<&- to 9<&- so that they do not inherit, and keep holding, this lock or one a caller took
+# (`flock LOCKFILE start.sh` holds it on fd 3: a mon or osd that inherited it kept it for as long as it ran).
 take_lock() {
   [[ "$DATA" == /* && "$DATA" != "/" ]] || die "HDS_S3_DATA='$DATA' must be an absolute path, not /"
   mkdir -p "$(dirname "$DATA")"
@@ -383,7 +384,7 @@ bootstrap_mon_osd() {
     || { cat "$LOG/mkfs.out" >&2; die "monmaptool failed"; }
   ceph-mon -c "$CONF" --mkfs -i a --monmap "$DATA/monmap" --keyring "$DATA/keyring" >>"$LOG/mon.a.out" 2>&1 \
     || fail_daemon mon.a "ceph-mon --mkfs failed"
-  ceph-mon -c "$CONF" -i a >>"$LOG/mon.a.out" 2>&1 9<&- || fail_daemon mon.a "ceph-mon failed to launch"
+  ceph-mon -c "$CONF" -i a >>"$LOG/mon.a.out" 2>&1 3<&- 4<&- 5<&- 6<&- 7<&- 8<&- 9<&- || fail_daemon mon.a "ceph-mon failed to launch"
   wait_for mon.a 30 "ceph mon stat answering" ceph_cli mon stat
   log "mon up ($(elapsed "$t") s)"
 
@@ -395,7 +396,7 @@ bootstrap_mon_osd() {
   retry 20 ceph_cli osd crush add osd.0 1.0 root=default >/dev/null \
     || fail_daemon mon.a "'ceph osd crush add' kept failing (see also $LOG/cli.err)"
   ceph-osd -c "$CONF" -i 0 --mkfs --osd-uuid "$OSD_UUID" >>"$LOG/osd.0.out" 2>&1 || fail_daemon osd.0 "ceph-osd --mkfs failed"
-  ceph-osd -c "$CONF" -i 0 --osd-crush-update-on-start=false --osd-class-update-on-start=false >>"$LOG/osd.0.out" 2>&1 9<&- \
+  ceph-osd -c "$CONF" -i 0 --osd-crush-update-on-start=false --osd-class-update-on-start=false >>"$LOG/osd.0.out" 2>&1 3<&- 4<&- 5<&- 6<&- 7<&- 8<&- 9<&- \
     || fail_daemon osd.0 "ceph-osd failed to launch"
   wait_for osd.0 60 "osd.0 up in the osdmap" osd_is_up
   log "osd up ($(elapsed "$t") s)"

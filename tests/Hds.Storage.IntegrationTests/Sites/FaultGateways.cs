@@ -46,7 +46,12 @@ public sealed class FaultGateways : IAsyncLifetime
         CreateClient(Server, Bucket, failoverTimeout, requestTimeout, sites);
 
     /// <summary>A client over the given sites of <paramref name="server"/> with failover settings fit for tests.</summary>
-    public static HdsStorageClient CreateClient(S3Server server, string bucket, TimeSpan? failoverTimeout, TimeSpan? requestTimeout, params HdsSiteOptions[] sites)
+    public static HdsStorageClient CreateClient(S3Server server, string bucket, TimeSpan? failoverTimeout, TimeSpan? requestTimeout, params HdsSiteOptions[] sites) =>
+        CreateClient(server, bucket, failoverTimeout, requestTimeout, null, sites);
+
+    /// <summary>As the other overload, with the S3 options adjusted by <paramref name="configure"/> before the client is built.</summary>
+    public static HdsStorageClient CreateClient(
+        S3Server server, string bucket, TimeSpan? failoverTimeout, TimeSpan? requestTimeout, Action<HdsS3StorageOptions>? configure, params HdsSiteOptions[] sites)
     {
         var s3 = new HdsS3StorageOptions
         {
@@ -64,6 +69,8 @@ public sealed class FaultGateways : IAsyncLifetime
         {
             s3.Sites.Add(site);
         }
+
+        configure?.Invoke(s3);
 
         var options = new HdsStorageOptions { S3 = s3 };
         TestCertificates.Apply(options);

@@ -81,7 +81,10 @@ public sealed class SiteRoutingTests : IAsyncLifetime
         using var metrics = new SiteMetricsListener();
         var dead = "dead-" + Guid.NewGuid().ToString("N")[..8];
         var live = "live-" + Guid.NewGuid().ToString("N")[..8];
-        await using var client = Client(null, FaultGateways.Site(dead, DeadUrl(), 0), FaultGateways.Site(live, _server.EndpointA, 1));
+        // No background probe: one that found the dead site first would rank it last, and the put would never try it (a correct
+        // choice, but then there is no failover to count).
+        await using var client = FaultGateways.CreateClient(
+            _server, _bucket, null, null, s3 => s3.HealthProbeInterval = TimeSpan.Zero, FaultGateways.Site(dead, DeadUrl(), 0), FaultGateways.Site(live, _server.EndpointA, 1));
 
         var receipt = await client.PutAsync("sites/failover.bin", NonSeekable(Random(1000)), new HdsPutOptions { Context = Alice }, Ct);
         await client.VerifyAsync("sites/failover.bin", new HdsVerifyOptions { Context = Alice, Receipt = receipt }, Ct);
