@@ -23,7 +23,7 @@ public partial class HdsStorageClient
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     public virtual Task<IReadOnlyList<HdsKeyRingEntry>> ListKeysAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.ListKeys, options, null, null, null, operation => RequireKeyRing().ListAsync(operation, cancellationToken), cancellationToken);
+        ExecuteAsync(HdsOperation.ListKeys, options, null, null, operation => RequireKeyRing().ListAsync(operation, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Creates a new key, active now: new writes use it; existing objects keep theirs (nothing is re-encrypted).
@@ -38,7 +38,7 @@ public partial class HdsStorageClient
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     public virtual Task<HdsKeyRingEntry> RotateKeyAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.RotateKey, options, null, null, null, operation => RequireKeyRing().RotateAsync(operation, cancellationToken), cancellationToken);
+        ExecuteAsync(HdsOperation.RotateKey, options, null, null, operation => RequireKeyRing().RotateAsync(operation, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Revokes a key (irreversible, for a compromised key): no new write uses it and every object under it is refused on read
@@ -56,7 +56,7 @@ public partial class HdsStorageClient
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     public virtual Task<HdsKeyRingEntry> RevokeKeyAsync(string keyId, HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.RevokeKey, options, null, null, keyId, operation =>
+        ExecuteWithArgumentsAsync(HdsOperation.RevokeKey, options, null, null, new OperationArguments { KeyId = keyId }, operation =>
         {
             ArgumentNullException.ThrowIfNull(keyId);
             if (!FormatV1Header.IsValidKeyId(keyId))
@@ -82,7 +82,7 @@ public partial class HdsStorageClient
     /// <exception cref="HdsBackendUnavailableException">No storage site answered within the failover timeout; nothing partial was left.</exception>
     /// <exception cref="HdsAuditException">The operation's audit record could not be made durable (fail-closed).</exception>
     public virtual Task<IReadOnlyList<HdsKeyRingEntry>> RewrapKeysAsync(HdsRequestOptions? options = null, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(HdsOperation.RewrapKeys, options, null, null, null, operation => RequireKeyRing().RewrapAsync(operation, cancellationToken), cancellationToken);
+        ExecuteAsync(HdsOperation.RewrapKeys, options, null, null, operation => RequireKeyRing().RewrapAsync(operation, cancellationToken), cancellationToken);
 
     private KeyRing RequireKeyRing() =>
         KeyRing ?? throw new HdsConfigurationException(

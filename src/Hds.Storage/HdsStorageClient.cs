@@ -373,13 +373,8 @@ public partial class HdsStorageClient : IAsyncDisposable
         HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, Func<OperationContext, Task<T>> body, CancellationToken cancellationToken) =>
         ExecuteWithArgumentsAsync(operation, options, key, versionId, null, body, cancellationToken);
 
-    // keyId: the key-encryption key an operation names (revocation), recorded even when the operation is refused.
-    private Task<T> ExecuteAsync<T>(
-        HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, string? keyId, Func<OperationContext, Task<T>> body,
-        CancellationToken cancellationToken) =>
-        ExecuteWithArgumentsAsync(operation, options, key, versionId, keyId is null ? null : new OperationArguments { KeyId = keyId }, body, cancellationToken);
-
-    // arguments: what the policy decides on besides the key and version (legal-hold state, retain-until, key id).
+    // arguments: what the policy decides on besides the key and version (legal-hold state, retain-until, the key id a revocation
+    // names), recorded even when the operation is refused.
     private Task<T> ExecuteWithArgumentsAsync<T>(
         HdsOperation operation, HdsRequestOptions? options, string? key, string? versionId, OperationArguments? arguments,
         Func<OperationContext, Task<T>> body, CancellationToken cancellationToken) =>
