@@ -269,6 +269,26 @@ public sealed class OperatorExperienceTests : IDisposable
     }
 
     [Fact]
+    public async Task An_audit_spool_directory_that_is_a_file_is_a_configuration_error_exit_2_listed_by_config_show()
+    {
+        var store = await NewStoreAsync();
+        var file = Path.Combine(_work, "spool.txt");
+        await File.WriteAllTextAsync(file, "x", TestContext.Current.CancellationToken);
+        var environment = new Dictionary<string, string> { ["HDS_AUDIT__SPOOLDIRECTORY"] = file };
+
+        var ls = await CliRunner.RunAsync(["ls", "--local", store, .. Context], environment: environment, workingDirectory: _work);
+        Assert.True(ls.ExitCode == 2, ls.ToString()); // was 10 (AuditUnavailable) at the first operation
+        Assert.Contains("error: Configuration: ", ls.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Audit.SpoolDirectory names a file", ls.Stderr, StringComparison.Ordinal);
+        Assert.Contains("HdsStorage:Audit:SpoolDirectory", ls.Stderr, StringComparison.Ordinal);
+
+        var show = await CliRunner.RunAsync(["config", "show", "--local", store, "-o", "json"], environment: environment, workingDirectory: _work);
+        Assert.Equal(0, show.ExitCode);
+        Assert.False(show.Json().GetProperty("valid").GetBoolean());
+        Assert.Contains(show.Json().GetProperty("problems").EnumerateArray(), p => p.GetString()!.Contains("Audit.SpoolDirectory names a file", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_checkpoint_certificate_that_is_text_a_pem_without_key_or_a_pfx_without_its_password_is_exit_2_with_the_setting()
     {
         var store = await NewStoreAsync();
