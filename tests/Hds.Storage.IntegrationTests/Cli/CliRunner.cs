@@ -32,8 +32,13 @@ public static class CliRunner
     /// <summary>The built hds.dll.</summary>
     public static string CliDll => CliPath.Value;
 
-    public static async Task<CliResult> RunAsync(
-        IEnumerable<string> args, byte[]? stdin = null, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
+    public static Task<CliResult> RunAsync(
+        IEnumerable<string> args, byte[]? stdin = null, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null) =>
+        RunDllAsync(CliPath.Value, args, stdin, environment, workingDirectory);
+
+    /// <summary>Runs another built program of the repository (a sample) the same way: <c>dotnet program.dll ...</c>.</summary>
+    public static async Task<CliResult> RunDllAsync(
+        string dll, IEnumerable<string> args, byte[]? stdin = null, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
         {
@@ -43,7 +48,7 @@ public static class CliRunner
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
         };
-        start.ArgumentList.Add(CliPath.Value);
+        start.ArgumentList.Add(dll);
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -76,7 +81,7 @@ public static class CliRunner
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"hds {string.Join(' ', start.ArgumentList.Skip(1))} did not finish in 2 minutes.");
+            throw new TimeoutException($"{Path.GetFileNameWithoutExtension(dll)} {string.Join(' ', start.ArgumentList.Skip(1))} did not finish in 2 minutes.");
         }
     }
 
