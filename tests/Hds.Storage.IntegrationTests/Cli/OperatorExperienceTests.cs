@@ -289,6 +289,26 @@ public sealed class OperatorExperienceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_setting_of_the_wrong_type_in_the_file_or_the_environment_is_a_configuration_error_exit_2()
+    {
+        var store = await NewStoreAsync();
+        var folder = Directory.CreateDirectory(Path.Combine(_work, "configured")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(folder, "hds.json"), """{ "HdsStorage": { "Encryption": { "SegmentSize": "big" } } }""", TestContext.Current.CancellationToken);
+        string[][] commands = [["ls", "--local", store, .. Context], ["config", "show", "--local", store]];
+        foreach (var args in commands)
+        {
+            var result = await CliRunner.RunAsync(args, workingDirectory: folder);
+            Assert.True(result.ExitCode == 2, result.ToString()); // was 1, a usage error, although the command line was right
+            Assert.Contains("error: Configuration: Invalid setting in the configuration file 'hds.json'", result.Stderr, StringComparison.Ordinal);
+            Assert.Contains("HdsStorage:Encryption:SegmentSize", result.Stderr, StringComparison.Ordinal);
+        }
+
+        var environment = await CliRunner.RunAsync(["ls", "--local", store, .. Context], environment: new Dictionary<string, string> { ["HDS_ENCRYPTION__SEGMENTSIZE"] = "big" }, workingDirectory: _work);
+        Assert.True(environment.ExitCode == 2, environment.ToString());
+        Assert.Contains("error: Configuration: Invalid setting in the HDS_* environment variables", environment.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_checkpoint_certificate_that_is_text_a_pem_without_key_or_a_pfx_without_its_password_is_exit_2_with_the_setting()
     {
         var store = await NewStoreAsync();
