@@ -176,6 +176,21 @@ public sealed class OperatorExperienceTests : IDisposable
     }
 
     [Fact]
+    public async Task An_output_that_cannot_be_written_is_exit_10_the_other_failure_with_the_systems_reason()
+    {
+        // The last code of the catalogue: nothing was wrong with the request, the configuration or the storage; the output device is full.
+        var store = await NewStoreAsync();
+        var input = Path.Combine(_work, "doc.txt");
+        await File.WriteAllTextAsync(input, "a document", TestContext.Current.CancellationToken);
+        Assert.Equal(0, (await Hds(["put", input, "doc", "--local", store, .. Context])).ExitCode);
+
+        var full = await CliRunner.RunProcessAsync("bash", ["-c", "exec \"$@\" > /dev/full", "bash", CliRunner.DotnetHost, CliRunner.CliDll,
+            "get", "doc", "--out", "-", "--local", store, .. Context], workingDirectory: _work);
+        Assert.True(full.ExitCode == 10, full.ToString());
+        Assert.Contains("error: Unknown: No space left on device", full.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Keys_list_prints_exactly_the_fields_its_help_names()
     {
         var store = await NewStoreAsync();
