@@ -85,6 +85,17 @@ public sealed class AuditSearchTests : IAsyncLifetime
         var json = JsonDocument.Parse(Stdout(await Auditor(_p1, "audit", "report", "--from", from, "--format", "json"))).RootElement;
         Assert.True(json.GetProperty("verification").GetProperty("valid").GetBoolean());
         Assert.NotEmpty(json.GetProperty("verification").GetProperty("checkpoints").EnumerateArray());
+
+        // The page states who (actor and role) and what was verified: the segments and signed checkpoints it names carry their
+        // SHA-256 (the JSON report, made later, read the same objects and maybe newer ones).
+        Assert.Contains("operator", dom, StringComparison.Ordinal);
+        var verifiedObjects = json.GetProperty("verification").GetProperty("segments").EnumerateArray()
+            .Concat(json.GetProperty("verification").GetProperty("checkpoints").EnumerateArray())
+            .Select(o => (Key: o.GetProperty("key").GetString()!, Sha256: o.GetProperty("sha256").GetString()!))
+            .Where(o => dom.Contains(o.Key, StringComparison.Ordinal)).ToList();
+        Assert.Contains(verifiedObjects, o => o.Key.Contains("/segments/", StringComparison.Ordinal));
+        Assert.Contains(verifiedObjects, o => o.Key.Contains("/checkpoints/", StringComparison.Ordinal));
+        Assert.All(verifiedObjects, o => Assert.Contains(o.Sha256, dom, StringComparison.Ordinal));
         Assert.Contains(json.GetProperty("perDay").EnumerateArray(), d => d.GetProperty("actor").GetString() == "doc-8" && d.GetProperty("count").GetInt32() == 2);
 
         // Export, read back by DuckDB (not the writer's library): the same records of the patient.
