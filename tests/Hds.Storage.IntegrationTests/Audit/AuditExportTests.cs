@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Hds.Storage.IntegrationTests.Cli;
 
@@ -6,7 +8,8 @@ namespace Hds.Storage.IntegrationTests.Audit;
 
 /// <summary>
 /// Issue 17: <c>hds audit export</c> on the embedded store is resumable (a file left by a run that did not finish is removed and its
-/// records written again, never twice) and <c>hds audit query</c> refuses an export holding a file its manifest does not name.
+/// records written again, never twice), <c>hds audit query</c> refuses an export holding a file its manifest does not name, and the
+/// manifest names every file, segment and checkpoint with the hash of what is stored (an export can itself be verified).
 /// </summary>
 public sealed class AuditExportTests : IDisposable
 {
@@ -55,6 +58,56 @@ public sealed class AuditExportTests : IDisposable
         Assert.Empty(seqs.StdoutText.Trim());
         AssertExit(1, await Auditor("audit", "export", "--out", "s3://analytics/msa/")); // an S3 location needs an S3 endpoint, not --local
     }
+
+    [Fact]
+    public async Task The_manifest_names_every_file_segment_and_checkpoint_with_the_hash_of_what_is_stored()
+    {
+        AssertExit(0, await Run("bucket", "create", "--local", Store, "--actor", "op-1", "--tenant", "msa", "--purpose", "audit"));
+        var input = Path.Combine(_work, "doc.txt");
+        await File.WriteAllTextAsync(input, "document", TestContext.Current.CancellationToken);
+        AssertExit(0, await Run("put", input, "docs/1", "--class", "short", "--local", Store, "--actor", "doc-7", "--tenant", "msa", "--purpose", "care", "--patient", "msa:p-31415926"));
+        AssertExit(0, await Run("put", input, "docs/2", "--class", "short", "--local", Store, "--actor", "res-2", "--tenant", "ght", "--purpose", "research"));
+
+        var exported = await Auditor("audit", "export", "--out", Export);
+        AssertExit(0, exported);
+
+        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Export, "manifest.json"), TestContext.Current.CancellationToken));
+        var run = Assert.Single(manifest.RootElement.GetProperty("runs").EnumerateArray());
+        Assert.True(run.GetProperty("valid").GetBoolean());
+
+        // Files: one per tenant and day, each with its record count and the SHA-256 of its bytes; the counts add up to what DuckDB reads.
+        var files = run.GetProperty("files").EnumerateArray().ToList();
+        Assert.Contains(files, f => f.GetProperty("path").GetString()!.StartsWith("tenant=ght/day=", StringComparison.Ordinal));
+        Assert.Contains(files, f => f.GetProperty("path").GetString()!.StartsWith("tenant=msa/day=", StringComparison.Ordinal));
+        foreach (var file in files)
+        {
+            Assert.Equal(Sha256(Path.Combine(Export, file.GetProperty("path").GetString()!)), file.GetProperty("sha256").GetString());
+        }
+
+        var records = files.Sum(f => f.GetProperty("records").GetInt64());
+        Assert.Equal(run.GetProperty("recordsWritten").GetInt64(), records);
+        Assert.Equal(records, await Count());
+
+        // Segments and checkpoints read: each named with the SHA-256 of the object the store holds, so the export traces back to the trail.
+        var segments = run.GetProperty("segments").EnumerateArray().ToList();
+        var checkpoints = run.GetProperty("checkpoints").EnumerateArray().ToList();
+        Assert.NotEmpty(segments);
+        Assert.NotEmpty(checkpoints);
+        Assert.All(segments, s => Assert.True(s.GetProperty("verified").GetBoolean()));
+        Assert.All(checkpoints, c => Assert.True(c.GetProperty("valid").GetBoolean()));
+        foreach (var stored in segments.Concat(checkpoints))
+        {
+            Assert.Equal(Sha256(StoredFile(stored.GetProperty("key").GetString()!)), stored.GetProperty("sha256").GetString());
+        }
+
+        Assert.Equal(records, segments.Sum(s => s.GetProperty("last").GetInt64() - s.GetProperty("first").GetInt64() + 1));
+    }
+
+    // The embedded store's layout: objects/{sha256(key)}/{versionId}.bin, one version for an audit object.
+    private string StoredFile(string key) =>
+        Assert.Single(Directory.GetFiles(Path.Combine(Store, "objects", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))), "*.bin"));
+
+    private static string Sha256(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
 
     // The first export's own ReadAudit record (and the query's none: it reaches no store) is what the second run adds.
     private const int NewRecordsSinceFirstExport = 1;
