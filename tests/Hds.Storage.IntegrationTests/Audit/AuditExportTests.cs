@@ -9,7 +9,8 @@ namespace Hds.Storage.IntegrationTests.Audit;
 /// <summary>
 /// Issue 17: <c>hds audit export</c> on the embedded store is resumable (a file left by a run that did not finish is removed and its
 /// records written again, never twice), <c>hds audit query</c> refuses an export holding a file its manifest does not name, and the
-/// manifest names every file, segment and checkpoint with the hash of what is stored (an export can itself be verified).
+/// manifest names every file, segment and checkpoint with the hash of what is stored (an export can itself be verified); a directory
+/// holding Parquet files that are no export's is refused, never cleaned.
 /// </summary>
 public sealed class AuditExportTests : IDisposable
 {
@@ -57,6 +58,23 @@ public sealed class AuditExportTests : IDisposable
         AssertExit(0, seqs);
         Assert.Empty(seqs.StdoutText.Trim());
         AssertExit(1, await Auditor("audit", "export", "--out", "s3://analytics/msa/")); // an S3 location needs an S3 endpoint, not --local
+    }
+
+    [Fact]
+    public async Task A_directory_holding_parquet_files_but_no_manifest_is_refused_and_left_untouched()
+    {
+        // Someone's own analytics data: an export pointed there by mistake must not take its Parquet files for strays of a cut run.
+        AssertExit(0, await Run("bucket", "create", "--local", Store, "--actor", "op-1", "--tenant", "msa", "--purpose", "audit"));
+        var theirs = Path.Combine(Export, "sales", "2026.parquet");
+        Directory.CreateDirectory(Path.GetDirectoryName(theirs)!);
+        await File.WriteAllTextAsync(theirs, "someone else's data", TestContext.Current.CancellationToken);
+
+        var refused = await Auditor("audit", "export", "--out", Export);
+
+        AssertExit(1, refused);
+        Assert.Contains("no manifest.json", refused.Stderr, StringComparison.Ordinal);
+        Assert.Equal("someone else's data", await File.ReadAllTextAsync(theirs, TestContext.Current.CancellationToken));
+        Assert.False(File.Exists(Path.Combine(Export, "manifest.json")));
     }
 
     [Fact]
