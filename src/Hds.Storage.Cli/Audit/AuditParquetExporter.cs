@@ -66,9 +66,10 @@ internal sealed class AuditParquetExporter(string directory, int rowsPerFile = 1
 
         // Files no finished run names: a run interrupted after writing them. Their records are exported again by this run.
         var known = _manifest.Runs.SelectMany(r => r.Files).Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+        // Only what a run writes (a file, or one still under its temporary name): nothing else in the directory is ours to delete.
         foreach (var file in Directory.EnumerateFiles(directory, "*.parquet*", SearchOption.AllDirectories))
         {
-            if (!known.Contains(Relative(file)))
+            if ((file.EndsWith(".parquet", StringComparison.Ordinal) || file.EndsWith(".parquet.tmp", StringComparison.Ordinal)) && !known.Contains(Relative(file)))
             {
                 File.Delete(file);
             }

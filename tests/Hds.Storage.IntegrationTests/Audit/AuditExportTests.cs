@@ -44,9 +44,13 @@ public sealed class AuditExportTests : IDisposable
         AssertExit(0, await Auditor("audit", "export", "--out", Export));
         var before = await Count();
 
-        // A run killed after writing a file and before its manifest: the file is there, the manifest does not name it.
+        // A run killed after writing a file and before its manifest: the file is there, the manifest does not name it. A note the
+        // operator keeps next to the export is not the run's.
         var written = Directory.EnumerateFiles(Export, "*.parquet", SearchOption.AllDirectories).First();
         File.Copy(written, Path.Combine(Path.GetDirectoryName(written)!, "part-99999999T999999999-00000.parquet"));
+        File.Copy(written, Path.Combine(Path.GetDirectoryName(written)!, "part-99999999T999999999-00001.parquet.tmp"));
+        var note = Path.Combine(Export, "README.parquet.txt");
+        await File.WriteAllTextAsync(note, "exported daily by cron", TestContext.Current.CancellationToken);
         var refused = await Run("audit", "query", "select count(*) as n from audit", "--export", Export);
         AssertExit(4, refused);
         Assert.Contains("not named by the manifest", refused.Stderr, StringComparison.Ordinal);
@@ -54,6 +58,8 @@ public sealed class AuditExportTests : IDisposable
         AssertExit(0, await Auditor("audit", "export", "--out", Export));
 
         Assert.Equal(before + NewRecordsSinceFirstExport, await Count()); // the stray file is gone; nothing counted twice
+        Assert.Empty(Directory.EnumerateFiles(Export, "*.parquet.tmp", SearchOption.AllDirectories));
+        Assert.True(File.Exists(note));
         var seqs = await Run("audit", "query", "select node, seq, count(*) as n from audit group by all having count(*) > 1", "--export", Export);
         AssertExit(0, seqs);
         Assert.Empty(seqs.StdoutText.Trim());
