@@ -127,6 +127,35 @@ public sealed class AuditExportTests : IDisposable
         Assert.Equal(records, segments.Sum(s => s.GetProperty("last").GetInt64() - s.GetProperty("first").GetInt64() + 1));
     }
 
+    [Fact]
+    public async Task The_documented_duckdb_query_runs_over_an_export()
+    {
+        // docs/operations.md's worked DuckDB query, as written there, over a local copy instead of S3 (the httpfs lines dropped).
+        const string Patient = "msa:p-20391847"; // the documentation's example pseudonym
+        AssertExit(0, await Run("bucket", "create", "--local", Store, "--actor", "op-1", "--tenant", "msa", "--purpose", "audit"));
+        var input = Path.Combine(_work, "doc.txt");
+        await File.WriteAllTextAsync(input, "document", TestContext.Current.CancellationToken);
+        foreach (var actor in new[] { "doc-7", "doc-7", "doc-8" })
+        {
+            AssertExit(0, await Run("put", input, "docs/" + actor, "--class", "short", "--local", Store, "--actor", actor, "--tenant", "msa", "--purpose", "care", "--patient", Patient));
+        }
+
+        AssertExit(0, await Auditor("audit", "export", "--out", Export));
+        var docs = await File.ReadAllTextAsync(Path.Combine(CliRunner.RepositoryRoot(), "docs", "operations.md"), TestContext.Current.CancellationToken);
+        var block = docs[docs.IndexOf("```sql\nINSTALL httpfs", StringComparison.Ordinal)..];
+        block = block[(block.IndexOf('\n', StringComparison.Ordinal) + 1)..block.IndexOf("\n```", StringComparison.Ordinal)];
+        var sql = string.Join('\n', block.Split('\n').Where(l => !l.StartsWith("INSTALL", StringComparison.Ordinal) && !l.StartsWith("SET", StringComparison.Ordinal)))
+            .Replace("s3://hds-audit-analytics/msa/", Export.Replace('\\', '/') + "/", StringComparison.Ordinal);
+        var year = DateTimeOffset.UtcNow.Year.ToString(CultureInfo.InvariantCulture);
+        sql = sql.Replace("2026-01-01", year + "-01-01", StringComparison.Ordinal).Replace("2026-12-31", year + "-12-31", StringComparison.Ordinal);
+
+        var result = await Run("audit", "query", sql, "--export", Export);
+
+        AssertExit(0, result);
+        var rows = result.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal([("doc-7", 2L), ("doc-8", 1L)], rows.Select(r => (r.GetProperty("actor_id").GetString(), r.GetProperty("accesses").GetInt64())));
+    }
+
     // The embedded store's layout: objects/{sha256(key)}/{versionId}.bin, one version for an audit object.
     private string StoredFile(string key) =>
         Assert.Single(Directory.GetFiles(Path.Combine(Store, "objects", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))), "*.bin"));
