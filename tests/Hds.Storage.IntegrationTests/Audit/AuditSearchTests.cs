@@ -43,7 +43,9 @@ public sealed class AuditSearchTests : IAsyncLifetime
         var docA = _prefix + "p1/doc-a";
         var docB = _prefix + "p1/doc-b";
         var docC = _prefix + "p2/doc-c";
-        AssertExit(0, await Care("doc-7", _p1, "put", Input("a"), docA, "--class", "short"));
+        var putA = await Care("doc-7", _p1, "put", Input("a"), docA, "--class", "short");
+        AssertExit(0, putA);
+        var versionA = putA.Json().GetProperty("versionId").GetString()!;
         AssertExit(0, await Care("doc-7", _p1, "put", Input("b"), docB, "--class", "short"));
         AssertExit(0, await Care("doc-7", _p2, "put", Input("c"), docC, "--class", "short"));
         AssertExit(0, await Care("doc-8", _p1, "get", docA, "--out", Path.Combine(_work, "a.out")));
@@ -89,6 +91,9 @@ public sealed class AuditSearchTests : IAsyncLifetime
         // The page states who (actor and role) and what was verified: the segments and signed checkpoints it names carry their
         // SHA-256 (the JSON report, made later, read the same objects and maybe newer ones).
         Assert.Contains("operator", dom, StringComparison.Ordinal);
+        Assert.Contains(versionA, dom, StringComparison.Ordinal); // what: the version read or written
+        Assert.Contains("<td>care</td>", dom, StringComparison.Ordinal); // why
+        Assert.Contains("<td>Succeeded</td>", dom, StringComparison.Ordinal); // outcome
         var verifiedObjects = json.GetProperty("verification").GetProperty("segments").EnumerateArray()
             .Concat(json.GetProperty("verification").GetProperty("checkpoints").EnumerateArray())
             .Select(o => (Key: o.GetProperty("key").GetString()!, Sha256: o.GetProperty("sha256").GetString()!))
