@@ -57,6 +57,12 @@ public sealed class AuditSearchCliTests : IDisposable
         Assert.Equal(["Get docs/a1", "Put docs/a1"], await Documents("--version-id", secondVersion)); // the write of that version and the read of it
         Assert.Equal(["Verify docs/a10"], await Documents("--from", between.ToString("O", CultureInfo.InvariantCulture)));
         Assert.Equal(["Get docs/a1", "Put docs/a1", "Put docs/a1", "Put docs/a10"], await Documents("--to", between.ToString("O", CultureInfo.InvariantCulture)));
+        // A date alone as --to is the end of that day (UTC): the day of the last write includes it.
+        var verifiedAt = Lines(await Auditor("audit", "search", "--operation", "Verify")).Single().GetProperty("time").GetDateTimeOffset();
+        Assert.Contains("Verify docs/a10", await Documents("--to", verifiedAt.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
+        var firstWrite = Lines(await Auditor("audit", "search", "--operation", "Put")).Min(r => r.GetProperty("time").GetDateTimeOffset());
+        Assert.Empty(await Documents("--to", firstWrite.UtcDateTime.AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
+        AssertExit(1, await Auditor("audit", "search", "--from", "last tuesday"));
         var denied = Lines(await Auditor("audit", "search", "--outcome", "Denied"));
         Assert.Equal(("ReadAudit", "doc-8"), (Assert.Single(denied).GetProperty("operation").GetString(), denied[0].GetProperty("actorId").GetString()));
 
