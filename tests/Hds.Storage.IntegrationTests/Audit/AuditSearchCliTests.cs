@@ -63,6 +63,9 @@ public sealed class AuditSearchCliTests : IDisposable
         var firstWrite = Lines(await Auditor("audit", "search", "--operation", "Put")).Min(r => r.GetProperty("time").GetDateTimeOffset());
         Assert.Empty(await Documents("--to", firstWrite.UtcDateTime.AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
         AssertExit(1, await Auditor("audit", "search", "--from", "last tuesday"));
+        var unnamed = await Auditor("audit", "report", "--format", "json"); // a report is one patient's: --patient is required
+        AssertExit(1, unnamed);
+        Assert.Contains("--patient", unnamed.Stderr, StringComparison.Ordinal);
         var denied = Lines(await Auditor("audit", "search", "--outcome", "Denied"));
         Assert.Equal(("ReadAudit", "doc-8"), (Assert.Single(denied).GetProperty("operation").GetString(), denied[0].GetProperty("actorId").GetString()));
 
