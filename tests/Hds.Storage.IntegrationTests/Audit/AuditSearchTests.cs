@@ -126,6 +126,7 @@ public sealed class AuditSearchTests : IAsyncLifetime
         var tampered = await Auditor(_p1, "audit", "search", "--from", from);
         AssertExit(4, tampered);
         Assert.Contains("ObjectRewritten", tampered.Stderr, StringComparison.Ordinal);
+        Assert.Contains(Lines(tampered), r => r.GetProperty("operation").GetString() == "Get" && r.GetProperty("key").GetString() == docA); // the original is read
         var tamperedReport = Path.Combine(_work, "tampered.html");
         AssertExit(4, await Auditor(_p1, "audit", "report", "--from", from, "--out", tamperedReport));
         Assert.Contains("NOT intact", await BrowserAsync(tamperedReport), StringComparison.Ordinal);
