@@ -156,6 +156,24 @@ public sealed class AuditExportTests : IDisposable
         Assert.Equal([("doc-7", 2L), ("doc-8", 1L)], rows.Select(r => (r.GetProperty("actor_id").GetString(), r.GetProperty("accesses").GetInt64())));
     }
 
+    [Fact]
+    public async Task An_export_that_holds_no_record_yet_answers_queries_with_no_rows()
+    {
+        // A scheduled export whose window has no record yet (or a first run still under way): the export is valid and empty, and a
+        // query over it answers like one over an empty table, with the export's columns, instead of failing on "no file".
+        AssertExit(0, await Run("bucket", "create", "--local", Store, "--actor", "op-1", "--tenant", "msa", "--purpose", "audit"));
+        var tomorrow = DateTimeOffset.UtcNow.AddDays(1).ToString("O", CultureInfo.InvariantCulture);
+        var exported = await Auditor("audit", "export", "--from", tomorrow, "--out", Export);
+        AssertExit(0, exported);
+        Assert.Equal(0, exported.Json().GetProperty("recordsWritten").GetInt64());
+
+        var count = await Run("audit", "query", "select count(*) as n, count(distinct tenant) as tenants, max(day) as last_day from audit where patient = 'msa:p-20391847'", "--export", Export);
+
+        AssertExit(0, count);
+        Assert.Equal(0, count.Json().GetProperty("n").GetInt64());
+        Assert.Empty(Directory.EnumerateFiles(Export, "*.parquet", SearchOption.AllDirectories)); // nothing planted in the export
+    }
+
     // The embedded store's layout: objects/{sha256(key)}/{versionId}.bin, one version for an audit object.
     private string StoredFile(string key) =>
         Assert.Single(Directory.GetFiles(Path.Combine(Store, "objects", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))), "*.bin"));
