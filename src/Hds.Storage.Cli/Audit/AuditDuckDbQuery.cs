@@ -1,5 +1,6 @@
 using System.Data.Common;
 using DuckDB.NET.Data;
+using Parquet.Serialization;
 
 namespace Hds.Storage.Cli.Audit;
 
@@ -11,13 +12,46 @@ internal static class AuditDuckDbQuery
 {
     public static async Task<(List<string> Columns, List<object?[]> Rows)> RunAsync(string exportDirectory, string sql, CancellationToken cancellationToken)
     {
-        var glob = Path.Combine(Path.GetFullPath(exportDirectory), "**", "*.parquet").Replace("'", "''", StringComparison.Ordinal);
+        // An export with no record yet (a window still empty, a first run under way) has no file for read_parquet to find: the view
+        // is then an empty table with the export's columns, from an empty file written outside the export.
+        var empty = Directory.EnumerateFiles(exportDirectory, "*.parquet", SearchOption.AllDirectories).Any() ? null : await EmptyFileAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var view = empty is null
+                ? $"SELECT * FROM read_parquet('{Quote(Path.Combine(Path.GetFullPath(exportDirectory), "**", "*.parquet"))}', hive_partitioning = true, union_by_name = true)"
+                : $"SELECT *, CAST(NULL AS VARCHAR) AS tenant, CAST(NULL AS DATE) AS day FROM read_parquet('{Quote(empty)}')";
+            return await QueryAsync(view, sql, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (empty is not null)
+            {
+                File.Delete(empty);
+            }
+        }
+    }
+
+    private static async Task<string> EmptyFileAsync(CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(Path.GetTempPath(), "hds-empty-export-" + Guid.NewGuid().ToString("N") + ".parquet");
+        var stream = File.Create(path);
+        await using (stream.ConfigureAwait(false))
+        {
+            await ParquetSerializer.SerializeAsync(Array.Empty<AuditParquetRow>(), stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        return path;
+    }
+
+    private static string Quote(string path) => path.Replace("'", "''", StringComparison.Ordinal);
+
+    private static async Task<(List<string> Columns, List<object?[]> Rows)> QueryAsync(string view, string sql, CancellationToken cancellationToken)
+    {
         var connection = new DuckDBConnection("Data Source=:memory:");
         await using (connection.ConfigureAwait(false))
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, $"CREATE VIEW audit AS SELECT * FROM read_parquet('{glob}', hive_partitioning = true, union_by_name = true)", cancellationToken)
-                .ConfigureAwait(false);
+            await ExecuteAsync(connection, "CREATE VIEW audit AS " + view, cancellationToken).ConfigureAwait(false);
             var command = connection.CreateCommand();
             await using (command.ConfigureAwait(false))
             {

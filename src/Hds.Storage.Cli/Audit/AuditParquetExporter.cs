@@ -12,7 +12,8 @@ namespace Hds.Storage.Cli.Audit;
 /// Writes the records of a verified search as Parquet under <c>{out}/tenant={tenant}/day={yyyy-MM-dd}/part-{run}-{n}.parquet</c> and
 /// records the run in <see cref="ExportManifest"/>. Incremental: records already exported (by node and sequence) are skipped.
 /// Resumable: files are written under a temporary name and renamed, and the manifest is replaced atomically last; files of an
-/// unfinished run are removed when the next run starts, which exports their records again.
+/// unfinished run are removed when the next run starts, which exports their records again. A directory holding Parquet files but no
+/// manifest is refused, never cleaned (<see cref="Claim"/>).
 /// </summary>
 internal sealed class AuditParquetExporter(string directory, int rowsPerFile = 100_000)
 {
@@ -36,17 +37,39 @@ internal sealed class AuditParquetExporter(string directory, int rowsPerFile = 1
         return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllText(path), AuditAnalyticsJson.Default.ExportManifest) : null;
     }
 
+    /// <summary>
+    /// Before the first run into a directory: refuses one holding Parquet files but no manifest (someone else's data, never ours to
+    /// delete), then writes an empty manifest, so that the files of a first run cut before its own manifest are known as ours and
+    /// removed by the next run.
+    /// </summary>
+    public static ExportManifest Claim(string directory)
+    {
+        if (ReadManifest(directory) is { } manifest)
+        {
+            return manifest;
+        }
+
+        if (Directory.Exists(directory) && Directory.EnumerateFiles(directory, "*.parquet", SearchOption.AllDirectories).Any())
+        {
+            throw new CliUsageException($"{directory} holds Parquet files but no {ExportManifest.FileName}: export to an empty directory or to an earlier export's.");
+        }
+
+        Directory.CreateDirectory(directory);
+        WriteManifest(directory, ExportManifest.Empty());
+        return ExportManifest.Empty();
+    }
+
     public void Begin(DateTimeOffset now)
     {
-        Directory.CreateDirectory(directory);
-        _manifest = ReadManifest(directory) ?? ExportManifest.Empty();
+        _manifest = Claim(directory);
         _runId = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff", CultureInfo.InvariantCulture);
 
         // Files no finished run names: a run interrupted after writing them. Their records are exported again by this run.
         var known = _manifest.Runs.SelectMany(r => r.Files).Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+        // Only what a run writes (a file, or one still under its temporary name): nothing else in the directory is ours to delete.
         foreach (var file in Directory.EnumerateFiles(directory, "*.parquet*", SearchOption.AllDirectories))
         {
-            if (!known.Contains(Relative(file)))
+            if ((file.EndsWith(".parquet", StringComparison.Ordinal) || file.EndsWith(".parquet.tmp", StringComparison.Ordinal)) && !known.Contains(Relative(file)))
             {
                 File.Delete(file);
             }
@@ -116,8 +139,14 @@ internal sealed class AuditParquetExporter(string directory, int rowsPerFile = 1
 
         _manifest.Runs.Add(new ExportRun(_runId, startedAt, search.Query.From, search.Query.To, search.IsValid, RecordsWritten, RecordsAlreadyExported,
             _files, search.Segments, search.Checkpoints, search.Problems));
+        WriteManifest(directory, _manifest);
+    }
+
+    // Replaced atomically: a reader sees the previous manifest or this one, never half of it.
+    private static void WriteManifest(string directory, ExportManifest manifest)
+    {
         var path = Path.Combine(directory, ExportManifest.FileName);
-        await File.WriteAllTextAsync(path + ".tmp", JsonSerializer.Serialize(_manifest, AuditAnalyticsJson.Default.ExportManifest), cancellationToken).ConfigureAwait(false);
+        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(manifest, AuditAnalyticsJson.Default.ExportManifest));
         File.Move(path + ".tmp", path, overwrite: true);
     }
 

@@ -89,8 +89,8 @@ internal sealed class S3ExportLocation
     }
 
     /// <summary>
-    /// Before a run: fetches the manifest into <paramref name="staging"/> and deletes the Parquet files under the prefix that it does
-    /// not name (left by a run that did not finish).
+    /// Before a run: fetches the manifest into <paramref name="staging"/> (or claims an empty prefix with an empty one) and deletes the
+    /// Parquet files under the prefix that it does not name (left by a run that did not finish).
     /// </summary>
     public async Task PrepareAsync(IAmazonS3 s3, string staging, CancellationToken cancellationToken)
     {
@@ -103,6 +103,10 @@ internal sealed class S3ExportLocation
                 throw new CliUsageException($"s3://{Bucket}/{Prefix} holds Parquet files but no {ExportManifest.FileName}: export to an empty prefix or to an earlier export's.");
             }
 
+            // The prefix is claimed with an empty manifest before any file: the files of a first run cut before its manifest are then
+            // known as ours, and removed by the next run instead of making it refuse the prefix.
+            AuditParquetExporter.Claim(staging);
+            await UploadAsync(s3, Path.Combine(staging, ExportManifest.FileName), Prefix + ExportManifest.FileName, cancellationToken).ConfigureAwait(false);
             return;
         }
 

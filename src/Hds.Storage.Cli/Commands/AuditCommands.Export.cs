@@ -70,12 +70,13 @@ internal static partial class AuditCommands
             await remote.GuardAsync(() => remote.PrepareAsync(s3!, directory, cancellationToken)).ConfigureAwait(false);
         }
 
+        // Begun before the search: a directory that is no export of ours is refused before the trail is read.
         var exporter = new AuditParquetExporter(directory);
+        exporter.Begin(started);
         var client = cli.CreateClient();
         await using (client.ConfigureAwait(false))
         {
             var search = await client.SearchAuditAsync(query, cancellationToken).ConfigureAwait(false);
-            exporter.Begin(started);
             await foreach (var record in search.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
                 await exporter.AddAsync(record, cancellationToken).ConfigureAwait(false);

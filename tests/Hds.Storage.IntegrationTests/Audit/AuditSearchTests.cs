@@ -43,7 +43,9 @@ public sealed class AuditSearchTests : IAsyncLifetime
         var docA = _prefix + "p1/doc-a";
         var docB = _prefix + "p1/doc-b";
         var docC = _prefix + "p2/doc-c";
-        AssertExit(0, await Care("doc-7", _p1, "put", Input("a"), docA, "--class", "short"));
+        var putA = await Care("doc-7", _p1, "put", Input("a"), docA, "--class", "short");
+        AssertExit(0, putA);
+        var versionA = putA.Json().GetProperty("versionId").GetString()!;
         AssertExit(0, await Care("doc-7", _p1, "put", Input("b"), docB, "--class", "short"));
         AssertExit(0, await Care("doc-7", _p2, "put", Input("c"), docC, "--class", "short"));
         AssertExit(0, await Care("doc-8", _p1, "get", docA, "--out", Path.Combine(_work, "a.out")));
@@ -85,6 +87,20 @@ public sealed class AuditSearchTests : IAsyncLifetime
         var json = JsonDocument.Parse(Stdout(await Auditor(_p1, "audit", "report", "--from", from, "--format", "json"))).RootElement;
         Assert.True(json.GetProperty("verification").GetProperty("valid").GetBoolean());
         Assert.NotEmpty(json.GetProperty("verification").GetProperty("checkpoints").EnumerateArray());
+
+        // The page states who (actor and role) and what was verified: the segments and signed checkpoints it names carry their
+        // SHA-256 (the JSON report, made later, read the same objects and maybe newer ones).
+        Assert.Contains("operator", dom, StringComparison.Ordinal);
+        Assert.Contains(versionA, dom, StringComparison.Ordinal); // what: the version read or written
+        Assert.Contains("<td>care</td>", dom, StringComparison.Ordinal); // why
+        Assert.Contains("<td>Succeeded</td>", dom, StringComparison.Ordinal); // outcome
+        var verifiedObjects = json.GetProperty("verification").GetProperty("segments").EnumerateArray()
+            .Concat(json.GetProperty("verification").GetProperty("checkpoints").EnumerateArray())
+            .Select(o => (Key: o.GetProperty("key").GetString()!, Sha256: o.GetProperty("sha256").GetString()!))
+            .Where(o => dom.Contains(o.Key, StringComparison.Ordinal)).ToList();
+        Assert.Contains(verifiedObjects, o => o.Key.Contains("/segments/", StringComparison.Ordinal));
+        Assert.Contains(verifiedObjects, o => o.Key.Contains("/checkpoints/", StringComparison.Ordinal));
+        Assert.All(verifiedObjects, o => Assert.Contains(o.Sha256, dom, StringComparison.Ordinal));
         Assert.Contains(json.GetProperty("perDay").EnumerateArray(), d => d.GetProperty("actor").GetString() == "doc-8" && d.GetProperty("count").GetInt32() == 2);
 
         // Export, read back by DuckDB (not the writer's library): the same records of the patient.
@@ -110,6 +126,7 @@ public sealed class AuditSearchTests : IAsyncLifetime
         var tampered = await Auditor(_p1, "audit", "search", "--from", from);
         AssertExit(4, tampered);
         Assert.Contains("ObjectRewritten", tampered.Stderr, StringComparison.Ordinal);
+        Assert.Contains(Lines(tampered), r => r.GetProperty("operation").GetString() == "Get" && r.GetProperty("key").GetString() == docA); // the original is read
         var tamperedReport = Path.Combine(_work, "tampered.html");
         AssertExit(4, await Auditor(_p1, "audit", "report", "--from", from, "--out", tamperedReport));
         Assert.Contains("NOT intact", await BrowserAsync(tamperedReport), StringComparison.Ordinal);

@@ -43,4 +43,16 @@ public sealed class AuditRetentionTests : IDisposable
             Assert.InRange(head.Retention.RetainUntil!.Value, _store.Time.GetUtcNow().AddDays(days - 1), _store.Time.GetUtcNow().AddDays(days + 1));
         }
     }
+
+    [Fact]
+    public void An_audit_retention_class_that_is_not_defined_is_a_configuration_error()
+    {
+        // A typo must not silently lock the trail with the documents' class (or none): the client refuses to start.
+        var options = _store.Options();
+        options.Audit.RetentionClass = "three-yaers";
+
+        var ex = Assert.Throws<HdsConfigurationException>(options.Validate);
+
+        Assert.Contains("Audit.RetentionClass", ex.Message, StringComparison.Ordinal);
+    }
 }

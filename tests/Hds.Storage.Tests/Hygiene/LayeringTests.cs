@@ -5,7 +5,8 @@ namespace Hds.Storage.Tests.Hygiene;
 
 /// <summary>
 /// The library's layers (issue 15): its feature folders (= namespaces) depend on each other without cycles, no AsyncLocal is
-/// left in the sources but the public ambient <c>HdsAccessScope</c>'s, and no source file grows past ~400 lines without saying why at its top.
+/// left in the sources but the public ambient <c>HdsAccessScope</c>'s, no source file grows past ~400 lines without saying why at its top,
+/// and the core package depends on no analytics library (issue 17).
 /// Read from the sources, so the rules hold for code added later too.
 /// </summary>
 public sealed partial class LayeringTests
@@ -66,6 +67,23 @@ public sealed partial class LayeringTests
             .Select(s => $"{Path.GetFileName(s.Path)} ({s.Text.Split('\n').Length} lines)")
             .ToList();
         Assert.True(long_.Count == 0, "over " + MaxLines + " lines with no reason stated at the top (a '// longer than …' comment): " + string.Join(", ", long_));
+    }
+
+    [Fact]
+    public void The_core_package_depends_on_no_analytics_library()
+    {
+        // Issue 17: Parquet and DuckDB (large, native code for DuckDB) live in the CLI; the core package's users never carry them.
+        // Checked on the compiled references and on the restored package closure (a transitive dependency counts too).
+        static bool Analytics(string name) => name.Contains("Parquet", StringComparison.OrdinalIgnoreCase) || name.Contains("DuckDB", StringComparison.OrdinalIgnoreCase);
+
+        var referenced = typeof(HdsStorageClient).Assembly.GetReferencedAssemblies().Select(a => a.Name!).Where(Analytics).ToList();
+        Assert.True(referenced.Count == 0, "the core assembly references " + string.Join(", ", referenced));
+        var assets = Path.Combine(RepositoryRoot(), "src", "Hds.Storage", "obj", "project.assets.json");
+        Assert.True(File.Exists(assets), "restore src/Hds.Storage first: " + assets);
+        using var restored = System.Text.Json.JsonDocument.Parse(File.ReadAllText(assets));
+        var packages = restored.RootElement.GetProperty("libraries").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Contains(packages, p => p.StartsWith("AWSSDK.S3/", StringComparison.Ordinal)); // the closure was read
+        Assert.DoesNotContain(packages, Analytics);
     }
 
     private static List<string>? FindCycle(SortedDictionary<string, SortedSet<string>> edges)

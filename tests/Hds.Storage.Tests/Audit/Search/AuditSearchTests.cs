@@ -50,6 +50,54 @@ public sealed class AuditSearchTests : IDisposable
     }
 
     [Fact]
+    public async Task Each_filter_keeps_only_the_records_it_names()
+    {
+        await using var client = await WriteTrailAsync();
+        var afterReads = _store.Time.GetUtcNow();
+        _store.Time.Advance(TimeSpan.FromHours(1));
+
+        // Another tenant and purpose, a key that only a prefix matches, a second version of doc/a0, and a refused search (Denied).
+        await client.PutAsync("doc/c0", new MemoryStream([6]), new HdsPutOptions { Context = new HdsAccessContext("doctor-3", "tenant-b", "research") { PatientPseudonym = PatientB } }, Ct);
+        await client.PutAsync("doc/a1x", new MemoryStream([7]), new HdsPutOptions { Context = Care("doctor-1", PatientA) }, Ct);
+        var second = await client.PutAsync("doc/a0", new MemoryStream([8]), new HdsPutOptions { Context = Care("doctor-1", PatientA) }, Ct);
+        await Assert.ThrowsAnyAsync<HdsStorageException>(() => client.SearchAuditAsync(new HdsAuditQuery { Context = Care("doctor-1", PatientA) }, Ct));
+        await client.FlushAuditAsync(Ct);
+
+        async Task<List<HdsAuditRecord>> Documents(Action<HdsAuditQuery> set) =>
+            (await ToListAsync(await client.SearchAuditAsync(Query(set), Ct))).Where(r => r.ActorId != "auditor-1").ToList();
+
+        var tenantB = await Documents(q => q.Tenant = "tenant-b");
+        Assert.Equal("doc/c0", Assert.Single(tenantB).Key);
+        var research = await Documents(q => q.Purpose = "research");
+        Assert.Equal("doc/c0", Assert.Single(research).Key);
+        var denied = await Documents(q => q.Outcome = HdsAuditOutcome.Denied);
+        Assert.Equal(HdsOperation.ReadAudit, Assert.Single(denied).Operation);
+        Assert.Equal("doctor-1", denied[0].ActorId);
+        var exact = await Documents(q => q.Key = "doc/a1");
+        Assert.Equal("doc/a1", Assert.Single(exact).Key);
+        var prefixed = await Documents(q => q.KeyPrefix = "doc/a1");
+        Assert.Equal(["doc/a1", "doc/a1x"], prefixed.Select(r => r.Key!).Order(StringComparer.Ordinal));
+        var version = await Documents(q => q.VersionId = second.VersionId);
+        Assert.Equal(("doc/a0", HdsOperation.Put), (Assert.Single(version).Key, version[0].Operation));
+        var puts = await Documents(q => q.Operation = HdsOperation.Put);
+        Assert.Equal(9, puts.Count);
+        Assert.All(puts, r => Assert.Equal(HdsOperation.Put, r.Operation));
+        var byActor = await Documents(q => q.Actor = "doctor-3");
+        Assert.Equal("doc/c0", Assert.Single(byActor).Key);
+        var patientB = await Documents(q => q.Patient = PatientB);
+        Assert.Equal(["doc/b0", "doc/b0", "doc/b1", "doc/c0"], patientB.Select(r => r.Key!).Order(StringComparer.Ordinal));
+
+        // The end of the range: nothing after it is returned, and the segments wholly after it are not read.
+        var until = await client.SearchAuditAsync(Query(q => q.To = afterReads), Ct);
+        var early = await ToListAsync(until);
+        Assert.True(until.IsValid, string.Join("; ", until.Problems));
+        Assert.All(early, r => Assert.True(r.Time <= afterReads));
+        Assert.DoesNotContain(early, r => r.Key is "doc/c0" or "doc/a1x");
+        Assert.Equal(8, early.Count(r => r.Operation is HdsOperation.Put or HdsOperation.Get));
+        Assert.True(until.SegmentsSkipped > 0, $"{until.SegmentsSkipped} skipped");
+    }
+
+    [Fact]
     public async Task Segments_outside_the_time_range_are_not_read()
     {
         await using var client = await WriteTrailAsync();
