@@ -9,6 +9,8 @@
 //   curl http://localhost:5000/health
 using System.Security.Claims;
 using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Hds.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -93,9 +95,12 @@ app.MapPut("/requests/{requestId}/legal-hold/{state}", async (string requestId, 
         ? Results.Ok(await storage.SetLegalHoldAsync(DocumentKey(keys, requestId), state == "on", cancellationToken: http.RequestAborted))
         : Results.Problem(detail: "The state is on or off.", statusCode: StatusCodes.Status400BadRequest));
 
-// Reading the trail needs the role "auditor" and the purpose "audit" (the default policy).
+// Reading the trail needs the role "auditor" and the purpose "audit" (the default policy). One record per line in the shape the CLI's
+// 'hds audit tail -o json' prints (HdsAuditRecord's properties in camelCase: sequence, operation, actorId…), not the stored, hashed
+// line of ToJsonLine (seq, op, actor…), which is the verifier's business.
+var auditJson = new JsonSerializerOptions(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 app.MapGet("/audit/tail", async (HdsStorageClient storage, HttpContext http) =>
-    Results.Text(string.Join('\n', (await storage.GetRecentAuditRecordsAsync(20, cancellationToken: http.RequestAborted)).Select(r => r.ToJsonLine())) + "\n",
+    Results.Text(string.Join('\n', (await storage.GetRecentAuditRecordsAsync(20, cancellationToken: http.RequestAborted)).Select(r => JsonSerializer.Serialize(r, auditJson))) + "\n",
         "application/x-ndjson"));
 
 app.Run();

@@ -102,7 +102,8 @@ internal static class CliConfiguration
         }
         catch (InvalidOperationException ex)
         {
-            throw new CliUsageException($"Invalid setting in {source}: {ex.Message}", ex);
+            // A configuration problem (exit 2), like an unreadable file: the command line was right, the setting is not.
+            throw new HdsConfigurationException($"Invalid setting in {source}: {ex.Message}", ex);
         }
     }
 }

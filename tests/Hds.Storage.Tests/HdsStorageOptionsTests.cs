@@ -56,6 +56,28 @@ public sealed class HdsStorageOptionsTests
     }
 
     [Fact]
+    public void An_audit_spool_directory_naming_a_file_is_refused_at_start_up_with_its_configuration_key()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var options = new HdsStorageOptions { Local = new HdsLocalStorageOptions { Path = Path.Combine(Path.GetTempPath(), "hds-spool-" + Guid.NewGuid().ToString("N")) } };
+            options.Audit.SpoolDirectory = file;
+
+            var ex = Assert.Throws<HdsConfigurationException>(options.Validate);
+
+            Assert.Contains("Audit.SpoolDirectory names a file", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("HdsStorage:Audit:SpoolDirectory", ex.Message, StringComparison.Ordinal);
+            options.Audit.SpoolDirectory = Path.GetDirectoryName(file);
+            options.Validate();
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task The_embedded_store_signs_checkpoints_with_a_development_signer_kept_in_its_directory()
     {
         var dir = Path.Combine(Path.GetTempPath(), "hds-devsigner-" + Guid.NewGuid().ToString("N"));

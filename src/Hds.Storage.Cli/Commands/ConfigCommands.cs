@@ -20,7 +20,7 @@ internal static class ConfigCommands
     private static Command CreateShow()
     {
         var command = new Command("show",
-            "Print the effective configuration (section \"HdsStorage\", the library's schema) with secrets masked, the layers read, whether it is valid, its grade and the warnings the library would log. Exit 0 even when invalid; 2 when a configuration file cannot be read.");
+            "Print the effective configuration (section \"HdsStorage\", the library's schema) with secrets masked, the layers read, whether it is valid, its grade and the warnings the library would log. Exit 0 even when invalid; 2 when a configuration file cannot be read or a setting (file or environment) cannot be converted to its type.");
         command.SetAction(async (parse, cancellationToken) =>
         {
             var cli = CliContext.From(parse);

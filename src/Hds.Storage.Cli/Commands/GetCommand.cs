@@ -40,6 +40,7 @@ internal static class GetCommand
             options.VersionId = parse.GetValue(version);
             options.Range = parse.GetValue(range) is { } text ? ParseRange(text) : null;
             var target = parse.GetRequiredValue(output);
+            var file = target == "-" ? null : OutputFile(target); // refused before the store is opened, not after reading it all
             var client = cli.CreateClient();
             await using (client.ConfigureAwait(false))
             {
@@ -47,7 +48,7 @@ internal static class GetCommand
                 await using (download.ConfigureAwait(false))
                 {
                     var total = download.Properties.Size ?? download.Properties.StoredSize;
-                    if (target == "-")
+                    if (file is null)
                     {
                         var stdout = Console.OpenStandardOutput();
                         await using (stdout.ConfigureAwait(false))
@@ -65,7 +66,7 @@ internal static class GetCommand
                     (long Size, string Sha256) written = default;
                     await TransferProgress.RunAsync("get", total, async track =>
                     {
-                        written = await WriteAtomicallyAsync(track(download.Content), target, cancellationToken).ConfigureAwait(false);
+                        written = await WriteAtomicallyAsync(track(download.Content), file, cancellationToken).ConfigureAwait(false);
                         return true;
                     }).ConfigureAwait(false);
 
@@ -104,16 +105,24 @@ internal static class GetCommand
     private static bool TryParseCount(string text, out long value) =>
         long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out value);
 
-    // Returns the size and SHA-256 of the bytes written, hashed as they pass.
-    private static async Task<(long Size, string Sha256)> WriteAtomicallyAsync(Stream content, string target, CancellationToken cancellationToken)
+    // The full path of the output file. A directory, or a file in a directory that does not exist, is a usage mistake found before
+    // anything is read: the content would otherwise be read and verified to its end, then fail to be moved into place (exit 10).
+    private static string OutputFile(string target)
     {
         var full = Path.GetFullPath(target);
-        var directory = Path.GetDirectoryName(full) ?? throw new CliUsageException("--out must name a file.");
-        if (!Directory.Exists(directory))
+        if (Directory.Exists(full))
         {
-            throw new CliUsageException("The directory of --out does not exist.");
+            throw new CliUsageException($"--out names a directory ('{target}'): give the path of the file to write, for example {Path.Combine(target, "copy.pdf")}.");
         }
 
+        var directory = Path.GetDirectoryName(full) ?? throw new CliUsageException("--out must name a file.");
+        return Directory.Exists(directory) ? full : throw new CliUsageException($"The directory of --out ('{directory}') does not exist.");
+    }
+
+    // Returns the size and SHA-256 of the bytes written, hashed as they pass.
+    private static async Task<(long Size, string Sha256)> WriteAtomicallyAsync(Stream content, string full, CancellationToken cancellationToken)
+    {
+        var directory = Path.GetDirectoryName(full)!;
         var temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.hds-partial");
         try
         {

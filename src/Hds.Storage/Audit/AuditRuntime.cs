@@ -76,7 +76,7 @@ internal sealed class AuditRuntime : IAsyncDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new HdsAuditException("The audit spool directory cannot be used; set Audit.SpoolDirectory to a writable local directory.", ex);
+            throw new HdsAuditException("The audit spool directory cannot be used; set Audit.SpoolDirectory (configuration HdsStorage:Audit:SpoolDirectory) to a writable local directory.", ex);
         }
 
         AuditIntents intents;
@@ -87,7 +87,7 @@ internal sealed class AuditRuntime : IAsyncDisposable
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             spool.Dispose();
-            throw new HdsAuditException("The audit spool directory cannot be used; set Audit.SpoolDirectory to a writable local directory.", ex);
+            throw new HdsAuditException("The audit spool directory cannot be used; set Audit.SpoolDirectory (configuration HdsStorage:Audit:SpoolDirectory) to a writable local directory.", ex);
         }
 
         Log.AuditSpoolOpened(logger, spool.Node, spool.PendingCount);

@@ -144,5 +144,10 @@ public sealed class HdsAuditOptions
         {
             errors.Add("Audit.SpoolDirectory must be null (default location) or a directory path.");
         }
+        else if (SpoolDirectory is not null && File.Exists(SpoolDirectory))
+        {
+            // Caught at start-up as a configuration mistake, not as an audit failure of the first operation.
+            errors.Add("Audit.SpoolDirectory names a file: it must name a directory (configuration HdsStorage:Audit:SpoolDirectory), or be left unset for the default location.");
+        }
     }
 }

@@ -76,7 +76,7 @@ internal static partial class Log
     public static partial void DevelopmentCertificate(ILogger logger, string thumbprint);
 
     [LoggerMessage(EventId = 24, Level = LogLevel.Warning,
-        Message = "Only one key-ring certificate is configured: there is no escrow. Losing its private key loses every object. Configure an escrow certificate.")]
+        Message = "Only one key-ring certificate is configured: there is no escrow. Losing its private key loses every object. Configure an escrow certificate (a second file in Encryption.CertificateFiles, configuration HdsStorage:Encryption:CertificateFiles).")]
     public static partial void NoEscrowCertificate(ILogger logger);
 
     [LoggerMessage(EventId = 25, Level = LogLevel.Error,

@@ -26,10 +26,10 @@ public sealed class SampleApiTests(SampleApiProcess sample) : IClassFixture<Samp
         await AssertProblemAsync(HttpStatusCode.Forbidden, declared, "purpose-not-granted");
         Assert.Equal(HttpStatusCode.OK, auditor.StatusCode);
         var records = (await auditor.Content.ReadAsStringAsync(Ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        Assert.Contains(records, r => r.GetProperty("op").GetString() == "ReadAudit" && r.GetProperty("outcome").GetString() == "Denied"
-            && r.GetProperty("actor").GetString() == "agent-4711");
+        Assert.Contains(records, r => r.GetProperty("operation").GetString() == "ReadAudit" && r.GetProperty("outcome").GetString() == "Denied"
+            && r.GetProperty("actorId").GetString() == "agent-4711");
         using var again = await sample.SendAsync(HttpMethod.Get, "/audit/tail", "auditor-1");
-        Assert.Contains("""op":"ReadAudit","outcome":"Succeeded","actor":"auditor-1","actorKind":"user","role":"auditor""", await again.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Contains("""operation":"ReadAudit","outcome":"Succeeded","actorId":"auditor-1","actorKind":"user","role":"auditor""", await again.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
     [Fact]

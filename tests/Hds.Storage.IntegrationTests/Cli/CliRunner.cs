@@ -32,10 +32,24 @@ public static class CliRunner
     /// <summary>The built hds.dll.</summary>
     public static string CliDll => CliPath.Value;
 
-    public static async Task<CliResult> RunAsync(
-        IEnumerable<string> args, byte[]? stdin = null, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
+    public static Task<CliResult> RunAsync(
+        IEnumerable<string> args, byte[]? stdin = null, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null) =>
+        RunDllAsync(CliPath.Value, args, stdin, environment, workingDirectory);
+
+    /// <summary>Runs another built program of the repository (a sample) the same way: <c>dotnet program.dll ...</c>.</summary>
+    public static Task<CliResult> RunDllAsync(
+        string dll, IEnumerable<string> args, byte[]? stdin = null, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null) =>
+        RunProcessAsync(DotnetHost, [dll, .. args], stdin, environment, workingDirectory);
+
+    /// <summary>The <c>dotnet</c> host running the tests.</summary>
+    public static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+
+    /// <summary>Runs a program (<c>dotnet build</c>, <c>bash</c>) to its end, bounded in time (2 minutes unless told).</summary>
+    public static async Task<CliResult> RunProcessAsync(
+        string program, IEnumerable<string> args, byte[]? stdin = null, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null,
+        TimeSpan? timeLimit = null)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
+        var start = new ProcessStartInfo(program)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -43,7 +57,6 @@ public static class CliRunner
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
         };
-        start.ArgumentList.Add(CliPath.Value);
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -56,8 +69,9 @@ public static class CliRunner
             start.Environment[name] = value;
         }
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet.");
+        var limit = timeLimit ?? TimeSpan.FromMinutes(2);
+        using var timeout = new CancellationTokenSource(limit);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
         var stdout = new MemoryStream();
         var readOut = process.StandardOutput.BaseStream.CopyToAsync(stdout, timeout.Token);
         var readErr = process.StandardError.ReadToEndAsync(timeout.Token);
@@ -76,7 +90,7 @@ public static class CliRunner
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"hds {string.Join(' ', start.ArgumentList.Skip(1))} did not finish in 2 minutes.");
+            throw new TimeoutException($"{string.Join(' ', start.ArgumentList.Take(4))} did not finish in {limit.TotalMinutes:0} minutes.");
         }
     }
 

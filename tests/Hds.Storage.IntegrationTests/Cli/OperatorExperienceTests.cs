@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Hds.Storage.IntegrationTests.Infrastructure;
+using Hds.Storage.Models;
 
 namespace Hds.Storage.IntegrationTests.Cli;
 
@@ -150,6 +151,98 @@ public sealed class OperatorExperienceTests : IDisposable
     }
 
     [Fact]
+    public async Task Get_out_a_directory_or_into_a_missing_directory_is_a_usage_error_before_anything_is_read()
+    {
+        var store = await NewStoreAsync();
+        var input = Path.Combine(_work, "doc.txt");
+        await File.WriteAllTextAsync(input, "a document", TestContext.Current.CancellationToken);
+        Assert.Equal(0, (await Hds(["put", input, "doc", "--local", store, .. Context])).ExitCode);
+        var directory = Directory.CreateDirectory(Path.Combine(_work, "out")).FullName;
+
+        var intoDirectory = await Hds(["get", "doc", "--out", directory, "--local", store, .. Context]);
+        Assert.True(intoDirectory.ExitCode == 1, intoDirectory.ToString()); // was 10 (Unknown: "Is a directory"), after reading it all
+        Assert.Contains("error: InvalidRequest: --out names a directory", intoDirectory.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(directory)); // no partial file left in it
+
+        var missingDirectory = await Hds(["get", "doc", "--out", Path.Combine(_work, "absent", "copy.txt"), "--local", store, .. Context]);
+        Assert.True(missingDirectory.ExitCode == 1, missingDirectory.ToString());
+        Assert.Contains("The directory of --out", missingDirectory.Stderr, StringComparison.Ordinal);
+
+        // Refused before the store was asked: neither attempt is a read in the audit trail, and a missing key is still a usage error.
+        var tail = await Hds(["audit", "tail", "--n", "50", "--local", store, "--actor", "dpo-1", "--tenant", "msa", "--purpose", "audit", "--role", "auditor", "-o", "json"]);
+        Assert.True(tail.ExitCode == 0, tail.ToString());
+        Assert.DoesNotContain("\"operation\":\"Get\"", tail.StdoutText, StringComparison.Ordinal);
+        Assert.Equal(1, (await Hds(["get", "no-such-key", "--out", directory, "--local", store, .. Context])).ExitCode);
+    }
+
+    [Fact]
+    public async Task An_output_that_cannot_be_written_is_exit_10_the_other_failure_with_the_systems_reason()
+    {
+        // The last code of the catalogue: nothing was wrong with the request, the configuration or the storage; the output device is full.
+        var store = await NewStoreAsync();
+        var input = Path.Combine(_work, "doc.txt");
+        await File.WriteAllTextAsync(input, "a document", TestContext.Current.CancellationToken);
+        Assert.Equal(0, (await Hds(["put", input, "doc", "--local", store, .. Context])).ExitCode);
+
+        var full = await CliRunner.RunProcessAsync("bash", ["-c", "exec \"$@\" > /dev/full", "bash", CliRunner.DotnetHost, CliRunner.CliDll,
+            "get", "doc", "--out", "-", "--local", store, .. Context], workingDirectory: _work);
+        Assert.True(full.ExitCode == 10, full.ToString());
+        Assert.Contains("error: Unknown: No space left on device", full.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Keys_list_prints_exactly_the_fields_its_help_names()
+    {
+        var store = await NewStoreAsync();
+        string[] keyAdmin = ["--actor", "op-42", "--tenant", "operator", "--purpose", "key-management", "--role", "key-admin"];
+        Assert.Equal(0, (await Hds(["keys", "rotate", "--local", store, .. keyAdmin])).ExitCode); // a key to list
+
+        var help = await Hds(["keys", "list", "--help"]);
+        var named = System.Text.RegularExpressions.Regex.Match(help.StdoutText, @"JSON array: ([a-z, ]+)\)").Groups[1].Value
+            .Split(", ").Order(StringComparer.Ordinal).ToList();
+        var list = await Hds(["keys", "list", "--local", store, .. keyAdmin, "-o", "json"]);
+        Assert.True(list.ExitCode == 0, list.ToString());
+        var printed = list.Json().EnumerateArray().First().EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(named);
+        Assert.Equal(named, printed);
+    }
+
+    [Fact]
+    public async Task The_cli_prints_audit_records_in_the_librarys_shape_not_the_stored_one()
+    {
+        var store = await NewStoreAsync();
+        var tail = await Hds(["audit", "tail", "--n", "5", "--local", store, "--actor", "dpo-1", "--tenant", "msa", "--purpose", "audit", "--role", "auditor", "-o", "json"]);
+        Assert.True(tail.ExitCode == 0, tail.ToString());
+
+        // The names an application gets serializing HdsAuditRecord (the README's /audit endpoint), not the stored line's (seq, op, actor).
+        var library = typeof(HdsAuditRecord).GetProperties().Select(p => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(p.Name)).ToHashSet(StringComparer.Ordinal);
+        var lines = tail.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotEmpty(lines);
+        foreach (var line in lines)
+        {
+            var names = System.Text.Json.JsonDocument.Parse(line).RootElement.EnumerateObject().Select(p => p.Name).ToList();
+            Assert.Subset(library, names.ToHashSet(StringComparer.Ordinal));
+            Assert.Contains("sequence", names);
+            Assert.Contains("actorId", names);
+            Assert.DoesNotContain("seq", names);
+        }
+    }
+
+    [Fact]
+    public async Task An_unknown_retention_class_names_the_configuration_key_and_the_classes_not_a_csharp_member()
+    {
+        var store = await NewStoreAsync();
+        var input = Path.Combine(_work, "doc.txt");
+        await File.WriteAllTextAsync(input, "a document", TestContext.Current.CancellationToken);
+
+        var result = await Hds(["put", input, "doc", "--class", "invoice", "--local", store, .. Context]);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("(configuration HdsStorage:RetentionClasses) or use one of: default, short.", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("HdsStorageOptions", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("invoice", result.Stderr, StringComparison.Ordinal); // caller input is not echoed
+    }
+
+    [Fact]
     public async Task Shortening_a_retention_says_the_current_date_and_a_refused_purpose_says_the_purpose_and_role_needed()
     {
         var store = await NewStoreAsync();
@@ -188,6 +281,46 @@ public sealed class OperatorExperienceTests : IDisposable
         var absent = await Hds(["ls", "--config", "absent.json", .. Context]);
         Assert.Equal(2, absent.ExitCode);
         Assert.Contains("error: Configuration: The configuration file 'absent.json' does not exist", absent.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_audit_spool_directory_that_is_a_file_is_a_configuration_error_exit_2_listed_by_config_show()
+    {
+        var store = await NewStoreAsync();
+        var file = Path.Combine(_work, "spool.txt");
+        await File.WriteAllTextAsync(file, "x", TestContext.Current.CancellationToken);
+        var environment = new Dictionary<string, string> { ["HDS_AUDIT__SPOOLDIRECTORY"] = file };
+
+        var ls = await CliRunner.RunAsync(["ls", "--local", store, .. Context], environment: environment, workingDirectory: _work);
+        Assert.True(ls.ExitCode == 2, ls.ToString()); // was 10 (AuditUnavailable) at the first operation
+        Assert.Contains("error: Configuration: ", ls.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Audit.SpoolDirectory names a file", ls.Stderr, StringComparison.Ordinal);
+        Assert.Contains("HdsStorage:Audit:SpoolDirectory", ls.Stderr, StringComparison.Ordinal);
+
+        var show = await CliRunner.RunAsync(["config", "show", "--local", store, "-o", "json"], environment: environment, workingDirectory: _work);
+        Assert.Equal(0, show.ExitCode);
+        Assert.False(show.Json().GetProperty("valid").GetBoolean());
+        Assert.Contains(show.Json().GetProperty("problems").EnumerateArray(), p => p.GetString()!.Contains("Audit.SpoolDirectory names a file", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_setting_of_the_wrong_type_in_the_file_or_the_environment_is_a_configuration_error_exit_2()
+    {
+        var store = await NewStoreAsync();
+        var folder = Directory.CreateDirectory(Path.Combine(_work, "configured")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(folder, "hds.json"), """{ "HdsStorage": { "Encryption": { "SegmentSize": "big" } } }""", TestContext.Current.CancellationToken);
+        string[][] commands = [["ls", "--local", store, .. Context], ["config", "show", "--local", store]];
+        foreach (var args in commands)
+        {
+            var result = await CliRunner.RunAsync(args, workingDirectory: folder);
+            Assert.True(result.ExitCode == 2, result.ToString()); // was 1, a usage error, although the command line was right
+            Assert.Contains("error: Configuration: Invalid setting in the configuration file 'hds.json'", result.Stderr, StringComparison.Ordinal);
+            Assert.Contains("HdsStorage:Encryption:SegmentSize", result.Stderr, StringComparison.Ordinal);
+        }
+
+        var environment = await CliRunner.RunAsync(["ls", "--local", store, .. Context], environment: new Dictionary<string, string> { ["HDS_ENCRYPTION__SEGMENTSIZE"] = "big" }, workingDirectory: _work);
+        Assert.True(environment.ExitCode == 2, environment.ToString());
+        Assert.Contains("error: Configuration: Invalid setting in the HDS_* environment variables", environment.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
