@@ -42,8 +42,13 @@ internal static partial class Log
     public static partial void AuditNotDurableFailOpen(ILogger logger, Models.HdsOperation operation, Exception exception);
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning,
-        Message = "Uploading the audit spool failed; {Pending} records stay in the local spool and will be retried.")]
-    public static partial void AuditUploadFailed(ILogger logger, int pending, Exception exception);
+        Message = "Uploading the audit spool failed ({Reason}); {Pending} records stay in the local spool and will be retried.")]
+    private static partial void AuditUploadFailed(ILogger logger, string reason, int pending, Exception? exception);
+
+    // A storage refusal or outage is expected in operation: its typed message says enough, a stack trace would only bury it. Anything
+    // else (a local disk error) keeps its exception for whoever investigates.
+    public static void AuditUploadFailed(ILogger logger, int pending, Exception exception) =>
+        AuditUploadFailed(logger, exception.Message, pending, exception is HdsStorageException ? null : exception);
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Debug, Message = "Uploaded audit segment of node {Node}: records {First} to {Last}.")]
     public static partial void AuditSegmentUploaded(ILogger logger, string node, long first, long last);

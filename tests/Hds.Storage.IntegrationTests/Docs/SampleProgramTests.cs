@@ -83,6 +83,9 @@ public sealed class SampleProgramTests : IDisposable
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains("error: AccessDenied: The S3 endpoint denied the request", result.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", result.StdoutText + result.Stderr, StringComparison.Ordinal);
+        // The audit uploader's warning about the refusal says why in one sentence, without a stack trace an operator would wade through.
+        Assert.Contains("Uploading the audit spool failed (The S3 endpoint denied the request", result.StdoutText + result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(" at Hds.Storage.", result.StdoutText + result.Stderr, StringComparison.Ordinal);
     }
 
     private static async Task RefuseEveryRequestAsync(TcpListener listener, CancellationToken cancellationToken)
