@@ -27,6 +27,14 @@ internal static class AccessReportHtml
             .Append(v.Valid ? "The audit trail covering this period verified: no problem found." : $"The audit trail is NOT intact: {v.Problems.Count} problem(s) found. Accesses in segments that failed verification are not listed.")
             .Append("</p>\n<p>").Append(v.RecordsScanned.ToString(inv)).Append(" records verified in ").Append(v.SegmentsRead.ToString(inv)).Append(" segment(s) (")
             .Append(v.SegmentsSkipped.ToString(inv)).Append(" outside the period not read), ").Append(v.Checkpoints.Count.ToString(inv)).Append(" signed checkpoint(s).</p>\n");
+        var awaiting = v.Segments.Count(s => s.AwaitingCheckpoint);
+        if (awaiting > 0)
+        {
+            h.Append("<p id=\"awaiting\" class=\"bad\">").Append(awaiting.ToString(inv))
+                .Append(" segment(s), stored within the last minutes, are verified by their hash chain but not yet by their writer's signed checkpoint: ")
+                .Append("their accesses are listed; make the report again later to have them vouched for.</p>\n");
+        }
+
         if (v.Problems.Count > 0)
         {
             h.Append("<table id=\"problems\"><tr><th>Problem</th><th>Node</th><th>Sequence</th><th>Description</th></tr>\n");
@@ -53,7 +61,7 @@ internal static class AccessReportHtml
         foreach (var s in v.Segments)
         {
             h.Append("<tr><td><code>").Append(E(s.Key)).Append("</code></td><td>").Append(s.First.ToString(inv)).Append('–').Append(s.Last.ToString(inv))
-                .Append("</td><td><code>").Append(E(s.Sha256)).Append("</code></td><td>").Append(s.Verified ? "yes" : "<b class=\"bad\">NO</b>").Append("</td></tr>\n");
+                .Append("</td><td><code>").Append(E(s.Sha256)).Append("</code></td><td>").Append(!s.Verified ? "<b class=\"bad\">NO</b>" : s.AwaitingCheckpoint ? "chain only: awaiting its signed checkpoint" : "yes").Append("</td></tr>\n");
         }
 
         foreach (var c in v.Checkpoints)

@@ -33,6 +33,8 @@ internal static partial class AuditCommands
         {
             var cli = CliContext.From(parse);
             var query = filters.Query(cli, parse, filters: false);
+            // A copy outside the trail takes only records their writer has signed: newer ones wait for the next run (incremental).
+            query.SignedOnly = true;
             var started = TimeProvider.System.GetUtcNow();
             var target = parse.GetValue(output)!;
             var remote = S3ExportLocation.IsS3(target) ? S3ExportLocation.Parse(target) : null;
@@ -100,6 +102,7 @@ internal static partial class AuditCommands
             };
             await CliContext.Output.WriteLineAsync(summary.ToJsonString().AsMemory(), cancellationToken).ConfigureAwait(false);
             await CliContext.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await ReportAwaitingCheckpointAsync(search.Segments).ConfigureAwait(false);
             return await ReportProblemsAsync(search.Problems).ConfigureAwait(false);
         }
     }

@@ -51,6 +51,7 @@ internal static partial class AuditCommands
                 await CliContext.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                     $"{search.RecordsReturned} record(s) found; {search.RecordsScanned} verified in {search.SegmentsRead} segment(s) ({search.BytesRead} bytes), {search.SegmentsSkipped} segment(s) outside the time range not read.")
                     .AsMemory(), cancellationToken).ConfigureAwait(false);
+                await ReportAwaitingCheckpointAsync(search.Segments).ConfigureAwait(false);
                 return await ReportProblemsAsync(search.Problems).ConfigureAwait(false);
             }
         });
@@ -104,6 +105,7 @@ internal static partial class AuditCommands
                     await File.WriteAllTextAsync(file, text, cancellationToken).ConfigureAwait(false);
                 }
 
+                await ReportAwaitingCheckpointAsync(search.Segments).ConfigureAwait(false);
                 return await ReportProblemsAsync(search.Problems).ConfigureAwait(false);
             }
         });

@@ -42,6 +42,13 @@ internal sealed partial class AuditLogVerifier
         long records = 0;
         var segments = 0;
         long expected = firstIndex == 0 ? 1 : -1; // -1: take the first record of the anchor segment as given
+
+        // What the listing promises to sign: a segment past the last checkpoint listed is vouched for by no signature. Within the grace
+        // period it may be the writer's newest upload (returned, marked as awaiting, unless the query wants signed records only); after
+        // it, nothing will vouch for it (CheckpointMissing below) and its records are not returned. Checked before records are delivered,
+        // because a holder of the bucket's credentials can extend the unkeyed chain with records of their own.
+        var listedCoverage = checkpointNames.Count > 0 ? checkpointNames[^1].First : 0;
+        var now = time.GetUtcNow();
         var previousHash = firstIndex == 0 ? AuditRecordCodec.GenesisHash : null;
         for (var i = firstIndex; i <= lastIndex && i < segmentNames.Count; i++)
         {
@@ -128,11 +135,13 @@ internal sealed partial class AuditLogVerifier
             if (progress is not null)
             {
                 var verified = problems.Count == problemsBefore;
+                var unsigned = name.Last > listedCoverage;
+                var awaiting = unsigned && name.StoredAt >= now - checkpointGrace;
                 progress.Segments.Add(new HdsAuditSegmentInfo(node, name.Key, name.First, name.Last, name.FirstTime, name.LastTime,
-                    Convert.ToHexStringLower(SHA256.HashData(content)), verified));
+                    Convert.ToHexStringLower(SHA256.HashData(content)), verified) { AwaitingCheckpoint = awaiting });
                 progress.BytesRead += content.Length;
                 progress.RecordsScanned += read!.Count;
-                if (verified && deliver)
+                if (verified && deliver && (!unsigned || (awaiting && !progress.Query.SignedOnly)))
                 {
                     foreach (var record in read)
                     {
@@ -154,7 +163,6 @@ internal sealed partial class AuditLogVerifier
         }
 
         // A segment left uncovered longer than the grace period: whoever stored it had no trusted signer (or it was added to the chain).
-        var now = time.GetUtcNow();
         for (var i = firstIndex; i <= lastIndex && i < segmentNames.Count; i++)
         {
             var name = segmentNames[i];

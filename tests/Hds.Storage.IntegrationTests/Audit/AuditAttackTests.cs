@@ -184,11 +184,31 @@ public sealed class AuditAttackTests : IAsyncLifetime
             node, head.Sequence + 1, head.Hash!);
         await PutAsync(s3, AuditStore.SegmentKey(node, appended.Sequence, appended.Sequence, appended.Time, appended.Time),
             Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(AuditRecordCodec.ToLine(appended)) + "\n"));
+
+        // Within the grace period it may be the writer's newest upload: a search returns it but says it awaits its signed checkpoint,
+        // and an export (a copy kept outside the trail) leaves it for a later run.
+        var recent = await AuditorAsync("audit", "search", "--by-actor", "agent-bob", "-o", "json");
+        AssertExit(0, recent);
+        Assert.Contains(Records(recent), r => r.Operation == HdsOperation.Delete && r.Sequence == appended.Sequence);
+        Assert.Contains($"AwaitingCheckpoint node={node} seq={appended.Sequence}-{appended.Sequence}", recent.Stderr, StringComparison.Ordinal);
+        var export = Path.Combine(_workDir, "export-" + Guid.NewGuid().ToString("N"));
+        AssertExit(0, await AuditorAsync("audit", "export", "--out", export, "-o", "json"));
+        var exported = await AuditorAsync("audit", "query", "SELECT operation FROM audit WHERE actor_id = 'agent-bob'", "--export", export, "-o", "json");
+        AssertExit(0, exported);
+        Assert.Contains("\"Get\"", exported.StdoutText, StringComparison.Ordinal); // Bob's real reads
+        Assert.DoesNotContain("\"Delete\"", exported.StdoutText, StringComparison.Ordinal);
         await Task.Delay(TimeSpan.FromSeconds(2), Ct);
 
-        var verify = await AuditorAsync(["audit", "verify"], new Dictionary<string, string> { ["HdsStorage__Audit__CheckpointGracePeriod"] = "00:00:01" });
+        var shortGrace = new Dictionary<string, string> { ["HdsStorage__Audit__CheckpointGracePeriod"] = "00:00:01" };
+        var verify = await AuditorAsync(["audit", "verify"], shortGrace);
         AssertExit(4, verify);
         Assert.Contains(Problems(verify), p => p.Kind == nameof(HdsAuditProblemKind.CheckpointMissing) && p.Node == node && p.Sequence == appended.Sequence);
+
+        // After it, nothing will sign it: the search reports it (exit 4) and no longer returns its records.
+        var later = await AuditorAsync(["audit", "search", "--by-actor", "agent-bob", "-o", "json"], shortGrace);
+        AssertExit(4, later);
+        Assert.DoesNotContain(Records(later), r => r.Sequence == appended.Sequence);
+        Assert.Contains(Records(later), r => r.Operation == HdsOperation.Get);
     }
 
     [Fact]

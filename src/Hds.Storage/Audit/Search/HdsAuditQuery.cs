@@ -53,6 +53,14 @@ public sealed class HdsAuditQuery : HdsRequestOptions
     /// <value>The default value is <see langword="null"/>.</value>
     public DateTimeOffset? To { get; set; }
 
+    /// <summary>
+    /// Only records already vouched for by their writer's signed checkpoint: leaves out those of segments stored within the grace period
+    /// and not signed yet (returned otherwise, marked <see cref="HdsAuditSegmentInfo.AwaitingCheckpoint"/>). For copies kept outside the
+    /// trail, such as an export: a later run takes those records once signed, and a copy never holds records a later verification rejects.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool SignedOnly { get; set; }
+
     /// <summary>Whether a record matches every filter set.</summary>
     /// <param name="record">The record.</param>
     /// <returns><see langword="true"/> when it matches.</returns>

@@ -8,7 +8,8 @@ namespace Hds.Storage;
 /// <summary>
 /// A running audit search (<see cref="HdsStorageClient.SearchAuditAsync"/>): enumerate it once to get the matching records, oldest
 /// segment first within each writer node. Only records of enrolled nodes, from segments whose records are canonical, match their hashes
-/// and link to the chain, are returned; everything verification finds wrong is in <see cref="Problems"/> once the enumeration ends
+/// and link to the chain, and that a signed checkpoint covers (or, stored within the grace period, may still be signed: see
+/// <see cref="HdsAuditSegmentInfo.AwaitingCheckpoint"/> and <see cref="HdsAuditQuery.SignedOnly"/>), are returned; everything verification finds wrong is in <see cref="Problems"/> once the enumeration ends
 /// (checkpoint problems are found after the node's segments, so read <see cref="IsValid"/> at the end). The figures
 /// (<see cref="BytesRead"/>, <see cref="SegmentsRead"/>…) are complete at the end too.
 /// </summary>

@@ -46,4 +46,13 @@ public sealed record HdsAuditSegmentInfo
 
     /// <summary>Whether its records are canonical, match their hashes and link to the chain (its records are returned only then).</summary>
     public required bool Verified { get; init; }
+
+    /// <summary>
+    /// Whether the segment is covered by no signed checkpoint yet but was stored less than the grace period ago
+    /// (<c>HdsAuditOptions.CheckpointGracePeriod</c>): its records are chained and verified, and returned, but not yet vouched for by their
+    /// writer's signature. Records appended to a chain by a holder of the bucket's credentials look the same until the grace period ends
+    /// (then <c>CheckpointMissing</c>, and their records are no longer returned), so a report naming such records says they await their
+    /// checkpoint.
+    /// </summary>
+    public bool AwaitingCheckpoint { get; init; }
 }

@@ -143,6 +143,53 @@ public sealed class AuditSearchTests : IDisposable
         Assert.Contains(followUps, r => r.Reason == "audit-trail-invalid" && r.Follows is not null);
     }
 
+    [Fact]
+    public async Task Records_appended_to_the_chain_by_a_holder_of_the_store_are_marked_within_the_grace_period_and_left_out_after_it()
+    {
+        // The writer's node stops with its client; the searches are audited by another node (its own spool), so the writer's chain
+        // ends where the attacker extends it.
+        await (await WriteTrailAsync()).DisposeAsync();
+        var options = _store.Options();
+        options.Audit.SpoolDirectory = System.IO.Path.Combine(_store.Path, "auditor-spool");
+        await using var client = new HdsStorageClient(options, _store.Time, null);
+        var backend = new LocalBackend(_store.Options().Local!, _store.Time);
+        var store = new AuditStore(backend, () => new HdsRetentionInfo(HdsRetentionMode.Compliance, _store.Time.GetUtcNow().AddDays(365), false));
+        var lastSegment = (await store.ListAsync(Ct)).Where(k => k.Contains("/segments/", StringComparison.Ordinal)).Order(StringComparer.Ordinal).Last();
+        var lines = System.Text.Encoding.UTF8.GetString(await store.ReadAsync(lastSegment, Ct)).TrimEnd('\n').Split('\n');
+        var head = AuditRecordCodec.TryParse(System.Text.Encoding.UTF8.GetBytes(lines[^1]), out _)!;
+
+        // The attacker holds the store (as S3 credentials hold a bucket): the unkeyed chain is extended with a read by a ghost actor,
+        // linked to the real head, stored as a new locked segment as the writer would store it, with no checkpoint (no signing key).
+        var forged = AuditRecordCodec.Chain(
+            new HdsAuditRecord { Time = head.Time.AddSeconds(1), Operation = HdsOperation.Get, Outcome = HdsAuditOutcome.Succeeded, ActorId = "agent-ghost", Tenant = "tenant-a", Purpose = "care", PatientPseudonym = PatientA, Key = "doc/a0" },
+            head.Node!, head.Sequence + 1, head.Hash!);
+        await store.PutLockedAsync(AuditStore.SegmentKey(head.Node!, forged.Sequence, forged.Sequence, forged.Time, forged.Time),
+            [.. AuditRecordCodec.ToLine(forged), (byte)'\n'], "application/x-ndjson", Ct);
+
+        // Within the grace period it may be the writer's newest upload: returned, but marked as awaiting its signed checkpoint.
+        var recent = await client.SearchAuditAsync(Query(q => q.Patient = PatientA), Ct);
+        var found = await ToListAsync(recent);
+        Assert.Contains(found, r => r.ActorId == "agent-ghost");
+        Assert.True(recent.IsValid, string.Join("; ", recent.Problems));
+        var awaiting = Assert.Single(recent.Segments, s => s.AwaitingCheckpoint);
+        Assert.Equal(forged.Sequence, awaiting.First);
+        Assert.DoesNotContain(recent.Segments, s => s.AwaitingCheckpoint && s.Last <= head.Sequence);
+
+        // A copy kept outside the trail (an export) takes signed records only.
+        var signedOnly = await ToListAsync(await client.SearchAuditAsync(Query(q => { q.Patient = PatientA; q.SignedOnly = true; }), Ct));
+        Assert.DoesNotContain(signedOnly, r => r.ActorId == "agent-ghost");
+        Assert.Contains(signedOnly, r => r.ActorId == "doctor-2");
+
+        // After the grace period nothing will sign it: reported, and its records are no longer returned.
+        _store.Time.Advance(TimeSpan.FromMinutes(11));
+        var later = await client.SearchAuditAsync(Query(q => q.Patient = PatientA), Ct);
+        var laterFound = await ToListAsync(later);
+        Assert.DoesNotContain(laterFound, r => r.ActorId == "agent-ghost");
+        Assert.Contains(laterFound, r => r.ActorId == "doctor-2");
+        Assert.Contains(later.Problems, p => p.Kind == HdsAuditProblemKind.CheckpointMissing && p.Sequence == forged.Sequence);
+        Assert.DoesNotContain(later.Segments, s => s.AwaitingCheckpoint);
+    }
+
     [Theory]
     [InlineData("msa:p-20391847", true)]
     [InlineData("p-00000001", true)]
