@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Hds.Storage.IntegrationTests.Cli;
+using Hds.Storage.IntegrationTests.Infrastructure;
 
 namespace Hds.Storage.IntegrationTests.Audit;
 
@@ -20,15 +21,7 @@ public sealed class AuditExportTests : IDisposable
 
     private string Export => Path.Combine(_work, "export");
 
-    public void Dispose()
-    {
-        foreach (var file in Directory.EnumerateFiles(_work, "*", SearchOption.AllDirectories))
-        {
-            File.SetAttributes(file, FileAttributes.Normal);
-        }
-
-        Directory.Delete(_work, recursive: true);
-    }
+    public void Dispose() => TempDirectories.Delete(_work);
 
     [Fact]
     public async Task A_file_left_by_an_unfinished_export_is_refused_by_query_then_replaced_by_the_next_run_without_duplicates()

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Hds.Storage.IntegrationTests.Cli;
+using Hds.Storage.IntegrationTests.Infrastructure;
 
 namespace Hds.Storage.IntegrationTests.Audit;
 
@@ -17,15 +18,7 @@ public sealed class AuditSearchCliTests : IDisposable
 
     private string Store => Path.Combine(_work, "store");
 
-    public void Dispose()
-    {
-        foreach (var file in Directory.EnumerateFiles(_work, "*", SearchOption.AllDirectories))
-        {
-            File.SetAttributes(file, FileAttributes.Normal);
-        }
-
-        Directory.Delete(_work, recursive: true);
-    }
+    public void Dispose() => TempDirectories.Delete(_work);
 
     [Fact]
     public async Task Each_search_option_keeps_only_the_records_it_names()

@@ -1,3 +1,5 @@
+using Hds.Storage.IntegrationTests.Infrastructure;
+
 namespace Hds.Storage.IntegrationTests.Cli;
 
 /// <summary>The embedded local store in a fresh temporary directory.</summary>
@@ -23,12 +25,7 @@ public sealed class LocalCliBackend : ICliBackend
     {
         if (Directory.Exists(StorePath))
         {
-            foreach (var file in Directory.EnumerateFiles(StorePath, "*", SearchOption.AllDirectories))
-            {
-                File.SetAttributes(file, FileAttributes.Normal);
-            }
-
-            Directory.Delete(StorePath, recursive: true);
+            TempDirectories.Delete(StorePath);
         }
 
         return ValueTask.CompletedTask;

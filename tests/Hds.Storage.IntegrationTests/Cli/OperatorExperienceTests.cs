@@ -14,15 +14,7 @@ public sealed class OperatorExperienceTests : IDisposable
 
     private readonly string _work = Directory.CreateTempSubdirectory("hds-operator-").FullName;
 
-    public void Dispose()
-    {
-        foreach (var file in Directory.EnumerateFiles(_work, "*", SearchOption.AllDirectories))
-        {
-            File.SetAttributes(file, FileAttributes.Normal);
-        }
-
-        Directory.Delete(_work, recursive: true);
-    }
+    public void Dispose() => TempDirectories.Delete(_work);
 
     private Task<CliResult> Hds(params string[] args) => CliRunner.RunAsync(args, workingDirectory: _work);
 

@@ -22,15 +22,7 @@ public sealed class ReadmeGuideTests : IDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public void Dispose()
-    {
-        foreach (var file in Directory.EnumerateFiles(_work, "*", SearchOption.AllDirectories))
-        {
-            File.SetAttributes(file, FileAttributes.Normal);
-        }
-
-        Directory.Delete(_work, recursive: true);
-    }
+    public void Dispose() => TempDirectories.Delete(_work);
 
     [Fact]
     public async Task The_guide_runs_verbatim_and_stores_and_reads_back_a_40_MB_upload()

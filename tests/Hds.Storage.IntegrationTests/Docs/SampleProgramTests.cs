@@ -17,15 +17,7 @@ public sealed class SampleProgramTests : IDisposable
 {
     private readonly string _data = Directory.CreateTempSubdirectory("hds-quickstart-").FullName;
 
-    public void Dispose()
-    {
-        foreach (var file in Directory.EnumerateFiles(_data, "*", SearchOption.AllDirectories))
-        {
-            File.SetAttributes(file, FileAttributes.Normal);
-        }
-
-        Directory.Delete(_data, recursive: true);
-    }
+    public void Dispose() => TempDirectories.Delete(_data);
 
     private static string SampleDll(string sample)
     {
