@@ -102,8 +102,7 @@ internal static partial class AuditCommands
             };
             await CliContext.Output.WriteLineAsync(summary.ToJsonString().AsMemory(), cancellationToken).ConfigureAwait(false);
             await CliContext.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
-            await ReportAwaitingCheckpointAsync(search.Segments).ConfigureAwait(false);
-            return await ReportProblemsAsync(search.Problems).ConfigureAwait(false);
+            return await ReportSearchAsync(search).ConfigureAwait(false);
         }
     }
 

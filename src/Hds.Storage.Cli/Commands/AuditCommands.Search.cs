@@ -51,8 +51,7 @@ internal static partial class AuditCommands
                 await CliContext.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                     $"{search.RecordsReturned} record(s) found; {search.RecordsScanned} verified in {search.SegmentsRead} segment(s) ({search.BytesRead} bytes), {search.SegmentsSkipped} segment(s) outside the time range not read.")
                     .AsMemory(), cancellationToken).ConfigureAwait(false);
-                await ReportAwaitingCheckpointAsync(search.Segments).ConfigureAwait(false);
-                return await ReportProblemsAsync(search.Problems).ConfigureAwait(false);
+                return await ReportSearchAsync(search).ConfigureAwait(false);
             }
         });
         return command;
@@ -105,8 +104,7 @@ internal static partial class AuditCommands
                     await File.WriteAllTextAsync(file, text, cancellationToken).ConfigureAwait(false);
                 }
 
-                await ReportAwaitingCheckpointAsync(search.Segments).ConfigureAwait(false);
-                return await ReportProblemsAsync(search.Problems).ConfigureAwait(false);
+                return await ReportSearchAsync(search).ConfigureAwait(false);
             }
         });
         return command;

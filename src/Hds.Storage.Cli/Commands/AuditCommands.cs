@@ -20,15 +20,18 @@ internal static partial class AuditCommands
         CreateQuery(),
     };
 
-    // Segments stored within the checkpoint grace period and not yet signed: not a problem (their writer may sign them any moment), but
-    // said on standard error, because records appended to a chain by a holder of the bucket's credentials look the same until then.
-    private static async Task ReportAwaitingCheckpointAsync(IReadOnlyList<HdsAuditSegmentInfo> segments)
+    // The end of search, report and export. Segments stored within the checkpoint grace period and not yet signed are no problem (their
+    // writer may sign them any moment) but are said on standard error, because records appended to a chain by a holder of the bucket's
+    // credentials look the same until then; then the problems and the exit code.
+    private static async Task<int> ReportSearchAsync(HdsAuditSearch search)
     {
-        foreach (var s in segments.Where(s => s.AwaitingCheckpoint))
+        foreach (var s in search.Segments.Where(s => s.AwaitingCheckpoint))
         {
             await CliContext.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"note: AwaitingCheckpoint node={s.Node} seq={s.First}-{s.Last}: verified by their chain, not yet by a signed checkpoint (stored within the grace period); search again later to have them vouched for.")).ConfigureAwait(false);
         }
+
+        return await ReportProblemsAsync(search.Problems).ConfigureAwait(false);
     }
 
     // Verification problems: listed on standard error, exit 4.
