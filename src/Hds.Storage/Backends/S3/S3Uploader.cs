@@ -136,6 +136,7 @@ internal sealed class S3Uploader
             attempt,
             since,
             operation,
+            pinned: null,
             async (site, ct) =>
             {
                 var tryId = attempt + "." + Interlocked.Increment(ref tries).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -190,6 +191,7 @@ internal sealed class S3Uploader
         var initiated = _time.GetUtcNow();
         var initiateSent = false;
         var initiateTries = 0;
+        SiteEndpoint? uploadSite = null;
         InitiateMultipartUploadResponse upload;
         try
         {
@@ -205,7 +207,9 @@ internal sealed class S3Uploader
 
                     initiateSent = true;
                     initiate.Metadata[MetadataNames.Attempt] = attempt + "." + Interlocked.Increment(ref initiateTries).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    return await site.Client.InitiateMultipartUploadAsync(initiate, ct).ConfigureAwait(false);
+                    var initiatedOn = await site.Client.InitiateMultipartUploadAsync(initiate, ct).ConfigureAwait(false);
+                    uploadSite = site;
+                    return initiatedOn;
                 },
                 cancellationToken).ConfigureAwait(false);
         }
@@ -215,13 +219,19 @@ internal sealed class S3Uploader
             throw;
         }
 
+        // Gateways of one storage system share uploads: every call of the upload is routed on its own. Sites kept in step by
+        // asynchronous replication do not (an upload begun on one zone is NoSuchUpload on the others, and in-progress uploads are
+        // not replicated): there every call of the upload stays on the site that began it, which may come back within the
+        // failover timeout; if it does not, the put fails as unavailable and nothing is stored anywhere (the caller retries, and
+        // the new upload goes to a site that answers).
+        var pinned = _options.AsynchronousReplication && _sites.Sites.Count > 1 ? uploadSite : null;
         try
         {
             // Parts go up in parallel, each through the router on its own (one call per part): a part can fail over to another
-            // site; uploading a part again (on any site) replaces it, so a part whose answer was lost is simply sent again.
+            // site (when the sites share uploads); uploading a part again replaces it, so a part whose answer was lost is simply sent again.
             var (uploaded, total) = await ParallelPartUploader.UploadAsync(
                 buffer, filled, lookAhead, body, _options.PartSize, _options.MaxConcurrency, _buffers,
-                (partNumber, data, ct) => UploadPartAsync(request.Key, upload.UploadId, partNumber, data, operation, ct),
+                (partNumber, data, ct) => UploadPartAsync(request.Key, upload.UploadId, pinned, partNumber, data, operation, ct),
                 ReadSourceAsync, cancellationToken).ConfigureAwait(false);
             var parts = uploaded.Select(p => new PartETag(p.PartNumber, p.ETag)).ToList();
 
@@ -231,6 +241,7 @@ internal sealed class S3Uploader
                 attempt,
                 since,
                 operation,
+                pinned,
                 async (site, ct) =>
                 {
                     var complete = await site.Client.CompleteMultipartUploadAsync(
@@ -257,18 +268,18 @@ internal sealed class S3Uploader
             {
                 // Not the caller's token: a cancelled upload is still aborted. When every site just failed, one short round only
                 // (the operation already waited the failover timeout); the abort is then deferred to the probe.
-                await _sites.ExecuteAsync(
-                    SiteAccess.Write,
-                    (site, ct) => site.Client.AbortMultipartUploadAsync(
-                        ContextHeaders.On(new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId }, operation), ct),
-                    ex is HdsBackendUnavailableException ? AbortAfterUnavailableTimeout : _options.FailoverTimeout,
-                    CancellationToken.None).ConfigureAwait(false);
+                Func<SiteEndpoint, CancellationToken, Task<AbortMultipartUploadResponse>> abort = (site, ct) => site.Client.AbortMultipartUploadAsync(
+                    ContextHeaders.On(new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId }, operation), ct);
+                var abortTimeout = ex is HdsBackendUnavailableException ? AbortAfterUnavailableTimeout : _options.FailoverTimeout;
+                await (pinned is null
+                    ? _sites.ExecuteAsync(SiteAccess.Write, abort, abortTimeout, CancellationToken.None)
+                    : _sites.ExecuteOnAsync(pinned, abort, abortTimeout, CancellationToken.None)).ConfigureAwait(false);
             }
             catch (HdsBackendUnavailableException abortEx)
             {
-                // No writable site answers now: the router keeps it and aborts it as soon as one does.
+                // No writable site (or not the upload's own) answers now: the router keeps it and aborts it as soon as one does.
                 Log.MultipartAbortDeferred(_logger, abortEx);
-                _sites.DeferAbort(request.Key, upload.UploadId);
+                _sites.DeferAbort(request.Key, upload.UploadId, pinned);
             }
             catch (AmazonServiceException abortEx)
             {
@@ -280,13 +291,13 @@ internal sealed class S3Uploader
     }
 
     // Runs on the thread pool, in parallel with other parts: one router call per part (the part fails over on its own, to any
-    // writable site; uploading a part again replaces it). The part's MD5 is computed once, the SHA-256 (https sites) per try.
+    // writable site, or retries on its upload's site when pinned; uploading a part again replaces it). The part's MD5 is computed
+    // once, the SHA-256 (https sites) per try.
     private async Task<string> UploadPartAsync(
-        string key, string uploadId, int partNumber, ReadOnlyMemory<byte> data, OperationContext? operation, CancellationToken cancellationToken)
+        string key, string uploadId, SiteEndpoint? pinned, int partNumber, ReadOnlyMemory<byte> data, OperationContext? operation, CancellationToken cancellationToken)
     {
         var md5 = ContentMd5(data.Span);
-        var part = await _sites.ExecuteAsync(
-            SiteAccess.Write,
+        Func<SiteEndpoint, CancellationToken, Task<UploadPartResponse>> send =
             async (site, ct) =>
             {
                 using var stream = AsStream(data);
@@ -303,8 +314,10 @@ internal sealed class S3Uploader
                 }, operation);
                 (upload.DisablePayloadSigning, upload.ChecksumSHA256) = BodyDigest(site.ServiceUrl, data.Span);
                 return await site.Client.UploadPartAsync(upload, ct).ConfigureAwait(false);
-            },
-            cancellationToken).ConfigureAwait(false);
+            };
+        var part = await (pinned is null
+            ? _sites.ExecuteAsync(SiteAccess.Write, send, cancellationToken)
+            : _sites.ExecuteOnAsync(pinned, send, _options.FailoverTimeout, cancellationToken)).ConfigureAwait(false);
         return part.ETag;
     }
 

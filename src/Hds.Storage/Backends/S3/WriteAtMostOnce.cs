@@ -28,39 +28,52 @@ internal sealed class WriteAtMostOnce(SiteRouter router, HdsS3StorageOptions opt
     // A creating write (PutObject, CompleteMultipartUpload) through the router, landing at most once: every try after the first
     // looks for the version an earlier try stored, its answer lost, and returns it instead of writing another. With asynchronous
     // replication the site of the retry may not have that version yet: the sites the earlier tries went to are asked too.
-    public Task<BackendWriteResult> WriteOnceAsync(
-        string key, string attempt, DateTimeOffset since, OperationContext? operation, Func<SiteEndpoint, CancellationToken, Task<BackendWriteResult>> send,
-        CancellationToken cancellationToken)
+    // A write only one site can take (the completion of an upload begun there: pinned) is retried there alone; if that site
+    // stops answering after a try whose answer was lost, the outcome is unknown and said so.
+    public async Task<BackendWriteResult> WriteOnceAsync(
+        string key, string attempt, DateTimeOffset since, OperationContext? operation, SiteEndpoint? pinned,
+        Func<SiteEndpoint, CancellationToken, Task<BackendWriteResult>> send, CancellationToken cancellationToken)
     {
         var sentTo = new List<SiteEndpoint>();
-        return router.ExecuteAsync(
-            SiteAccess.Write,
-            async (site, ct) =>
+        if (pinned is not null)
+        {
+            try
             {
-                if (sentTo.Count > 0 && await FindAttemptAsync(site, key, attempt, since, operation, ct).ConfigureAwait(false) is { } stored)
-                {
-                    return stored;
-                }
+                return await router.ExecuteOnAsync(pinned, TryAsync, options.FailoverTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HdsBackendUnavailableException ex) when (sentTo.Count > 0 && ex.InnerException is not WriteOutcomeUnknownException)
+            {
+                throw OutcomeUnknown(sentTo);
+            }
+        }
 
-                if (options.AsynchronousReplication && sentTo.Any(s => s != site)
-                    && await FindAttemptOnSitesAsync(sentTo.Where(s => s != site).Distinct().ToList(), key, attempt, since, operation, ct).ConfigureAwait(false) is { } elsewhere)
-                {
-                    return elsewhere;
-                }
+        return await router.ExecuteAsync(SiteAccess.Write, TryAsync, cancellationToken).ConfigureAwait(false);
 
-                sentTo.Add(site);
-                try
-                {
-                    return await send(site, ct).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (TransientFailures.NeverDelivered(ex))
-                {
-                    // The connection was never made (the site is down, refusing): nothing reached it, so nothing to look for there.
-                    sentTo.Remove(site);
-                    throw;
-                }
-            },
-            cancellationToken);
+        async Task<BackendWriteResult> TryAsync(SiteEndpoint site, CancellationToken ct)
+        {
+            if (sentTo.Count > 0 && await FindAttemptAsync(site, key, attempt, since, operation, ct).ConfigureAwait(false) is { } stored)
+            {
+                return stored;
+            }
+
+            if (options.AsynchronousReplication && sentTo.Any(s => s != site)
+                && await FindAttemptOnSitesAsync(sentTo.Where(s => s != site).Distinct().ToList(), key, attempt, since, operation, ct).ConfigureAwait(false) is { } elsewhere)
+            {
+                return elsewhere;
+            }
+
+            sentTo.Add(site);
+            try
+            {
+                return await send(site, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (TransientFailures.NeverDelivered(ex))
+            {
+                // The connection was never made (the site is down, refusing): nothing reached it, so nothing to look for there.
+                sentTo.Remove(site);
+                throw;
+            }
+        }
     }
 
     /// <summary>
@@ -156,16 +169,18 @@ internal sealed class WriteAtMostOnce(SiteRouter router, HdsS3StorageOptions opt
 
             if (left <= TimeSpan.Zero)
             {
-                throw new HdsBackendUnavailableException(
-                    $"A write's answer was lost on site {string.Join(", ", sites.Select(s => s.Name))}, which cannot be asked now whether it stored the version: "
-                    + "no second copy was written. The version may appear there, locked, without a receipt; check the key's versions before writing again.",
-                    new WriteOutcomeUnknownException());
+                throw OutcomeUnknown(sites);
             }
 
             await Task.Delay(pause < left ? pause : left, time, cancellationToken).ConfigureAwait(false);
             pause = pause * 2 < TimeSpan.FromSeconds(1) ? pause * 2 : TimeSpan.FromSeconds(1);
         }
     }
+
+    private static HdsBackendUnavailableException OutcomeUnknown(IEnumerable<SiteEndpoint> sites) => new(
+        $"A write's answer was lost on site {string.Join(", ", sites.Select(s => s.Name).Distinct())}, which cannot be asked now whether it stored the version: "
+        + "no second copy was written. The version may appear there, locked, without a receipt; check the key's versions before writing again.",
+        new WriteOutcomeUnknownException());
 
     private static string NewAttemptId() => Guid.NewGuid().ToString("N");
 }

@@ -28,7 +28,7 @@ internal sealed class SiteRouter : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentQueue<(string Key, string UploadId)> _pendingAborts = new();
+    private readonly ConcurrentQueue<(string Key, string UploadId, SiteEndpoint? Site)> _pendingAborts = new();
     private readonly Task _probeLoop;
 
     /// <summary>The clock of the router's deadlines and pauses.</summary>
@@ -66,7 +66,19 @@ internal sealed class SiteRouter : IAsyncDisposable
         ExecuteAsync(access, call, _options.FailoverTimeout, cancellationToken);
 
     /// <summary>As <see cref="ExecuteAsync{T}(SiteAccess, Func{SiteEndpoint, CancellationToken, Task{T}}, CancellationToken)"/>, within <paramref name="timeout"/>.</summary>
-    public async Task<T> ExecuteAsync<T>(SiteAccess access, Func<SiteEndpoint, CancellationToken, Task<T>> call, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<T> ExecuteAsync<T>(SiteAccess access, Func<SiteEndpoint, CancellationToken, Task<T>> call, TimeSpan timeout, CancellationToken cancellationToken) =>
+        ExecuteCoreAsync(access, null, call, timeout, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="call"/> on <paramref name="site"/> only, retried there on transient failures (with the same pauses and
+    /// metrics, not through its circuit breaker) until <paramref name="timeout"/>: for calls that only that site can serve, the calls
+    /// of a multipart upload begun on a site that does not share its uploads with the others.
+    /// </summary>
+    public Task<T> ExecuteOnAsync<T>(SiteEndpoint site, Func<SiteEndpoint, CancellationToken, Task<T>> call, TimeSpan timeout, CancellationToken cancellationToken) =>
+        ExecuteCoreAsync(SiteAccess.Write, site, call, timeout, cancellationToken);
+
+    private async Task<T> ExecuteCoreAsync<T>(
+        SiteAccess access, SiteEndpoint? only, Func<SiteEndpoint, CancellationToken, Task<T>> call, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         var pause = FirstPause;
@@ -75,7 +87,7 @@ internal sealed class SiteRouter : IAsyncDisposable
         HashSet<SiteEndpoint>? warned = null;
         while (true)
         {
-            foreach (var site in Candidates(access))
+            foreach (var site in only is null ? Candidates(access) : [only])
             {
                 var remaining = timeout - _time.GetElapsedTime(started);
                 if (remaining <= TimeSpan.Zero)
@@ -89,7 +101,9 @@ internal sealed class SiteRouter : IAsyncDisposable
                 var callStarted = _time.GetTimestamp();
                 try
                 {
-                    var result = await site.Pipeline.ExecuteAsync(
+                    // A pinned call skips the circuit breaker: the breaker sends traffic to the other sites, and there is none for
+                    // it; an open circuit would make it wait out the break even after the site is back.
+                    var result = await (only is null ? site.Pipeline : ResiliencePipeline.Empty).ExecuteAsync(
                         static async (state, ct) => await state.call(state.site, ct).ConfigureAwait(false), (call, site), linked.Token).ConfigureAwait(false);
                     SiteMetrics.RecordDuration(site, _time.GetElapsedTime(callStarted), success: true);
                     site.CountRequest(access);
@@ -108,7 +122,7 @@ internal sealed class SiteRouter : IAsyncDisposable
                     var failure = Describe(ex);
                     if ((warned ??= []).Add(site))
                     {
-                        SiteLog.SiteCallFailed(_logger, site.Name, access, failure, Sites.Count > 1 ? "the other sites" : "it again");
+                        SiteLog.SiteCallFailed(_logger, site.Name, access, failure, Sites.Count > 1 && only is null ? "the other sites" : "it again");
                     }
                     else
                     {
@@ -124,8 +138,11 @@ internal sealed class SiteRouter : IAsyncDisposable
                 SiteMetrics.Unavailable.Add(1);
                 SiteLog.AllSitesUnavailable(_logger, access, timeout, attempts);
                 throw new HdsBackendUnavailableException(
-                    $"No storage site served the request within {timeout.TotalSeconds:0.#} s ({attempts} attempts on {Sites.Count} site(s)); nothing partial was left. "
-                    + "Check the sites' health and retry later.",
+                    only is null
+                        ? $"No storage site served the request within {timeout.TotalSeconds:0.#} s ({attempts} attempts on {Sites.Count} site(s)); nothing partial was left. "
+                            + "Check the sites' health and retry later."
+                        : $"Site {only.Name}, where this multipart upload was begun (sites kept in step by replication do not share uploads), did not answer within "
+                            + $"{timeout.TotalSeconds:0.#} s ({attempts} attempts); nothing was stored. Retry: a new upload goes to a site that answers.",
                     last);
             }
 
@@ -134,8 +151,11 @@ internal sealed class SiteRouter : IAsyncDisposable
         }
     }
 
-    /// <summary>Keeps an upload to abort later, when a writable site answers again (the probe loop and disposal retry it).</summary>
-    public void DeferAbort(string key, string uploadId) => _pendingAborts.Enqueue((key, uploadId));
+    /// <summary>
+    /// Keeps an upload to abort later, when a writable site answers again (the probe loop and disposal retry it); on
+    /// <paramref name="site"/> only when it was begun on a site that does not share its uploads.
+    /// </summary>
+    public void DeferAbort(string key, string uploadId, SiteEndpoint? site = null) => _pendingAborts.Enqueue((key, uploadId, site));
 
     /// <summary>Probes one site now: any answer from the gateway, even 403 or 404, means it serves.</summary>
     public async Task<bool> ProbeAsync(SiteEndpoint site, CancellationToken cancellationToken)
@@ -299,11 +319,11 @@ internal sealed class SiteRouter : IAsyncDisposable
     {
         for (var n = _pendingAborts.Count; n > 0 && _pendingAborts.TryDequeue(out var upload); n--)
         {
-            var site = Sites.FirstOrDefault(s => !s.ReadOnly && !s.Suspect);
+            var site = upload.Site is { } only ? (only.Suspect ? null : only) : Sites.FirstOrDefault(s => !s.ReadOnly && !s.Suspect);
             if (site is null)
             {
-                _pendingAborts.Enqueue(upload);
-                return;
+                _pendingAborts.Enqueue(upload); // its site (or every writable one) is still down: next round
+                continue;
             }
 
             try
