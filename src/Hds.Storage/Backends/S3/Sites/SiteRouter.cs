@@ -30,6 +30,9 @@ internal sealed class SiteRouter : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<(string Key, string UploadId, SiteEndpoint? Site)> _pendingAborts = new();
     private readonly Task _probeLoop;
+    private Task _abortRetry = Task.CompletedTask;
+    private int _abortRetryRunning;
+    private long _abortRetryStarted;
 
     /// <summary>The clock of the router's deadlines and pauses.</summary>
     public TimeProvider Time => _time;
@@ -108,6 +111,7 @@ internal sealed class SiteRouter : IAsyncDisposable
                     SiteMetrics.RecordDuration(site, _time.GetElapsedTime(callStarted), success: true);
                     site.CountRequest(access);
                     site.MarkHealthy();
+                    RetryPendingAbortsSoon();
                     return result;
                 }
                 catch (BrokenCircuitException)
@@ -221,6 +225,7 @@ internal sealed class SiteRouter : IAsyncDisposable
         }
 
         await _probeLoop.ConfigureAwait(false);
+        await _abortRetry.ConfigureAwait(false);
         if (!_pendingAborts.IsEmpty)
         {
             using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(5), _time);
@@ -315,25 +320,65 @@ internal sealed class SiteRouter : IAsyncDisposable
         }
     }
 
+    // A call succeeded: the kept aborts are tried again now, in the background, not only by the health probe (which a single site
+    // or HealthProbeInterval zero does not run), so an upload left open on a site that comes back is aborted while traffic goes on.
+    // One retry at a time, at most one a second.
+    private void RetryPendingAbortsSoon()
+    {
+        if (_pendingAborts.IsEmpty || _stop.IsCancellationRequested
+            || _time.GetElapsedTime(Interlocked.Read(ref _abortRetryStarted)) < TimeSpan.FromSeconds(1)
+            || Interlocked.CompareExchange(ref _abortRetryRunning, 1, 0) != 0)
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref _abortRetryStarted, _time.GetTimestamp());
+
+        _abortRetry = Task.Run(async () =>
+        {
+            try
+            {
+                await RetryPendingAbortsAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception) when (_stop.IsCancellationRequested)
+            {
+                // disposed while an abort was in flight: disposal retries what is left
+            }
+            finally
+            {
+                Volatile.Write(ref _abortRetryRunning, 0);
+            }
+        });
+    }
+
     private async Task RetryPendingAbortsAsync(CancellationToken cancellationToken)
     {
         for (var n = _pendingAborts.Count; n > 0 && _pendingAborts.TryDequeue(out var upload); n--)
         {
-            var site = upload.Site is { } only ? (only.Suspect ? null : only) : Sites.FirstOrDefault(s => !s.ReadOnly && !s.Suspect);
+            // An upload pinned to its site is asked there, suspect or not (no other site has it; the probe may not run, and a
+            // suspect site gets no other traffic to clear it); any other upload on a writable site that serves.
+            var site = upload.Site ?? Sites.FirstOrDefault(s => !s.ReadOnly && !s.Suspect);
             if (site is null)
             {
-                _pendingAborts.Enqueue(upload); // its site (or every writable one) is still down: next round
+                _pendingAborts.Enqueue(upload); // every writable site is still down: next round
                 continue;
             }
 
             try
             {
+                using var deadline = new CancellationTokenSource(_options.RequestTimeout < TimeSpan.FromSeconds(5) ? _options.RequestTimeout : TimeSpan.FromSeconds(5), _time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
                 await site.Client.AbortMultipartUploadAsync(
-                    new AbortMultipartUploadRequest { BucketName = Bucket, Key = upload.Key, UploadId = upload.UploadId }, cancellationToken).ConfigureAwait(false);
+                    new AbortMultipartUploadRequest { BucketName = Bucket, Key = upload.Key, UploadId = upload.UploadId }, linked.Token).ConfigureAwait(false);
             }
             catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
             {
                 // Already gone (aborted or completed elsewhere).
+            }
+            catch (AmazonS3Exception ex) when ((int)ex.StatusCode is >= 400 and < 500)
+            {
+                // Refused (e.g. 403): asking again would be refused again; logged, and left to the bucket's lifecycle rule.
+                Log.MultipartAborted(_logger, ex);
             }
             catch (Exception ex) when (TransientFailures.IsTransient(ex, CancellationToken.None))
             {
