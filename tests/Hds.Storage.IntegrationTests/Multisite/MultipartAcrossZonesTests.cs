@@ -11,6 +11,7 @@ namespace Hds.Storage.IntegrationTests.Multisite;
 /// part's connection, then refuses every connection), the upload's parts and completion stay on z1: finished there if z1 is back
 /// within the failover timeout, or the put fails as unavailable, nothing stored on any zone, and the upload aborted on z1 once it
 /// answers. Before the fix, the part failed over to z2 and the put failed with "object not found" (found by the zone-kill test in CI).
+/// An initiation whose answer was lost leaves an upload nobody knows the id of on its zone: swept there once it answers.
 /// </summary>
 [Collection(MultisiteCollection.Name)]
 public sealed class MultipartAcrossZonesTests : MultisiteTest
@@ -72,6 +73,36 @@ public sealed class MultipartAcrossZonesTests : MultisiteTest
             Assert.Empty(versions.Versions ?? []);
             Assert.Empty(await OpenUploadsAsync(zone));
         }
+    }
+
+    [Fact]
+    public async Task An_upload_begun_on_a_zone_that_went_down_before_answering_is_aborted_there_when_it_returns_and_the_put_completes_elsewhere()
+    {
+        await using var proxy = new FaultProxy(Server.Endpoint("z1").Port);
+        await using var client = ZoneClient(["z1", "z2", "z3"], o => o.S3!.Sites[0].ServiceUrl = proxy.Url);
+        var data = Random((12 * MiB) + 5, seed: 33);
+
+        // z1 creates the upload, its answer is lost and z1 goes down for 8 s: the put begins again on z2 (an upload on z2 cannot
+        // know of z1's) and completes there, and the client keeps z1's unknown upload to sweep once z1 answers.
+        proxy.CutResponseOf(line => line.StartsWith("POST ", StringComparison.Ordinal) && line.Contains("?uploads", StringComparison.Ordinal), TimeSpan.FromSeconds(8));
+        var receipt = await client.PutAsync("mpu/lost.bin", NonSeekable(data), new HdsPutOptions { Context = Alice }, Ct);
+        Assert.True(proxy.Faults >= 1, "the proxy should have cut the initiation's answer");
+        Assert.Equal("z2", receipt.ConfirmedSites[0]);
+        Assert.Single(await OpenUploadsAsync("z1")); // the lost initiation did create one
+
+        var other = 0;
+        await Eventually.Async(
+            async () =>
+            {
+                await client.PutAsync($"other/{other++}.bin", new MemoryStream(Random(100, seed: other)), new HdsPutOptions { Context = Alice }, Ct);
+                return (await OpenUploadsAsync("z1")).Count == 0;
+            },
+            TimeSpan.FromSeconds(60),
+            "the lost upload on z1 aborted");
+        Output.WriteLine($"lost upload on z1 aborted after z1's return, {other} puts later");
+        var verified = await client.VerifyAsync("mpu/lost.bin", new HdsVerifyOptions { Context = Alice, Receipt = receipt }, Ct);
+        Assert.Equal(Sha256Hex(data), verified.Sha256);
+        Assert.Empty(await OpenUploadsAsync("z2"));
     }
 
     private async Task<List<MultipartUpload>> OpenUploadsAsync(string zone)

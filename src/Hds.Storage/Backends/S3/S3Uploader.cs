@@ -189,9 +189,9 @@ internal sealed class S3Uploader
         }
 
         var initiated = _time.GetUtcNow();
-        var initiateSent = false;
         var initiateTries = 0;
         SiteEndpoint? uploadSite = null;
+        var lostInitiations = new List<(SiteEndpoint Site, DateTimeOffset Until)>();
         InitiateMultipartUploadResponse upload;
         try
         {
@@ -199,17 +199,27 @@ internal sealed class S3Uploader
                 SiteAccess.Write,
                 async (site, ct) =>
                 {
-                    if (initiateSent)
+                    // An earlier initiation whose answer was lost may have created an upload nobody knows the id of: it is aborted
+                    // before trying again. Gateways of one system share uploads (any site finds it); replicated sites do not (only the
+                    // site that got it; the others are swept later, below).
+                    foreach (var lost in lostInitiations.Where(l => !Separate || l.Site == site).ToList())
                     {
-                        // The previous initiation's answer was lost: it may have created an upload nobody knows the id of.
-                        await _writeOnce.AbortLostUploadsAsync(site, request.Key, initiated, operation, ct).ConfigureAwait(false);
+                        await _writeOnce.AbortLostUploadsAsync(site, request.Key, initiated, lost.Until, operation, ct).ConfigureAwait(false);
+                        lostInitiations.Remove(lost);
                     }
 
-                    initiateSent = true;
                     initiate.Metadata[MetadataNames.Attempt] = attempt + "." + Interlocked.Increment(ref initiateTries).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    var initiatedOn = await site.Client.InitiateMultipartUploadAsync(initiate, ct).ConfigureAwait(false);
-                    uploadSite = site;
-                    return initiatedOn;
+                    try
+                    {
+                        var initiatedOn = await site.Client.InitiateMultipartUploadAsync(initiate, ct).ConfigureAwait(false);
+                        uploadSite = site;
+                        return initiatedOn;
+                    }
+                    catch (Exception ex) when (TransientFailures.IsTransient(ex, CancellationToken.None) && !TransientFailures.NeverDelivered(ex))
+                    {
+                        lostInitiations.Add((site, _time.GetUtcNow()));
+                        throw;
+                    }
                 },
                 cancellationToken).ConfigureAwait(false);
         }
@@ -218,13 +228,21 @@ internal sealed class S3Uploader
             _buffers.Return(buffer);
             throw;
         }
+        finally
+        {
+            // Lost initiations not swept yet (their site is down, or every site failed): swept as soon as their site answers.
+            foreach (var (site, until) in lostInitiations)
+            {
+                _sites.DeferAbort(Separate ? site : null, (s, ct) => _writeOnce.AbortLostUploadsAsync(s, request.Key, initiated, until, operation, ct));
+            }
+        }
 
         // Gateways of one storage system share uploads: every call of the upload is routed on its own. Sites kept in step by
         // asynchronous replication do not (an upload begun on one zone is NoSuchUpload on the others, and in-progress uploads are
         // not replicated): there every call of the upload stays on the site that began it, which may come back within the
         // failover timeout; if it does not, the put fails as unavailable and nothing is stored anywhere (the caller retries, and
         // the new upload goes to a site that answers).
-        var pinned = _options.AsynchronousReplication && _sites.Sites.Count > 1 ? uploadSite : null;
+        var pinned = Separate ? uploadSite : null;
         try
         {
             // Parts go up in parallel, each through the router on its own (one call per part): a part can fail over to another
@@ -279,7 +297,8 @@ internal sealed class S3Uploader
             {
                 // No writable site (or not the upload's own) answers now: the router keeps it and aborts it as soon as one does.
                 Log.MultipartAbortDeferred(_logger, abortEx);
-                _sites.DeferAbort(request.Key, upload.UploadId, pinned);
+                _sites.DeferAbort(pinned, (site, ct) => site.Client.AbortMultipartUploadAsync(
+                    new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId }, ct));
             }
             catch (AmazonServiceException abortEx)
             {
@@ -289,6 +308,10 @@ internal sealed class S3Uploader
             throw;
         }
     }
+
+    // Sites that do not share multipart uploads: separate copies kept in step by asynchronous replication (an upload exists on
+    // the site that began it only).
+    private bool Separate => _options.AsynchronousReplication && _sites.Sites.Count > 1;
 
     // Runs on the thread pool, in parallel with other parts: one router call per part (the part fails over on its own, to any
     // writable site, or retries on its upload's site when pinned; uploading a part again replaces it). The part's MD5 is computed

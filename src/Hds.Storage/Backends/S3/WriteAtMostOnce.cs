@@ -116,16 +116,18 @@ internal sealed class WriteAtMostOnce(SiteRouter router, HdsS3StorageOptions opt
     }
 
     /// <summary>
-    /// Aborts the uploads of exactly <paramref name="key"/> begun since <paramref name="since"/> (within a few seconds): the ones a
-    /// lost initiation may have created. A concurrent writer of the same key in the same seconds would see its upload fail cleanly
-    /// (and retry); an orphaned upload would stay forever.
+    /// Aborts the uploads of exactly <paramref name="key"/> begun between <paramref name="since"/> and <paramref name="until"/> (a few
+    /// seconds of clock slack either side): the ones a lost initiation may have created. A concurrent writer of the same key in the
+    /// same seconds would see its upload fail cleanly (and retry); an orphaned upload would stay forever.
     /// </summary>
-    public async Task AbortLostUploadsAsync(SiteEndpoint site, string key, DateTimeOffset since, OperationContext? operation, CancellationToken cancellationToken)
+    public async Task AbortLostUploadsAsync(
+        SiteEndpoint site, string key, DateTimeOffset since, DateTimeOffset until, OperationContext? operation, CancellationToken cancellationToken)
     {
         var uploads = await site.Client.ListMultipartUploadsAsync(
             ContextHeaders.On(new ListMultipartUploadsRequest { BucketName = options.Bucket, Prefix = key }, operation), cancellationToken).ConfigureAwait(false);
         foreach (var lost in (uploads.MultipartUploads ?? [])
-            .Where(u => string.Equals(u.Key, key, StringComparison.Ordinal) && S3Answers.ToOffset(u.Initiated) >= since - LostUploadClockSlack))
+            .Where(u => string.Equals(u.Key, key, StringComparison.Ordinal)
+                && S3Answers.ToOffset(u.Initiated) >= since - LostUploadClockSlack && S3Answers.ToOffset(u.Initiated) <= until + LostUploadClockSlack))
         {
             Log.MultipartAborted(logger, null);
             await site.Client.AbortMultipartUploadAsync(

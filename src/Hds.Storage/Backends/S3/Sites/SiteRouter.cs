@@ -28,7 +28,7 @@ internal sealed class SiteRouter : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentQueue<(string Key, string UploadId, SiteEndpoint? Site)> _pendingAborts = new();
+    private readonly ConcurrentQueue<(SiteEndpoint? Site, Func<SiteEndpoint, CancellationToken, Task> Abort)> _pendingAborts = new();
     private readonly Task _probeLoop;
     private Task _abortRetry = Task.CompletedTask;
     private int _abortRetryRunning;
@@ -156,10 +156,11 @@ internal sealed class SiteRouter : IAsyncDisposable
     }
 
     /// <summary>
-    /// Keeps an upload to abort later, when a writable site answers again (the probe loop and disposal retry it); on
-    /// <paramref name="site"/> only when it was begun on a site that does not share its uploads.
+    /// Keeps the abort of an upload (or the sweep of uploads a lost initiation may have created) to run later, when a writable site
+    /// answers again: the probe loop, calls that succeed and disposal retry it. On <paramref name="site"/> only when given (an upload
+    /// on a site that does not share its uploads), else on any writable site that serves. A 404 means it is already gone.
     /// </summary>
-    public void DeferAbort(string key, string uploadId, SiteEndpoint? site = null) => _pendingAborts.Enqueue((key, uploadId, site));
+    public void DeferAbort(SiteEndpoint? site, Func<SiteEndpoint, CancellationToken, Task> abort) => _pendingAborts.Enqueue((site, abort));
 
     /// <summary>Probes one site now: any answer from the gateway, even 403 or 404, means it serves.</summary>
     public async Task<bool> ProbeAsync(SiteEndpoint site, CancellationToken cancellationToken)
@@ -353,14 +354,14 @@ internal sealed class SiteRouter : IAsyncDisposable
 
     private async Task RetryPendingAbortsAsync(CancellationToken cancellationToken)
     {
-        for (var n = _pendingAborts.Count; n > 0 && _pendingAborts.TryDequeue(out var upload); n--)
+        for (var n = _pendingAborts.Count; n > 0 && _pendingAborts.TryDequeue(out var pending); n--)
         {
             // An upload pinned to its site is asked there, suspect or not (no other site has it; the probe may not run, and a
             // suspect site gets no other traffic to clear it); any other upload on a writable site that serves.
-            var site = upload.Site ?? Sites.FirstOrDefault(s => !s.ReadOnly && !s.Suspect);
+            var site = pending.Site ?? Sites.FirstOrDefault(s => !s.ReadOnly && !s.Suspect);
             if (site is null)
             {
-                _pendingAborts.Enqueue(upload); // every writable site is still down: next round
+                _pendingAborts.Enqueue(pending); // every writable site is still down: next round
                 continue;
             }
 
@@ -368,8 +369,7 @@ internal sealed class SiteRouter : IAsyncDisposable
             {
                 using var deadline = new CancellationTokenSource(_options.RequestTimeout < TimeSpan.FromSeconds(5) ? _options.RequestTimeout : TimeSpan.FromSeconds(5), _time);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-                await site.Client.AbortMultipartUploadAsync(
-                    new AbortMultipartUploadRequest { BucketName = Bucket, Key = upload.Key, UploadId = upload.UploadId }, linked.Token).ConfigureAwait(false);
+                await pending.Abort(site, linked.Token).ConfigureAwait(false);
             }
             catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
             {
@@ -382,7 +382,7 @@ internal sealed class SiteRouter : IAsyncDisposable
             }
             catch (Exception ex) when (TransientFailures.IsTransient(ex, CancellationToken.None))
             {
-                _pendingAborts.Enqueue(upload);
+                _pendingAborts.Enqueue(pending);
                 if (cancellationToken.IsCancellationRequested)
                 {
                     return;
