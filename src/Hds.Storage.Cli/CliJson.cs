@@ -51,7 +51,7 @@ internal sealed record DownloadReport(HdsObjectProperties Properties, string? Sh
 [JsonSerializable(typeof(Sites.SitesStatusReport))]
 [JsonSerializable(typeof(HdsStorageReceipt))]
 [JsonSerializable(typeof(HdsObjectProperties))]
-[JsonSerializable(typeof(List<HdsObjectItem>))]
+[JsonSerializable(typeof(HdsObjectItem))]
 [JsonSerializable(typeof(IReadOnlyList<HdsObjectVersionItem>))]
 [JsonSerializable(typeof(HdsDeleteResult))]
 [JsonSerializable(typeof(HdsVerificationResult))]

@@ -10,7 +10,7 @@ internal static class ListCommands
     public static Command CreateList()
     {
         var prefix = new Argument<string?>("prefix") { Description = "Only keys starting with this prefix.", Arity = ArgumentArity.ZeroOrOne };
-        var command = new Command("ls", "List the tenant's objects (latest versions), every page (as JSON: one array).")
+        var command = new Command("ls", "List the tenant's objects (latest versions), every page, printed as they are read (as JSON: one array).")
         {
             prefix,
         };
@@ -18,15 +18,15 @@ internal static class ListCommands
         {
             var cli = CliContext.From(parse);
             var context = cli.RequireAccess();
-            List<HdsObjectItem> items;
             var client = cli.CreateClient();
             await using (client.ConfigureAwait(false))
             {
-                items = await client.ListAsync(parse.GetValue(prefix), new HdsListOptions { Context = context }, cancellationToken)
-                    .ToListAsync(cancellationToken).ConfigureAwait(false);
+                // Printed page by page as the store lists them: memory does not grow with the number of objects.
+                await CliOutput.WriteListingAsync(
+                    parse, client.ListAsync(parse.GetValue(prefix), new HdsListOptions { Context = context }, cancellationToken), CliReports.Objects, cancellationToken)
+                    .ConfigureAwait(false);
             }
 
-            await cli.WriteAsync(items, CliReports.Objects, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;

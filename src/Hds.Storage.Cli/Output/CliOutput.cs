@@ -52,6 +52,69 @@ internal static class CliOutput
         await CliContext.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Prints a listing as it is read, never holding it whole (a tenant may hold millions of documents): JSON is one array whose
+    /// items are written as they come, flushed every 64 KiB; for people, tables of at most <see cref="CliListing{T}.PageRows"/> rows,
+    /// then the count. A failure mid-listing leaves what was printed (in JSON, an array without its end) and the error goes to
+    /// standard error with its exit code, as for any command: scripts check the exit code.
+    /// </summary>
+    public static async Task WriteListingAsync<T>(ParseResult parse, IAsyncEnumerable<T> items, CliListing<T> listing, CancellationToken cancellationToken)
+    {
+        var output = CliContext.Output;
+        var count = 0;
+        if (FormatOf(parse) == OutputFormat.Json)
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>(64 * 1024);
+            using var writer = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Indented = true });
+            writer.WriteStartArray();
+            await foreach (var item in items.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                System.Text.Json.JsonSerializer.Serialize(writer, item, listing.Item);
+                count++;
+                if (writer.BytesPending + buffer.WrittenCount >= 64 * 1024)
+                {
+                    await DrainAsync(writer, buffer, output, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            writer.WriteEndArray();
+            await DrainAsync(writer, buffer, output, cancellationToken).ConfigureAwait(false);
+            await output.WriteLineAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            var page = new List<T>(listing.PageRows);
+            await foreach (var item in items.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                page.Add(item);
+                count++;
+                if (page.Count == listing.PageRows)
+                {
+                    await output.WriteAsync(Render(listing.Page(page)).AsMemory(), cancellationToken).ConfigureAwait(false);
+                    await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    page.Clear();
+                }
+            }
+
+            if (page.Count > 0)
+            {
+                await output.WriteAsync(Render(listing.Page(page)).AsMemory(), cancellationToken).ConfigureAwait(false);
+            }
+
+            await output.WriteAsync(Render(new Text(listing.Summary(count))).AsMemory(), cancellationToken).ConfigureAwait(false);
+        }
+
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task DrainAsync(System.Text.Json.Utf8JsonWriter writer, System.Buffers.ArrayBufferWriter<byte> buffer, TextWriter output, CancellationToken cancellationToken)
+    {
+        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await output.WriteAsync(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan).AsMemory(), cancellationToken).ConfigureAwait(false);
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        buffer.ResetWrittenCount();
+    }
+
     /// <summary>The width tables must fit: the terminal's (or COLUMNS); unbounded when output is redirected.</summary>
     public static int FitWidth { get; private set; } = RenderWidth;
 

@@ -25,3 +25,19 @@ internal sealed class CliReport<T>
 
     public IRenderable ToHuman(T value) => _human(value);
 }
+
+/// <summary>
+/// A listing the CLI prints as it reads it (<see cref="CliOutput.WriteListingAsync"/>): each item's JSON (the array's items), a
+/// page of items for people, and the closing count.
+/// </summary>
+internal sealed class CliListing<T>(JsonTypeInfo<T> item, Func<IReadOnlyList<T>, IRenderable> page, Func<int, string> summary)
+{
+    /// <summary>Rows per table for people: one table per this many items, so a long listing starts printing at once.</summary>
+    public int PageRows { get; init; } = 500;
+
+    public JsonTypeInfo<T> Item => item;
+
+    public IRenderable Page(IReadOnlyList<T> items) => page(items);
+
+    public string Summary(int count) => summary(count);
+}

@@ -54,12 +54,10 @@ internal static class CliReports
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static readonly CliReport<List<HdsObjectItem>> Objects = new(CliJson.Default.ListHdsObjectItem, items => items.Count == 0
-        ? new Text("No objects.")
-        : Listed(
-            $"{items.Count} object(s), latest versions:",
-            ["Key", "Stored size", "Last modified"],
-            items.Select(i => new[] { i.Key, Bytes(i.StoredSize), Time(i.LastModified) })));
+    public static readonly CliListing<HdsObjectItem> Objects = new(
+        CliJson.Default.HdsObjectItem,
+        items => new Listing(["Key", "Stored size", "Last modified"], [.. items.Select(i => new[] { i.Key, Bytes(i.StoredSize), Time(i.LastModified) })]),
+        count => count == 0 ? "No objects." : $"{count} object(s), latest versions.");
 
     public static readonly CliReport<IReadOnlyList<HdsObjectVersionItem>> Versions = new(CliJson.Default.IReadOnlyListHdsObjectVersionItem, versions => versions.Count == 0
         ? new Text("No versions.")

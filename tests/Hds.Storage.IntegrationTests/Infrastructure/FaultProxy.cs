@@ -34,6 +34,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private int _faults;
     private TimeSpan _stallDuration = TimeSpan.FromSeconds(10);
     private Func<string, bool>? _cutResponseOf;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _requestLines = new();
     private long _downUntil;
     private long _downAfterCut;
     private long _downAfterMatchedCut;
@@ -57,6 +58,9 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>Resets (TCP RST) the next <paramref name="count"/> connections or requests: new connections when accepted, open ones at their next request bytes.</summary>
     public void ResetNextConnections(int count) => Volatile.Write(ref _resetsLeft, count);
+
+    /// <summary>The request lines ("GET /bucket?versions&amp;prefix=… HTTP/1.1") passed so far, oldest first.</summary>
+    public IReadOnlyCollection<string> RequestLines => _requestLines;
 
     /// <summary>Holds the next <paramref name="count"/> connections or requests without answering (a hung gateway), then resets them.</summary>
     public void StallNextConnections(int count, TimeSpan duration)
@@ -276,15 +280,18 @@ public sealed class FaultProxy : IAsyncDisposable
                         return;
                     }
 
-                    if (Volatile.Read(ref _cutResponseOf) is { } match)
+                    var head = Encoding.ASCII.GetString(buffer, 0, Math.Min(n, 1024));
+                    var eol = head.IndexOf("\r\n", StringComparison.Ordinal);
+                    var requestLine = eol > 0 && head[..eol].EndsWith(" HTTP/1.1", StringComparison.Ordinal) ? head[..eol] : null;
+                    if (requestLine is not null)
                     {
-                        var head = Encoding.ASCII.GetString(buffer, 0, Math.Min(n, 1024));
-                        var eol = head.IndexOf("\r\n", StringComparison.Ordinal);
-                        if (eol > 0 && head.Contains(" HTTP/1.1", StringComparison.Ordinal) && match(head[..eol])
-                            && Interlocked.CompareExchange(ref _cutResponseOf, null, match) == match)
-                        {
-                            Volatile.Write(ref cutResponse.Value, 1);
-                        }
+                        _requestLines.Enqueue(requestLine);
+                    }
+
+                    if (Volatile.Read(ref _cutResponseOf) is { } match && requestLine is not null && match(requestLine)
+                        && Interlocked.CompareExchange(ref _cutResponseOf, null, match) == match)
+                    {
+                        Volatile.Write(ref cutResponse.Value, 1);
                     }
 
                     var before = Interlocked.Add(ref _requestBytes, n) - n;

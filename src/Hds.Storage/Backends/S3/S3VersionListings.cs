@@ -43,7 +43,11 @@ internal static class S3VersionListings
             result.AddRange((r.Versions ?? [])
                 .Where(v => string.Equals(v.Key, key, StringComparison.Ordinal))
                 .Select(v => new BackendVersion(v.Key, v.VersionId, v.IsLatest == true, v.IsDeleteMarker == true, v.Size ?? 0, S3Answers.ToOffset(v.LastModified)) { ETag = v.ETag }));
-            if (r.IsTruncated != true)
+
+            // The key sorts before every other key it is a prefix of, so its versions come first: once a page ends on another key,
+            // all of them are read. Without this stop, every listing of "doc" also paged through "doc-0001", "doc/x"… (any number
+            // of them, which anyone holding the bucket's credentials can add).
+            if (r.IsTruncated != true || !string.Equals(r.NextKeyMarker, key, StringComparison.Ordinal))
             {
                 break;
             }
