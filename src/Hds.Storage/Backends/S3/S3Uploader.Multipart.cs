@@ -142,7 +142,7 @@ internal sealed partial class S3Uploader
             try
             {
                 // Not the caller's token: a cancelled upload is still aborted. When every site just failed, one short round only
-                // (the operation already waited the failover timeout); the abort is then deferred to the probe.
+                // (the operation already waited the failover timeout); the abort is then deferred (retried by the probe and after calls that succeed).
                 Func<SiteEndpoint, CancellationToken, Task<AbortMultipartUploadResponse>> abort = (site, ct) => site.Client.AbortMultipartUploadAsync(
                     ContextHeaders.On(new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId }, operation), ct);
                 var abortTimeout = ex is HdsBackendUnavailableException ? AbortAfterUnavailableTimeout : _options.FailoverTimeout;

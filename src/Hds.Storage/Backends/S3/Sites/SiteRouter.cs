@@ -388,6 +388,11 @@ internal sealed class SiteRouter : IAsyncDisposable
                     return;
                 }
             }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not OutOfMemoryException)
+            {
+                // Anything else would fail again: logged, not retried, and never allowed to end the probe loop or fault disposal.
+                Log.MultipartAborted(_logger, ex);
+            }
         }
     }
 }
