@@ -56,16 +56,7 @@ public sealed class MultipartAcrossZonesTests : MultisiteTest
 
         // z1 answers again: traffic goes on (on z2, z1 being suspect), and the upload begun on z1 is aborted there by the client,
         // which kept it; no zone holds a version of the key.
-        var other = 0;
-        await Eventually.Async(
-            async () =>
-            {
-                await client.PutAsync($"other/{other++}.bin", new MemoryStream(Random(100, seed: other)), new HdsPutOptions { Context = Alice }, Ct);
-                return (await OpenUploadsAsync("z1")).Count == 0;
-            },
-            TimeSpan.FromSeconds(60),
-            "the upload on z1 aborted");
-        Output.WriteLine($"upload on z1 aborted after z1's return, {other} puts later");
+        await UntilNoUploadOnZ1WhileTrafficGoesOnAsync(client, "the upload on z1 aborted");
         foreach (var zone in MultisiteServer.Zones)
         {
             using var s3 = Server.PlainClient(zone);
@@ -90,19 +81,25 @@ public sealed class MultipartAcrossZonesTests : MultisiteTest
         Assert.Equal("z2", receipt.ConfirmedSites[0]);
         Assert.Single(await OpenUploadsAsync("z1")); // the lost initiation did create one
 
-        var other = 0;
-        await Eventually.Async(
-            async () =>
-            {
-                await client.PutAsync($"other/{other++}.bin", new MemoryStream(Random(100, seed: other)), new HdsPutOptions { Context = Alice }, Ct);
-                return (await OpenUploadsAsync("z1")).Count == 0;
-            },
-            TimeSpan.FromSeconds(60),
-            "the lost upload on z1 aborted");
-        Output.WriteLine($"lost upload on z1 aborted after z1's return, {other} puts later");
+        await UntilNoUploadOnZ1WhileTrafficGoesOnAsync(client, "the lost upload on z1 aborted");
         var verified = await client.VerifyAsync("mpu/lost.bin", new HdsVerifyOptions { Context = Alice, Receipt = receipt }, Ct);
         Assert.Equal(Sha256Hex(data), verified.Sha256);
         Assert.Empty(await OpenUploadsAsync("z2"));
+    }
+
+    // Puts go on (on z2 while z1 is suspect) until z1 holds no open upload: the client's kept abort is retried by that traffic.
+    private async Task UntilNoUploadOnZ1WhileTrafficGoesOnAsync(HdsStorageClient client, string what)
+    {
+        var puts = 0;
+        await Eventually.Async(
+            async () =>
+            {
+                await client.PutAsync($"other/{puts++}.bin", new MemoryStream(Random(100, seed: puts)), new HdsPutOptions { Context = Alice }, Ct);
+                return (await OpenUploadsAsync("z1")).Count == 0;
+            },
+            TimeSpan.FromSeconds(60),
+            what);
+        Output.WriteLine($"{what} after {puts} puts");
     }
 
     private async Task<List<MultipartUpload>> OpenUploadsAsync(string zone)

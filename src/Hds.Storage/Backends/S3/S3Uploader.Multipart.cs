@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Security.Cryptography;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -8,7 +6,6 @@ using Hds.Storage.Diagnostics;
 using Hds.Storage.Models;
 using Hds.Storage.Objects;
 using Hds.Storage.Backends.S3.Sites;
-using Microsoft.Extensions.Logging;
 
 namespace Hds.Storage.Backends.S3;
 

@@ -1,10 +1,8 @@
 using System.Buffers;
 using System.Security.Cryptography;
-using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Hds.Storage.Access;
-using Hds.Storage.Diagnostics;
 using Hds.Storage.Models;
 using Hds.Storage.Objects;
 using Hds.Storage.Backends.S3.Sites;
