@@ -136,12 +136,13 @@ internal sealed partial class S3Uploader
         {
             // Never leave an orphaned upload: parts of an aborted upload are not billed, listed or readable.
             Log.MultipartAborted(_logger, ex);
+            Func<SiteEndpoint, CancellationToken, Task<AbortMultipartUploadResponse>> abort = (site, ct) => site.Client.AbortMultipartUploadAsync(
+                ContextHeaders.On(new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId }, operation), ct);
             try
             {
                 // Not the caller's token: a cancelled upload is still aborted. When every site just failed, one short round only
-                // (the operation already waited the failover timeout); the abort is then deferred (retried by the probe and after calls that succeed).
-                Func<SiteEndpoint, CancellationToken, Task<AbortMultipartUploadResponse>> abort = (site, ct) => site.Client.AbortMultipartUploadAsync(
-                    ContextHeaders.On(new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId }, operation), ct);
+                // (the operation already waited the failover timeout); the abort is then deferred (retried by the probe and after
+                // calls that succeed).
                 var abortTimeout = ex is HdsBackendUnavailableException ? AbortAfterUnavailableTimeout : _options.FailoverTimeout;
                 await (pinned is null
                     ? _sites.ExecuteAsync(SiteAccess.Write, abort, abortTimeout, CancellationToken.None)
@@ -151,8 +152,7 @@ internal sealed partial class S3Uploader
             {
                 // No writable site (or not the upload's own) answers now: the router keeps it and aborts it as soon as one does.
                 Log.MultipartAbortDeferred(_logger, abortEx);
-                _sites.DeferAbort(pinned, (site, ct) => site.Client.AbortMultipartUploadAsync(
-                    new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = request.Key, UploadId = upload.UploadId }, ct));
+                _sites.DeferAbort(pinned, abort);
             }
             catch (AmazonServiceException abortEx)
             {
